@@ -1,0 +1,115 @@
+/* Kiln artifact format: what a compiled model object exposes to libkilnrt.
+ *
+ * This header is the single definition of the contract between the compiler
+ * (which writes it) and the runtime (which reads it). Plain C, no
+ * dependencies, so both sides and apps can include it.
+ *
+ * A compiled model object defines one function per model,
+ *     const kiln_model *kiln_model_<name>(void);
+ * (declared in the generated model.h) returning a static kiln_model.
+ *
+ * The model descriptor is a self-contained little-endian byte blob:
+ *
+ *   header (16 bytes):
+ *     u32 magic            KILN_DESCRIPTOR_MAGIC ("KLND")
+ *     u32 version          KILN_DESCRIPTOR_VERSION
+ *     u32 payload_size     bytes following the header
+ *     u32 checksum         FNV-1a 32 of the payload bytes
+ *   payload:
+ *     u32 num_inputs, u32 num_outputs
+ *     tensor[num_inputs], tensor[num_outputs], each:
+ *       u16 name_len, name bytes (not NUL terminated, 1..KILN_MAX_NAME_LEN),
+ *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>= 1)
+ *     u64 arena_size       bytes of scratch the model needs (may be 0)
+ *     u32 arena_alignment  power of two
+ *     u32 num_segments     (>= 1)
+ *     segment[num_segments], each:
+ *       u8 device (kiln_device), u32 entry_index (< kiln_model.num_entries),
+ *       u32 num_args, arg[num_args], each: u8 kind (kiln_arg_kind), u32 index
+ *   Segments run in order. An entry receives an array of pointers, one per
+ *   arg in the order listed: a model input's data, a model output's data, or
+ *   the arena base (index 0). Nothing may follow the last segment.
+ */
+#ifndef KILN_MODEL_FORMAT_H
+#define KILN_MODEL_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
+#define KILN_MODEL_ABI_VERSION 1u
+#define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
+#define KILN_DESCRIPTOR_VERSION 1u
+#define KILN_DESCRIPTOR_HEADER_SIZE 16u
+#define KILN_MAX_RANK 8
+#define KILN_MAX_NAME_LEN 1024
+
+typedef enum kiln_dtype {
+  KILN_DTYPE_F32 = 1,
+  KILN_DTYPE_U8 = 2,
+  KILN_DTYPE_I8 = 3,
+  KILN_DTYPE_I32 = 6,
+  KILN_DTYPE_I64 = 7,
+  KILN_DTYPE_BOOL = 9,
+  KILN_DTYPE_F16 = 10,
+  KILN_DTYPE_F64 = 11
+} kiln_dtype; /* values follow onnx::TensorProto::DataType */
+
+typedef enum kiln_device { KILN_DEVICE_CPU = 0 } kiln_device;
+
+typedef enum kiln_arg_kind {
+  KILN_ARG_INPUT = 0,
+  KILN_ARG_OUTPUT = 1,
+  KILN_ARG_ARENA = 2
+} kiln_arg_kind;
+
+/* One compiled function; args as described above. */
+typedef void (*kiln_entry_fn)(void **args);
+
+typedef struct kiln_model {
+  uint32_t magic;       /* KILN_MODEL_MAGIC */
+  uint32_t abi_version; /* KILN_MODEL_ABI_VERSION */
+  const uint8_t *descriptor;
+  uint64_t descriptor_size;
+  const kiln_entry_fn *entries;
+  uint32_t num_entries;
+} kiln_model;
+
+/* FNV-1a, 32 bit: the descriptor checksum. */
+static inline uint32_t kiln_fnv1a32(const uint8_t *data, size_t size) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= data[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+/* Size in bytes of one element of `dtype`, 0 if unknown. */
+static inline size_t kiln_dtype_size(uint32_t dtype) {
+  switch (dtype) {
+  case KILN_DTYPE_U8:
+  case KILN_DTYPE_I8:
+  case KILN_DTYPE_BOOL:
+    return 1;
+  case KILN_DTYPE_F16:
+    return 2;
+  case KILN_DTYPE_F32:
+  case KILN_DTYPE_I32:
+    return 4;
+  case KILN_DTYPE_I64:
+  case KILN_DTYPE_F64:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_MODEL_FORMAT_H */
