@@ -2,12 +2,14 @@
 // Run an ONNX model with onnxruntime-node: the numerical reference for Kiln.
 //
 //   node tools/ort/run_ort.js MODEL.onnx --input NAME=FILE.npy|.pb ...
-//        [--output-dir DIR] [--threads N] [--runs N] [--warmup N] [--info]
+//        [--output-dir DIR] [--threads N] [--runs N] [--warmup N] [--top K]
+//        [--info]
 //
 // Writes every model output to DIR/<output name>.npy (characters other than
 // [A-Za-z0-9._-] in the name become '_'). Single-threaded by default
 // (intraOpNumThreads = interOpNumThreads = 1). With --runs N > 1, prints
 // "median latency: X.XXX ms over N runs" (after --warmup runs, default 1).
+// --top K prints the K largest scores of each float output shaped [1, N].
 // --info prints the model's inputs and outputs and exits.
 //
 // .npy files: little-endian, C order, dtypes float32/float64/int8/uint8/
@@ -189,7 +191,7 @@ function readPb(file) {
 
 function parseArgs(argv) {
   const a = {model: null, inputs: [], outputDir: '.', threads: 1, runs: 1, warmup: null,
-             info: false};
+             info: false, top: 0};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = () => {
@@ -209,9 +211,10 @@ function parseArgs(argv) {
     else if (arg === '--threads') a.threads = num(val());
     else if (arg === '--runs') a.runs = Math.max(1, num(val()));
     else if (arg === '--warmup') a.warmup = num(val());
+    else if (arg === '--top') a.top = num(val());
     else if (arg === '--info') a.info = true;
     else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 16)
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17)
                                .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
       process.exit(0);
     } else if (arg.startsWith('-')) die(`unknown option ${arg}`);
@@ -287,6 +290,12 @@ async function main() {
     const t = results[name];
     const file = path.join(args.outputDir, sanitize(name) + '.npy');
     writeNpy(file, t.type, t.dims, t.data);
+    if (args.top > 0 && t.type === 'float32' && t.dims.length === 2 && t.dims[0] === 1) {
+      const idx = Array.from(t.data.keys()).sort((x, y) => t.data[y] - t.data[x])
+                      .slice(0, args.top);
+      console.log(`top-${idx.length} of ${name}:`);
+      idx.forEach((c, r) => console.log(`  ${r + 1}. class ${c}  ${t.data[c].toFixed(4)}`));
+    }
   }
   if (args.runs > 1) {
     times.sort((x, y) => x - y);
