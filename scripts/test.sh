@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order:
+#   1. build (scripts/build.sh: setup, configure, build with the default preset)
+#   2. unit + lit tests: ctest --test-dir build
+#   3. model tests on x86_64: the seven torchvision models and the bundled
+#      sample, compiled with kilnc, run with kiln-run, against onnxruntime
+#   4. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
+#   5. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample
+#
+#   scripts/test.sh [--quick] [--no-build] [--jobs N] [--docs]
+#     --quick     model tests on the bundled sample only (skips the slow ones)
+#     --no-build  use the existing build/ as it is
+#     --jobs N    models tested in parallel (default 2)
+#     --docs      regenerate docs/models.md from the model-test summaries
+#
+# Prints a summary of every step; exits non-zero if any step failed.
+# KILN_BIN (default build/bin) is where kilnc and kiln-run are found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0 build=1 jobs=${KILN_TEST_JOBS:-2} docs=()
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --no-build) build=0 ;;
+    --jobs) jobs=${2:?--jobs needs a value}; shift ;;
+    --docs) docs=(--write-docs) ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "test: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+PY=/usr/bin/python3
+MODEL_TESTS=(test/models/run_model_tests.py --jobs "$jobs")
+X86_MODELS=mobilenet_v2,mobilenet_v3_small,resnet18,resnet50,squeezenet1_1,shufflenet_v2_x1_0,efficientnet_b0,mobilenet_tiny
+ARM_MODELS=mobilenet_v2,resnet18,mobilenet_tiny
+SAMPLE=mobilenet_tiny
+# POCL finds no device without a writable cache directory.
+export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$PWD/build/pocl-cache}
+
+names=() results=() times=()
+failed=0
+
+record() {  # name result seconds
+  names+=("$1") results+=("$2") times+=("$3")
+}
+
+step() {  # name command...
+  local name=$1
+  shift
+  echo
+  echo "== $name"
+  local t0=$EPOCHREALTIME rc=0
+  "$@" || rc=$?
+  local dt
+  dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+  if ((rc == 0)); then
+    record "$name" PASS "$dt"
+  else
+    record "$name" "FAIL" "$dt"
+    failed=$((failed + 1))
+  fi
+  return $rc
+}
+
+skip() {  # name reason
+  echo
+  echo "== $1: skipped ($2)"
+  record "$1" "SKIP" "-"
+}
+
+summary() {
+  echo
+  echo "== summary"
+  local i
+  for i in "${!names[@]}"; do
+    printf '  %-4s  %-48s %6s s\n' "${results[$i]}" "${names[$i]}" "${times[$i]}"
+  done
+  if ((failed)); then
+    echo "test: $failed step(s) failed"
+  else
+    echo "test: all steps passed$( ((quick)) && echo ' (quick: slow model tests skipped)')"
+  fi
+}
+
+aarch64_runtime() {
+  if [[ ! -f build-aarch64/build.ninja ]]; then
+    cmake --preset aarch64-runtime
+  fi
+  cmake --build --preset aarch64-runtime
+}
+
+mkdir -p build
+mkdir -p "$POCL_CACHE_DIR"
+
+if ((build)); then
+  if ! step "build (preset default)" scripts/build.sh; then
+    summary
+    exit 1
+  fi
+fi
+
+step "unit + lit tests (ctest)" \
+  ctest --test-dir build --output-on-failure --no-tests=error -j "$(nproc)" || true
+
+if ((quick)); then
+  step "model test x86_64: $SAMPLE" \
+    "$PY" "${MODEL_TESTS[@]}" --models "$SAMPLE" --tag quick || true
+else
+  step "model tests x86_64: 7 models + $SAMPLE" \
+    "$PY" "${MODEL_TESTS[@]}" --models "$X86_MODELS" "${docs[@]}" || true
+fi
+
+if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then
+  if ((quick)); then
+    step "model test aarch64 (qemu): $SAMPLE" \
+      "$PY" "${MODEL_TESTS[@]}" --aarch64 --models "$SAMPLE" --tag quick || true
+  else
+    step "model tests aarch64 (qemu): $ARM_MODELS" \
+      "$PY" "${MODEL_TESTS[@]}" --aarch64 --models "$ARM_MODELS" "${docs[@]}" || true
+  fi
+else
+  skip "model tests aarch64 (qemu)" "no aarch64 runtime"
+fi
+
+summary
+((failed == 0))
