@@ -184,39 +184,87 @@ def export_one(name, outdir):
 
 
 def op_summary(onnx_path):
-    """Op type -> count, plus notable attributes, for one model file."""
+    """Op type -> count, plus the attributes a compiler cares about."""
     import onnx
+    from onnx import numpy_helper
 
     m = onnx.load(onnx_path, load_external_data=False)
     counts = {}
-    notes = set()
-    inits = {i.name for i in m.graph.initializer}
-    consts = {n.output[0] for n in m.graph.node if n.op_type == "Constant"}
+    inits = {i.name: i for i in m.graph.initializer}
+    consts = {n.output[0]: n.attribute[0].t for n in m.graph.node
+              if n.op_type == "Constant"}
+    produced_by = {o: n for n in m.graph.node for o in n.output}
+
+    def const_value(name):
+        t = inits.get(name) or consts.get(name)
+        return None if t is None else numpy_helper.to_array(t).tolist()
+
+    notes = {}  # op -> set of strings
+
+    def note(op, text):
+        notes.setdefault(op, set()).add(text)
+
     for n in m.graph.node:
         counts[n.op_type] = counts.get(n.op_type, 0) + 1
-        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
-        if n.op_type in ("MaxPool", "AveragePool"):
-            if attrs.get("ceil_mode", 0):
-                notes.add(f"{n.op_type}:ceil_mode=1")
-            if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-                notes.add(f"{n.op_type}:auto_pad={attrs['auto_pad']}")
+        a = {x.name: onnx.helper.get_attribute_value(x) for x in n.attribute}
+        auto_pad = a.get("auto_pad", b"NOTSET")
+        if auto_pad not in (b"NOTSET", "NOTSET"):
+            note(n.op_type, f"auto_pad={auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad}")
         if n.op_type == "Conv":
-            g = attrs.get("group", 1)
-            if g != 1:
-                notes.add("Conv:group>1")
-            if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-                notes.add(f"Conv:auto_pad={attrs['auto_pad']}")
-            if any(d != 1 for d in attrs.get("dilations", [])):
-                notes.add("Conv:dilation>1")
-        if n.op_type in ("Reshape", "Slice", "Split", "Expand", "Tile"):
-            for i, inp in enumerate(n.input[1:], 1):
-                if inp and inp not in inits and inp not in consts:
-                    notes.add(f"{n.op_type}:non-constant input {i}")
-        if n.op_type == "Split" and "split" in attrs:
-            notes.add("Split:split attr")
-        if n.op_type == "Gemm" and attrs.get("transB", 0):
-            notes.add("Gemm:transB=1")
-    return counts, sorted(notes)
+            k = "x".join(map(str, a.get("kernel_shape", [])))
+            st = "s" + "x".join(map(str, a.get("strides", [1])))
+            w = inits.get(n.input[1])
+            g = a.get("group", 1)
+            kind = "" if g == 1 else (" depthwise" if w is not None and g == w.dims[0] else " grouped")
+            note("Conv", f"{k} {st}{kind}")
+            if any(d != 1 for d in a.get("dilations", [])):
+                note("Conv", "dilated")
+        elif n.op_type in ("MaxPool", "AveragePool"):
+            note(n.op_type, "k{} s{} pads {}{}".format(
+                "x".join(map(str, a["kernel_shape"])), "x".join(map(str, a.get("strides", [1]))),
+                a.get("pads", [0]), " ceil_mode=1" if a.get("ceil_mode", 0) else ""))
+        elif n.op_type == "Clip":
+            lo = const_value(n.input[1]) if len(n.input) > 1 and n.input[1] else None
+            hi = const_value(n.input[2]) if len(n.input) > 2 and n.input[2] else None
+            note("Clip", f"min/max as Constant inputs [{lo}, {hi}]")
+        elif n.op_type == "HardSigmoid":
+            note("HardSigmoid", f"alpha={a.get('alpha', 0.2):.4g} beta={a.get('beta', 0.5):.4g}")
+        elif n.op_type == "Identity":
+            note("Identity", "of an initializer (shared weights)" if n.input[0] in inits
+                 else "of a tensor")
+        elif n.op_type == "Reshape":
+            v = const_value(n.input[1])
+            note("Reshape", f"shape {v}" if v is not None else "shape computed")
+        elif n.op_type == "Slice":
+            ins = [const_value(i) if i else None for i in n.input[1:]]
+            srcs = sorted({produced_by[i].op_type for i in n.input[1:3]
+                           if i and const_value(i) is None and i in produced_by})
+            note("Slice", "axes {}; starts/ends {}".format(
+                ins[2] if len(ins) > 2 else "all",
+                "constant" if not srcs else "computed from Shape (" + "/".join(srcs) + ")"))
+        elif n.op_type == "Split":
+            note("Split", f"axis {a.get('axis', 0)}, split {a.get('split', 'equal')}")
+        elif n.op_type == "Transpose":
+            note("Transpose", f"perm {a.get('perm')}")
+        elif n.op_type == "ReduceMean":
+            note("ReduceMean", f"axes {a.get('axes')} keepdims={a.get('keepdims', 1)}")
+        elif n.op_type == "Gemm":
+            note("Gemm", "transB={} alpha={:g} beta={:g}".format(
+                a.get("transB", 0), a.get("alpha", 1.0), a.get("beta", 1.0)))
+        elif n.op_type in ("Concat", "Flatten", "Gather"):
+            note(n.op_type, f"axis {a.get('axis', 1 if n.op_type == 'Flatten' else 0)}")
+        elif n.op_type == "Constant":
+            t = n.attribute[0].t
+            dt = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[t.data_type].name
+            note("Constant", f"{dt}{list(t.dims)}")
+        elif n.op_type in ("Add", "Mul", "Div", "Sub"):
+            if any(const_value(i) is not None for i in n.input):
+                note(n.op_type, "with a constant")
+            if n.input[0] in produced_by and produced_by[n.input[0]].op_type in ("Gather", "Shape", "Div", "Mul", "Add") \
+                    and produced_by[n.input[0]].op_type != "Conv" and const_value(n.input[1]) is not None:
+                note(n.op_type, "on shape values")
+    return counts, [f"{op}: {', '.join(sorted(v, key=lambda t: (len(t), t)))}"
+                    for op, v in sorted(notes.items())]
 
 
 def print_op_table(outdir, names):
@@ -236,8 +284,8 @@ def print_op_table(outdir, names):
     for name, counts, notes in rows:
         ops = ", ".join(f"{op}x{c}" for op, c in sorted(counts.items()))
         print(f"  {name:<20} {ops}")
-        if notes:
-            print(f"  {'':<20} notes: {'; '.join(notes)}")
+        for line in notes:
+            print(f"  {'':<20}   {line}")
     print(f"  {'union':<20} {', '.join(sorted(all_ops))}")
 
 

@@ -418,6 +418,36 @@ def summary_stem(ctx):
     return stem + ("-" + ctx.args.tag if ctx.args.tag else "")
 
 
+def ops_section(work):
+    """A table of the ONNX ops each model uses (from the .onnx files present)."""
+    models_dir = None
+    for key in ("x86_64", "aarch64", "reference"):
+        p = os.path.join(work, f"summary-{key}.json")
+        if os.path.exists(p):
+            with open(p) as f:
+                models_dir = json.load(f).get("models_dir")
+            if models_dir:
+                break
+    rows = []
+    for name in ALL_MODELS + [SAMPLE]:
+        onnx_path = (os.path.join(ROOT, "models", "sample", SAMPLE + ".onnx") if name == SAMPLE
+                     else os.path.join(from_root(models_dir or "build/models"), name + ".onnx"))
+        if not os.path.exists(onnx_path):
+            continue
+        counts, notes = export_models.op_summary(onnx_path)
+        size = os.path.getsize(onnx_path) / 1e6
+        rows.append(f"| {name} | {size:.1f} | "
+                    + ", ".join(f"{op} {c}" for op, c in sorted(counts.items()))
+                    + " | " + ("<br>".join(notes) or "—") + " |")
+    if not rows:
+        return None
+    return ("## ONNX ops per model\n\n"
+            "Node counts as exported (BatchNormalization is folded into Conv by the "
+            "exporter; Dropout disappears in eval mode).\n\n"
+            "| model | MB | ops (count) | notes |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
+
+
 def write_docs(work, path):
     """docs/models.md from the summaries present in the work dir."""
     sections = [
@@ -453,6 +483,9 @@ def write_docs(work, path):
         parts.append(f"Run {s['date']}" + (f", latency: median of {s['runs']} runs, one thread"
                                            if s.get("runs", 1) > 1 else "") + ".\n")
         parts.append(markdown_table(s["results"], key == "reference"))
+    ops = ops_section(work)
+    if ops:
+        parts.append(ops)
     parts.append("## Reproduce\n")
     parts.append("```sh\n"
                  "scripts/build.sh\n"
@@ -566,6 +599,7 @@ def main():
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "tolerance": {"atol": ATOL, "rtol": RTOL, "text": TOLERANCE_TEXT},
         "runs": args.runs,
+        "models_dir": rel(ctx.models_dir),
         "results": ordered,
         "passed": n_pass,
         "total": len(ordered),
