@@ -1,0 +1,22 @@
+//===- Passes.h - CPU target conversion passes ------------------*- C++ -*-===//
+#ifndef KILN_TARGETS_CPU_PASSES_H
+#define KILN_TARGETS_CPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DECL
+#include "targets/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "targets/cpu/Passes.h.inc"
+
+inline void registerCPUConversionPasses() { registerKilnCPUPasses(); }
+} // namespace kiln::cpu
+
+#endif // KILN_TARGETS_CPU_PASSES_H
