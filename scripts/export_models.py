@@ -19,13 +19,15 @@ so the logits have std ~1 (see randomise_batchnorm, scale_classifier).
 Everything is derived from a per-model seed (crc32 of the name), so the
 files are the same on every run with the same torch build.
 
-Models whose three files already exist are skipped. Files are written under
+Models whose files already exist from the same recipe (<model>.meta.json
+records RECIPE) are skipped. Files are written under
 a temporary name and renamed, so an interrupted run never leaves a partial
 model that a later run would skip. At the end a table of the ONNX op types
 each model uses is printed (all models in the list, exported now or before).
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -38,6 +40,9 @@ INPUT_SHAPE = (1, 3, 224, 224)
 INPUT_NAME = "input"
 OUTPUT_NAME = "output"
 CALIB_BATCH = 8
+# Bump when the recipe changes (weights, statistics, input, export settings):
+# files written by another recipe are then re-exported.
+RECIPE = 2
 
 # Name -> torchvision constructor name. Order is the order of reports.
 MODELS = [
@@ -60,7 +65,19 @@ def paths(outdir, name):
         "onnx": os.path.join(outdir, name + ".onnx"),
         "input": os.path.join(outdir, name + ".input.npy"),
         "torch": os.path.join(outdir, name + ".torch.npy"),
+        "meta": os.path.join(outdir, name + ".meta.json"),
     }
+
+
+def up_to_date(outdir, name):
+    p = paths(outdir, name)
+    if not all(os.path.exists(f) for f in p.values()):
+        return False
+    try:
+        with open(p["meta"]) as f:
+            return json.load(f).get("recipe") == RECIPE
+    except (OSError, ValueError):
+        return False
 
 
 def randomise_batchnorm(model, seed):
@@ -175,6 +192,14 @@ def export_one(name, outdir):
     save_npy(p["input"], x)
     save_npy(p["torch"], y)
     os.replace(tmp_onnx, p["onnx"])
+    import torchvision
+    meta = {"recipe": RECIPE, "seed": seed, "opset": OPSET,
+            "input_shape": list(INPUT_SHAPE), "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "output_range": [float(y.min()), float(y.max())]}
+    with open(p["meta"] + ".tmp", "w") as f:
+        json.dump(meta, f, indent=1)
+    os.replace(p["meta"] + ".tmp", p["meta"])
     mb = os.path.getsize(p["onnx"]) / 1e6
     print(
         f"export: {name}: {mb:.1f} MB, seed {seed}, output {list(y.shape)} "
@@ -311,8 +336,7 @@ def main():
     os.makedirs(args.outdir, exist_ok=True)
 
     for name in names:
-        p = paths(args.outdir, name)
-        if not args.force and all(os.path.exists(f) for f in p.values()):
+        if not args.force and up_to_date(args.outdir, name):
             print(f"export: {name}: up to date", flush=True)
             continue
         export_one(name, args.outdir)
