@@ -32,7 +32,8 @@ def NN_ConstantOp : NN_Op<"constant", [ConstantLike, Pure]> {
   let summary = "a constant tensor (weights are dense_resource blobs)";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs NN_Tensor:$result);
-  let assemblyFormat = "attr-dict $value `:` type($result)";
+  // Printed like arith.constant: the value carries the type.
+  let hasCustomAssemblyFormat = 1;
   let hasFolder = 1;
   let hasVerifier = 1;
 }

@@ -403,7 +403,7 @@ struct Conv2DLowering : NNPattern<nn::Conv2DOp> {
           {outType.getDimSize(0), group, filters / group,
            outType.getDimSize(2), outType.getDimSize(3)},
           et);
-      ArrayRef<ReassociationIndices> splitC = {{0}, {1, 2}, {3}, {4}};
+      SmallVector<ReassociationIndices> splitC = {{0}, {1, 2}, {3}, {4}};
       Value gIn =
           tensor::ExpandShapeOp::create(rewriter, loc, gInType, input, splitC);
       Value gW = tensor::ExpandShapeOp::create(
