@@ -346,6 +346,13 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
                << "--input-shape " << in.name() << "=" << shapeString(dims)
                << " has rank " << dims.size() << ", the model's input has rank "
                << shape->dim_size();
+      for (int i = 0; i < shape->dim_size(); ++i)
+        if (shape->dim(i).has_dim_value() && shape->dim(i).dim_value() > 0 &&
+            shape->dim(i).dim_value() != dims[i])
+          return emitError(fileLoc)
+                 << "--input-shape " << in.name() << "=" << shapeString(dims)
+                 << " conflicts with the model's static dimension " << i
+                 << " = " << shape->dim(i).dim_value();
       shape->clear_dim();
       for (int64_t d : dims)
         shape->add_dim()->set_dim_value(d);

@@ -1,0 +1,121 @@
+"""Writes small ONNX models for the importer's lit tests.
+
+usage: make_model.py NAME OUT.onnx
+Weights are fixed-seed random so the tests are deterministic.
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(0)
+
+
+def init(name, *shape):
+    return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def conv_relu():
+    # Dynamic batch, SAME_UPPER padding with stride 2: pads must be resolved.
+    return model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv1",
+                          auto_pad="SAME_UPPER", strides=[2, 2]),
+         helper.make_node("Relu", ["c"], ["y"], name="relu1")],
+        [vi("x", ["N", 3, 7, 7])], [vi("y", ["N", 4, 4, 4])],
+        [init("w", 4, 3, 3, 3), init("b", 4)])
+
+
+def unsupported():
+    return model([helper.make_node("Erf", ["x"], ["y"], name="erf_node")],
+                 [vi("x", [1, 4])], [vi("y", [1, 4])])
+
+
+def bad_shapes():
+    # A MatMul whose inner dimensions disagree.
+    return model([helper.make_node("MatMul", ["a", "b"], ["y"], name="mm")],
+                 [vi("a", [2, 3]), vi("b", [4, 5])], [vi("y", [2, 5])])
+
+
+def softmax_v11():
+    return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
+                 [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])], opset=11)
+
+
+def shape_arith():
+    # torch-style flatten: Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+    return model(
+        [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="unsq"),
+         helper.make_node("Concat", ["n1", "minus1"], ["shp"], name="cat", axis=0),
+         helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")],
+        [vi("x", [2, 3, 4])], [vi("y", [2, 12])],
+        [ints("zero", 0), ints("axes", [0]), ints("minus1", [-1])])
+
+
+def split_slice():
+    return model(
+        [helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=2),
+         helper.make_node("Slice", ["b", "starts", "ends", "axes", "steps"], ["c"],
+                          name="slice"),
+         helper.make_node("Concat", ["a", "c"], ["y"], name="cat", axis=1)],
+        [vi("x", [1, 4, 6])], [vi("y", [1, 6, 3])],
+        [ints("starts", [1]), ints("ends", [100]), ints("axes", [1]),
+         ints("steps", [2])])
+
+
+def pool_gemm():
+    return model(
+        [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[3, 3],
+                          strides=[2, 2], ceil_mode=1),
+         helper.make_node("GlobalAveragePool", ["p"], ["g"], name="gap"),
+         helper.make_node("Flatten", ["g"], ["f"], name="flat"),
+         helper.make_node("Gemm", ["f", "w", "b"], ["y"], name="fc", transB=1)],
+        [vi("x", [1, 8, 6, 6])], [vi("y", [1, 10])],
+        [init("w", 10, 8), init("b", 10)])
+
+
+def clip_bn():
+    return model(
+        [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["n"],
+                          name="bn", epsilon=1e-3),
+         helper.make_node("Clip", ["n", "lo", "hi"], ["y"], name="relu6")],
+        [vi("x", [1, 3, 2, 2])], [vi("y", [1, 3, 2, 2])],
+        [init("s", 3), init("b", 3), init("m", 3),
+         numpy_helper.from_array(np.ones(3, np.float32), "v"),
+         numpy_helper.from_array(np.array(0, np.float32), "lo"),
+         numpy_helper.from_array(np.array(6, np.float32), "hi")])
+
+
+def reflect_pad():
+    return model(
+        [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode="reflect")],
+        [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 6, 6])],
+        [ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])])
+
+
+def opset_too_new():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="r")],
+                 [vi("x", [1, 4])], [vi("y", [1, 4])], opset=18)
+
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    m = globals()[name]()
+    onnx.save(m, out)
