@@ -5,8 +5,8 @@
 //        [--output-dir DIR] [--threads N] [--runs N] [--warmup N] [--top K]
 //        [--info]
 //
-// Writes every model output to DIR/<output name>.npy (characters other than
-// [A-Za-z0-9._-] in the name become '_'). Single-threaded by default
+// Writes every model output to DIR/<output name>.npy, as kiln-run does ('/'
+// in a name becomes '_'). Single-threaded by default
 // (intraOpNumThreads = interOpNumThreads = 1). With --runs N > 1, prints
 // "median latency: X.XXX ms over N runs" (after --warmup runs, default 1).
 // --top K prints the K largest scores of each float output shaped [1, N].
@@ -227,7 +227,7 @@ function parseArgs(argv) {
 }
 
 function sanitize(name) {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return name.replace(/\//g, '_');
 }
 
 function describe(meta) {
