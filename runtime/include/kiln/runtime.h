@@ -63,6 +63,8 @@ typedef struct kiln_tensor_info {
 typedef struct kiln_session kiln_session;
 
 const char *kiln_status_string(kiln_status status);
+/* Short dtype name ("f32", "i64", ...), or "unknown". */
+const char *kiln_dtype_name(kiln_dtype dtype);
 
 kiln_status kiln_session_create(const kiln_model *model,
                                 const kiln_session_options *options,
@@ -82,6 +84,8 @@ int64_t kiln_session_find_output(const kiln_session *session,
                                  const char *name);
 /* Bytes held by the session (arena + bookkeeping). */
 size_t kiln_session_memory_bytes(const kiln_session *session);
+/* Scratch bytes the model asked for (the descriptor's arena_size). */
+size_t kiln_session_arena_size(const kiln_session *session);
 
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
  * is checked before anything runs. */

@@ -1,0 +1,268 @@
+/* Sessions: one allocation holding the bookkeeping and the arena, created
+ * once; kiln_session_run only validates and calls entries. */
+#include "descriptor.h"
+#include "error.h"
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The arena is at least cache-line aligned whatever the model asks, so that
+ * generated vector code never straddles lines at the arena base. */
+#define KILN_MIN_ARENA_ALIGNMENT 64u
+
+struct kiln_session {
+  size_t num_inputs;
+  size_t num_outputs;
+  size_t num_segments;
+  const kiln_tensor_info *inputs;
+  const kiln_tensor_info *outputs;
+  kiln_desc_segment *segments;
+  void *arena;
+  size_t arena_size;
+  size_t memory_bytes;
+};
+
+/* A running layout of arrays inside the session's one allocation. */
+typedef struct layout {
+  size_t end;
+  bool overflow;
+} layout;
+
+/* Places `count` items of `size` bytes at `align`; returns their offset. */
+static size_t layout_add(layout *l, size_t align, size_t size, size_t count) {
+  size_t offset = (l->end + align - 1) / align * align;
+  if (offset < l->end || (count && size > (SIZE_MAX - offset) / count)) {
+    l->overflow = true;
+    return 0;
+  }
+  l->end = offset + size * count;
+  return offset;
+}
+
+kiln_status kiln_session_create(const kiln_model *model,
+                                const kiln_session_options *options,
+                                kiln_session **out_session, kiln_error *error) {
+  if (!out_session)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "out_session is NULL");
+  *out_session = NULL;
+  /* options->threads is accepted but not used yet: the CPU entries are
+   * single-threaded. */
+  if (options) {
+    size_t known =
+        offsetof(kiln_session_options, threads) + sizeof options->threads;
+    if (options->struct_size < known)
+      return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                       "options->struct_size is %u, expected at least %zu",
+                       options->struct_size, known);
+  }
+
+  kiln_desc_counts counts;
+  kiln_status st = kiln_desc_parse(model, &counts, NULL, error);
+  if (st != KILN_OK)
+    return st;
+
+  /* The session struct comes first so that destroy can free it. */
+  layout l = {sizeof(kiln_session), false};
+  size_t inputs_off = layout_add(&l, alignof(kiln_tensor_info),
+                                 sizeof(kiln_tensor_info), counts.num_inputs);
+  size_t outputs_off = layout_add(&l, alignof(kiln_tensor_info),
+                                  sizeof(kiln_tensor_info), counts.num_outputs);
+  size_t dims_off =
+      layout_add(&l, alignof(int64_t), sizeof(int64_t), counts.total_dims);
+  size_t segments_off =
+      layout_add(&l, alignof(kiln_desc_segment), sizeof(kiln_desc_segment),
+                 counts.num_segments);
+  size_t args_off = layout_add(&l, alignof(kiln_desc_arg),
+                               sizeof(kiln_desc_arg), counts.total_args);
+  size_t argv_off =
+      layout_add(&l, alignof(void *), sizeof(void *), counts.total_args);
+  size_t names_off = layout_add(&l, 1, 1, counts.total_name_bytes);
+  size_t end = l.end;
+  size_t alignment = counts.arena_alignment > KILN_MIN_ARENA_ALIGNMENT
+                         ? counts.arena_alignment
+                         : KILN_MIN_ARENA_ALIGNMENT;
+  /* malloc only promises max_align_t, so reserve room to align the arena. */
+  size_t reserve = alignment - 1;
+  if (l.overflow || counts.arena_size > SIZE_MAX - end - reserve)
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
+                     "model needs an arena of %llu bytes: too large",
+                     (unsigned long long)counts.arena_size);
+  size_t total = end + reserve + (size_t)counts.arena_size;
+  char *block = malloc(total);
+  if (!block)
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
+                     "cannot allocate %zu bytes for the session (arena %llu "
+                     "bytes)",
+                     total, (unsigned long long)counts.arena_size);
+
+  kiln_session *s = (kiln_session *)block;
+  kiln_desc_storage storage = {
+      .inputs = (kiln_tensor_info *)(block + inputs_off),
+      .outputs = (kiln_tensor_info *)(block + outputs_off),
+      .dims = (int64_t *)(block + dims_off),
+      .names = block + names_off,
+      .segments = (kiln_desc_segment *)(block + segments_off),
+      .args = (kiln_desc_arg *)(block + args_off),
+      .argv = (void **)(block + argv_off),
+  };
+  st = kiln_desc_parse(model, &counts, &storage, error);
+  if (st != KILN_OK) {
+    free(block);
+    return st;
+  }
+  uintptr_t arena = ((uintptr_t)(block + end) + reserve) & ~(uintptr_t)reserve;
+  *s = (kiln_session){
+      .num_inputs = counts.num_inputs,
+      .num_outputs = counts.num_outputs,
+      .num_segments = counts.num_segments,
+      .inputs = storage.inputs,
+      .outputs = storage.outputs,
+      .segments = storage.segments,
+      .arena = (void *)arena,
+      .arena_size = (size_t)counts.arena_size,
+      .memory_bytes = total,
+  };
+  *out_session = s;
+  return KILN_OK;
+}
+
+void kiln_session_destroy(kiln_session *session) {
+  /* The session struct sits at offset 0 of its block. */
+  free(session);
+}
+
+size_t kiln_session_num_inputs(const kiln_session *session) {
+  return session ? session->num_inputs : 0;
+}
+
+size_t kiln_session_num_outputs(const kiln_session *session) {
+  return session ? session->num_outputs : 0;
+}
+
+const kiln_tensor_info *kiln_session_input(const kiln_session *session,
+                                           size_t index) {
+  return session && index < session->num_inputs ? &session->inputs[index]
+                                                : NULL;
+}
+
+const kiln_tensor_info *kiln_session_output(const kiln_session *session,
+                                            size_t index) {
+  return session && index < session->num_outputs ? &session->outputs[index]
+                                                 : NULL;
+}
+
+static int64_t find(const kiln_tensor_info *infos, size_t n, const char *name) {
+  if (!name)
+    return -1;
+  for (size_t i = 0; i < n; ++i)
+    if (strcmp(infos[i].name, name) == 0)
+      return (int64_t)i;
+  return -1;
+}
+
+int64_t kiln_session_find_input(const kiln_session *session, const char *name) {
+  return session ? find(session->inputs, session->num_inputs, name) : -1;
+}
+
+int64_t kiln_session_find_output(const kiln_session *session,
+                                 const char *name) {
+  return session ? find(session->outputs, session->num_outputs, name) : -1;
+}
+
+size_t kiln_session_memory_bytes(const kiln_session *session) {
+  return session ? session->memory_bytes : 0;
+}
+
+size_t kiln_session_arena_size(const kiln_session *session) {
+  return session ? session->arena_size : 0;
+}
+
+static kiln_status check_tensor(const kiln_tensor_info *want,
+                                const kiln_tensor *got, const char *what,
+                                kiln_error *error) {
+  if (got->dtype != want->dtype) {
+    char a[32], b[32];
+    kiln_format_dtype(a, sizeof a, want->dtype);
+    kiln_format_dtype(b, sizeof b, got->dtype);
+    return kiln_fail(error, KILN_ERROR_DTYPE_MISMATCH,
+                     "%s '%s': expected dtype %s, got %s", what, want->name, a,
+                     b);
+  }
+  char expected[160];
+  kiln_format_shape(expected, sizeof expected, want->rank, want->dims);
+  if (got->rank < 0 || got->rank > KILN_MAX_RANK)
+    return kiln_fail(error, KILN_ERROR_SHAPE_MISMATCH,
+                     "%s '%s': expected shape %s, got rank %d", what,
+                     want->name, expected, (int)got->rank);
+  if (got->rank > 0 && !got->dims)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "%s '%s': dims is NULL", what, want->name);
+  bool same = got->rank == want->rank;
+  for (int32_t i = 0; same && i < got->rank; ++i)
+    same = got->dims[i] == want->dims[i];
+  if (!same) {
+    char actual[160];
+    kiln_format_shape(actual, sizeof actual, got->rank, got->dims);
+    return kiln_fail(error, KILN_ERROR_SHAPE_MISMATCH,
+                     "%s '%s': expected shape %s, got %s", what, want->name,
+                     expected, actual);
+  }
+  if (!got->data)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "%s '%s': data is NULL", what, want->name);
+  if (got->size_bytes < want->size_bytes)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "%s '%s': buffer holds %zu bytes, needs %zu", what,
+                     want->name, got->size_bytes, want->size_bytes);
+  return KILN_OK;
+}
+
+kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
+                             size_t num_inputs, kiln_tensor *outputs,
+                             size_t num_outputs, kiln_error *error) {
+  if (!session)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "session is NULL");
+  if (num_inputs != session->num_inputs)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "expected %zu inputs, got %zu", session->num_inputs,
+                     num_inputs);
+  if (num_outputs != session->num_outputs)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "expected %zu outputs, got %zu", session->num_outputs,
+                     num_outputs);
+  if ((num_inputs && !inputs) || (num_outputs && !outputs))
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "%s array is NULL",
+                     num_inputs && !inputs ? "inputs" : "outputs");
+  kiln_status st;
+  for (size_t i = 0; i < num_inputs; ++i)
+    if ((st = check_tensor(&session->inputs[i], &inputs[i], "input", error)) !=
+        KILN_OK)
+      return st;
+  for (size_t i = 0; i < num_outputs; ++i)
+    if ((st = check_tensor(&session->outputs[i], &outputs[i], "output",
+                           error)) != KILN_OK)
+      return st;
+
+  for (size_t s = 0; s < session->num_segments; ++s) {
+    kiln_desc_segment *seg = &session->segments[s];
+    for (uint32_t a = 0; a < seg->num_args; ++a) {
+      const kiln_desc_arg *arg = &seg->args[a];
+      switch (arg->kind) {
+      case KILN_ARG_INPUT:
+        seg->argv[a] = inputs[arg->index].data;
+        break;
+      case KILN_ARG_OUTPUT:
+        seg->argv[a] = outputs[arg->index].data;
+        break;
+      case KILN_ARG_ARENA:
+        seg->argv[a] = session->arena;
+        break;
+      }
+    }
+    seg->entry(seg->argv);
+  }
+  return KILN_OK;
+}

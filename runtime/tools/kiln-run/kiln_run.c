@@ -1,0 +1,512 @@
+/* clock_gettime, mkdir */
+#define _POSIX_C_SOURCE 200809L
+
+#include "kiln_run.h"
+
+#include "kiln/runtime.h"
+#include "kiln_tensor_io.h"
+#include "tensor_values.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* How many leading values of each output are printed. */
+#define KILN_RUN_SHOWN_VALUES 8
+#define KILN_RUN_DEFAULT_TOP 5
+
+typedef struct input_arg {
+  char *name; /* malloc'ed: cut out of NAME=FILE */
+  const char *file;
+} input_arg;
+
+typedef struct options {
+  const char *model_path;
+  input_arg *inputs;
+  size_t num_inputs;
+  uint64_t seed;
+  const char *output_dir;
+  uint64_t runs;
+  uint64_t warmup;
+  uint64_t threads;
+  int64_t top; /* -1: per-output default */
+  bool info;
+  bool help;
+} options;
+
+/* Everything kiln_run_main acquires, released in one place. */
+typedef struct state {
+  options opt;
+  void *library;
+  kiln_session *session;
+  kiln_host_tensor *host_inputs;
+  kiln_tensor *inputs;
+  kiln_tensor *outputs;
+  double *times_ms;
+} state;
+
+static int fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static int fail(const char *fmt, ...) {
+  char message[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "kiln-run: error: %s\n", message);
+  return 1;
+}
+
+static void usage(FILE *f, const char *argv0, bool linked) {
+  fprintf(f,
+          "usage: %s %s[options]\n"
+          "Runs a model compiled ahead of time by kilnc and prints its "
+          "outputs.\n\n"
+          "  --input NAME=FILE  read input NAME from FILE (.npy or ONNX "
+          "TensorProto .pb);\n"
+          "                     inputs not given get seeded random values: "
+          "floats\n"
+          "                     uniform in [-1, 1), bools 0/1, other integers "
+          "in [0, 10)\n"
+          "  --seed N           seed of the random inputs (default 0)\n"
+          "  --output-dir DIR   write each output to DIR/<name>.npy\n"
+          "  --runs N           timed runs (default 1); prints median and min "
+          "latency\n"
+          "  --warmup N         untimed runs before them (default 1)\n"
+          "  --threads N        threads for the session (accepted; the CPU "
+          "code is\n"
+          "                     single-threaded for now)\n"
+          "  --top K            print the K largest values of each output "
+          "with their\n"
+          "                     indices (default 5 for outputs with <= 2 dims "
+          "whose last\n"
+          "                     dim is > 1, otherwise off; 0 turns it off)\n"
+          "  --info             print inputs, outputs and arena size, then "
+          "exit\n"
+          "  -h, --help         print this help\n",
+          argv0, linked ? "" : "MODEL.so ");
+}
+
+/* Decimal unsigned integer, whole string, at most max. */
+static bool parse_uint(const char *text, uint64_t max, uint64_t *out) {
+  if (!*text)
+    return false;
+  uint64_t v = 0;
+  for (const char *p = text; *p; ++p) {
+    if (*p < '0' || *p > '9')
+      return false;
+    unsigned digit = (unsigned)(*p - '0');
+    if (v > (max - digit) / 10)
+      return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+
+static int parse_args(int argc, char **argv, bool linked, options *opt) {
+  opt->runs = 1;
+  opt->warmup = 1;
+  opt->top = -1;
+  opt->inputs = calloc((size_t)argc, sizeof *opt->inputs);
+  if (!opt->inputs)
+    return fail("out of memory");
+  for (int i = 1; i < argc; ++i) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      opt->help = true;
+      continue;
+    }
+    if (strcmp(arg, "--info") == 0) {
+      opt->info = true;
+      continue;
+    }
+    if (arg[0] != '-') {
+      if (linked || opt->model_path)
+        return fail("unexpected argument '%s'", arg);
+      opt->model_path = arg;
+      continue;
+    }
+    /* --name VALUE or --name=VALUE */
+    char name[32];
+    const char *eq = strchr(arg, '=');
+    size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (name_len >= sizeof name)
+      return fail("unknown option '%s' (see --help)", arg);
+    memcpy(name, arg, name_len);
+    name[name_len] = '\0';
+    bool known = strcmp(name, "--input") == 0 || strcmp(name, "--seed") == 0 ||
+                 strcmp(name, "--output-dir") == 0 ||
+                 strcmp(name, "--runs") == 0 || strcmp(name, "--warmup") == 0 ||
+                 strcmp(name, "--threads") == 0 || strcmp(name, "--top") == 0;
+    if (!known)
+      return fail("unknown option '%s' (see --help)", arg);
+    const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (!value)
+      return fail("option %s needs a value", name);
+    uint64_t number;
+    if (strcmp(name, "--input") == 0) {
+      const char *sep = strchr(value, '=');
+      if (!sep || sep == value || !sep[1])
+        return fail("--input expects NAME=FILE, got '%s'", value);
+      size_t len = (size_t)(sep - value);
+      char *input_name = malloc(len + 1);
+      if (!input_name)
+        return fail("out of memory");
+      memcpy(input_name, value, len);
+      input_name[len] = '\0';
+      opt->inputs[opt->num_inputs++] = (input_arg){input_name, sep + 1};
+    } else if (strcmp(name, "--output-dir") == 0) {
+      if (!*value)
+        return fail("--output-dir needs a directory");
+      opt->output_dir = value;
+    } else if (strcmp(name, "--seed") == 0) {
+      if (!parse_uint(value, UINT64_MAX, &opt->seed))
+        return fail("--seed expects an unsigned integer, got '%s'", value);
+    } else if (strcmp(name, "--runs") == 0) {
+      if (!parse_uint(value, 1000000000, &opt->runs) || opt->runs == 0)
+        return fail("--runs expects an integer >= 1, got '%s'", value);
+    } else if (strcmp(name, "--warmup") == 0) {
+      if (!parse_uint(value, 1000000000, &opt->warmup))
+        return fail("--warmup expects an integer >= 0, got '%s'", value);
+    } else if (strcmp(name, "--threads") == 0) {
+      if (!parse_uint(value, UINT32_MAX, &opt->threads))
+        return fail("--threads expects an integer >= 0, got '%s'", value);
+    } else {
+      if (!parse_uint(value, INT64_MAX, &number))
+        return fail("--top expects an integer >= 0, got '%s'", value);
+      opt->top = (int64_t)number;
+    }
+  }
+  if (!linked && !opt->model_path && !opt->help)
+    return fail("no model given (usage: %s MODEL.so [options]; see --help)",
+                argv[0]);
+  return 0;
+}
+
+static int load_model(state *st, const kiln_model **model) {
+  const char *path = st->opt.model_path;
+  /* dlopen searches the library path for names without a slash; a model
+   * named on the command line is a file. */
+  char local[4096];
+  if (!strchr(path, '/')) {
+    if ((size_t)snprintf(local, sizeof local, "./%s", path) >= sizeof local)
+      return fail("model path too long");
+    path = local;
+  }
+  struct stat info;
+  if (stat(path, &info) != 0)
+    return fail("cannot open model '%s': %s", st->opt.model_path,
+                strerror(errno));
+  st->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!st->library)
+    return fail("cannot load model '%s': %s", st->opt.model_path, dlerror());
+  void *symbol = dlsym(st->library, "kiln_model_get");
+  if (!symbol)
+    return fail("'%s' has no kiln_model_get symbol: not a Kiln model "
+                "(kilnc --emit=shared builds one)",
+                st->opt.model_path);
+  /* ISO C has no object-to-function pointer cast; POSIX guarantees it
+   * works, and memcpy says so without a warning. */
+  const kiln_model *(*get)(void);
+  memcpy(&get, &symbol, sizeof get);
+  *model = get();
+  if (!*model)
+    return fail("kiln_model_get of '%s' returned NULL", st->opt.model_path);
+  return 0;
+}
+
+static void format_shape(char *buf, size_t size, int32_t rank,
+                         const int64_t *dims) {
+  size_t used = 0;
+  buf[0] = '\0';
+  if (rank == 0)
+    snprintf(buf, size, "scalar");
+  for (int32_t i = 0; i < rank && used < size; ++i)
+    used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "x" : "",
+                             (long long)dims[i]);
+}
+
+static void print_tensor_info(const char *label, const kiln_tensor_info *t) {
+  char shape[160];
+  format_shape(shape, sizeof shape, t->rank, t->dims);
+  printf("%s %s: %s %s (%zu bytes)\n", label, t->name,
+         kiln_dtype_name(t->dtype), shape, t->size_bytes);
+}
+
+static void print_info(const state *st) {
+  const kiln_session *s = st->session;
+  printf("model: %s\n", st->opt.model_path ? st->opt.model_path : "(linked)");
+  for (size_t i = 0; i < kiln_session_num_inputs(s); ++i)
+    print_tensor_info("input", kiln_session_input(s, i));
+  for (size_t i = 0; i < kiln_session_num_outputs(s); ++i)
+    print_tensor_info("output", kiln_session_output(s, i));
+  printf("arena: %zu bytes\n", kiln_session_arena_size(s));
+  printf("session memory: %zu bytes\n", kiln_session_memory_bytes(s));
+}
+
+static int unknown_input(const state *st, const char *name) {
+  char names[512] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < kiln_session_num_inputs(st->session); ++i) {
+    int n = snprintf(names + used, sizeof names - used, "%s'%s'", i ? ", " : "",
+                     kiln_session_input(st->session, i)->name);
+    if (n < 0 || (size_t)n >= sizeof names - used)
+      break;
+    used += (size_t)n;
+  }
+  return fail("unknown input '%s' (the model's inputs: %s)", name, names);
+}
+
+static int prepare_inputs(state *st) {
+  size_t n = kiln_session_num_inputs(st->session);
+  st->host_inputs = calloc(n ? n : 1, sizeof *st->host_inputs);
+  st->inputs = calloc(n ? n : 1, sizeof *st->inputs);
+  if (!st->host_inputs || !st->inputs)
+    return fail("out of memory");
+  for (size_t a = 0; a < st->opt.num_inputs; ++a) {
+    const input_arg *arg = &st->opt.inputs[a];
+    int64_t index = kiln_session_find_input(st->session, arg->name);
+    if (index < 0)
+      return unknown_input(st, arg->name);
+    kiln_host_tensor *host = &st->host_inputs[index];
+    if (host->data)
+      return fail("input '%s' given twice", arg->name);
+    kiln_error err;
+    if (kiln_tensor_read(arg->file, host, &err) != KILN_OK)
+      return fail("input '%s': %s", arg->name, err.message);
+    st->inputs[index] = (kiln_tensor){host->dtype, host->rank, host->dims,
+                                      host->data, host->size_bytes};
+  }
+  uint64_t rng = st->opt.seed;
+  for (size_t i = 0; i < n; ++i) {
+    if (st->host_inputs[i].data)
+      continue;
+    const kiln_tensor_info *info = kiln_session_input(st->session, i);
+    kiln_host_tensor *host = &st->host_inputs[i];
+    host->data = malloc(info->size_bytes);
+    if (!host->data)
+      return fail("out of memory for input '%s' (%zu bytes)", info->name,
+                  info->size_bytes);
+    kiln_fill_random(info->dtype, host->data,
+                     info->size_bytes / kiln_dtype_size(info->dtype), &rng);
+    fprintf(stderr,
+            "kiln-run: note: input '%s' not given: using random values "
+            "(seed %llu)\n",
+            info->name, (unsigned long long)st->opt.seed);
+    st->inputs[i] = (kiln_tensor){info->dtype, info->rank, info->dims,
+                                  host->data, info->size_bytes};
+  }
+  return 0;
+}
+
+static int prepare_outputs(state *st) {
+  size_t n = kiln_session_num_outputs(st->session);
+  st->outputs = calloc(n ? n : 1, sizeof *st->outputs);
+  if (!st->outputs)
+    return fail("out of memory");
+  for (size_t i = 0; i < n; ++i) {
+    const kiln_tensor_info *info = kiln_session_output(st->session, i);
+    void *data = malloc(info->size_bytes);
+    if (!data)
+      return fail("out of memory for output '%s' (%zu bytes)", info->name,
+                  info->size_bytes);
+    st->outputs[i] = (kiln_tensor){info->dtype, info->rank, info->dims, data,
+                                   info->size_bytes};
+  }
+  return 0;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int run_model(state *st) {
+  kiln_session *s = st->session;
+  size_t n_in = kiln_session_num_inputs(s), n_out = kiln_session_num_outputs(s);
+  kiln_error err;
+  for (uint64_t i = 0; i < st->opt.warmup; ++i)
+    if (kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err) !=
+        KILN_OK)
+      return fail("%s", err.message);
+  st->times_ms = malloc(st->opt.runs * sizeof *st->times_ms);
+  if (!st->times_ms)
+    return fail("out of memory");
+  for (uint64_t i = 0; i < st->opt.runs; ++i) {
+    double start = now_ms();
+    kiln_status status =
+        kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err);
+    st->times_ms[i] = now_ms() - start;
+    if (status != KILN_OK)
+      return fail("%s", err.message);
+  }
+  size_t n = (size_t)st->opt.runs;
+  qsort(st->times_ms, n, sizeof *st->times_ms, compare_doubles);
+  double median = n % 2 ? st->times_ms[n / 2]
+                        : (st->times_ms[n / 2 - 1] + st->times_ms[n / 2]) / 2;
+  printf("median latency: %.3f ms over %zu runs (min %.3f ms)\n", median, n,
+         st->times_ms[0]);
+  return 0;
+}
+
+static int print_output(const kiln_tensor_info *info, const kiln_tensor *t,
+                        int64_t top_option) {
+  char shape[160], value[64];
+  format_shape(shape, sizeof shape, info->rank, info->dims);
+  printf("output %s: %s %s\n", info->name, kiln_dtype_name(info->dtype), shape);
+  size_t count = info->size_bytes / kiln_dtype_size(info->dtype);
+  size_t shown = count < KILN_RUN_SHOWN_VALUES ? count : KILN_RUN_SHOWN_VALUES;
+  printf("  values:");
+  for (size_t i = 0; i < shown; ++i) {
+    kiln_format_value(value, sizeof value, info->dtype, t->data, i);
+    printf(" %s", value);
+  }
+  if (shown < count)
+    printf(" ... (%zu values)", count);
+  printf("\n");
+
+  uint64_t k = (uint64_t)top_option;
+  if (top_option < 0)
+    k = info->rank >= 1 && info->rank <= 2 && info->dims[info->rank - 1] > 1
+            ? KILN_RUN_DEFAULT_TOP
+            : 0;
+  if (k > count)
+    k = count;
+  if (k == 0)
+    return 0;
+  size_t *top = malloc((size_t)k * sizeof *top);
+  if (!top)
+    return fail("out of memory");
+  kiln_top_k(info->dtype, t->data, count, (size_t)k, top);
+  printf("  top %llu (index value):\n", (unsigned long long)k);
+  for (size_t i = 0; i < k; ++i) {
+    kiln_format_value(value, sizeof value, info->dtype, t->data, top[i]);
+    printf("    %zu %s\n", top[i], value);
+  }
+  free(top);
+  return 0;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir) {
+  size_t len = strlen(dir);
+  char *path = malloc(len + 1);
+  if (!path)
+    return fail("out of memory");
+  memcpy(path, dir, len + 1);
+  for (size_t i = 1; i <= len; ++i) {
+    if (path[i] != '/' && path[i] != '\0')
+      continue;
+    char saved = path[i];
+    path[i] = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+      int code = errno;
+      free(path);
+      return fail("cannot create directory '%s': %s", dir, strerror(code));
+    }
+    path[i] = saved;
+  }
+  free(path);
+  struct stat info;
+  if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode))
+    return fail("'%s' is not a directory", dir);
+  return 0;
+}
+
+static int write_outputs(const state *st) {
+  if (make_dirs(st->opt.output_dir) != 0)
+    return 1;
+  for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i) {
+    const kiln_tensor_info *info = kiln_session_output(st->session, i);
+    size_t size = strlen(st->opt.output_dir) + strlen(info->name) + 6;
+    char *path = malloc(size);
+    if (!path)
+      return fail("out of memory");
+    int n = snprintf(path, size, "%s/%s.npy", st->opt.output_dir, info->name);
+    /* Keep the name a single, portable file name component. */
+    for (char *c = path + n - 4 - strlen(info->name); c < path + n - 4; ++c)
+      if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+            (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
+        *c = '_';
+    kiln_error err;
+    kiln_status status = kiln_npy_write(path, info->dtype, info->rank,
+                                        info->dims, st->outputs[i].data, &err);
+    free(path);
+    if (status != KILN_OK)
+      return fail("%s", err.message);
+  }
+  return 0;
+}
+
+static int run_cli(int argc, char **argv, const kiln_model *linked_model,
+                   state *st) {
+  const char *argv0 = argc > 0 ? argv[0] : "kiln-run";
+  if (parse_args(argc, argv, linked_model != NULL, &st->opt) != 0)
+    return 1;
+  if (st->opt.help) {
+    usage(stdout, argv0, linked_model != NULL);
+    return 0;
+  }
+  const kiln_model *model = linked_model;
+  if (!model && load_model(st, &model) != 0)
+    return 1;
+  kiln_session_options options = {sizeof options, (uint32_t)st->opt.threads};
+  kiln_error err;
+  if (kiln_session_create(model, &options, &st->session, &err) != KILN_OK)
+    return fail("%s: %s", kiln_status_string(err.status), err.message);
+  if (st->opt.info) {
+    print_info(st);
+    return 0;
+  }
+  if (prepare_inputs(st) != 0 || prepare_outputs(st) != 0 || run_model(st) != 0)
+    return 1;
+  for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
+    if (print_output(kiln_session_output(st->session, i), &st->outputs[i],
+                     st->opt.top) != 0)
+      return 1;
+  if (st->opt.output_dir && write_outputs(st) != 0)
+    return 1;
+  return 0;
+}
+
+int kiln_run_main(int argc, char **argv, const kiln_model *linked_model) {
+  state st = {0};
+  int code = run_cli(argc, argv, linked_model, &st);
+  fflush(stdout);
+  if (st.session) {
+    for (size_t i = 0; i < kiln_session_num_inputs(st.session); ++i)
+      if (st.host_inputs)
+        kiln_host_tensor_free(&st.host_inputs[i]);
+    for (size_t i = 0; i < kiln_session_num_outputs(st.session); ++i)
+      if (st.outputs)
+        free(st.outputs[i].data);
+  }
+  free(st.host_inputs);
+  free(st.inputs);
+  free(st.outputs);
+  free(st.times_ms);
+  for (size_t i = 0; i < st.opt.num_inputs; ++i)
+    free(st.opt.inputs[i].name);
+  free(st.opt.inputs);
+  kiln_session_destroy(st.session);
+  if (st.library)
+    dlclose(st.library);
+  return code;
+}

@@ -1,0 +1,20 @@
+/* kiln-run: run a compiled model from the command line (see --help). */
+#ifndef KILN_RUN_H
+#define KILN_RUN_H
+
+#include "kiln/model_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The whole CLI. With linked_model NULL the first positional argument is a
+ * shared object exporting kiln_model_get, loaded with dlopen; otherwise
+ * linked_model is run and no model path is taken. Returns the exit status:
+ * 0 on success, 1 on any error (one "kiln-run: error: ..." line on stderr). */
+int kiln_run_main(int argc, char **argv, const kiln_model *linked_model);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_RUN_H */
