@@ -84,9 +84,13 @@ kiln_status kiln_session_create(const kiln_model *model,
   size_t alignment = counts.arena_alignment > KILN_MIN_ARENA_ALIGNMENT
                          ? counts.arena_alignment
                          : KILN_MIN_ARENA_ALIGNMENT;
-  /* malloc only promises max_align_t, so reserve room to align the arena. */
+  /* malloc only promises max_align_t, so reserve room to align the arena.
+   * Objects beyond PTRDIFF_MAX break pointer arithmetic; refuse them here
+   * rather than hand malloc a nonsensical size. */
   size_t reserve = alignment - 1;
-  if (l.overflow || counts.arena_size > SIZE_MAX - end - reserve)
+  size_t limit = (size_t)PTRDIFF_MAX;
+  if (l.overflow || end > limit - reserve ||
+      counts.arena_size > limit - reserve - end)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
                      "model needs an arena of %llu bytes: too large",
                      (unsigned long long)counts.arena_size);
@@ -185,8 +189,8 @@ static kiln_status check_tensor(const kiln_tensor_info *want,
                                 kiln_error *error) {
   if (got->dtype != want->dtype) {
     char a[32], b[32];
-    kiln_format_dtype(a, sizeof a, want->dtype);
-    kiln_format_dtype(b, sizeof b, got->dtype);
+    kiln_format_dtype(a, sizeof a, (int)want->dtype);
+    kiln_format_dtype(b, sizeof b, (int)got->dtype);
     return kiln_fail(error, KILN_ERROR_DTYPE_MISMATCH,
                      "%s '%s': expected dtype %s, got %s", what, want->name, a,
                      b);

@@ -268,6 +268,25 @@ static int unknown_input(const state *st, const char *name) {
   return fail("unknown input '%s' (the model's inputs: %s)", name, names);
 }
 
+/* kiln_session_run checks this too; checking here first reports a bad file
+ * before anything runs or random inputs are announced. */
+static int check_input(const kiln_tensor_info *info,
+                       const kiln_host_tensor *host) {
+  if (host->dtype != info->dtype)
+    return fail("input '%s': expected dtype %s, got %s", info->name,
+                kiln_dtype_name(info->dtype), kiln_dtype_name(host->dtype));
+  bool same = host->rank == info->rank;
+  for (int32_t i = 0; same && i < host->rank; ++i)
+    same = host->dims[i] == info->dims[i];
+  if (!same) {
+    char want[160], got[160];
+    format_shape(want, sizeof want, info->rank, info->dims);
+    format_shape(got, sizeof got, host->rank, host->dims);
+    return fail("input '%s': expected shape %s, got %s", info->name, want, got);
+  }
+  return 0;
+}
+
 static int prepare_inputs(state *st) {
   size_t n = kiln_session_num_inputs(st->session);
   st->host_inputs = calloc(n ? n : 1, sizeof *st->host_inputs);
@@ -285,6 +304,8 @@ static int prepare_inputs(state *st) {
     kiln_error err;
     if (kiln_tensor_read(arg->file, host, &err) != KILN_OK)
       return fail("input '%s': %s", arg->name, err.message);
+    if (check_input(kiln_session_input(st->session, (size_t)index), host) != 0)
+      return 1;
     st->inputs[index] = (kiln_tensor){host->dtype, host->rank, host->dims,
                                       host->data, host->size_bytes};
   }
@@ -431,8 +452,6 @@ static int make_dirs(const char *dir) {
 }
 
 static int write_outputs(const state *st) {
-  if (make_dirs(st->opt.output_dir) != 0)
-    return 1;
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i) {
     const kiln_tensor_info *info = kiln_session_output(st->session, i);
     size_t size = strlen(st->opt.output_dir) + strlen(info->name) + 6;
@@ -475,7 +494,10 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
     print_info(st);
     return 0;
   }
-  if (prepare_inputs(st) != 0 || prepare_outputs(st) != 0 || run_model(st) != 0)
+  /* The output directory is made before running, so that a bad path fails
+   * fast rather than after the timed runs. */
+  if ((st->opt.output_dir && make_dirs(st->opt.output_dir) != 0) ||
+      prepare_inputs(st) != 0 || prepare_outputs(st) != 0 || run_model(st) != 0)
     return 1;
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
     if (print_output(kiln_session_output(st->session, i), &st->outputs[i],

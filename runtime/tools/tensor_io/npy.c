@@ -286,7 +286,7 @@ kiln_status kiln_npy_write(const char *path, kiln_dtype dtype, int32_t rank,
                           (uint8_t)(header_len >> 8)};
   bool ok = fwrite(preamble, 1, sizeof preamble, f) == sizeof preamble &&
             fwrite(header, 1, header_len, f) == header_len &&
-            fwrite(data, 1, size, f) == size;
+            (size == 0 || fwrite(data, 1, size, f) == size);
   if (fclose(f) != 0)
     ok = false;
   if (!ok)
