@@ -1,0 +1,322 @@
+// Descriptor validation: every corrupt or inconsistent descriptor is
+// rejected by kiln_session_create with a clear message, without reading
+// outside the descriptor (run these under ASan/valgrind to be sure).
+#include "descriptor_writer.h"
+#include "kiln/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+using namespace kiln_test;
+
+// HugeArena asks for 2^62 bytes on purpose: under AddressSanitizer, malloc
+// must return NULL for it rather than abort. (Ignored without ASan.)
+extern "C" const char *__asan_default_options() {
+  return "allocator_may_return_null=1";
+}
+
+namespace {
+
+// Creates a session from `model`, destroys it on success; returns the
+// status and leaves the message in `message`.
+kiln_status tryCreate(const kiln_model *model, std::string *message = nullptr) {
+  kiln_session *session = nullptr;
+  kiln_error error{};
+  kiln_status status = kiln_session_create(model, nullptr, &session, &error);
+  if (status == KILN_OK) {
+    EXPECT_NE(session, nullptr);
+    kiln_session_destroy(session);
+  } else {
+    EXPECT_EQ(session, nullptr);
+    EXPECT_EQ(error.status, status);
+    EXPECT_NE(error.message[0], '\0');
+  }
+  if (message)
+    *message = error.message;
+  return status;
+}
+
+kiln_status tryCreate(const DescriptorSpec &spec,
+                      std::string *message = nullptr) {
+  FakeModel fake(spec);
+  return tryCreate(&fake.model, message);
+}
+
+// Expects INVALID_MODEL with `fragment` in the message.
+void expectInvalid(const DescriptorSpec &spec, const std::string &fragment) {
+  std::string message;
+  EXPECT_EQ(tryCreate(spec, &message), KILN_ERROR_INVALID_MODEL) << fragment;
+  EXPECT_NE(message.find(fragment), std::string::npos) << message;
+}
+
+TEST(Descriptor, ValidModelCreates) {
+  EXPECT_EQ(tryCreate(addSpec()), KILN_OK);
+}
+
+TEST(Descriptor, NullArguments) {
+  kiln_error error{};
+  kiln_session *session = nullptr;
+  EXPECT_EQ(kiln_session_create(nullptr, nullptr, &session, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(error.message, "model is NULL");
+  FakeModel fake(addSpec());
+  EXPECT_EQ(kiln_session_create(&fake.model, nullptr, nullptr, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  // A NULL error pointer is allowed.
+  EXPECT_EQ(kiln_session_create(nullptr, nullptr, &session, nullptr),
+            KILN_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(Descriptor, BadModelStruct) {
+  std::string message;
+  FakeModel magic(addSpec());
+  magic.model.magic = 0xdeadbeef;
+  EXPECT_EQ(tryCreate(&magic.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("bad model magic 0xdeadbeef"), std::string::npos);
+
+  FakeModel abi(addSpec());
+  abi.model.abi_version = KILN_MODEL_ABI_VERSION + 1;
+  EXPECT_EQ(tryCreate(&abi.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("ABI version 2"), std::string::npos);
+
+  FakeModel no_descriptor(addSpec());
+  no_descriptor.model.descriptor = nullptr;
+  EXPECT_EQ(tryCreate(&no_descriptor.model), KILN_ERROR_INVALID_MODEL);
+
+  FakeModel no_entries(addSpec());
+  no_entries.model.entries = nullptr;
+  EXPECT_EQ(tryCreate(&no_entries.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("no entry table"), std::string::npos);
+}
+
+TEST(Descriptor, BadHeader) {
+  std::vector<uint8_t> good = withHeader(encodePayload(addSpec()));
+  std::string message;
+  struct Case {
+    size_t offset;
+    uint32_t value;
+    const char *fragment;
+  } cases[] = {
+      {0, 0x11223344, "bad descriptor magic"},
+      {4, KILN_DESCRIPTOR_VERSION + 1, "descriptor version 2"},
+      {8, 7, "announces 7 payload bytes"},
+      {8, 0xffffffff, "payload bytes"},
+      {12, 0, "checksum mismatch"},
+  };
+  for (const Case &c : cases) {
+    std::vector<uint8_t> bytes = good;
+    patchU32(bytes, c.offset, c.value);
+    FakeModel fake(bytes);
+    EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL);
+    EXPECT_NE(message.find(c.fragment), std::string::npos) << message;
+  }
+  // A flipped payload byte is caught by the checksum.
+  std::vector<uint8_t> flipped = good;
+  flipped[20] ^= 1;
+  FakeModel fake(flipped);
+  EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("checksum"), std::string::npos);
+}
+
+// Prefixes of a valid descriptor, each in its own exact-size buffer so that
+// a sanitizer would see any read past the end.
+TEST(Descriptor, TruncatedAtEveryOffset) {
+  std::vector<uint8_t> good = withHeader(encodePayload(addSpec()));
+  for (size_t n = 0; n < good.size(); ++n) {
+    FakeModel fake(std::vector<uint8_t>(good.begin(), good.begin() + n));
+    EXPECT_EQ(tryCreate(&fake.model), KILN_ERROR_INVALID_MODEL) << n;
+  }
+}
+
+// The same, but with a header that matches the short payload, so that the
+// payload parser itself meets the end at every offset.
+TEST(Descriptor, TruncatedPayloadWithConsistentHeader) {
+  std::vector<uint8_t> payload = encodePayload(addSpec());
+  for (size_t n = 0; n < payload.size(); ++n) {
+    FakeModel fake(
+        withHeader(std::vector<uint8_t>(payload.begin(), payload.begin() + n)));
+    std::string message;
+    EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL) << n;
+    EXPECT_NE(message.find("truncated"), std::string::npos)
+        << n << ": " << message;
+  }
+}
+
+TEST(Descriptor, TrailingBytes) {
+  std::vector<uint8_t> payload = encodePayload(addSpec());
+  payload.push_back(0);
+  FakeModel fake(withHeader(payload));
+  std::string message;
+  EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("1 trailing bytes"), std::string::npos) << message;
+}
+
+TEST(Descriptor, HugeCounts) {
+  // num_inputs = 2^32 - 1 with a few bytes behind it.
+  Bytes counts;
+  counts.u32(0xffffffff).u32(0).u64(0);
+  FakeModel inputs(withHeader(counts.data));
+  std::string message;
+  EXPECT_EQ(tryCreate(&inputs.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("cannot fit"), std::string::npos) << message;
+
+  // A segment claiming 2^32 - 1 args.
+  DescriptorSpec spec = addSpec();
+  std::vector<uint8_t> payload = encodePayload(spec);
+  size_t num_args_offset = payload.size() - (1 + 4 + 4 + 2 * 5) + 5;
+  patchU32(payload, num_args_offset, 0xffffffff);
+  FakeModel args(withHeader(payload));
+  EXPECT_EQ(tryCreate(&args.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("segment 1: truncated"), std::string::npos) << message;
+
+  // 2^32 - 1 segments.
+  Bytes segments;
+  segments.u32(0).u32(0).u64(0).u32(64).u32(0xffffffff).u8(0);
+  FakeModel segs(withHeader(segments.data));
+  EXPECT_EQ(tryCreate(&segs.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("segments cannot fit"), std::string::npos) << message;
+
+  // A name length of 0xffff, beyond KILN_MAX_NAME_LEN.
+  Bytes name;
+  name.u32(1).u32(0).u16(0xffff).raw(std::string(100, 'x'));
+  FakeModel names(withHeader(name.data));
+  EXPECT_EQ(tryCreate(&names.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("name length 65535"), std::string::npos) << message;
+}
+
+TEST(Descriptor, HugeArena) {
+  DescriptorSpec spec = addSpec();
+  spec.arena_size = UINT64_MAX;
+  std::string message;
+  EXPECT_EQ(tryCreate(spec, &message), KILN_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(message.find("arena"), std::string::npos) << message;
+  // Representable, but more than any machine has (2^62 bytes).
+  spec.arena_size = uint64_t{1} << 62;
+  EXPECT_EQ(tryCreate(spec, &message), KILN_ERROR_OUT_OF_MEMORY);
+}
+
+TEST(Descriptor, BadDims) {
+  DescriptorSpec spec = addSpec();
+  spec.inputs[0].dims = {INT64_MAX, INT64_MAX};
+  expectInvalid(spec, "input 'a': size in bytes overflows");
+  spec.inputs[0].dims = {int64_t{1} << 32, int64_t{1} << 31};
+  expectInvalid(spec, "size in bytes overflows");
+  spec.inputs[0].dims = {2, 0};
+  expectInvalid(spec, "input 'a': dim 1 is 0, must be >= 1");
+  spec.inputs[0].dims = {-5};
+  expectInvalid(spec, "dim 0 is -5");
+  spec.inputs[0].dims = std::vector<int64_t>(KILN_MAX_RANK + 1, 1);
+  expectInvalid(spec, "rank 9 exceeds 8");
+  spec = addSpec();
+  spec.outputs[0].dtype = 4; // UINT16: an ONNX type Kiln does not have
+  expectInvalid(spec, "output 'out': unknown dtype 4");
+  spec.outputs[0].dtype = 0;
+  expectInvalid(spec, "unknown dtype 0");
+}
+
+TEST(Descriptor, Names) {
+  DescriptorSpec spec = addSpec();
+  spec.inputs[0].name = "";
+  expectInvalid(spec, "input 0: name length 0");
+  spec.inputs[0].name = std::string("a\0b", 3);
+  expectInvalid(spec, "NUL");
+  spec.inputs[0].name = "b";
+  expectInvalid(spec, "two inputs are named 'b'");
+  spec = addSpec();
+  spec.outputs.push_back(spec.outputs[0]);
+  expectInvalid(spec, "two outputs are named 'out'");
+  spec = addSpec();
+  spec.inputs[0].name = std::string(KILN_MAX_NAME_LEN, 'n');
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+  spec.inputs[0].name += "n";
+  expectInvalid(spec, "name length 1025");
+}
+
+TEST(Descriptor, BadArena) {
+  DescriptorSpec spec = addSpec();
+  for (uint32_t alignment : {0u, 3u, 96u, 1u << 17}) {
+    spec.arena_alignment = alignment;
+    expectInvalid(spec, "alignment");
+  }
+}
+
+TEST(Descriptor, BadSegments) {
+  DescriptorSpec spec = addSpec();
+  spec.segments.clear();
+  expectInvalid(spec, "no segments");
+
+  spec = addSpec();
+  spec.segments[1].entry = 3;
+  expectInvalid(spec, "segment 1: entry index 3 out of range (model has 3 "
+                      "entries)");
+  spec = addSpec();
+  spec.segments[0].args[1] = {KILN_ARG_INPUT, 2};
+  expectInvalid(spec, "segment 0 arg 1: index 2 out of range");
+  spec = addSpec();
+  spec.segments[1].args[1] = {KILN_ARG_OUTPUT, 1};
+  expectInvalid(spec, "segment 1 arg 1: index 1 out of range");
+  spec = addSpec();
+  spec.segments[0].args[2] = {KILN_ARG_ARENA, 1};
+  expectInvalid(spec, "segment 0 arg 2: index 1 out of range");
+  spec = addSpec();
+  spec.segments[0].args[0] = {7, 0};
+  expectInvalid(spec, "segment 0 arg 0: unknown kind 7");
+
+  spec = addSpec();
+  spec.segments[0].device = 3;
+  std::string message;
+  EXPECT_EQ(tryCreate(spec, &message), KILN_ERROR_UNSUPPORTED);
+  EXPECT_NE(message.find("device 3 is not supported"), std::string::npos);
+
+  // An entry table with a NULL slot.
+  FakeModel fake(addSpec());
+  kiln_entry_fn entries[] = {kiln_test_add_into_arena, nullptr};
+  fake.model.entries = entries;
+  fake.model.num_entries = 2;
+  EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("segment 1: entry 1 is NULL"), std::string::npos)
+      << message;
+}
+
+TEST(Descriptor, EmptyModelParts) {
+  // No inputs, no outputs, no args: legal.
+  DescriptorSpec spec;
+  spec.segments = {{kRecordArena, {}}};
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+}
+
+// Random byte edits with a repaired checksum: the parser must reject or
+// accept each one cleanly.
+TEST(Descriptor, RandomMutations) {
+  std::vector<uint8_t> payload = encodePayload(addSpec());
+  std::mt19937 rng(1234);
+  int accepted = 0;
+  for (int iteration = 0; iteration < 5000; ++iteration) {
+    std::vector<uint8_t> mutated = payload;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = rng() % mutated.size();
+      switch (rng() % 3) {
+      case 0:
+        mutated[at] = static_cast<uint8_t>(rng());
+        break;
+      case 1:
+        mutated.erase(mutated.begin() + static_cast<long>(at));
+        break;
+      default:
+        mutated.insert(mutated.begin() + static_cast<long>(at),
+                       static_cast<uint8_t>(rng()));
+        break;
+      }
+    }
+    FakeModel fake(withHeader(mutated));
+    accepted += tryCreate(&fake.model) == KILN_OK;
+  }
+  // Most edits break something; a few (a changed dim, a renamed tensor)
+  // leave a valid model.
+  EXPECT_LT(accepted, 5000);
+}
+
+} // namespace

@@ -1,0 +1,27 @@
+/* Entries of the fake models in the unit tests: hand-written C stand-ins
+ * for compiled code, on f32 tensors of KILN_TEST_ELEMENTS elements. */
+#ifndef KILN_TEST_FAKE_ENTRIES_H
+#define KILN_TEST_FAKE_ENTRIES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_TEST_ELEMENTS 6
+
+/* Every entry increments this, so tests can tell whether anything ran. */
+extern int kiln_test_calls;
+/* args[0] of the last kiln_test_record_arena call. */
+extern void *kiln_test_seen_arena;
+
+/* args: a, b, arena. arena[0..6) = a + b. */
+void kiln_test_add_into_arena(void **args);
+/* args: arena, out. out = arena[0..6). */
+void kiln_test_copy_from_arena(void **args);
+/* args: arena. Records its address. */
+void kiln_test_record_arena(void **args);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_TEST_FAKE_ENTRIES_H */
