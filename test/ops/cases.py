@@ -1,0 +1,758 @@
+"""Op-level test cases: small single-op (or few-op) ONNX models.
+
+Each case is built from its own random generator, seeded from the case name
+(zlib.crc32), so a case's model and inputs do not depend on which other cases
+run. CASES lists positive cases (compiled, run and compared with
+onnxruntime); NEGATIVE lists models kilnc must refuse with exit status 1 and
+one `kilnc: error:` line naming the op and the node.
+
+A builder returns (onnx.ModelProto, {input name: np.ndarray}).
+"""
+
+import zlib
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+DEFAULT_OPSET = 13
+F32 = TensorProto.FLOAT
+I64 = TensorProto.INT64
+
+
+class Init:
+    """An initializer (compile-time constant) operand."""
+
+    def __init__(self, value):
+        self.value = np.asarray(value)
+
+
+class Case:
+    def __init__(self, name, op, build, negative=False, expect=None, note=""):
+        self.name = name
+        self.op = op          # the op under test (negative: the op named in the error)
+        self.build_fn = build
+        self.negative = negative
+        self.expect = expect or []  # negative: substrings the error line must contain
+        self.note = note
+
+    def build(self):
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+        return self.build_fn(rng)
+
+
+def _dtype(arr):
+    return {np.dtype(np.float32): F32, np.dtype(np.int64): I64,
+            np.dtype(np.int32): TensorProto.INT32}[arr.dtype]
+
+
+def graph_model(nodes, operands, outputs, opset=DEFAULT_OPSET, name="g", out_shapes=None):
+    """nodes: NodeProtos; operands: {name: ndarray (graph input) or Init};
+    outputs: names (float) or (name, elem_type) pairs; out_shapes: the
+    outputs' shapes, for graphs whose output shapes ONNX cannot infer."""
+    inputs, inits, feeds = [], [], {}
+    for n, v in operands.items():
+        if isinstance(v, Init):
+            inits.append(numpy_helper.from_array(v.value, n))
+        else:
+            inputs.append(helper.make_tensor_value_info(n, _dtype(v), list(v.shape)))
+            feeds[n] = v
+    outs = [helper.make_tensor_value_info(o, F32, None) if isinstance(o, str)
+            else helper.make_tensor_value_info(o[0], o[1], None) for o in outputs]
+    graph = helper.make_graph(nodes, name, inputs, outs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="kiln-op-tests")
+    # Graph outputs need a shape for the checker: take ONNX's inferred one
+    # (or the given one where inference cannot tell).
+    inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+    for i, (out, inf) in enumerate(zip(model.graph.output, inferred.graph.output)):
+        if out_shapes is not None:
+            et = inf.type.tensor_type.elem_type
+            inf = helper.make_tensor_value_info(out.name, et, list(out_shapes[i]))
+        elif not inf.type.tensor_type.HasField("shape"):
+            raise ValueError(f"ONNX cannot infer the shape of output '{out.name}': "
+                             "give out_shapes")
+        out.CopyFrom(inf)
+    return model, feeds
+
+
+def single(op, ins, outs=("y",), opset=DEFAULT_OPSET, node_name=None, out_shapes=None,
+           **attrs):
+    """One node of type op. ins: list of (name, ndarray | Init | None); a None
+    value is an omitted optional input (empty name)."""
+    names = [n if v is not None else "" for n, v in ins]
+    operands = {n: v for n, v in ins if v is not None}
+    node = helper.make_node(op, names, list(o if isinstance(o, str) else o[0] for o in outs),
+                            name=node_name or op.lower(), **attrs)
+    return graph_model([node], operands, list(outs), opset, out_shapes=out_shapes)
+
+
+def f32(rng, *shape, lo=None, hi=None, scale=1.0, shift=0.0):
+    if lo is not None:
+        return rng.uniform(lo, hi, size=shape).astype(np.float32)
+    return (rng.standard_normal(shape) * scale + shift).astype(np.float32)
+
+
+def away_from_zero(rng, *shape):
+    """Values in [-2, -0.5] U [0.5, 2]: safe denominators."""
+    mag = rng.uniform(0.5, 2.0, size=shape)
+    sign = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+    return (mag * sign).astype(np.float32)
+
+
+def i64(v):
+    return np.asarray(v, dtype=np.int64)
+
+
+def const_node(name, value):
+    return helper.make_node("Constant", [], [name], name="const_" + name,
+                            value=numpy_helper.from_array(np.asarray(value), name))
+
+
+CASES = []
+NEGATIVE = []
+
+
+def case(name, op, build, note=""):
+    assert all(c.name != name for c in CASES + NEGATIVE), name
+    CASES.append(Case(name, op, build, note=note))
+
+
+def negative(name, op, build, expect, note=""):
+    assert all(c.name != name for c in CASES + NEGATIVE), name
+    NEGATIVE.append(Case(name, op, build, negative=True, expect=expect, note=note))
+
+
+# ---- Conv -----------------------------------------------------------------
+
+def conv(x_shape, w_shape, bias=True, opset=DEFAULT_OPSET, x_shift=0.0, **attrs):
+    def build(rng):
+        x = f32(rng, *x_shape, shift=x_shift)
+        fan_in = w_shape[1] * w_shape[2] * w_shape[3]
+        ins = [("x", x), ("w", Init(f32(rng, *w_shape, scale=fan_in ** -0.5)))]
+        if bias:
+            ins.append(("b", Init(f32(rng, w_shape[0]))))
+        return single("Conv", ins, opset=opset, **attrs)
+    return build
+
+
+case("conv_basic", "Conv", conv((1, 3, 8, 8), (4, 3, 3, 3), pads=[1, 1, 1, 1]))
+case("conv_nobias_1x1", "Conv", conv((2, 5, 6, 7), (3, 5, 1, 1), bias=False))
+case("conv_stride2", "Conv", conv((1, 3, 9, 9), (4, 3, 3, 3), strides=[2, 2]))
+case("conv_stride2_pads", "Conv", conv((1, 3, 10, 10), (4, 3, 3, 3), strides=[2, 2],
+                                       pads=[1, 1, 1, 1]))
+case("conv_strides_hw", "Conv", conv((1, 2, 9, 11), (3, 2, 3, 3), strides=[1, 3],
+                                     pads=[1, 0, 1, 2]))
+case("conv_asym_pads", "Conv", conv((1, 3, 7, 6), (2, 3, 3, 3), pads=[0, 2, 1, 0],
+                                    x_shift=1.0))
+case("conv_dilation2", "Conv", conv((1, 3, 11, 11), (4, 3, 3, 3), dilations=[2, 2],
+                                    pads=[2, 2, 2, 2]))
+case("conv_dilation_stride", "Conv", conv((1, 2, 13, 12), (3, 2, 3, 2),
+                                          dilations=[2, 3], strides=[2, 1], pads=[1, 1, 0, 2]))
+case("conv_rect_kernel", "Conv", conv((1, 4, 8, 10), (5, 4, 1, 3), pads=[0, 1, 0, 1]))
+case("conv_kernel5", "Conv", conv((1, 3, 12, 12), (6, 3, 5, 5), strides=[2, 2],
+                                  pads=[2, 2, 2, 2]))
+case("conv_depthwise", "Conv", conv((1, 6, 8, 8), (6, 1, 3, 3), group=6, pads=[1, 1, 1, 1]))
+case("conv_depthwise_stride2", "Conv", conv((2, 4, 9, 9), (4, 1, 3, 3), group=4,
+                                            strides=[2, 2], pads=[1, 1, 1, 1]))
+case("conv_depthwise_mult2", "Conv", conv((1, 3, 7, 7), (6, 1, 3, 3), group=3,
+                                          pads=[1, 1, 1, 1]))
+case("conv_group2", "Conv", conv((1, 4, 7, 7), (6, 2, 3, 3), group=2, pads=[1, 1, 1, 1]))
+case("conv_group2_nobias", "Conv", conv((1, 6, 6, 6), (4, 3, 1, 1), group=2, bias=False))
+case("conv_same_upper", "Conv", conv((1, 3, 8, 8), (4, 3, 3, 3), strides=[2, 2],
+                                     auto_pad="SAME_UPPER", x_shift=1.0))
+case("conv_same_lower", "Conv", conv((1, 3, 8, 8), (4, 3, 3, 3), strides=[2, 2],
+                                     auto_pad="SAME_LOWER", x_shift=1.0))
+case("conv_same_upper_k4", "Conv", conv((1, 2, 7, 7), (3, 2, 4, 4),
+                                        auto_pad="SAME_UPPER", x_shift=1.0))
+case("conv_same_lower_k4", "Conv", conv((1, 2, 7, 7), (3, 2, 4, 4),
+                                        auto_pad="SAME_LOWER", x_shift=1.0))
+case("conv_valid", "Conv", conv((1, 3, 9, 8), (4, 3, 3, 3), strides=[2, 2],
+                                auto_pad="VALID"))
+case("conv_opset11", "Conv", conv((1, 3, 6, 6), (2, 3, 3, 3), opset=11, pads=[1, 1, 1, 1]))
+
+# ---- Gemm -----------------------------------------------------------------
+
+def gemm(m, k, n, c_shape, trans_a=0, trans_b=0, b_init=True, opset=DEFAULT_OPSET, **attrs):
+    def build(rng):
+        a = f32(rng, *((k, m) if trans_a else (m, k)))
+        b = f32(rng, *((n, k) if trans_b else (k, n)))
+        ins = [("a", a), ("b", Init(b) if b_init else b)]
+        if c_shape is not None:
+            ins.append(("c", Init(f32(rng, *c_shape))))
+        if trans_a:
+            attrs["transA"] = 1
+        if trans_b:
+            attrs["transB"] = 1
+        return single("Gemm", ins, opset=opset, **attrs)
+    return build
+
+
+case("gemm_basic", "Gemm", gemm(3, 4, 5, (5,)))
+case("gemm_transB", "Gemm", gemm(2, 8, 6, (6,), trans_b=1))
+case("gemm_transA", "Gemm", gemm(4, 3, 5, (4, 5), trans_a=1))
+case("gemm_transA_transB_alpha_beta", "Gemm",
+     gemm(3, 5, 4, (3, 4), trans_a=1, trans_b=1, alpha=0.5, beta=2.0))
+case("gemm_c_scalar", "Gemm", gemm(3, 4, 5, (), beta=-1.5))
+case("gemm_c_1", "Gemm", gemm(3, 4, 5, (1,)))
+case("gemm_c_row_2d", "Gemm", gemm(3, 4, 5, (1, 5), alpha=2.0))
+case("gemm_c_column", "Gemm", gemm(3, 4, 5, (3, 1)))
+case("gemm_c_full", "Gemm", gemm(3, 4, 5, (3, 5), beta=0.25))
+case("gemm_no_c", "Gemm", gemm(3, 4, 5, None, alpha=3.0))
+case("gemm_b_input", "Gemm", gemm(2, 6, 3, (3,), trans_b=1, b_init=False))
+case("gemm_opset9", "Gemm", gemm(2, 6, 3, (3,), trans_b=1, opset=9))
+
+# ---- MatMul ---------------------------------------------------------------
+
+def matmul(a_shape, b_shape, b_init=False):
+    def build(rng):
+        b = f32(rng, *b_shape)
+        return single("MatMul", [("a", f32(rng, *a_shape)), ("b", Init(b) if b_init else b)])
+    return build
+
+
+case("matmul_2d", "MatMul", matmul((3, 4), (4, 5)))
+case("matmul_2d_const_b", "MatMul", matmul((6, 16), (16, 7), b_init=True))
+case("matmul_batched", "MatMul", matmul((2, 3, 4), (2, 4, 5)))
+case("matmul_batched_b2d", "MatMul", matmul((2, 3, 4), (4, 5), b_init=True))
+case("matmul_a2d_b_batched", "MatMul", matmul((3, 4), (2, 4, 5)))
+case("matmul_broadcast_batch", "MatMul", matmul((2, 1, 3, 4), (3, 4, 5)))
+case("matmul_1d_a", "MatMul", matmul((4,), (4, 5)))
+case("matmul_1d_b", "MatMul", matmul((3, 4), (4,)))
+case("matmul_1d_a_batched_b", "MatMul", matmul((4,), (2, 4, 5)))
+case("matmul_batched_1d_b", "MatMul", matmul((2, 3, 4), (4,)))
+case("matmul_1d_1d", "MatMul", matmul((6,), (6,)))
+
+# ---- Binary elementwise ---------------------------------------------------
+
+BINARY_SHAPES = {
+    "same": ((2, 3, 4), (2, 3, 4)),
+    "bcast_b": ((2, 3, 4, 5), (3, 1, 1)),      # B broadcast into A
+    "bcast_a": ((5,), (2, 3, 4, 5)),           # A broadcast into B
+    "bcast_both": ((2, 1, 4), (3, 1)),         # each operand broadcast: 2x3x4
+}
+
+
+def binary(op, a_shape, b_shape, b_init=False):
+    def build(rng):
+        a = f32(rng, *a_shape)
+        b = away_from_zero(rng, *b_shape) if op == "Div" else f32(rng, *b_shape)
+        return single(op, [("a", a), ("b", Init(b) if b_init else b)])
+    return build
+
+
+for _op in ("Add", "Sub", "Mul", "Div"):
+    for _kind, (_sa, _sb) in BINARY_SHAPES.items():
+        case(f"{_op.lower()}_{_kind}", _op, binary(_op, _sa, _sb))
+case("add_const_channel", "Add", binary("Add", (1, 4, 3, 3), (4, 1, 1), b_init=True))
+case("mul_const_scalar", "Mul", binary("Mul", (2, 3, 4), (), b_init=True))
+case("div_const_row", "Div", binary("Div", (3, 5), (5,), b_init=True))
+case("sub_const_first", "Sub", lambda rng: single(
+    "Sub", [("a", Init(f32(rng, 3, 1))), ("b", f32(rng, 2, 3, 4))]))
+
+# ---- Unary elementwise ----------------------------------------------------
+
+def unary(op, opset=DEFAULT_OPSET, shape=(2, 3, 4, 5), scale=3.0, **attrs):
+    return lambda rng: single(op, [("x", f32(rng, *shape, scale=scale))], opset=opset, **attrs)
+
+
+case("relu", "Relu", unary("Relu"))
+case("sigmoid", "Sigmoid", unary("Sigmoid", scale=5.0))
+case("hardswish", "HardSwish", unary("HardSwish", opset=14))
+case("hardsigmoid", "HardSigmoid", unary("HardSigmoid"))
+case("hardsigmoid_alpha_beta", "HardSigmoid", unary("HardSigmoid", alpha=0.25, beta=0.4))
+case("leakyrelu", "LeakyRelu", unary("LeakyRelu"))
+case("leakyrelu_alpha", "LeakyRelu", unary("LeakyRelu", alpha=0.2, shape=(3, 7)))
+
+# ---- Clip -----------------------------------------------------------------
+
+def clip_inputs(lo, hi, opset):
+    def build(rng):
+        ins = [("x", f32(rng, 2, 3, 4, scale=3.0)),
+               ("min", Init(np.float32(lo)) if lo is not None else None),
+               ("max", Init(np.float32(hi)) if hi is not None else None)]
+        while ins[-1][1] is None and len(ins) > 1:
+            ins.pop()
+        return single("Clip", ins, opset=opset)
+    return build
+
+
+case("clip_opset6_attrs", "Clip", lambda rng: single(
+    "Clip", [("x", f32(rng, 2, 3, 4, scale=3.0))], opset=10, min=-1.0, max=2.5))
+case("clip_opset6_min_only", "Clip", lambda rng: single(
+    "Clip", [("x", f32(rng, 2, 3, 4, scale=3.0))], opset=7, min=0.5))
+case("clip_opset13_min_max", "Clip", clip_inputs(0.0, 6.0, 13))
+case("clip_opset13_min_only", "Clip", clip_inputs(-0.5, None, 13))
+case("clip_opset11_max_only", "Clip", clip_inputs(None, 1.0, 11))
+case("clip_opset13_no_bounds", "Clip", clip_inputs(None, None, 13))
+
+# ---- Pooling ----------------------------------------------------------------
+
+def pool(op, x_shape=(1, 3, 8, 8), x_shift=0.0, opset=DEFAULT_OPSET, **attrs):
+    return lambda rng: single(op, [("x", f32(rng, *x_shape, shift=x_shift))],
+                              opset=opset, **attrs)
+
+
+case("maxpool_k2s2", "MaxPool", pool("MaxPool", kernel_shape=[2, 2], strides=[2, 2]))
+case("maxpool_k3s2_pads", "MaxPool", pool("MaxPool", x_shift=-3.0, kernel_shape=[3, 3],
+                                          strides=[2, 2], pads=[1, 1, 1, 1]))
+case("maxpool_asym_pads", "MaxPool", pool("MaxPool", (1, 2, 7, 6), x_shift=-3.0,
+                                          kernel_shape=[3, 2], pads=[0, 1, 2, 0]))
+case("maxpool_ceil", "MaxPool", pool("MaxPool", (1, 2, 8, 8), x_shift=-3.0,
+                                     kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1))
+case("maxpool_ceil_pads", "MaxPool", pool("MaxPool", (1, 2, 9, 10), x_shift=-3.0,
+                                          kernel_shape=[3, 3], strides=[2, 2],
+                                          pads=[1, 1, 1, 1], ceil_mode=1))
+case("maxpool_dilation2", "MaxPool", pool("MaxPool", (1, 2, 9, 9), kernel_shape=[2, 2],
+                                          dilations=[2, 2]))
+case("maxpool_dilation_pads_stride", "MaxPool", pool(
+    "MaxPool", (1, 2, 10, 11), x_shift=-3.0, kernel_shape=[3, 2], dilations=[2, 3],
+    strides=[2, 1], pads=[1, 1, 2, 1]))
+case("maxpool_same_upper", "MaxPool", pool("MaxPool", (1, 2, 7, 8), x_shift=-3.0,
+                                           kernel_shape=[3, 3], strides=[2, 2],
+                                           auto_pad="SAME_UPPER"))
+case("maxpool_same_lower", "MaxPool", pool("MaxPool", (1, 2, 8, 8), x_shift=-3.0,
+                                           kernel_shape=[2, 2], strides=[1, 1],
+                                           auto_pad="SAME_LOWER"))
+case("maxpool_opset8", "MaxPool", pool("MaxPool", opset=8, kernel_shape=[3, 3],
+                                       strides=[2, 2]))
+case("avgpool_k2s2", "AveragePool", pool("AveragePool", kernel_shape=[2, 2], strides=[2, 2]))
+case("avgpool_pads_cip0", "AveragePool", pool("AveragePool", x_shift=2.0, kernel_shape=[3, 3],
+                                              pads=[1, 1, 1, 1], count_include_pad=0))
+case("avgpool_pads_cip1", "AveragePool", pool("AveragePool", x_shift=2.0, kernel_shape=[3, 3],
+                                              pads=[1, 1, 1, 1], count_include_pad=1))
+case("avgpool_asym_pads_cip1", "AveragePool", pool(
+    "AveragePool", (1, 2, 7, 6), x_shift=2.0, kernel_shape=[3, 2], strides=[2, 1],
+    pads=[0, 1, 2, 0], count_include_pad=1))
+case("avgpool_ceil", "AveragePool", pool("AveragePool", (1, 2, 8, 8), x_shift=2.0,
+                                         kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1))
+case("avgpool_ceil_pads_cip0", "AveragePool", pool(
+    "AveragePool", (1, 2, 9, 10), x_shift=2.0, kernel_shape=[3, 3], strides=[2, 2],
+    pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=0))
+case("avgpool_ceil_pads_cip1", "AveragePool", pool(
+    "AveragePool", (1, 2, 9, 10), x_shift=2.0, kernel_shape=[3, 3], strides=[2, 2],
+    pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1))
+case("avgpool_same_upper", "AveragePool", pool("AveragePool", (1, 2, 7, 7), x_shift=2.0,
+                                               kernel_shape=[3, 3], strides=[2, 2],
+                                               auto_pad="SAME_UPPER"))
+case("avgpool_same_lower_cip1", "AveragePool", pool(
+    "AveragePool", (1, 2, 6, 6), x_shift=2.0, kernel_shape=[2, 2], auto_pad="SAME_LOWER",
+    count_include_pad=1))
+case("globalavgpool", "GlobalAveragePool", pool("GlobalAveragePool", (2, 5, 6, 7), x_shift=0.5))
+case("globalavgpool_1x1", "GlobalAveragePool", pool("GlobalAveragePool", (1, 3, 1, 1)))
+
+# ---- Reductions, normalisation, softmax -----------------------------------
+
+def reduce_mean(shape, axes, keepdims):
+    attrs = {"keepdims": keepdims}
+    if axes is not None:
+        attrs["axes"] = axes
+    return lambda rng: single("ReduceMean", [("x", f32(rng, *shape, shift=0.5))], **attrs)
+
+
+case("reducemean_hw_keep", "ReduceMean", reduce_mean((2, 3, 4, 5), [2, 3], 1))
+case("reducemean_hw_nokeep", "ReduceMean", reduce_mean((2, 3, 4, 5), [2, 3], 0))
+case("reducemean_c_nokeep", "ReduceMean", reduce_mean((2, 3, 4, 5), [1], 0))
+case("reducemean_neg_axis_keep", "ReduceMean", reduce_mean((3, 4, 6), [-1], 1))
+case("reducemean_axes_0_2", "ReduceMean", reduce_mean((3, 4, 6), [0, 2], 0))
+case("reducemean_all_keep", "ReduceMean", reduce_mean((2, 3, 4), None, 1))
+case("reducemean_all_nokeep", "ReduceMean", reduce_mean((2, 3, 4), None, 0))
+
+
+def batchnorm(x_shape, opset=DEFAULT_OPSET, **attrs):
+    def build(rng):
+        c = x_shape[1]
+        ins = [("x", f32(rng, *x_shape)),
+               ("scale", Init(f32(rng, c, lo=0.5, hi=1.5))),
+               ("bias", Init(f32(rng, c))),
+               ("mean", Init(f32(rng, c, scale=0.5))),
+               ("var", Init(f32(rng, c, lo=0.2, hi=2.0)))]
+        return single("BatchNormalization", ins, opset=opset, **attrs)
+    return build
+
+
+case("batchnorm_4d", "BatchNormalization", batchnorm((2, 4, 5, 6)))
+case("batchnorm_eps", "BatchNormalization", batchnorm((1, 3, 4, 4), epsilon=1e-2))
+case("batchnorm_2d", "BatchNormalization", batchnorm((5, 7), opset=15))
+case("batchnorm_3d", "BatchNormalization", batchnorm((2, 3, 8), opset=9))
+
+
+def softmax(shape, opset, **attrs):
+    return lambda rng: single("Softmax", [("x", f32(rng, *shape, scale=3.0))],
+                              opset=opset, **attrs)
+
+
+case("softmax_2d", "Softmax", softmax((3, 10), 13))
+case("softmax_axis_last_4d", "Softmax", softmax((2, 3, 4, 5), 13, axis=-1))
+case("softmax13_axis1_3d", "Softmax", softmax((2, 4, 5), 13, axis=1))
+case("softmax13_axis0", "Softmax", softmax((4, 3), 13, axis=0))
+case("softmax11_axis1_3d", "Softmax", softmax((2, 4, 5), 11, axis=1),
+     note="opset < 13: normalises over dims 1.. together")
+case("softmax11_default_4d", "Softmax", softmax((2, 3, 2, 2), 11))
+case("softmax11_axis_last", "Softmax", softmax((2, 4, 5), 11, axis=-1))
+case("softmax11_axis0", "Softmax", softmax((2, 3, 4), 11, axis=0))
+
+# ---- Data movement ----------------------------------------------------------
+
+def pad13(shape, pads, value=None, opset=13, x_shift=0.0):
+    def build(rng):
+        ins = [("x", f32(rng, *shape, shift=x_shift)), ("pads", Init(i64(pads)))]
+        if value is not None:
+            ins.append(("value", Init(np.float32(value))))
+        return single("Pad", ins, opset=opset, mode="constant")
+    return build
+
+
+case("pad_constant_value", "Pad", pad13((1, 2, 4, 5), [0, 1, 2, 0, 1, 0, 1, 2], value=1.5))
+case("pad_constant_zero", "Pad", pad13((2, 3, 4), [0, 0, 1, 0, 0, 2], opset=11, x_shift=1.0))
+case("pad_2d_all_dims", "Pad", pad13((3, 4), [1, 2, 3, 0], value=-2.0))
+case("pad_opset2_attrs", "Pad", lambda rng: single(
+    "Pad", [("x", f32(rng, 1, 2, 3, 3))], opset=10, pads=[0, 0, 1, 2, 0, 0, 2, 1], value=0.75))
+
+
+def slice_case(shape, starts, ends, axes=None, steps=None):
+    def build(rng):
+        ins = [("x", f32(rng, *shape)), ("starts", Init(i64(starts))), ("ends", Init(i64(ends)))]
+        if axes is not None:
+            ins.append(("axes", Init(i64(axes))))
+        if steps is not None:
+            if axes is None:
+                ins.append(("axes", None))
+            ins.append(("steps", Init(i64(steps))))
+        return single("Slice", ins)
+    return build
+
+
+INT64_MAX = np.iinfo(np.int64).max
+case("slice_basic", "Slice", slice_case((4, 6, 5), [1, 2], [3, 5], axes=[0, 1]))
+case("slice_steps", "Slice", slice_case((3, 10, 9), [0, 1], [10, 9], axes=[1, 2], steps=[2, 3]))
+case("slice_negative", "Slice", slice_case((4, 8), [-3, -6], [-1, -2], axes=[0, 1]))
+case("slice_negative_axes", "Slice", slice_case((2, 3, 8), [2], [-1], axes=[-1]))
+case("slice_clamped_ends", "Slice", slice_case((3, 7), [1, 2], [1000, INT64_MAX], axes=[0, 1]))
+case("slice_clamped_starts", "Slice", slice_case((5, 6), [-100], [4], axes=[1]))
+case("slice_no_axes", "Slice", slice_case((4, 5, 6), [1, 0, 2], [3, 5, 6]))
+case("slice_no_axes_steps", "Slice", slice_case((6, 5), [0, 1], [6, 5], steps=[2, 2]))
+case("slice_steps_clamped", "Slice", slice_case((1, 4, 9, 9), [1, 1], [INT64_MAX, INT64_MAX],
+                                                axes=[2, 3], steps=[2, 3]))
+case("slice_opset9_attrs", "Slice", lambda rng: single(
+    "Slice", [("x", f32(rng, 4, 6))], opset=9, starts=[1, -4], ends=[1000, -1], axes=[0, 1]))
+
+
+def split(shape, nout, opset=13, sizes=None, **attrs):
+    def build(rng):
+        ins = [("x", f32(rng, *shape))]
+        if sizes is not None and opset >= 13:
+            ins.append(("split", Init(i64(sizes))))
+        elif sizes is not None:
+            attrs["split"] = sizes
+        out_shapes = None
+        if sizes is not None and opset < 13:  # onnx 1.12 does not infer these
+            axis = attrs.get("axis", 0) % len(shape)
+            out_shapes = [shape[:axis] + (n,) + shape[axis + 1:] for n in sizes]
+        return single("Split", ins, outs=tuple(f"y{i}" for i in range(nout)),
+                      opset=opset, out_shapes=out_shapes, **attrs)
+    return build
+
+
+case("split_equal_axis1", "Split", split((1, 6, 3, 3), 2, axis=1))
+case("split_equal_default_axis", "Split", split((6, 4), 3))
+case("split_equal_neg_axis", "Split", split((2, 3, 9), 3, axis=-1))
+case("split_explicit", "Split", split((2, 7, 3), 3, sizes=[1, 4, 2], axis=1))
+case("split_explicit_opset11", "Split", split((5, 4), 2, opset=11, sizes=[3, 2], axis=0))
+
+
+def reshape(shape, target, opset=13):
+    return lambda rng: single("Reshape", [("x", f32(rng, *shape)), ("shape", Init(i64(target)))],
+                              opset=opset)
+
+
+case("reshape_0_and_neg1", "Reshape", reshape((2, 3, 4, 5), [0, -1]))
+case("reshape_0_middle", "Reshape", reshape((2, 3, 4, 5), [2, 0, -1, 2]))
+case("reshape_flat", "Reshape", reshape((2, 3, 4), [-1]))
+case("reshape_expand_rank", "Reshape", reshape((6, 4), [2, 3, 2, 2]))
+case("reshape_opset11", "Reshape", reshape((1, 8, 2, 2), [0, 0, -1], opset=11))
+
+
+def flatten(shape, axis=None):
+    attrs = {} if axis is None else {"axis": axis}
+    return lambda rng: single("Flatten", [("x", f32(rng, *shape))], **attrs)
+
+
+case("flatten_default", "Flatten", flatten((2, 3, 4, 5)))
+case("flatten_axis0", "Flatten", flatten((2, 3, 4, 5), 0))
+case("flatten_axis1", "Flatten", flatten((2, 3, 4, 5), 1))
+case("flatten_axis2", "Flatten", flatten((2, 3, 4, 5), 2))
+case("flatten_axis_rank", "Flatten", flatten((2, 3, 4, 5), 4))
+case("flatten_axis_neg1", "Flatten", flatten((2, 3, 4, 5), -1))
+
+
+def transpose(shape, perm=None):
+    attrs = {} if perm is None else {"perm": perm}
+    return lambda rng: single("Transpose", [("x", f32(rng, *shape))], **attrs)
+
+
+case("transpose_default", "Transpose", transpose((2, 3, 4)))
+case("transpose_2d", "Transpose", transpose((5, 7), [1, 0]))
+case("transpose_nchw_nhwc", "Transpose", transpose((1, 3, 4, 5), [0, 2, 3, 1]))
+case("transpose_nhwc_nchw", "Transpose", transpose((2, 4, 5, 3), [0, 3, 1, 2]))
+case("transpose_3d_rotate", "Transpose", transpose((2, 3, 4), [2, 0, 1]))
+case("transpose_identity_perm", "Transpose", transpose((2, 3, 4), [0, 1, 2]))
+
+
+def concat(shapes, axis, const_index=None):
+    def build(rng):
+        ins = []
+        for i, s in enumerate(shapes):
+            v = f32(rng, *s)
+            ins.append((f"x{i}", Init(v) if i == const_index else v))
+        return single("Concat", ins, axis=axis)
+    return build
+
+
+case("concat_axis1_4d", "Concat", concat([(1, 2, 3, 3), (1, 4, 3, 3)], 1))
+case("concat_axis0", "Concat", concat([(2, 3), (1, 3), (3, 3)], 0))
+case("concat_axis_last", "Concat", concat([(2, 3, 2), (2, 3, 5)], 2))
+case("concat_axis_neg", "Concat", concat([(2, 2, 4), (2, 1, 4), (2, 3, 4)], -2))
+case("concat_with_const", "Concat", concat([(1, 3, 2, 2), (1, 2, 2, 2)], 1, const_index=1))
+
+# ---- Trivial ops --------------------------------------------------------------
+
+case("identity", "Identity", lambda rng: single("Identity", [("x", f32(rng, 2, 3, 4))]))
+case("dropout_inference", "Dropout", lambda rng: single("Dropout", [("x", f32(rng, 2, 5))]))
+case("dropout_opset7_ratio", "Dropout", lambda rng: single(
+    "Dropout", [("x", f32(rng, 3, 4))], opset=7, ratio=0.3))
+case("cast_float_to_float", "Cast", lambda rng: single("Cast", [("x", f32(rng, 3, 4))], to=F32))
+
+
+def constant_tensor(rng):
+    c = f32(rng, 3, 4)
+    nodes = [const_node("c", c), helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3, 4)}, ["y"])
+
+
+def constant_value_float(rng):
+    nodes = [helper.make_node("Constant", [], ["s"], name="const_s", value_float=2.5),
+             helper.make_node("Mul", ["x", "s"], ["y"], name="mul")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3)}, ["y"])
+
+
+def constant_value_floats(rng):
+    nodes = [helper.make_node("Constant", [], ["s"], name="const_s",
+                              value_floats=[1.0, -2.0, 0.5]),
+             helper.make_node("Sub", ["x", "s"], ["y"], name="sub")]
+    return graph_model(nodes, {"x": f32(rng, 4, 3)}, ["y"])
+
+
+case("constant_tensor", "Constant", constant_tensor)
+case("constant_value_float", "Constant", constant_value_float)
+case("constant_value_floats", "Constant", constant_value_floats)
+
+
+def squeeze_unsqueeze(op, shape, axes, opset):
+    def build(rng):
+        ins = [("x", f32(rng, *shape))]
+        attrs = {}
+        if axes is not None and opset >= 13:
+            ins.append(("axes", Init(i64(axes))))
+        elif axes is not None:
+            attrs["axes"] = axes
+        return single(op, ins, opset=opset, **attrs)
+    return build
+
+
+case("squeeze_axes13", "Squeeze", squeeze_unsqueeze("Squeeze", (1, 3, 1, 4), [0, 2], 13))
+case("squeeze_all13", "Squeeze", squeeze_unsqueeze("Squeeze", (1, 3, 1, 4), None, 13))
+case("squeeze_axes11_neg", "Squeeze", squeeze_unsqueeze("Squeeze", (2, 3, 1), [-1], 11))
+case("unsqueeze_axes13", "Unsqueeze", squeeze_unsqueeze("Unsqueeze", (3, 4), [0, 3], 13))
+case("unsqueeze_axes11", "Unsqueeze", squeeze_unsqueeze("Unsqueeze", (3, 4), [1], 11))
+case("unsqueeze_neg_axis13", "Unsqueeze", squeeze_unsqueeze("Unsqueeze", (3, 4), [-1], 13))
+
+# ---- Shape arithmetic feeding Reshape --------------------------------------------
+
+def shape_flatten_chain(rng):
+    """torch.flatten(x, 1) as torch.onnx exports it: [N, -1]."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+             const_node("i0", np.int64(0)),
+             helper.make_node("Gather", ["s", "i0"], ["n"], name="gather", axis=0),
+             const_node("ax0", i64([0])),
+             helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsqueeze"),
+             const_node("m1", i64([-1])),
+             helper.make_node("Concat", ["n1", "m1"], ["shp"], name="concat", axis=0),
+             helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3, 4, 5)}, ["y"], out_shapes=[(2, 60)])
+
+
+def shape_flatten_chain_opset11(rng):
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+             const_node("i0", np.int64(0)),
+             helper.make_node("Gather", ["s", "i0"], ["n"], name="gather", axis=0),
+             helper.make_node("Unsqueeze", ["n"], ["n1"], name="unsqueeze", axes=[0]),
+             helper.make_node("Concat", ["n1", "m1"], ["shp"], name="concat", axis=0),
+             helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")]
+    return graph_model(nodes, {"x": f32(rng, 3, 2, 2, 2), "m1": Init(i64([-1]))}, ["y"],
+                       opset=11, out_shapes=[(3, 8)])
+
+
+def shape_slice_chain(rng):
+    """[N, C, H*W] from Shape -> Slice[0:2] -> Concat [-1]."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+             const_node("st", i64([0])), const_node("en", i64([2])),
+             helper.make_node("Slice", ["s", "st", "en"], ["nc"], name="slice"),
+             const_node("m1", i64([-1])),
+             helper.make_node("Concat", ["nc", "m1"], ["shp"], name="concat", axis=0),
+             helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3, 4, 5)}, ["y"], out_shapes=[(2, 3, 20)])
+
+
+def shape_mul_div_chain(rng):
+    """[N, C, H*W/2, 2] with Gather, Mul, Div, Cast on shape values."""
+    def gather(i):
+        return [const_node(f"i{i}", np.int64(i)),
+                helper.make_node("Gather", ["s", f"i{i}"], [f"d{i}"], name=f"gather{i}", axis=0)]
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape")]
+    for i in range(4):
+        nodes += gather(i)
+    nodes += [helper.make_node("Mul", ["d2", "d3"], ["hw"], name="mul"),
+              helper.make_node("Cast", ["hw"], ["hwf"], name="cast_f", to=F32),
+              helper.make_node("Cast", ["hwf"], ["hwi"], name="cast_i", to=I64),
+              const_node("two", np.int64(2)),
+              helper.make_node("Div", ["hwi", "two"], ["half"], name="div"),
+              const_node("ax0", i64([0]))]
+    for v in ("d0", "d1", "half", "two"):
+        nodes.append(helper.make_node("Unsqueeze", [v, "ax0"], [v + "_1"], name="unsq_" + v))
+    nodes += [helper.make_node("Concat", ["d0_1", "d1_1", "half_1", "two_1"], ["shp"],
+                               name="concat", axis=0),
+              helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3, 4, 6)}, ["y"], out_shapes=[(2, 3, 12, 2)])
+
+
+def shape_start_end_chain(rng):
+    """Shape with start/end (opset 15) -> Concat -> Reshape: [-1, H, W]."""
+    nodes = [helper.make_node("Shape", ["x"], ["hw"], name="shape", start=-2),
+             const_node("m1", i64([-1])),
+             helper.make_node("Concat", ["m1", "hw"], ["shp"], name="concat", axis=0),
+             helper.make_node("Reshape", ["x", "shp"], ["y"], name="reshape")]
+    return graph_model(nodes, {"x": f32(rng, 2, 3, 4, 5)}, ["y"], opset=15,
+                       out_shapes=[(6, 4, 5)])
+
+
+def shape_chain_then_conv(rng):
+    """A few ops: Conv -> Relu -> flatten by shape arithmetic -> Gemm."""
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("Shape", ["r"], ["s"], name="shape"),
+             const_node("i0", np.int64(0)),
+             helper.make_node("Gather", ["s", "i0"], ["n"], name="gather", axis=0),
+             const_node("ax0", i64([0])),
+             helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsqueeze"),
+             const_node("m1", i64([-1])),
+             helper.make_node("Concat", ["n1", "m1"], ["shp"], name="concat", axis=0),
+             helper.make_node("Reshape", ["r", "shp"], ["f"], name="reshape"),
+             helper.make_node("Gemm", ["f", "fc_w", "fc_b"], ["y"], name="fc", transB=1)]
+    ops = {"x": f32(rng, 2, 3, 4, 4),
+           "w": Init(f32(rng, 4, 3, 3, 3, scale=27 ** -0.5)),
+           "b": Init(f32(rng, 4)),
+           "fc_w": Init(f32(rng, 5, 64, scale=0.125)),
+           "fc_b": Init(f32(rng, 5))}
+    return graph_model(nodes, ops, ["y"], out_shapes=[(2, 5)])
+
+
+case("shape_flatten_chain", "Shape/Gather/Unsqueeze/Concat/Reshape", shape_flatten_chain)
+case("shape_flatten_chain_opset11", "Shape/Gather/Unsqueeze/Concat/Reshape",
+     shape_flatten_chain_opset11)
+case("shape_slice_chain", "Shape/Slice/Concat/Reshape", shape_slice_chain)
+case("shape_mul_div_cast_chain", "Shape/Gather/Mul/Cast/Div/Unsqueeze/Concat/Reshape",
+     shape_mul_div_chain)
+case("shape_start_end_chain", "Shape(start)/Concat/Reshape", shape_start_end_chain)
+case("conv_relu_flatten_gemm", "Conv/Relu/Shape.../Reshape/Gemm", shape_chain_then_conv)
+
+# ---- Few-op graphs ------------------------------------------------------------
+
+def conv_bn_relu(rng):
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1],
+                              strides=[2, 2]),
+             helper.make_node("BatchNormalization", ["c", "g", "be", "m", "v"], ["bn"],
+                              name="bn"),
+             helper.make_node("Relu", ["bn"], ["y"], name="relu")]
+    ops = {"x": f32(rng, 1, 3, 9, 9), "w": Init(f32(rng, 8, 3, 3, 3, scale=27 ** -0.5)),
+           "g": Init(f32(rng, 8, lo=0.5, hi=1.5)), "be": Init(f32(rng, 8)),
+           "m": Init(f32(rng, 8, scale=0.5)), "v": Init(f32(rng, 8, lo=0.2, hi=2.0))}
+    return graph_model(nodes, ops, ["y"])
+
+
+def residual_block(rng):
+    """Depthwise conv + pointwise conv + residual Add + Clip(0, 6), two outputs."""
+    nodes = [helper.make_node("Conv", ["x", "dw", "db"], ["d"], name="dw", group=4,
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Clip", ["d", "lo", "hi"], ["d6"], name="relu6"),
+             helper.make_node("Conv", ["d6", "pw"], ["p"], name="pw"),
+             helper.make_node("Add", ["x", "p"], ["y"], name="add"),
+             helper.make_node("GlobalAveragePool", ["y"], ["g"], name="gap")]
+    ops = {"x": f32(rng, 1, 4, 6, 6), "dw": Init(f32(rng, 4, 1, 3, 3, scale=1 / 3)),
+           "db": Init(f32(rng, 4)), "pw": Init(f32(rng, 4, 4, 1, 1, scale=0.5)),
+           "lo": Init(np.float32(0)), "hi": Init(np.float32(6))}
+    return graph_model(nodes, ops, ["y", "g"])
+
+
+def split_concat(rng):
+    """ShuffleNet-style channel split, transpose shuffle, concat."""
+    nodes = [helper.make_node("Split", ["x", "sp"], ["a", "b"], name="split", axis=1),
+             helper.make_node("Relu", ["b"], ["br"], name="relu"),
+             helper.make_node("Concat", ["a", "br"], ["c"], name="concat", axis=1),
+             helper.make_node("Reshape", ["c", "s5"], ["r"], name="reshape5"),
+             helper.make_node("Transpose", ["r"], ["t"], name="shuffle", perm=[0, 2, 1, 3, 4]),
+             helper.make_node("Reshape", ["t", "s4"], ["y"], name="reshape4")]
+    ops = {"x": f32(rng, 1, 8, 3, 3), "sp": Init(i64([4, 4])),
+           "s5": Init(i64([1, 2, 4, 3, 3])), "s4": Init(i64([1, -1, 3, 3]))}
+    return graph_model(nodes, ops, ["y"])
+
+
+def se_block(rng):
+    """Squeeze-excitation: ReduceMean, 1x1 convs, HardSigmoid, Mul broadcast."""
+    nodes = [helper.make_node("ReduceMean", ["x"], ["m"], name="mean", axes=[2, 3],
+                              keepdims=1),
+             helper.make_node("Conv", ["m", "w1", "b1"], ["h"], name="fc1"),
+             helper.make_node("Relu", ["h"], ["hr"], name="relu"),
+             helper.make_node("Conv", ["hr", "w2", "b2"], ["s"], name="fc2"),
+             helper.make_node("HardSigmoid", ["s"], ["sg"], name="hsig", alpha=1 / 6, beta=0.5),
+             helper.make_node("Mul", ["x", "sg"], ["y"], name="scale")]
+    ops = {"x": f32(rng, 1, 8, 5, 5), "w1": Init(f32(rng, 2, 8, 1, 1, scale=0.35)),
+           "b1": Init(f32(rng, 2)), "w2": Init(f32(rng, 8, 2, 1, 1, scale=0.7)),
+           "b2": Init(f32(rng, 8))}
+    return graph_model(nodes, ops, ["y"])
+
+
+case("conv_bn_relu", "Conv/BatchNormalization/Relu", conv_bn_relu)
+case("residual_dw_pw_clip", "Conv/Clip/Add/GlobalAveragePool", residual_block)
+case("split_shuffle_concat", "Split/Relu/Concat/Reshape/Transpose", split_concat)
+case("squeeze_excite", "ReduceMean/Conv/HardSigmoid/Mul", se_block)
+
+# ---- Negative cases: kilnc must refuse with a one-line error ------------------------
+
+negative("neg_pad_reflect", "Pad", lambda rng: single(
+    "Pad", [("x", f32(rng, 1, 2, 4, 4)), ("pads", Init(i64([0, 0, 1, 1, 0, 0, 1, 1])))],
+    node_name="pad_reflect", mode="reflect"), expect=["Pad", "pad_reflect"])
+negative("neg_conv_1d", "Conv", lambda rng: single(
+    "Conv", [("x", f32(rng, 1, 3, 10)), ("w", Init(f32(rng, 4, 3, 3)))],
+    node_name="conv1d"), expect=["Conv", "conv1d"])
+negative("neg_maxpool_indices", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", f32(rng, 1, 2, 4, 4))], outs=("y", ("idx", I64)),
+    node_name="pool_idx", kernel_shape=[2, 2]), expect=["MaxPool", "pool_idx"])
+negative("neg_unknown_op", "Tanh", lambda rng: single(
+    "Tanh", [("x", f32(rng, 2, 3))], node_name="tanh0"), expect=["Tanh", "tanh0"])
+negative("neg_slice_negative_step", "Slice", lambda rng: single(
+    "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([0]))),
+              ("axes", Init(i64([0]))), ("steps", Init(i64([-1])))], node_name="rev"),
+    expect=["Slice", "rev"])
+negative("neg_pad_runtime_pads", "Pad", lambda rng: single(
+    "Pad", [("x", f32(rng, 2, 3)), ("pads", i64([0, 1, 0, 1]))], node_name="pad_dyn"),
+    expect=["Pad", "pad_dyn"])
+negative("neg_cast_runtime_to_int", "Cast", lambda rng: single(
+    "Cast", [("x", f32(rng, 2, 3))], outs=(("y", TensorProto.INT32),), node_name="to_int",
+    to=TensorProto.INT32), expect=["Cast", "to_int"])
+negative("neg_gather_runtime", "Gather", lambda rng: single(
+    "Gather", [("x", f32(rng, 4, 3)), ("idx", Init(i64([0, 2])))], node_name="gather_rt",
+    axis=0), expect=["Gather", "gather_rt"])
+negative("neg_maxpool_1d", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", f32(rng, 1, 2, 8))], node_name="pool1d", kernel_shape=[2]),
+    expect=["MaxPool", "pool1d"])
