@@ -206,6 +206,13 @@ TEST_F(KilnRun, ModelErrors) {
   expectError(kilnRun(quote(KILN_TEST_BAD_MAGIC_MODEL)),
               "invalid model: bad model magic 0x12345678");
   expectError(kilnRun(""), "no model given");
+  // "out/sum:0" and "out_sum_0" would both be DIR/out_sum_0.npy.
+  expectError(kilnRun(quote(KILN_TEST_CLASHING_MODEL) + " --output-dir " +
+                      quote(dir + "clash")),
+              "outputs 'out/sum:0' and 'out_sum_0' would be written to the "
+              "same file");
+  // Without --output-dir the names are fine.
+  EXPECT_EQ(kilnRun(quote(KILN_TEST_CLASHING_MODEL)).code, 0);
 }
 
 TEST_F(KilnRun, InputErrors) {

@@ -451,19 +451,44 @@ static int make_dirs(const char *dir) {
   return 0;
 }
 
+/* Output files are named after outputs, with characters outside
+ * [A-Za-z0-9_.-] replaced so that a name stays one portable file name. */
+static char file_char(char c) {
+  bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  return keep ? c : '_';
+}
+
+/* Two outputs mapping to one file would silently overwrite each other. */
+static int check_output_files(const kiln_session *s) {
+  size_t n = kiln_session_num_outputs(s);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < i; ++j) {
+      const char *a = kiln_session_output(s, i)->name;
+      const char *b = kiln_session_output(s, j)->name;
+      while (*a && *b && file_char(*a) == file_char(*b))
+        ++a, ++b;
+      if (!*a && !*b)
+        return fail("outputs '%s' and '%s' would be written to the same "
+                    "file",
+                    kiln_session_output(s, j)->name,
+                    kiln_session_output(s, i)->name);
+    }
+  return 0;
+}
+
 static int write_outputs(const state *st) {
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i) {
     const kiln_tensor_info *info = kiln_session_output(st->session, i);
-    size_t size = strlen(st->opt.output_dir) + strlen(info->name) + 6;
-    char *path = malloc(size);
+    size_t dir_len = strlen(st->opt.output_dir), name_len = strlen(info->name);
+    char *path = malloc(dir_len + name_len + 6);
     if (!path)
       return fail("out of memory");
-    int n = snprintf(path, size, "%s/%s.npy", st->opt.output_dir, info->name);
-    /* Keep the name a single, portable file name component. */
-    for (char *c = path + n - 4 - strlen(info->name); c < path + n - 4; ++c)
-      if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-            (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
-        *c = '_';
+    memcpy(path, st->opt.output_dir, dir_len);
+    path[dir_len] = '/';
+    for (size_t c = 0; c < name_len; ++c)
+      path[dir_len + 1 + c] = file_char(info->name[c]);
+    memcpy(path + dir_len + 1 + name_len, ".npy", 5);
     kiln_error err;
     kiln_status status = kiln_npy_write(path, info->dtype, info->rank,
                                         info->dims, st->outputs[i].data, &err);
@@ -496,7 +521,8 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   }
   /* The output directory is made before running, so that a bad path fails
    * fast rather than after the timed runs. */
-  if ((st->opt.output_dir && make_dirs(st->opt.output_dir) != 0) ||
+  if ((st->opt.output_dir && (make_dirs(st->opt.output_dir) != 0 ||
+                              check_output_files(st->session) != 0)) ||
       prepare_inputs(st) != 0 || prepare_outputs(st) != 0 || run_model(st) != 0)
     return 1;
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
