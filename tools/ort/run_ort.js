@@ -226,8 +226,9 @@ function parseArgs(argv) {
   return a;
 }
 
+// Same rule as kiln-run: characters outside [A-Za-z0-9_.-] become '_'.
 function sanitize(name) {
-  return name.replace(/\//g, '_');
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 function describe(meta) {
