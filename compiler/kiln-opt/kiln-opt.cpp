@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNDialect.h"
+#include "passes/Passes.h"
+#include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -15,7 +17,9 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  kiln::registerKilnPasses();
   kiln::cpu::registerCPUConversionPasses();
+  kiln::cpu::registerCPUPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

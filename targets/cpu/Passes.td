@@ -18,4 +18,32 @@ def ConvertNNToLinalgPass : Pass<"convert-nn-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def BufferizeModelPass : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
+  let summary = "Bufferize a model: one-shot module bufferization, results "
+                "returned through out-parameters";
+  let description = [{
+    One-shot bufferization across function boundaries with identity layouts
+    at the boundaries, so that every model argument is a plain dense buffer.
+    Copies are emitted as `linalg.copy` (they become loops, never calls to a
+    support library), and returned buffers become trailing out-parameters
+    that the caller owns: after this pass `@main` returns nothing.
+  }];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect", "mlir::linalg::LinalgDialect",
+    "mlir::memref::MemRefDialect"
+  ];
+}
+
+def ApproximateMathPass : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Expand transcendental math ops into polynomial arithmetic";
+  let description = [{
+    `math.exp`, `math.tanh`, `math.erf`, ... become MLIR's polynomial
+    approximations so the generated code never calls libm once per element
+    and vectorises with the rest of the loop.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // KILN_TARGETS_CPU_PASSES

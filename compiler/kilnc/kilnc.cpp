@@ -1,0 +1,302 @@
+//===- kilnc.cpp - the Kiln compiler driver --------------------------------===//
+//
+//   kilnc MODEL.onnx --target=TRIPLE -o model.o      object + model.h
+//   kilnc MODEL.onnx --emit=shared -o model.so       shared library
+//   kilnc MODEL.onnx --emit=mlir -o -                nn IR after import
+//
+// One pass manager holds the whole pipeline, so the MLIR IR-printing flags
+// (--mlir-print-ir-after-all, --print-after=PASS) see every stage. Every
+// failure is one line on stderr and exit code 1.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/onnx/Importer.h"
+#include "dialects/nn/NNDialect.h"
+#include "passes/Passes.h"
+#include "targets/cpu/LoweringPipeline.h"
+#include "targets/cpu/ObjectEmitter.h"
+#include "targets/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/PrintPasses.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|.mlir>"),
+                               cl::Required);
+cl::opt<std::string> outputPath("o", cl::desc("output file (- for stdout)"),
+                                cl::value_desc("path"));
+cl::opt<std::string>
+    targetTriple("target",
+                 cl::desc("target triple: x86_64-linux-gnu (default), "
+                          "aarch64-linux-gnu, aarch64-linux-android"),
+                 cl::init("x86_64-linux-gnu"));
+enum class Emit { Obj, Shared, MLIR, MLIRLinalg, MLIRLLVM, LLVMIR };
+cl::opt<Emit> emitKind(
+    "emit", cl::desc("what to write"), cl::init(Emit::Obj),
+    cl::values(
+        clEnumValN(Emit::Obj, "obj", "object file + C header (default)"),
+        clEnumValN(Emit::Shared, "shared", "shared library (kiln-run loads it)"),
+        clEnumValN(Emit::MLIR, "mlir", "nn dialect IR after import"),
+        clEnumValN(Emit::MLIRLinalg, "mlir-linalg", "IR after nn -> linalg"),
+        clEnumValN(Emit::MLIRLLVM, "mlir-llvm", "IR in the LLVM dialect"),
+        clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR")));
+cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("pin an input's shape, e.g. input=1x3x224x224"),
+                cl::value_desc("name=DIMS"));
+cl::opt<std::string> modelName(
+    "name", cl::desc("model name: the object defines kiln_model_<name>() "
+                     "(default: the output file's stem)"));
+cl::opt<std::string> mcpu("mcpu", cl::desc("target CPU (e.g. cortex-a76, "
+                                           "native)"));
+cl::opt<std::string> mattr("mattr",
+                           cl::desc("target features (e.g. +dotprod,-avx2)"));
+// --print-after=PASS is LLVM's own option (libLLVM registers it); kilnc
+// reads it through llvm::printAfterPasses() and applies it to MLIR passes.
+
+/// First error only: later ones are consequences ("failed to infer ...").
+struct OneLineDiagnostics {
+  bool reported = false;
+  void handle(Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error || reported)
+      return;
+    reported = true;
+    std::string where = describe(diag.getLocation());
+    std::string message = diag.str();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    llvm::errs() << "kilnc: error: " << (where.empty() ? "" : where + ": ")
+                 << message << "\n";
+  }
+  static std::string describe(Location loc) {
+    if (auto name = dyn_cast<NameLoc>(loc))
+      return "node '" + name.getName().str() + "'";
+    if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+      std::string s = file.getFilename().str();
+      if (file.getLine())
+        s += ":" + std::to_string(file.getLine()) + ":" +
+             std::to_string(file.getColumn());
+      return s;
+    }
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      for (Location inner : fused.getLocations())
+        if (std::string s = describe(inner); !s.empty())
+          return s;
+    return "";
+  }
+};
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "kilnc: error: " << message << "\n";
+  std::exit(1);
+}
+
+std::string sanitise(llvm::StringRef name) {
+  std::string s;
+  for (char c : name)
+    s += llvm::isAlnum(c) || c == '_' ? c : '_';
+  if (s.empty() || llvm::isDigit(s[0]))
+    s = "m_" + s;
+  return s;
+}
+
+void writeText(llvm::StringRef path, llvm::function_ref<void(
+                                          llvm::raw_ostream &)> write) {
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out)
+    fail("cannot write '" + path + "': " + error);
+  write(out->os());
+  out->keep();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time DNN compiler\n");
+  llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
+    llvm::errs() << "kilnc: error: internal: " << reason << "\n";
+    std::exit(1);
+  });
+
+  if (!kiln::cpu::isSupportedTriple(targetTriple))
+    fail("unknown target triple '" + targetTriple +
+         "' (supported: x86_64-linux-gnu, aarch64-linux-gnu, "
+         "aarch64-linux-android)");
+
+  bool toObject = emitKind == Emit::Obj || emitKind == Emit::Shared;
+  std::string output = outputPath;
+  if (output.empty()) {
+    llvm::SmallString<128> stem(llvm::sys::path::stem(inputPath));
+    output = toObject ? (stem + (emitKind == Emit::Obj ? ".o" : ".so")).str()
+                      : "-";
+  }
+  if (toObject && output == "-")
+    fail("object and shared outputs need a file name (-o)");
+
+  kiln::onnx::ImportOptions importOptions;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).rsplit('=');
+    std::vector<int64_t> shape;
+    if (name.empty() || !kiln::onnx::parseShape(dims, shape))
+      fail("bad --input-shape '" + spec + "' (expected NAME=1x3x224x224)");
+    importOptions.inputShapes[name.str()] = shape;
+  }
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<kiln::nn::NNDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  OneLineDiagnostics diagnostics;
+  context.getDiagEngine().registerHandler(
+      [&](Diagnostic &d) { diagnostics.handle(d); });
+
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(inputPath).ends_with(".mlir")) {
+    llvm::SourceMgr sourceMgr;
+    std::string error;
+    auto file = openInputFile(inputPath, &error);
+    if (!file)
+      fail("cannot read '" + inputPath + "': " + error);
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  } else {
+    module = kiln::onnx::importModelFile(inputPath, importOptions, context);
+  }
+  if (!module)
+    return 1;
+
+  auto print = [&](llvm::raw_ostream &os) {
+    module->print(os, OpPrintingFlags().enableDebugInfo(
+                          OpPrintingFlags().shouldPrintDebugInfo()));
+    os << "\n";
+  };
+  if (emitKind == Emit::MLIR) {
+    writeText(output, print);
+    return 0;
+  }
+
+  bool hasNN = false;
+  module->walk([&](Operation *op) {
+    if (isa<kiln::nn::NNDialect>(op->getDialect()))
+      hasNN = true;
+  });
+
+  kiln::cpu::CPUTargetOptions target;
+  target.triple = targetTriple;
+  target.cpu = mcpu;
+  target.features = mattr;
+  target.modelName = sanitise(
+      modelName.empty()
+          ? llvm::sys::path::stem(output == "-" ? inputPath : output)
+          : llvm::StringRef(modelName));
+
+  // Names, dtypes and shapes cross into the artifact as the model states them.
+  kiln::cpu::ModelSignature signature;
+  if (failed(kiln::cpu::readSignature(*module, signature)))
+    return 1;
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    fail("bad pass manager options");
+  if (std::vector<std::string> names = llvm::printAfterPasses();
+      !names.empty()) {
+    pm.enableIRPrinting(
+        [](Pass *, Operation *) { return false; },
+        [names](Pass *pass, Operation *) {
+          return llvm::is_contained(names, pass->getArgument());
+        },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  }
+  if (hasNN)
+    pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
+  if (emitKind == Emit::MLIRLinalg) {
+    if (failed(pm.run(*module)))
+      return 1;
+    writeText(output, print);
+    return 0;
+  }
+
+  kiln::cpu::buildLinalgToLLVMPipeline(pm);
+  if (failed(pm.run(*module)))
+    return 1;
+  for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
+    if (fn.getName() == "main")
+      if (auto size = fn->getAttrOfType<IntegerAttr>(kiln::kArenaSizeAttr))
+        signature.arenaSize = size.getInt();
+  if (emitKind == Emit::MLIRLLVM) {
+    writeText(output, print);
+    return 0;
+  }
+
+  if (emitKind == Emit::LLVMIR) {
+    if (output == "-") {
+      llvm::SmallString<128> tmp;
+      if (llvm::sys::fs::createTemporaryFile("kilnc", "ll", tmp))
+        fail("cannot create a temporary file");
+      if (failed(kiln::cpu::emitObject(*module, signature, target, false,
+                                       true, tmp)))
+        return 1;
+      auto buffer = llvm::MemoryBuffer::getFile(tmp);
+      llvm::outs() << (*buffer)->getBuffer();
+      llvm::sys::fs::remove(tmp);
+      return 0;
+    }
+    return failed(kiln::cpu::emitObject(*module, signature, target, false,
+                                        true, output))
+               ? 1
+               : 0;
+  }
+
+  bool shared = emitKind == Emit::Shared;
+  std::string objectPath = output;
+  llvm::SmallString<128> tmpObject;
+  if (shared) {
+    if (llvm::sys::fs::createTemporaryFile("kilnc", "o", tmpObject))
+      fail("cannot create a temporary file");
+    objectPath = tmpObject.str().str();
+  }
+  if (failed(kiln::cpu::emitObject(*module, signature, target, shared, false,
+                                   objectPath)))
+    return 1;
+  if (shared) {
+    LogicalResult linked =
+        kiln::cpu::linkShared(context, objectPath, output);
+    llvm::sys::fs::remove(objectPath);
+    return failed(linked) ? 1 : 0;
+  }
+  llvm::SmallString<128> header(output);
+  llvm::sys::path::replace_extension(header, ".h");
+  writeText(header, [&](llvm::raw_ostream &os) {
+    os << kiln::cpu::headerText(signature, target);
+  });
+  return 0;
+}

@@ -1,0 +1,24 @@
+//===- LoweringPipeline.h - linalg on tensors to the LLVM dialect -*- C++ -*-=//
+#ifndef KILN_TARGETS_CPU_LOWERINGPIPELINE_H
+#define KILN_TARGETS_CPU_LOWERINGPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln::cpu {
+
+/// Appends the passes that take `@main` from linalg/tensor/arith/math on
+/// tensors to the LLVM dialect: bufferization with out-parameters, the
+/// arena memory plan, loops, and the LLVM conversions. `@main` ends with the
+/// bare-pointer calling convention: (inputs..., outputs..., arena).
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// The whole CPU pipeline from the nn dialect.
+void buildNNToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers `kiln-lower-cpu` (from linalg) and `kiln-nn-to-llvm` (from nn)
+/// for kiln-opt.
+void registerCPUPipelines();
+
+} // namespace kiln::cpu
+
+#endif // KILN_TARGETS_CPU_LOWERINGPIPELINE_H

@@ -1,0 +1,401 @@
+//===- ObjectEmitter.cpp - LLVM dialect to object, header, .so -------------===//
+//
+// The artifact format is defined once, in runtime/include/kiln/
+// model_format.h; this file writes it.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/ObjectEmitter.h"
+#include "passes/Passes.h"
+
+#include "kiln/model_format.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+namespace kiln::cpu {
+
+const char *const kSupportedTriples[3] = {
+    "x86_64-linux-gnu", "aarch64-linux-gnu", "aarch64-linux-android"};
+
+bool isSupportedTriple(llvm::StringRef triple) {
+  return llvm::is_contained(kSupportedTriples, triple);
+}
+
+namespace {
+
+FailureOr<uint32_t> dtypeOf(Type t) {
+  if (t.isF32())
+    return uint32_t(KILN_DTYPE_F32);
+  if (t.isF64())
+    return uint32_t(KILN_DTYPE_F64);
+  if (t.isF16())
+    return uint32_t(KILN_DTYPE_F16);
+  if (t.isInteger(64))
+    return uint32_t(KILN_DTYPE_I64);
+  if (t.isInteger(32))
+    return uint32_t(KILN_DTYPE_I32);
+  if (t.isInteger(8))
+    return uint32_t(KILN_DTYPE_I8);
+  if (t.isInteger(1))
+    return uint32_t(KILN_DTYPE_BOOL);
+  return failure();
+}
+
+LogicalResult specOf(Location loc, Type type, Attribute name,
+                     std::string fallback, TensorSpec &spec) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return emitError(loc) << "model inputs and outputs must be statically "
+                             "shaped tensors, got "
+                          << type;
+  if (tensor.getRank() > KILN_MAX_RANK)
+    return emitError(loc) << "tensor rank " << tensor.getRank()
+                          << " exceeds the artifact's limit of "
+                          << KILN_MAX_RANK;
+  auto dtype = dtypeOf(tensor.getElementType());
+  if (failed(dtype))
+    return emitError(loc) << "element type " << tensor.getElementType()
+                          << " cannot cross the model boundary";
+  auto str = dyn_cast_or_null<StringAttr>(name);
+  spec.name = str ? str.str() : std::move(fallback);
+  spec.dtype = *dtype;
+  spec.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return success();
+}
+
+const char *dtypeName(uint32_t dtype) {
+  switch (dtype) {
+  case KILN_DTYPE_F32:
+    return "f32";
+  case KILN_DTYPE_F64:
+    return "f64";
+  case KILN_DTYPE_F16:
+    return "f16";
+  case KILN_DTYPE_I64:
+    return "i64";
+  case KILN_DTYPE_I32:
+    return "i32";
+  case KILN_DTYPE_I8:
+    return "i8";
+  case KILN_DTYPE_U8:
+    return "u8";
+  case KILN_DTYPE_BOOL:
+    return "bool";
+  }
+  return "?";
+}
+
+void put32(std::vector<uint8_t> &out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
+}
+void put64(std::vector<uint8_t> &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
+}
+
+FailureOr<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
+  static const bool initialised = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialised;
+  llvm::Triple triple(llvm::Triple::normalize(opts.triple));
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(UnknownLoc::get(&ctx))
+           << "no LLVM target for '" << opts.triple << "': " << error;
+  // Portable defaults: x86-64-v2 runs on any workstation of the last decade
+  // (and under valgrind); AArch64 always has NEON.
+  std::string cpu = opts.cpu;
+  std::string features;
+  if (triple.isAArch64()) {
+    if (cpu.empty())
+      cpu = "generic";
+    features = "+neon";
+  } else if (cpu.empty()) {
+    cpu = "x86-64-v2";
+  }
+  if (cpu == "native")
+    cpu = llvm::sys::getHostCPUName().str();
+  if (!opts.features.empty())
+    features += (features.empty() ? "" : ",") + opts.features;
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    return emitError(UnknownLoc::get(&ctx))
+           << "cannot create a target machine for '" << opts.triple
+           << "' (cpu '" << cpu << "')";
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu))
+    return emitError(UnknownLoc::get(&ctx))
+           << "unknown CPU '" << opts.cpu << "' for '" << opts.triple << "'";
+  return tm;
+}
+
+} // namespace
+
+LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError("the module has no 'main' function");
+  sig.inputs.clear();
+  sig.outputs.clear();
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    TensorSpec spec;
+    if (failed(specOf(main.getLoc(), main.getArgument(i).getType(),
+                      main.getArgAttr(i, "kiln.name"),
+                      "input" + std::to_string(i), spec)))
+      return failure();
+    sig.inputs.push_back(std::move(spec));
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    TensorSpec spec;
+    if (failed(specOf(main.getLoc(), main.getResultTypes()[i],
+                      main.getResultAttr(i, "kiln.name"),
+                      "output" + std::to_string(i), spec)))
+      return failure();
+    sig.outputs.push_back(std::move(spec));
+  }
+  if (sig.outputs.empty())
+    return main.emitError("the model has no outputs");
+  return success();
+}
+
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
+  std::vector<uint8_t> payload;
+  put32(payload, sig.inputs.size());
+  put32(payload, sig.outputs.size());
+  for (const auto *list : {&sig.inputs, &sig.outputs})
+    for (const TensorSpec &t : *list) {
+      payload.push_back(uint8_t(t.name.size()));
+      payload.push_back(uint8_t(t.name.size() >> 8));
+      payload.insert(payload.end(), t.name.begin(), t.name.end());
+      payload.push_back(uint8_t(t.dtype));
+      payload.push_back(uint8_t(t.dims.size()));
+      for (int64_t d : t.dims)
+        put64(payload, uint64_t(d));
+    }
+  put64(payload, sig.arenaSize);
+  put32(payload, uint32_t(kArenaAlignment));
+  // One segment on the CPU: entry 0 takes inputs, outputs, then the arena.
+  put32(payload, 1);
+  payload.push_back(KILN_DEVICE_CPU);
+  put32(payload, 0);
+  put32(payload, sig.inputs.size() + sig.outputs.size() + 1);
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    payload.push_back(KILN_ARG_INPUT);
+    put32(payload, i);
+  }
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    payload.push_back(KILN_ARG_OUTPUT);
+    put32(payload, i);
+  }
+  payload.push_back(KILN_ARG_ARENA);
+  put32(payload, 0);
+
+  std::vector<uint8_t> blob;
+  put32(blob, KILN_DESCRIPTOR_MAGIC);
+  put32(blob, KILN_DESCRIPTOR_VERSION);
+  put32(blob, payload.size());
+  put32(blob, kiln_fnv1a32(payload.data(), payload.size()));
+  blob.insert(blob.end(), payload.begin(), payload.end());
+  return blob;
+}
+
+LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
+                         const CPUTargetOptions &opts, bool shared,
+                         bool emitIR, llvm::StringRef path) {
+  MLIRContext &ctx = *module.getContext();
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  ctx.appendDialectRegistry(registry);
+
+  auto tm = createTargetMachine(ctx, opts);
+  if (failed(tm))
+    return failure();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, opts.modelName);
+  if (!llvmModule)
+    return module.emitError("translation to LLVM IR failed");
+  llvm::Module &m = *llvmModule;
+  m.setTargetTriple((*tm)->getTargetTriple());
+  m.setDataLayout((*tm)->createDataLayout());
+
+  const std::string prefix = "kiln_" + opts.modelName;
+  llvm::Function *main = m.getFunction("main");
+  size_t numArgs = sig.inputs.size() + sig.outputs.size() + 1;
+  if (!main || main->arg_size() != numArgs ||
+      !main->getReturnType()->isVoidTy())
+    return module.emitError("lowered 'main' does not take (inputs..., "
+                            "outputs..., arena)");
+  main->setName(prefix + "_main");
+
+  llvm::Type *ptrTy = llvm::PointerType::getUnqual(llvmContext);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(llvmContext);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(llvmContext);
+  auto *entry = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(llvmContext), {ptrTy},
+                              false),
+      llvm::GlobalValue::InternalLinkage, prefix + "_entry0", m);
+  {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", entry));
+    llvm::SmallVector<llvm::Value *> args;
+    for (unsigned i = 0; i < main->arg_size(); ++i) {
+      if (!main->getArg(i)->getType()->isPointerTy())
+        return module.emitError("lowered 'main' takes a non-pointer argument");
+      llvm::Value *slot = b.CreateConstGEP1_64(ptrTy, entry->getArg(0), i);
+      args.push_back(b.CreateLoad(ptrTy, slot));
+    }
+    b.CreateCall(main, args);
+    b.CreateRetVoid();
+  }
+
+  std::vector<uint8_t> blob = encodeDescriptor(sig);
+  auto *descriptor = new llvm::GlobalVariable(
+      m, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), blob.size()),
+      true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantDataArray::get(llvmContext, llvm::ArrayRef(blob)),
+      prefix + "_descriptor");
+  descriptor->setAlignment(llvm::Align(8));
+  auto *entriesTy = llvm::ArrayType::get(ptrTy, 1);
+  auto *entries = new llvm::GlobalVariable(
+      m, entriesTy, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantArray::get(entriesTy, {entry}), prefix + "_entries");
+  auto *modelTy = llvm::StructType::get(llvmContext,
+                                        {i32, i32, ptrTy, i64, ptrTy, i32});
+  auto *model = new llvm::GlobalVariable(
+      m, modelTy, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantStruct::get(
+          modelTy, {llvm::ConstantInt::get(i32, KILN_MODEL_MAGIC),
+                    llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
+                    descriptor, llvm::ConstantInt::get(i64, blob.size()),
+                    entries, llvm::ConstantInt::get(i32, 1)}),
+      prefix + "_model");
+  model->setAlignment(llvm::Align(8));
+
+  llvm::SmallVector<std::string> exported = {"kiln_model_" + opts.modelName};
+  if (shared)
+    exported.push_back("kiln_model_get");
+  for (const std::string &name : exported) {
+    auto *fn = llvm::Function::Create(
+        llvm::FunctionType::get(ptrTy, {}, false),
+        llvm::GlobalValue::ExternalLinkage, name, m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", fn));
+    b.CreateRet(model);
+  }
+  // Only the accessors are visible: two models linked into one app never
+  // clash, and unused code can be dropped.
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration() && !llvm::is_contained(exported, f.getName()))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &g : m.globals())
+    if (!g.isDeclaration())
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  auto optimise = makeOptimizingTransformer(3, 0, tm->get());
+  if (llvm::Error err = optimise(&m))
+    return module.emitError("LLVM optimisation failed: ")
+           << llvm::toString(std::move(err));
+
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return module.emitError("cannot write '") << path << "': " << ec.message();
+  if (emitIR) {
+    m.print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager codegen;
+  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr,
+                                 llvm::CodeGenFileType::ObjectFile))
+    return module.emitError("the target cannot emit object files");
+  codegen.run(m);
+  os.flush();
+  if (os.has_error())
+    return module.emitError("cannot write '") << path << "'";
+  return success();
+}
+
+std::string headerText(const ModelSignature &sig,
+                       const CPUTargetOptions &opts) {
+  std::string guard = "KILN_MODEL_" + llvm::StringRef(opts.modelName).upper() +
+                      "_H";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "/* Generated by kilnc for " << opts.triple << ". Do not edit.\n *\n";
+  auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
+    for (const TensorSpec &t : ts) {
+      os << " *   " << what << " '" << t.name << "': "
+         << dtypeName(t.dtype) << " ";
+      for (size_t i = 0; i < t.dims.size(); ++i)
+        os << (i ? "x" : "") << t.dims[i];
+      os << "\n";
+    }
+  };
+  list("input ", sig.inputs);
+  list("output", sig.outputs);
+  os << " *   arena: " << sig.arenaSize << " bytes\n */\n";
+  os << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include \"kiln/model_format.h\"\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Pass the result to kiln_session_create (kiln/runtime.h). */\n"
+     << "const kiln_model *kiln_model_" << opts.modelName << "(void);\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n#endif /* " << guard << " */\n";
+  return s;
+}
+
+LogicalResult linkShared(MLIRContext &ctx, llvm::StringRef objectPath,
+                         llvm::StringRef sharedPath) {
+  std::string linker;
+  for (const char *candidate :
+       {"ld.lld-22", "/usr/lib/llvm-22/bin/ld.lld", "ld.lld"}) {
+    if (auto found = llvm::sys::findProgramByName(candidate)) {
+      linker = *found;
+      break;
+    }
+  }
+  if (linker.empty())
+    return emitError(UnknownLoc::get(&ctx))
+           << "cannot link a shared object: ld.lld (lld-22) not found";
+  llvm::SmallVector<llvm::StringRef> args = {
+      linker, "-shared", "-z", "noexecstack", "-o", sharedPath, objectPath};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0)
+    return emitError(UnknownLoc::get(&ctx))
+           << "linking '" << sharedPath << "' failed"
+           << (message.empty() ? "" : ": " + message);
+  return success();
+}
+
+} // namespace kiln::cpu

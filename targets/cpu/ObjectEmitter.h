@@ -1,0 +1,66 @@
+//===- ObjectEmitter.h - LLVM dialect to object, header, .so ----*- C++ -*-===//
+#ifndef KILN_TARGETS_CPU_OBJECTEMITTER_H
+#define KILN_TARGETS_CPU_OBJECTEMITTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::cpu {
+
+/// Triples kilnc accepts; the first is the default.
+extern const char *const kSupportedTriples[3];
+bool isSupportedTriple(llvm::StringRef triple);
+
+struct CPUTargetOptions {
+  std::string triple = "x86_64-linux-gnu";
+  std::string cpu;      // empty: the triple's portable default
+  std::string features; // "+a,-b", appended to the default's
+  std::string modelName = "model";
+};
+
+/// A model input or output as the descriptor records it.
+struct TensorSpec {
+  std::string name;
+  uint32_t dtype; // kiln_dtype
+  std::vector<int64_t> dims;
+};
+
+/// What the runtime needs to know that the LLVM module does not say.
+struct ModelSignature {
+  std::vector<TensorSpec> inputs, outputs;
+  uint64_t arenaSize = 0;
+};
+
+/// Reads names, dtypes and shapes from `@main` (on tensors, before
+/// lowering): arguments and results carry `kiln.name`. Emits an error and
+/// fails for element types the artifact cannot describe.
+mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
+
+/// Serialises the descriptor blob of runtime/include/kiln/model_format.h.
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig);
+
+/// Translates `module` (LLVM dialect, bare-pointer `@main(inputs...,
+/// outputs..., arena)`) to LLVM IR, adds the entry wrapper, descriptor and
+/// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises
+/// at O3 and writes an object file to `path` (or textual IR when `emitIR`).
+mlir::LogicalResult emitObject(mlir::ModuleOp module,
+                               const ModelSignature &sig,
+                               const CPUTargetOptions &opts, bool shared,
+                               bool emitIR, llvm::StringRef path);
+
+/// The C header declaring `kiln_model_<name>()`.
+std::string headerText(const ModelSignature &sig,
+                       const CPUTargetOptions &opts);
+
+/// Links an object into a shared library with lld.
+mlir::LogicalResult linkShared(mlir::MLIRContext &ctx,
+                               llvm::StringRef objectPath,
+                               llvm::StringRef sharedPath);
+
+} // namespace kiln::cpu
+
+#endif // KILN_TARGETS_CPU_OBJECTEMITTER_H
