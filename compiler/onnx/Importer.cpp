@@ -328,11 +328,17 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
   std::set<std::string> initializers;
   for (const auto &t : graph.initializer())
     initializers.insert(t.name());
-  std::set<std::string> seen;
+  std::set<std::string> inputs;
+  for (const auto &in : graph.input())
+    if (!initializers.count(in.name()))
+      inputs.insert(in.name());
+  for (const auto &[name, dims] : options.inputShapes)
+    if (!inputs.count(name))
+      return emitError(fileLoc) << "--input-shape names '" << name
+                                << "', which is not an input of the model";
   for (auto &in : *graph.mutable_input()) {
     if (initializers.count(in.name()))
       continue;
-    seen.insert(in.name());
     if (!in.type().has_tensor_type())
       return emitError(fileLoc) << "input '" << in.name()
                                 << "' is not a tensor";
@@ -370,10 +376,6 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
                << (d.has_dim_param() ? d.dim_param() : "?")
                << "'; pin it with --input-shape " << in.name() << "=DIMS";
   }
-  for (const auto &[name, dims] : options.inputShapes)
-    if (!seen.count(name))
-      return emitError(fileLoc) << "--input-shape names '" << name
-                                << "', which is not an input of the model";
   return success();
 }
 
