@@ -174,6 +174,8 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registry.insert<kiln::nn::NNDialect>();
   MLIRContext context(registry);
+  // A model is one function, so threads buy nothing; IR printing needs none.
+  context.disableMultithreading();
   context.loadAllAvailableDialects();
   OneLineDiagnostics diagnostics;
   context.getDiagEngine().registerHandler(

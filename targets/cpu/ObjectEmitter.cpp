@@ -321,6 +321,15 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     if (!g.isDeclaration())
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
 
+  // Self-describing IR: the optimiser and --emit=llvm-ir see the target.
+  for (llvm::Function &f : m) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", (*tm)->getTargetCPU());
+    if (!(*tm)->getTargetFeatureString().empty())
+      f.addFnAttr("target-features", (*tm)->getTargetFeatureString());
+  }
+
   auto optimise = makeOptimizingTransformer(3, 0, tm->get());
   if (llvm::Error err = optimise(&m))
     return module.emitError("LLVM optimisation failed: ")

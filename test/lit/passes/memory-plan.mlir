@@ -1,0 +1,76 @@
+// RUN: kiln-opt %s -split-input-file -kiln-plan-memory -verify-diagnostics | FileCheck %s
+
+// %a dies after the first generic; %c reuses its space. %b is live across.
+// CHECK-LABEL: func @reuse
+// CHECK-SAME: %{{.*}}: memref<4xf32>, %[[ARENA:.*]]: memref<128xi8>)
+// CHECK-SAME: kiln.arena_size = 128 : i64
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[A:.*]] = memref.view %[[ARENA]][%[[C0]]][] : memref<128xi8> to memref<4xf32>
+// CHECK: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[B:.*]] = memref.view %[[ARENA]][%[[C64]]][] : memref<128xi8> to memref<4xf32>
+// CHECK: %[[C0B:.*]] = arith.constant 0 : index
+// CHECK: memref.view %[[ARENA]][%[[C0B]]][] : memref<128xi8> to memref<4xf32>
+// CHECK-NOT: memref.alloc
+func.func @reuse(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  %b = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%a : memref<4xf32>) outs(%b : memref<4xf32>)
+  %c = memref.alloc() : memref<4xf32>
+  linalg.copy ins(%b : memref<4xf32>) outs(%c : memref<4xf32>)
+  linalg.copy ins(%c : memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+// A view keeps its buffer alive: %a is used through %v after %b is made,
+// so the two may not share space.
+// CHECK-LABEL: func @alias
+// CHECK-SAME: kiln.arena_size = 128 : i64
+func.func @alias(%out: memref<2x2xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  %v = memref.expand_shape %a [[0, 1]] output_shape [2, 2] : memref<4xf32> into memref<2x2xf32>
+  %b = memref.alloc() : memref<2x2xf32>
+  linalg.fill ins(%cst : f32) outs(%b : memref<2x2xf32>)
+  linalg.add ins(%v, %b : memref<2x2xf32>, memref<2x2xf32>) outs(%out : memref<2x2xf32>)
+  return
+}
+
+// -----
+
+// Larger buffers are placed first, each at the lowest free offset.
+// CHECK-LABEL: func @sizes
+// CHECK-SAME: kiln.arena_size = 4160 : i64
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<4160xi8> to memref<1024xf32>
+func.func @sizes(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %big = memref.alloc() : memref<1024xf32>
+  %small = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%big : memref<1024xf32>)
+  linalg.fill ins(%cst : f32) outs(%small : memref<4xf32>)
+  %s = memref.subview %big[0] [4] [1] : memref<1024xf32> to memref<4xf32, strided<[1]>>
+  linalg.add ins(%s, %small : memref<4xf32, strided<[1]>>, memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+func.func @dynamic(%n: index) {
+  // expected-error @+1 {{has a dynamic shape or a non-identity layout}}
+  %a = memref.alloc(%n) : memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @nested(%cond: i1) {
+  scf.if %cond {
+    // expected-error @+1 {{is inside a nested region}}
+    %a = memref.alloc() : memref<4xf32>
+  }
+  return
+}
