@@ -27,6 +27,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/PrintPasses.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -139,6 +140,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time DNN compiler\n");
   llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
     llvm::errs() << "kilnc: error: internal: " << reason << "\n";
@@ -229,6 +231,10 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     fail("bad pass manager options");
+  DefaultTimingManager timing; // --mlir-timing reports per-pass times
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope rootTiming = timing.getRootScope();
+  pm.enableTiming(rootTiming);
   if (std::vector<std::string> names = llvm::printAfterPasses();
       !names.empty()) {
     pm.enableIRPrinting(
