@@ -7,8 +7,10 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_PLANMEMORY
@@ -29,22 +31,47 @@ struct Buffer {
 
 int64_t alignUp(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
-/// Last position in `block` of an op using `root` or any view of it.
-int64_t lastUse(Value root, Block &block,
-                const llvm::DenseMap<Operation *, int64_t> &position) {
-  int64_t last = 0;
-  SmallVector<Value> worklist = {root};
+/// Adds the memref-typed values of `values` not seen yet to `worklist`.
+void addAliases(ValueRange values, llvm::DenseSet<Value> &seen,
+                SmallVectorImpl<Value> &worklist) {
+  for (Value v : values)
+    if (isa<BaseMemRefType>(v.getType()) && seen.insert(v).second)
+      worklist.push_back(v);
+}
+
+/// Last position in `block` of an op that uses `alloc` or a value that may
+/// alias it. Views alias their source; so may any memref an op computes from
+/// an alias (select, transpose, call, ...) and any memref a region-holding
+/// op returns when its region yields an alias. Over-approximating aliases
+/// only lengthens a lifetime, which costs bytes, never correctness. Fails
+/// when an alias leaves the function through its results: such a buffer
+/// must outlive the arena's contents. Deallocations of aliases are collected
+/// in `deallocs` rather than counted as uses: the arena frees nothing.
+FailureOr<int64_t>
+lastUse(memref::AllocOp alloc, Block &block,
+        const llvm::DenseMap<Operation *, int64_t> &position,
+        llvm::SetVector<Operation *> &deallocs) {
+  int64_t last = position.lookup(alloc);
+  llvm::DenseSet<Value> seen = {alloc.getResult()};
+  SmallVector<Value> worklist = {alloc.getResult()};
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     for (OpOperand &use : v.getUses()) {
-      Operation *user = block.findAncestorOpInBlock(*use.getOwner());
+      Operation *owner = use.getOwner();
+      if (isa<memref::DeallocOp>(owner)) {
+        deallocs.insert(owner);
+        continue;
+      }
+      Operation *user = block.findAncestorOpInBlock(*owner);
+      if (user == owner && owner->hasTrait<OpTrait::ReturnLike>())
+        return alloc.emitOpError("is returned by the function; buffers that "
+                                 "leave it must be out-parameters"),
+               failure();
       if (user)
         last = std::max(last, position.lookup(user));
-      // A view keeps its source alive for as long as the view is used.
-      if (auto view = dyn_cast<ViewLikeOpInterface>(use.getOwner()))
-        if (view.getViewSource() == v)
-          for (Value r : use.getOwner()->getResults())
-            worklist.push_back(r);
+      addAliases(owner->getResults(), seen, worklist);
+      if (owner->hasTrait<OpTrait::IsTerminator>() && user != owner)
+        addAliases(owner->getParentOp()->getResults(), seen, worklist);
     }
   }
   return last;
@@ -55,12 +82,19 @@ struct PlanMemory : kiln::impl::PlanMemoryBase<PlanMemory> {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
+    if (!func.getBody().hasOneBlock()) {
+      func.emitOpError("has more than one block; the memory plan needs "
+                       "structured control flow");
+      return signalPassFailure();
+    }
     Block &entry = func.front();
     llvm::DenseMap<Operation *, int64_t> position;
     for (auto [i, op] : llvm::enumerate(entry))
       position[&op] = i;
+    DataLayout layout = DataLayout::closest(func);
 
     SmallVector<Buffer> buffers;
+    llvm::SetVector<Operation *> deallocs;
     WalkResult walk = func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
       if (alloc->getBlock() != &entry)
@@ -72,11 +106,19 @@ struct PlanMemory : kiln::impl::PlanMemoryBase<PlanMemory> {
                                  "layout; the memory plan needs static "
                                  "buffers"),
                WalkResult::interrupt();
-      int64_t bytes = type.getNumElements() *
-                      std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
-      buffers.push_back({alloc, alignUp(std::max<int64_t>(bytes, 1),
-                                        kiln::kArenaAlignment),
-                         position[alloc], lastUse(alloc, entry, position)});
+      llvm::TypeSize elementSize = layout.getTypeSize(type.getElementType());
+      if (elementSize.isScalable())
+        return alloc.emitOpError("has scalable elements; the memory plan "
+                                 "needs static buffers"),
+               WalkResult::interrupt();
+      FailureOr<int64_t> end = lastUse(alloc, entry, position, deallocs);
+      if (failed(end))
+        return WalkResult::interrupt();
+      int64_t bytes =
+          type.getNumElements() * int64_t(elementSize.getFixedValue());
+      buffers.push_back(
+          {alloc, alignUp(std::max<int64_t>(bytes, 1), kiln::kArenaAlignment),
+           position.lookup(alloc), *end});
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
@@ -84,11 +126,13 @@ struct PlanMemory : kiln::impl::PlanMemoryBase<PlanMemory> {
 
     // Greedy by size (as TFLite's arena planner): big buffers first, each at
     // the lowest offset free of the placed buffers live at the same time.
+    // Ties go to program order so that the plan is deterministic.
     SmallVector<Buffer *> order;
     for (Buffer &b : buffers)
       order.push_back(&b);
-    llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
-      return a->size > b->size;
+    llvm::sort(order, [](Buffer *a, Buffer *b) {
+      return std::make_pair(-a->size, a->start) <
+             std::make_pair(-b->size, b->start);
     });
     int64_t arenaSize = 0;
     SmallVector<Buffer *> placed;
@@ -121,6 +165,8 @@ struct PlanMemory : kiln::impl::PlanMemoryBase<PlanMemory> {
       return signalPassFailure();
     Value arena = func.getArgument(index);
     OpBuilder b(ctx);
+    for (Operation *dealloc : deallocs)
+      dealloc->erase();
     for (Buffer &buf : buffers) {
       b.setInsertionPoint(buf.alloc);
       Value offset =
@@ -128,10 +174,6 @@ struct PlanMemory : kiln::impl::PlanMemoryBase<PlanMemory> {
       Value view = memref::ViewOp::create(b, buf.alloc.getLoc(),
                                           buf.alloc.getType(), arena, offset,
                                           ValueRange{});
-      for (Operation *user :
-           llvm::make_early_inc_range(buf.alloc->getUsers()))
-        if (isa<memref::DeallocOp>(user))
-          user->erase();
       buf.alloc.replaceAllUsesWith(view);
       buf.alloc.erase();
     }

@@ -59,6 +59,63 @@ func.func @sizes(%out: memref<4xf32>) {
 
 // -----
 
+// %r may be %a (an scf.if yields it), so %a stays live while %r is used and
+// %b may not take its space.
+// CHECK-LABEL: func @region_alias
+// CHECK-SAME: kiln.arena_size = 128 : i64
+func.func @region_alias(%cond: i1, %out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  %r = scf.if %cond -> memref<4xf32> {
+    scf.yield %a : memref<4xf32>
+  } else {
+    scf.yield %out : memref<4xf32>
+  }
+  %b = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%b : memref<4xf32>)
+  linalg.add ins(%r, %b : memref<4xf32>, memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+// The arena frees nothing: deallocations, also of views, disappear.
+// CHECK-LABEL: func @dealloc
+// CHECK-SAME: kiln.arena_size = 64 : i64
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @dealloc(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  linalg.copy ins(%a : memref<4xf32>) outs(%out : memref<4xf32>)
+  %d = memref.cast %a : memref<4xf32> to memref<?xf32>
+  memref.dealloc %d : memref<?xf32>
+  return
+}
+
+// -----
+
+// Index elements take the data layout's size (8 bytes here).
+// CHECK-LABEL: func @index_elements
+// CHECK-SAME: kiln.arena_size = 128 : i64
+func.func @index_elements(%out: memref<9xindex>) {
+  %a = memref.alloc() : memref<9xindex>
+  linalg.copy ins(%a : memref<9xindex>) outs(%out : memref<9xindex>)
+  return
+}
+
+// -----
+
+func.func @returned() -> memref<4xf32> {
+  // expected-error @+1 {{is returned by the function}}
+  %a = memref.alloc() : memref<4xf32>
+  return %a : memref<4xf32>
+}
+
+// -----
+
 func.func @dynamic(%n: index) {
   // expected-error @+1 {{has a dynamic shape or a non-identity layout}}
   %a = memref.alloc(%n) : memref<?xf32>
