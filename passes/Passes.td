@@ -17,8 +17,12 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
     collide with a placed buffer live at the same time. The arena size is
     recorded as `kiln.arena_size` on the function.
 
-    Dynamically shaped allocations and allocations inside nested regions
-    cannot be planned statically and are refused.
+    Aliases are followed conservatively: views, any memref computed from
+    an alias, and the results of region ops that yield one. Dynamically
+    shaped allocations, allocations inside nested regions or in
+    multi-block functions, and buffers the function returns cannot be
+    planned statically and are refused. Deallocations of planned buffers
+    (and of their aliases) are erased.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];

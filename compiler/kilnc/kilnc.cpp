@@ -28,6 +28,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/PrintPasses.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -45,38 +48,95 @@ namespace cl = llvm::cl;
 
 namespace {
 
+// libLLVM.so registers hundreds of backend options; --help shows only these.
+cl::OptionCategory kilncCategory("kilnc options");
+
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|.mlir>"),
-                               cl::Required);
+                               cl::Required, cl::cat(kilncCategory));
 cl::opt<std::string> outputPath("o", cl::desc("output file (- for stdout)"),
-                                cl::value_desc("path"));
+                                cl::value_desc("path"),
+                                cl::cat(kilncCategory));
 cl::opt<std::string>
     targetTriple("target",
                  cl::desc("target triple: x86_64-linux-gnu (default), "
                           "aarch64-linux-gnu, aarch64-linux-android"),
-                 cl::init("x86_64-linux-gnu"));
+                 cl::init("x86_64-linux-gnu"), cl::cat(kilncCategory));
+// A string, not a cl::values enum: LLVM prints a bad enum value itself, in
+// its own format, and kilnc's errors are all `kilnc: error:` lines.
+cl::opt<std::string> emitKindName(
+    "emit",
+    cl::desc("what to write: obj (object file + C header, the default), "
+             "shared (shared library that kiln-run loads), mlir (nn dialect "
+             "after import), mlir-linalg (after nn -> linalg), mlir-llvm "
+             "(LLVM dialect), llvm-ir (optimised LLVM IR)"),
+    cl::value_desc("kind"), cl::init("obj"), cl::cat(kilncCategory));
 enum class Emit { Obj, Shared, MLIR, MLIRLinalg, MLIRLLVM, LLVMIR };
-cl::opt<Emit> emitKind(
-    "emit", cl::desc("what to write"), cl::init(Emit::Obj),
-    cl::values(
-        clEnumValN(Emit::Obj, "obj", "object file + C header (default)"),
-        clEnumValN(Emit::Shared, "shared", "shared library (kiln-run loads it)"),
-        clEnumValN(Emit::MLIR, "mlir", "nn dialect IR after import"),
-        clEnumValN(Emit::MLIRLinalg, "mlir-linalg", "IR after nn -> linalg"),
-        clEnumValN(Emit::MLIRLLVM, "mlir-llvm", "IR in the LLVM dialect"),
-        clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR")));
+
 cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("pin an input's shape, e.g. input=1x3x224x224"),
-                cl::value_desc("name=DIMS"));
+                cl::value_desc("name=DIMS"), cl::cat(kilncCategory));
 cl::opt<std::string> modelName(
     "name", cl::desc("model name: the object defines kiln_model_<name>() "
-                     "(default: the output file's stem)"));
-cl::opt<std::string> mcpu("mcpu", cl::desc("target CPU (e.g. cortex-a76, "
-                                           "native)"));
+                     "(default: the output file's stem)"),
+    cl::cat(kilncCategory));
+cl::opt<std::string> mcpu("mcpu",
+                          cl::desc("target CPU (e.g. cortex-a76, native)"),
+                          cl::cat(kilncCategory));
 cl::opt<std::string> mattr("mattr",
-                           cl::desc("target features (e.g. +dotprod,-avx2)"));
-// --print-after=PASS is LLVM's own option (libLLVM registers it); kilnc
-// reads it through llvm::printAfterPasses() and applies it to MLIR passes.
+                           cl::desc("target features (e.g. +dotprod,-avx2)"),
+                           cl::cat(kilncCategory));
+
+/// Options registered by MLIR and LLVM that are part of kilnc's interface.
+/// (--mlir-print-ir-before/after=PASS only know registered passes, which
+/// kilnc does not register: --print-after=PASS takes their place.)
+/// --print-after=PASS is LLVM's own option: kilnc reads it through
+/// llvm::printAfterPasses() and applies it to MLIR passes. --stats is LLVM's
+/// too (llvm::AreStatisticsEnabled()).
+const std::pair<const char *, const char *> kSharedOptions[] = {
+    {"print-after", "print the IR after the named pass (e.g. "
+                    "kiln-plan-memory) to stderr"},
+    {"stats", "print a summary of the artifact (tensors, constants, arena, "
+              "size) to stderr"},
+    {"mlir-print-ir-after-all", nullptr},
+    {"mlir-print-ir-before-all", nullptr},
+    {"mlir-print-ir-after-change", nullptr},
+    {"mlir-print-ir-after-failure", nullptr},
+    {"mlir-print-ir-module-scope", nullptr},
+    {"mlir-print-debuginfo", nullptr},
+    {"mlir-timing", nullptr}};
+
+/// Parses the command line; a bad one is one `kilnc: error:` line too.
+void parseCommandLine(int argc, char **argv) {
+  auto &options = cl::getRegisteredOptions();
+  for (auto [name, description] : kSharedOptions)
+    if (cl::Option *option = options.lookup(name)) {
+      option->addCategory(kilncCategory);
+      option->setHiddenFlag(cl::NotHidden);
+      if (description)
+        option->setDescription(description);
+    }
+  cl::HideUnrelatedOptions(kilncCategory);
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (cl::ParseCommandLineOptions(argc, argv,
+                                  "Kiln ahead-of-time DNN compiler\n", &os))
+    return;
+  // An option's own parser has already printed its one line to stderr.
+  if (errors.empty())
+    std::exit(1);
+  // The rest LLVM writes as "kilnc: <problem>" lines (and hints): join them.
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(errors).split(lines, '\n', -1, false);
+  std::string message;
+  for (llvm::StringRef line : lines) {
+    line = line.trim();
+    line.consume_front("kilnc: ");
+    message += (message.empty() ? "" : " ") + line.str();
+  }
+  llvm::errs() << "kilnc: error: " << message << "\n";
+  std::exit(1);
+}
 
 /// First error only: later ones are consequences ("failed to infer ...").
 struct OneLineDiagnostics {
@@ -133,6 +193,41 @@ void writeText(llvm::StringRef path, llvm::function_ref<void(
   out->keep();
 }
 
+/// --stats: the artifact at a glance.
+void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
+                  const kiln::cpu::CPUTargetOptions &target,
+                  llvm::StringRef output) {
+  uint64_t weightBytes = 0, weights = 0;
+  module.walk([&](LLVM::GlobalOp global) {
+    auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
+    if (!global.getConstant() || !value)
+      return;
+    ++weights;
+    weightBytes += value.getNumElements() *
+                   ((value.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+  });
+  uint64_t fileSize = 0;
+  llvm::sys::fs::file_size(output, fileSize);
+  llvm::raw_ostream &os = llvm::errs();
+  os << "kilnc: model '" << target.modelName << "' for " << target.triple
+     << "\n";
+  auto list = [&](const char *what,
+                  const std::vector<kiln::cpu::TensorSpec> &specs) {
+    for (const kiln::cpu::TensorSpec &t : specs) {
+      os << "kilnc:   " << what << " '" << t.name
+         << "': " << kiln::cpu::dtypeName(t.dtype) << " ";
+      llvm::interleave(t.dims, os, "x");
+      os << "\n";
+    }
+  };
+  list("input ", sig.inputs);
+  list("output", sig.outputs);
+  os << "kilnc:   constants: " << weights << " (" << weightBytes
+     << " bytes)\n"
+     << "kilnc:   arena: " << sig.arenaSize << " bytes\n"
+     << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -141,7 +236,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time DNN compiler\n");
+  parseCommandLine(argc, argv);
   llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
     llvm::errs() << "kilnc: error: internal: " << reason << "\n";
     std::exit(1);
@@ -151,6 +246,20 @@ int main(int argc, char **argv) {
     fail("unknown target triple '" + targetTriple +
          "' (supported: x86_64-linux-gnu, aarch64-linux-gnu, "
          "aarch64-linux-android)");
+
+  std::optional<Emit> parsedEmit =
+      llvm::StringSwitch<std::optional<Emit>>(emitKindName)
+          .Case("obj", Emit::Obj)
+          .Case("shared", Emit::Shared)
+          .Case("mlir", Emit::MLIR)
+          .Case("mlir-linalg", Emit::MLIRLinalg)
+          .Case("mlir-llvm", Emit::MLIRLLVM)
+          .Case("llvm-ir", Emit::LLVMIR)
+          .Default(std::nullopt);
+  if (!parsedEmit)
+    fail("unknown --emit kind '" + emitKindName +
+         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir)");
+  const Emit emitKind = *parsedEmit;
 
   bool toObject = emitKind == Emit::Obj || emitKind == Emit::Shared;
   std::string output = outputPath;
@@ -183,13 +292,26 @@ int main(int argc, char **argv) {
   context.getDiagEngine().registerHandler(
       [&](Diagnostic &d) { diagnostics.handle(d); });
 
+  kiln::cpu::CPUTargetOptions target;
+  target.triple = targetTriple;
+  target.cpu = mcpu;
+  target.features = mattr;
+  target.modelName = sanitise(
+      modelName.empty()
+          ? llvm::sys::path::stem(output == "-" ? inputPath : output)
+          : llvm::StringRef(modelName));
+  // Before the model: a typo in --mcpu/--mattr fails in milliseconds.
+  auto targetMachine = kiln::cpu::createTargetMachine(context, target);
+  if (failed(targetMachine))
+    return 1;
+
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(inputPath).ends_with(".mlir")) {
     llvm::SourceMgr sourceMgr;
     std::string error;
     auto file = openInputFile(inputPath, &error);
     if (!file)
-      fail("cannot read '" + inputPath + "': " + error);
+      fail(error);
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   } else {
@@ -214,15 +336,6 @@ int main(int argc, char **argv) {
       hasNN = true;
   });
 
-  kiln::cpu::CPUTargetOptions target;
-  target.triple = targetTriple;
-  target.cpu = mcpu;
-  target.features = mattr;
-  target.modelName = sanitise(
-      modelName.empty()
-          ? llvm::sys::path::stem(output == "-" ? inputPath : output)
-          : llvm::StringRef(modelName));
-
   // Names, dtypes and shapes cross into the artifact as the model states them.
   kiln::cpu::ModelSignature signature;
   if (failed(kiln::cpu::readSignature(*module, signature)))
@@ -235,6 +348,9 @@ int main(int argc, char **argv) {
   applyDefaultTimingManagerCLOptions(timing);
   TimingScope rootTiming = timing.getRootScope();
   pm.enableTiming(rootTiming);
+  // MLIR's pass statistics are compiled out of release LLVM builds, so
+  // --stats is kilnc's own summary of the artifact.
+  bool stats = llvm::AreStatisticsEnabled();
   if (std::vector<std::string> names = llvm::printAfterPasses();
       !names.empty()) {
     pm.enableIRPrinting(
@@ -265,24 +381,11 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  if (emitKind == Emit::LLVMIR) {
-    if (output == "-") {
-      llvm::SmallString<128> tmp;
-      if (llvm::sys::fs::createTemporaryFile("kilnc", "ll", tmp))
-        fail("cannot create a temporary file");
-      if (failed(kiln::cpu::emitObject(*module, signature, target, false,
-                                       true, tmp)))
-        return 1;
-      auto buffer = llvm::MemoryBuffer::getFile(tmp);
-      llvm::outs() << (*buffer)->getBuffer();
-      llvm::sys::fs::remove(tmp);
-      return 0;
-    }
-    return failed(kiln::cpu::emitObject(*module, signature, target, false,
-                                        true, output))
+  if (emitKind == Emit::LLVMIR)
+    return failed(kiln::cpu::emitObject(*module, signature, target,
+                                        **targetMachine, false, true, output))
                ? 1
                : 0;
-  }
 
   bool shared = emitKind == Emit::Shared;
   std::string objectPath = output;
@@ -292,19 +395,24 @@ int main(int argc, char **argv) {
       fail("cannot create a temporary file");
     objectPath = tmpObject.str().str();
   }
-  if (failed(kiln::cpu::emitObject(*module, signature, target, shared, false,
+  if (failed(kiln::cpu::emitObject(*module, signature, target,
+                                   **targetMachine, shared, false,
                                    objectPath)))
     return 1;
   if (shared) {
     LogicalResult linked =
         kiln::cpu::linkShared(context, objectPath, output);
     llvm::sys::fs::remove(objectPath);
-    return failed(linked) ? 1 : 0;
+    if (failed(linked))
+      return 1;
+  } else {
+    llvm::SmallString<128> header(output);
+    llvm::sys::path::replace_extension(header, ".h");
+    writeText(header, [&](llvm::raw_ostream &os) {
+      os << kiln::cpu::headerText(signature, target);
+    });
   }
-  llvm::SmallString<128> header(output);
-  llvm::sys::path::replace_extension(header, ".h");
-  writeText(header, [&](llvm::raw_ostream &os) {
-    os << kiln::cpu::headerText(signature, target);
-  });
+  if (stats)
+    printSummary(*module, signature, target, output);
   return 0;
 }

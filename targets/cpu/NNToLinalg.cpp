@@ -128,26 +128,30 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
   auto inType = cast<RankedTensorType>(input.getType());
   if (inType == resultType)
     return input;
-  // Collapse to 1-D, then expand: both are views after bufferization.
+  // Through 1-D: both steps are views after bufferization. A rank-0 tensor
+  // has one element; it becomes 1-D by an expand (and back by a collapse)
+  // with an empty reassociation.
+  auto allDims = [](int64_t rank) {
+    SmallVector<ReassociationIndices> all;
+    if (rank > 0)
+      all.emplace_back(llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+    return all;
+  };
   Value flat = input;
   auto flatType = RankedTensorType::get({inType.getNumElements()},
                                         inType.getElementType());
-  if (inType.getRank() != 1) {
-    SmallVector<ReassociationIndices> all(1);
-    for (int64_t d = 0; d < inType.getRank(); ++d)
-      all[0].push_back(d);
-    if (inType.getRank() == 0)
-      all.clear();
-    flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, all);
-  }
+  if (inType.getRank() == 0)
+    flat = tensor::ExpandShapeOp::create(b, loc, flatType, input, allDims(0));
+  else if (inType.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, input,
+                                           allDims(inType.getRank()));
   if (resultType.getRank() == 1)
     return flat;
-  SmallVector<ReassociationIndices> all(1);
-  for (int64_t d = 0; d < resultType.getRank(); ++d)
-    all[0].push_back(d);
   if (resultType.getRank() == 0)
-    all.clear();
-  return tensor::ExpandShapeOp::create(b, loc, resultType, flat, all);
+    return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
+                                           allDims(0));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
+                                       allDims(resultType.getRank()));
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,14 +15,19 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -74,11 +79,118 @@ LogicalResult specOf(Location loc, Type type, Attribute name,
   if (failed(dtype))
     return emitError(loc) << "element type " << tensor.getElementType()
                           << " cannot cross the model boundary";
+  if (llvm::is_contained(tensor.getShape(), 0))
+    return emitError(loc) << "model inputs and outputs need every dimension "
+                             ">= 1, got "
+                          << type;
   auto str = dyn_cast_or_null<StringAttr>(name);
   spec.name = str ? str.str() : std::move(fallback);
+  if (spec.name.empty() || spec.name.size() > KILN_MAX_NAME_LEN ||
+      spec.name.find('\0') != std::string::npos)
+    return emitError(loc) << "tensor name '" << spec.name
+                          << "' is not 1 to " << KILN_MAX_NAME_LEN
+                          << " bytes without NUL";
   spec.dtype = *dtype;
   spec.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
   return success();
+}
+
+/// The runtime finds tensors by name, so names are unique per list.
+LogicalResult checkUnique(Location loc, const char *what,
+                          const std::vector<TensorSpec> &specs) {
+  llvm::StringSet<> names;
+  for (const TensorSpec &t : specs)
+    if (!names.insert(t.name).second)
+      return emitError(loc) << "two model " << what << "s are named '"
+                            << t.name << "'";
+  return success();
+}
+
+void put32(std::vector<uint8_t> &out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
+}
+void put64(std::vector<uint8_t> &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
+}
+
+} // namespace
+
+FailureOr<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
+  static const bool initialised = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialised;
+  Location loc = UnknownLoc::get(&ctx);
+  llvm::Triple triple(llvm::Triple::normalize(opts.triple));
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(loc) << "no LLVM target for '" << opts.triple
+                          << "': " << error;
+
+  // Portable defaults: x86-64-v2 runs on any workstation of the last decade
+  // (and under valgrind, which cannot run AVX-512); AArch64 always has NEON.
+  std::string cpu = opts.cpu;
+  llvm::SmallVector<std::string> features;
+  if (triple.isAArch64()) {
+    if (cpu.empty())
+      cpu = "generic";
+    features.push_back("+neon");
+  } else if (cpu.empty()) {
+    cpu = "x86-64-v2";
+  }
+  if (cpu == "native") {
+    if (llvm::Triple(llvm::sys::getProcessTriple()).getArch() !=
+        triple.getArch())
+      return emitError(loc) << "--mcpu=native names the host's CPU, which "
+                               "cannot run '"
+                            << opts.triple << "' code";
+    cpu = llvm::sys::getHostCPUName().str();
+    // The host's CPU name can be a guess; its feature bits are not.
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features.push_back((feature.second ? "+" : "-") +
+                         feature.first().str());
+  }
+
+  // LLVM only warns about unknown CPUs and features and then ignores them;
+  // a typo in --mcpu/--mattr must not silently give a different binary.
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!probe->isCPUStringValid(cpu))
+    return emitError(loc) << "unknown CPU '" << opts.cpu << "' for '"
+                          << opts.triple << "'";
+  llvm::SmallVector<llvm::StringRef> requested;
+  llvm::StringRef(opts.features).split(requested, ',', -1, false);
+  for (llvm::StringRef feature : requested) {
+    llvm::StringRef name = feature.trim();
+    bool enable = !name.consume_front("-");
+    if (enable)
+      name.consume_front("+");
+    if (!llvm::any_of(probe->getAllProcessorFeatures(),
+                      [&](const llvm::SubtargetFeatureKV &kv) {
+                        return name == kv.Key;
+                      }))
+      return emitError(loc) << "unknown target feature '" << name
+                            << "' for '" << opts.triple << "'";
+    features.push_back((enable ? "+" : "-") + name.str());
+  }
+
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, llvm::join(features, ","), targetOptions,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    return emitError(loc) << "cannot create a target machine for '"
+                          << opts.triple << "' (cpu '" << cpu << "')";
+  return tm;
 }
 
 const char *dtypeName(uint32_t dtype) {
@@ -102,63 +214,6 @@ const char *dtypeName(uint32_t dtype) {
   }
   return "?";
 }
-
-void put32(std::vector<uint8_t> &out, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
-void put64(std::vector<uint8_t> &out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
-
-FailureOr<std::unique_ptr<llvm::TargetMachine>>
-createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
-  static const bool initialised = [] {
-    llvm::InitializeAllTargetInfos();
-    llvm::InitializeAllTargets();
-    llvm::InitializeAllTargetMCs();
-    llvm::InitializeAllAsmPrinters();
-    return true;
-  }();
-  (void)initialised;
-  llvm::Triple triple(llvm::Triple::normalize(opts.triple));
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return emitError(UnknownLoc::get(&ctx))
-           << "no LLVM target for '" << opts.triple << "': " << error;
-  // Portable defaults: x86-64-v2 runs on any workstation of the last decade
-  // (and under valgrind); AArch64 always has NEON.
-  std::string cpu = opts.cpu;
-  std::string features;
-  if (triple.isAArch64()) {
-    if (cpu.empty())
-      cpu = "generic";
-    features = "+neon";
-  } else if (cpu.empty()) {
-    cpu = "x86-64-v2";
-  }
-  if (cpu == "native")
-    cpu = llvm::sys::getHostCPUName().str();
-  if (!opts.features.empty())
-    features += (features.empty() ? "" : ",") + opts.features;
-  llvm::TargetOptions targetOptions;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
-  if (!tm)
-    return emitError(UnknownLoc::get(&ctx))
-           << "cannot create a target machine for '" << opts.triple
-           << "' (cpu '" << cpu << "')";
-  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu))
-    return emitError(UnknownLoc::get(&ctx))
-           << "unknown CPU '" << opts.cpu << "' for '" << opts.triple << "'";
-  return tm;
-}
-
-} // namespace
 
 LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
@@ -184,6 +239,9 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
   }
   if (sig.outputs.empty())
     return main.emitError("the model has no outputs");
+  if (failed(checkUnique(main.getLoc(), "input", sig.inputs)) ||
+      failed(checkUnique(main.getLoc(), "output", sig.outputs)))
+    return failure();
   return success();
 }
 
@@ -229,17 +287,14 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
 }
 
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
-                         const CPUTargetOptions &opts, bool shared,
-                         bool emitIR, llvm::StringRef path) {
+                         const CPUTargetOptions &opts,
+                         llvm::TargetMachine &tm, bool shared, bool emitIR,
+                         llvm::StringRef path) {
   MLIRContext &ctx = *module.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   ctx.appendDialectRegistry(registry);
-
-  auto tm = createTargetMachine(ctx, opts);
-  if (failed(tm))
-    return failure();
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -247,8 +302,8 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   if (!llvmModule)
     return module.emitError("translation to LLVM IR failed");
   llvm::Module &m = *llvmModule;
-  m.setTargetTriple((*tm)->getTargetTriple());
-  m.setDataLayout((*tm)->createDataLayout());
+  m.setTargetTriple(tm.getTargetTriple());
+  m.setDataLayout(tm.createDataLayout());
 
   const std::string prefix = "kiln_" + opts.modelName;
   llvm::Function *main = m.getFunction("main");
@@ -325,32 +380,36 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   for (llvm::Function &f : m) {
     if (f.isDeclaration())
       continue;
-    f.addFnAttr("target-cpu", (*tm)->getTargetCPU());
-    if (!(*tm)->getTargetFeatureString().empty())
-      f.addFnAttr("target-features", (*tm)->getTargetFeatureString());
+    f.addFnAttr("target-cpu", tm.getTargetCPU());
+    if (!tm.getTargetFeatureString().empty())
+      f.addFnAttr("target-features", tm.getTargetFeatureString());
   }
 
-  auto optimise = makeOptimizingTransformer(3, 0, tm->get());
+  auto optimise = makeOptimizingTransformer(3, 0, &tm);
   if (llvm::Error err = optimise(&m))
     return module.emitError("LLVM optimisation failed: ")
            << llvm::toString(std::move(err));
 
+  // A failed write leaves no partial file behind ("-" is stdout).
   std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
   if (ec)
     return module.emitError("cannot write '") << path << "': " << ec.message();
   if (emitIR) {
-    m.print(os, nullptr);
-    return success();
+    m.print(out.os(), nullptr);
+  } else {
+    llvm::legacy::PassManager codegen;
+    if (tm.addPassesToEmitFile(codegen, out.os(), nullptr,
+                               llvm::CodeGenFileType::ObjectFile))
+      return module.emitError("the target cannot emit object files");
+    codegen.run(m);
   }
-  llvm::legacy::PassManager codegen;
-  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr,
-                                 llvm::CodeGenFileType::ObjectFile))
-    return module.emitError("the target cannot emit object files");
-  codegen.run(m);
-  os.flush();
-  if (os.has_error())
+  out.os().flush();
+  if (out.os().has_error()) {
+    out.os().clear_error();
     return module.emitError("cannot write '") << path << "'";
+  }
+  out.keep();
   return success();
 }
 
@@ -384,6 +443,7 @@ std::string headerText(const ModelSignature &sig,
 
 LogicalResult linkShared(MLIRContext &ctx, llvm::StringRef objectPath,
                          llvm::StringRef sharedPath) {
+  Location loc = UnknownLoc::get(&ctx);
   std::string linker;
   for (const char *candidate :
        {"ld.lld-22", "/usr/lib/llvm-22/bin/ld.lld", "ld.lld"}) {
@@ -393,18 +453,30 @@ LogicalResult linkShared(MLIRContext &ctx, llvm::StringRef objectPath,
     }
   }
   if (linker.empty())
-    return emitError(UnknownLoc::get(&ctx))
-           << "cannot link a shared object: ld.lld (lld-22) not found";
+    return emitError(loc) << "cannot link a shared library: ld.lld-22 not "
+                             "found (install lld-22)";
+  // The linker's messages become the one line kilnc prints.
+  llvm::SmallString<128> log;
+  if (llvm::sys::fs::createTemporaryFile("kilnc-ld", "log", log))
+    return emitError(loc) << "cannot create a temporary file";
+  llvm::FileRemover removeLog(log);
   llvm::SmallVector<llvm::StringRef> args = {
       linker, "-shared", "-z", "noexecstack", "-o", sharedPath, objectPath};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
-                                     &message);
-  if (rc != 0)
-    return emitError(UnknownLoc::get(&ctx))
-           << "linking '" << sharedPath << "' failed"
-           << (message.empty() ? "" : ": " + message);
-  return success();
+  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc == 0)
+    return success();
+  if (auto output = llvm::MemoryBuffer::getFile(log)) {
+    llvm::StringRef text = (*output)->getBuffer();
+    size_t at = text.find("error: ");
+    if (at != llvm::StringRef::npos)
+      message = text.substr(at + 7).split('\n').first.str();
+  }
+  return emitError(loc) << "linking '" << sharedPath << "' failed"
+                        << (message.empty() ? "" : ": " + message);
 }
 
 } // namespace kiln::cpu

@@ -4,6 +4,9 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
 
 #include <cstdint>
 #include <string>
@@ -29,6 +32,9 @@ struct TensorSpec {
   std::vector<int64_t> dims;
 };
 
+/// Short name of a kiln_dtype ("f32", "i64", ...), as headers print it.
+const char *dtypeName(uint32_t dtype);
+
 /// What the runtime needs to know that the LLVM module does not say.
 struct ModelSignature {
   std::vector<TensorSpec> inputs, outputs;
@@ -43,13 +49,21 @@ mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
 /// Serialises the descriptor blob of runtime/include/kiln/model_format.h.
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig);
 
+/// The PIC, O3 target machine for `opts`. Unknown CPUs and features are
+/// errors (LLVM itself only warns); `native` means the host's CPU and
+/// features. Call it before the pipeline runs so that a typo fails fast.
+mlir::FailureOr<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(mlir::MLIRContext &ctx, const CPUTargetOptions &opts);
+
 /// Translates `module` (LLVM dialect, bare-pointer `@main(inputs...,
 /// outputs..., arena)`) to LLVM IR, adds the entry wrapper, descriptor and
 /// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises
-/// at O3 and writes an object file to `path` (or textual IR when `emitIR`).
+/// at O3 for `tm` and writes an object file to `path` (or textual IR when
+/// `emitIR`; "-" is stdout).
 mlir::LogicalResult emitObject(mlir::ModuleOp module,
                                const ModelSignature &sig,
-                               const CPUTargetOptions &opts, bool shared,
+                               const CPUTargetOptions &opts,
+                               llvm::TargetMachine &tm, bool shared,
                                bool emitIR, llvm::StringRef path);
 
 /// The C header declaring `kiln_model_<name>()`.

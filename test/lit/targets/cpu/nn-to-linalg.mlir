@@ -114,6 +114,19 @@ func.func @data_movement(%x: tensor<1x2x3x4xf32>, %y: tensor<1x5x3x4xf32>) -> (t
 
 // -----
 
+// Rank-0 tensors reshape through 1-D with empty reassociations.
+// CHECK-LABEL: func @rank0_reshapes
+// CHECK: tensor.collapse_shape %{{.*}} [] : tensor<1xf32> into tensor<f32>
+// CHECK: tensor.expand_shape %{{.*}} [] output_shape [1] : tensor<f32> into tensor<1xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [1, 1] : tensor<1xf32> into tensor<1x1xf32>
+func.func @rank0_reshapes(%x: tensor<2x3xf32>) -> (tensor<f32>, tensor<1x1xf32>) {
+  %0 = nn.reduce_mean %x {axes = array<i64: 0, 1>, keepdims = false} : (tensor<2x3xf32>) -> tensor<f32>
+  %1 = nn.reshape %0 : (tensor<f32>) -> tensor<1x1xf32>
+  return %0, %1 : tensor<f32>, tensor<1x1xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @weights
 // CHECK: arith.constant dense_resource<w> : tensor<4xf32>
 func.func @weights() -> tensor<4xf32> {
