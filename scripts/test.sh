@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order:
 #   1. build (scripts/build.sh: setup, configure, build with the default preset)
-#   2. unit + lit tests (ctest --test-dir build), op tests (test/ops vs onnxruntime)
+#   2. unit + lit tests (ctest --test-dir build), op tests (test/ops vs onnxruntime),
+#      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt)
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime
 #   4. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
@@ -106,6 +107,9 @@ step "unit + lit tests (ctest)" \
 
 step "op tests x86_64 (test/ops)" \
   "$PY" test/ops/run_op_tests.py --jobs "$jobs" || true
+
+step "ONNX conformance x86_64 (test/conformance)" \
+  "$PY" test/conformance/run_conformance.py --jobs "$jobs" || true
 
 if ((quick)); then
   step "model test x86_64: $SAMPLE" \

@@ -1,4 +1,5 @@
-//===- Importer.h - ONNX model to nn dialect ---------------------*- C++ -*-===//
+//===- Importer.h - ONNX model to nn dialect ---------------------*- C++
+//-*-===//
 #ifndef KILN_COMPILER_ONNX_IMPORTER_H
 #define KILN_COMPILER_ONNX_IMPORTER_H
 

@@ -1,0 +1,303 @@
+//===- ImporterImpl.h - the ONNX importer's internals ------------*- C++
+//-*-===//
+//
+// Shared by Importer.cpp (model level, values, dispatch) and the op family
+// files (ConvOps.cpp, ElementwiseOps.cpp, ...), each of which defines its
+// handlers and the table that maps ONNX op types to them. Not installed.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_COMPILER_ONNX_IMPORTERIMPL_H
+#define KILN_COMPILER_ONNX_IMPORTERIMPL_H
+
+#include "compiler/onnx/Importer.h"
+#include "dialects/nn/NNOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kiln::onnx {
+
+using namespace mlir;
+namespace ox = ::onnx;
+
+class Importer;
+struct OpHandler;
+
+inline constexpr int64_t kMinOpset = 7, kMaxOpset = 17;
+
+inline std::string shapeString(llvm::ArrayRef<int64_t> shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s.empty() ? "scalar" : s;
+}
+
+inline size_t elementSize(int32_t dtype) {
+  switch (dtype) {
+  case ox::TensorProto::FLOAT:
+  case ox::TensorProto::INT32:
+    return 4;
+  case ox::TensorProto::INT64:
+  case ox::TensorProto::DOUBLE:
+    return 8;
+  case ox::TensorProto::INT8:
+  case ox::TensorProto::UINT8:
+  case ox::TensorProto::BOOL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+inline bool isIntegerType(int32_t dtype) {
+  return dtype == ox::TensorProto::INT64 || dtype == ox::TensorProto::INT32 ||
+         dtype == ox::TensorProto::INT8 || dtype == ox::TensorProto::UINT8 ||
+         dtype == ox::TensorProto::BOOL;
+}
+
+/// A tensor whose value is known at compile time, in little-endian bytes.
+struct ConstTensor {
+  int32_t dtype = ox::TensorProto::FLOAT;
+  std::vector<int64_t> shape;
+  std::string bytes;
+
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  int64_t intAt(int64_t i) const {
+    switch (dtype) {
+    case ox::TensorProto::INT64: {
+      int64_t v;
+      std::memcpy(&v, bytes.data() + 8 * i, 8);
+      return v;
+    }
+    case ox::TensorProto::INT32: {
+      int32_t v;
+      std::memcpy(&v, bytes.data() + 4 * i, 4);
+      return v;
+    }
+    case ox::TensorProto::INT8:
+      return static_cast<int8_t>(bytes[i]);
+    case ox::TensorProto::UINT8:
+    case ox::TensorProto::BOOL:
+      return static_cast<uint8_t>(bytes[i]);
+    case ox::TensorProto::FLOAT:
+      return static_cast<int64_t>(floatAt(i));
+    case ox::TensorProto::DOUBLE:
+      return static_cast<int64_t>(floatAt(i));
+    }
+    return 0;
+  }
+  double floatAt(int64_t i) const {
+    if (dtype == ox::TensorProto::FLOAT) {
+      float v;
+      std::memcpy(&v, bytes.data() + 4 * i, 4);
+      return v;
+    }
+    if (dtype == ox::TensorProto::DOUBLE) {
+      double v;
+      std::memcpy(&v, bytes.data() + 8 * i, 8);
+      return v;
+    }
+    return static_cast<double>(intAt(i));
+  }
+  std::vector<int64_t> ints() const {
+    std::vector<int64_t> v;
+    for (int64_t i = 0, e = numElements(); i < e; ++i)
+      v.push_back(intAt(i));
+    return v;
+  }
+  static ConstTensor fromInts(llvm::ArrayRef<int64_t> values,
+                              std::vector<int64_t> shape) {
+    ConstTensor t;
+    t.dtype = ox::TensorProto::INT64;
+    t.shape = std::move(shape);
+    t.bytes.assign(reinterpret_cast<const char *>(values.data()),
+                   values.size() * 8);
+    return t;
+  }
+};
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const ImportOptions &options,
+           llvm::StringRef source)
+      : ctx(ctx), options(options), builder(&ctx), source(source.str()),
+        fileLoc(FileLineColLoc::get(&ctx, source, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run(ox::ModelProto &model);
+
+  using Handler = LogicalResult (Importer::*)(const ox::NodeProto &, Location);
+
+private:
+  // The ops each family file imports (ONNX op type -> handler).
+  static llvm::ArrayRef<OpHandler> convOps();          // ConvOps.cpp
+  static llvm::ArrayRef<OpHandler> elementwiseOps();   // ElementwiseOps.cpp
+  static llvm::ArrayRef<OpHandler> normalizationOps(); // NormalizationOps.cpp
+  static llvm::ArrayRef<OpHandler> poolingOps();       // PoolingOps.cpp
+  static llvm::ArrayRef<OpHandler> dataMovementOps();  // DataMovementOps.cpp
+  static llvm::ArrayRef<OpHandler> tensorOps();        // TensorOps.cpp
+
+  // Model-level steps.
+  LogicalResult checkModel(ox::ModelProto &model);
+  LogicalResult pinInputShapes(ox::GraphProto &graph);
+  LogicalResult importNode(const ox::NodeProto &node, Location loc);
+
+  // Values and constants.
+  FailureOr<ConstTensor> readTensor(const ox::TensorProto &t, Location loc);
+  FailureOr<Type> elementType(int32_t dtype, Location loc);
+  FailureOr<Value> materialize(const ConstTensor &t, Location loc);
+  bool has(const ox::NodeProto &n, int i) const {
+    return i < n.input_size() && !n.input(i).empty();
+  }
+  const ConstTensor *constant(const ox::NodeProto &n, int i) const {
+    if (!has(n, i))
+      return nullptr;
+    auto it = consts.find(n.input(i));
+    return it == consts.end() ? nullptr : &it->second;
+  }
+  FailureOr<Value> input(const ox::NodeProto &n, int i, Location loc);
+  FailureOr<RankedTensorType> inputType(const ox::NodeProto &n, int i,
+                                        Location loc);
+  LogicalResult constantInput(const ox::NodeProto &n, int i, Location loc,
+                              const ConstTensor *&out);
+  void setOutput(const ox::NodeProto &n, int i, Value v) {
+    values[n.output(i)] = v;
+  }
+  bool consumed(const ox::NodeProto &n, int i) const {
+    return i < n.output_size() && !n.output(i).empty() &&
+           used.count(n.output(i));
+  }
+  LogicalResult refuseExtraOutputs(const ox::NodeProto &n, int keep,
+                                   Location loc);
+
+  // Attributes.
+  const ox::AttributeProto *attr(const ox::NodeProto &n,
+                                 llvm::StringRef name) const {
+    for (const auto &a : n.attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  int64_t attrInt(const ox::NodeProto &n, llvm::StringRef name,
+                  int64_t dflt) const {
+    const auto *a = attr(n, name);
+    return a ? a->i() : dflt;
+  }
+  float attrFloat(const ox::NodeProto &n, llvm::StringRef name,
+                  float dflt) const {
+    const auto *a = attr(n, name);
+    return a ? a->f() : dflt;
+  }
+  std::string attrString(const ox::NodeProto &n, llvm::StringRef name,
+                         llvm::StringRef dflt) const {
+    const auto *a = attr(n, name);
+    return a ? a->s() : dflt.str();
+  }
+  std::vector<int64_t> attrInts(const ox::NodeProto &n, llvm::StringRef name,
+                                std::vector<int64_t> dflt = {}) const {
+    const auto *a = attr(n, name);
+    return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : dflt;
+  }
+
+  /// Creates an nn op whose result type is inferred; the inference's
+  /// diagnostic (at the node's location) is the error on failure.
+  FailureOr<Value> create(llvm::StringRef opName, Location loc,
+                          ValueRange operands,
+                          llvm::ArrayRef<NamedAttribute> attrs);
+  NamedAttribute named(llvm::StringRef n, Attribute a) {
+    return builder.getNamedAttr(n, a);
+  }
+  Attribute i64s(llvm::ArrayRef<int64_t> v) {
+    return builder.getDenseI64ArrayAttr(v);
+  }
+  LogicalResult unsupported(const ox::NodeProto &n, Location loc,
+                            const llvm::Twine &why) {
+    return emitError(loc) << "unsupported " << n.op_type() << " (node '"
+                          << nodeName(n) << "', opset " << opset
+                          << "): " << why;
+  }
+  std::string nodeName(const ox::NodeProto &n) const {
+    return n.name().empty() ? n.op_type() + ":" + n.output(0) : n.name();
+  }
+
+  // Shared pieces of several ops.
+  LogicalResult
+  windowPads(const ox::NodeProto &n, Location loc, RankedTensorType input,
+             llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> strides,
+             llvm::ArrayRef<int64_t> dilations, std::vector<int64_t> &pads);
+  FailureOr<Value> reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
+                             Location loc);
+  LogicalResult foldIntBinary(const ox::NodeProto &n, Location loc,
+                              const ConstTensor &a, const ConstTensor &b);
+
+  // One handler per ONNX op (or group of alike ops), in the family files.
+  // ConvOps.cpp
+  LogicalResult importConv(const ox::NodeProto &, Location);
+  LogicalResult importGemm(const ox::NodeProto &, Location);
+  LogicalResult importMatMul(const ox::NodeProto &, Location);
+
+  // ElementwiseOps.cpp
+  LogicalResult importBinary(const ox::NodeProto &, Location);
+  LogicalResult importUnary(const ox::NodeProto &, Location);
+  LogicalResult importClip(const ox::NodeProto &, Location);
+
+  // NormalizationOps.cpp
+  LogicalResult importBatchNorm(const ox::NodeProto &, Location);
+  LogicalResult importSoftmax(const ox::NodeProto &, Location);
+
+  // PoolingOps.cpp
+  LogicalResult importPool(const ox::NodeProto &, Location);
+  LogicalResult importGlobalAveragePool(const ox::NodeProto &, Location);
+  LogicalResult importReduceMean(const ox::NodeProto &, Location);
+
+  // DataMovementOps.cpp
+  LogicalResult importConcat(const ox::NodeProto &, Location);
+  LogicalResult importReshape(const ox::NodeProto &, Location);
+  LogicalResult importFlatten(const ox::NodeProto &, Location);
+  LogicalResult importTranspose(const ox::NodeProto &, Location);
+  LogicalResult importPad(const ox::NodeProto &, Location);
+  LogicalResult importSplit(const ox::NodeProto &, Location);
+  LogicalResult importSlice(const ox::NodeProto &, Location);
+  LogicalResult importGather(const ox::NodeProto &, Location);
+  LogicalResult importSqueeze(const ox::NodeProto &, Location);
+
+  // TensorOps.cpp
+  LogicalResult importConstant(const ox::NodeProto &, Location);
+  LogicalResult importIdentity(const ox::NodeProto &, Location);
+  LogicalResult importShape(const ox::NodeProto &, Location);
+  LogicalResult importCast(const ox::NodeProto &, Location);
+
+  MLIRContext &ctx;
+  const ImportOptions &options;
+  OpBuilder builder;
+  std::string source;
+  Location fileLoc;
+  int64_t opset = 0;
+  std::map<std::string, Value> values;
+  std::map<std::string, ConstTensor> consts;
+  std::set<std::string> used;
+};
+
+struct OpHandler {
+  llvm::StringLiteral opType;
+  Importer::Handler handler;
+};
+
+} // namespace kiln::onnx
+
+#endif // KILN_COMPILER_ONNX_IMPORTERIMPL_H
