@@ -192,32 +192,35 @@ Value weightTable(OpBuilder &b, Location loc, Type elementType,
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, attrs));
 }
 
-/// Reads `source` at the iteration point, with dimension `axes[i]` replaced
-/// by `indices[i]` (i64; negative means outside: extrapolate).
-struct Gathered {
-  Value value, outside;
-};
-Gathered gatherAt(OpBuilder &b, Location loc, Value source, int64_t rank,
-                  ArrayRef<int64_t> axes, ValueRange indices,
-                  bool checkOutside) {
+/// The iteration point of the enclosing linalg.generic.
+SmallVector<Value> iterationPoint(OpBuilder &b, Location loc, int64_t rank) {
   SmallVector<Value> coords;
   for (int64_t d = 0; d < rank; ++d)
     coords.push_back(linalg::IndexOp::create(b, loc, d));
-  Value outside;
-  Value zero =
-      checkOutside ? arith::ConstantIntOp::create(b, loc, 0, 64) : Value();
+  return coords;
+}
+
+/// Reads `source` at `point` with dimension `axes[i]` replaced by
+/// `indices[i]` (i64). With `outside`, a negative index means "outside" (the
+/// element read is then index 0) and `outside` is set to whether any was.
+Value gatherAt(OpBuilder &b, Location loc, Value source, ArrayRef<Value> point,
+               ArrayRef<int64_t> axes, ValueRange indices,
+               Value *outside = nullptr) {
+  SmallVector<Value> coords(point);
+  Value zero;
   for (auto [axis, i] : llvm::zip(axes, indices)) {
     Value idx = i;
-    if (checkOutside) {
+    if (outside) {
+      if (!zero)
+        zero = arith::ConstantIntOp::create(b, loc, 0, 64);
       Value o =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
-      outside = outside ? arith::OrIOp::create(b, loc, outside, o) : o;
+      *outside = *outside ? arith::OrIOp::create(b, loc, *outside, o) : o;
       idx = arith::MaxSIOp::create(b, loc, i, zero);
     }
     coords[axis] = arith::IndexCastOp::create(b, loc, b.getIndexType(), idx);
   }
-  Value v = tensor::ExtractOp::create(b, loc, source, coords);
-  return {v, outside};
+  return tensor::ExtractOp::create(b, loc, source, coords);
 }
 
 struct ResizeLowering : NNPattern<nn::ResizeOp> {
@@ -242,8 +245,9 @@ struct ResizeLowering : NNPattern<nn::ResizeOp> {
     if (!weightedAxes.empty() && !isa<FloatType>(elementType))
       return rewriter.notifyMatchFailure(op, "interpolation of integers");
     // Shrinking dimensions first keeps the intermediates small.
-    llvm::stable_sort(weightedAxes, [&](int64_t a, int64_t b) {
-      return op.getScales()[a] < op.getScales()[b];
+    llvm::sort(weightedAxes, [&](int64_t a, int64_t b) {
+      double sa = op.getScales()[a], sb = op.getScales()[b];
+      return sa != sb ? sa < sb : a < b;
     });
 
     Value current = adaptor.getInput();
@@ -275,12 +279,13 @@ struct ResizeLowering : NNPattern<nn::ResizeOp> {
                     rewriter, loc, type, tables,
                     emptyTensor(rewriter, loc, type), maps, iterators,
                     [&](OpBuilder &b, Location l, ValueRange args) {
-                      Gathered g = gatherAt(b, l, source, rank, gatherAxes,
-                                            args.drop_back(), checkOutside);
-                      Value r = g.value;
+                      Value outside;
+                      Value r = gatherAt(
+                          b, l, source, iterationPoint(b, l, rank), gatherAxes,
+                          args.drop_back(), checkOutside ? &outside : nullptr);
                       if (checkOutside)
                         r = arith::SelectOp::create(
-                            b, l, g.outside,
+                            b, l, outside,
                             scalar(b, l, elementType, extrapolation), r);
                       linalg::YieldOp::create(b, l, r);
                     })
@@ -297,8 +302,10 @@ struct ResizeLowering : NNPattern<nn::ResizeOp> {
         SmallVector<double> w;
         for (size_t x = 0; x < t.index.size(); ++x) {
           bool has = k < t.index[x].size();
-          // Missing taps read the first tap's element with weight 0.
-          idx.push_back(has ? t.index[x][k] : t.index[x][0]);
+          // Missing taps read the first tap's element (index 0 when that is
+          // "outside", -1) with weight 0.
+          idx.push_back(has ? t.index[x][k]
+                            : std::max<int64_t>(t.index[x][0], 0));
           w.push_back(has ? t.weight[x][k] : 0.0);
         }
         tables.push_back(indexTable(rewriter, loc, idx));
@@ -317,13 +324,12 @@ struct ResizeLowering : NNPattern<nn::ResizeOp> {
               maps, iterators,
               [&](OpBuilder &b, Location l, ValueRange args) {
                 Value acc, outside;
+                SmallVector<Value> point = iterationPoint(b, l, rank);
                 for (size_t k = 0; k < numTaps; ++k) {
-                  Gathered g = gatherAt(b, l, source, rank, {d}, args[2 * k],
-                                        checkOutside && k == 0);
-                  if (k == 0)
-                    outside = g.outside;
-                  Value term =
-                      arith::MulFOp::create(b, l, args[2 * k + 1], g.value);
+                  Value v =
+                      gatherAt(b, l, source, point, {d}, args[2 * k],
+                               checkOutside && k == 0 ? &outside : nullptr);
+                  Value term = arith::MulFOp::create(b, l, args[2 * k + 1], v);
                   acc = acc ? arith::AddFOp::create(b, l, acc, term) : term;
                 }
                 if (checkOutside)
