@@ -17,6 +17,10 @@ namespace ox = ::onnx;
 namespace kiln::onnx {
 
 namespace {
+/// The largest output dimension accepted: the tap tables hold one entry per
+/// output index of every dimension.
+constexpr int64_t kMaxResizeDim = int64_t(1) << 24;
+
 bool isFloatTensor(int32_t dtype) {
   return dtype == ox::TensorProto::FLOAT || dtype == ox::TensorProto::DOUBLE;
 }
@@ -66,9 +70,9 @@ LogicalResult Importer::resizeScales(const ox::NodeProto &n, Location loc,
     double size = std::floor(scales[d] * x.getDimSize(d));
     if (size < 1)
       return unsupported(n, loc, "scales that give an empty output dimension");
-    if (size > double(int64_t(1) << 40))
-      return emitError(loc) << n.op_type() << " node '" << nodeName(n)
-                            << "': output dimension too large";
+    if (size > double(kMaxResizeDim))
+      return unsupported(n, loc,
+                         "output dimension above " + Twine(kMaxResizeDim));
     p.sizes.push_back(static_cast<int64_t>(size));
   }
   return success();
@@ -80,6 +84,8 @@ LogicalResult Importer::importResize(const ox::NodeProto &n, Location loc) {
     return failure();
   if (failed(refuseExtraOutputs(n, 1, loc)))
     return failure();
+  if (!x->hasStaticShape())
+    return unsupported(n, loc, "input with a dynamic shape");
   int64_t rank = x->getRank();
   ResizeParams p;
   p.mode = attrString(n, "mode", "nearest");
@@ -148,6 +154,9 @@ LogicalResult Importer::importResize(const ox::NodeProto &n, Location loc) {
       int64_t size = s->intAt(d);
       if (size < 1)
         return unsupported(n, loc, "sizes with an empty output dimension");
+      if (size > kMaxResizeDim)
+        return unsupported(n, loc,
+                           "output dimension above " + Twine(kMaxResizeDim));
       p.sizes.push_back(size);
       p.scales.push_back(static_cast<double>(size) /
                          static_cast<double>(x->getDimSize(d)));
@@ -173,6 +182,8 @@ LogicalResult Importer::importUpsample(const ox::NodeProto &n, Location loc) {
     return failure();
   if (failed(refuseExtraOutputs(n, 1, loc)))
     return failure();
+  if (!x->hasStaticShape())
+    return unsupported(n, loc, "input with a dynamic shape");
   ResizeParams p;
   p.mode = attrString(n, "mode", "nearest");
   if (p.mode != "nearest" && p.mode != "linear")
@@ -225,9 +236,10 @@ LogicalResult Importer::importDepthSpace(const ox::NodeProto &n, Location loc) {
   int64_t b = blockAttr->i();
   int64_t N = x->getDimSize(0), C = x->getDimSize(1), H = x->getDimSize(2),
           W = x->getDimSize(3);
-  if (b < 1)
-    return emitError(loc) << n.op_type() << " blocksize " << b
-                          << " must be >= 1";
+  if (b < 1 || b > std::max(C, std::max(H, W)))
+    return emitError(loc) << n.op_type() << " node '" << nodeName(n)
+                          << "': blocksize " << b << " does not fit input "
+                          << shapeString(x->getShape());
   std::vector<int64_t> expanded, perm, shape;
   if (n.op_type() == "DepthToSpace") {
     if (C % (b * b))
