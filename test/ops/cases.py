@@ -786,6 +786,12 @@ case("resize_opset11_cubic_scales_const_node", "Resize", lambda rng: graph_model
     {"x": f32(rng, 1, 2, 4, 3)}, ["y"], opset=11))
 case("upsample_opset7_attr_nearest", "Upsample", lambda rng: single(
     "Upsample", [("x", f32(rng, 1, 2, 3, 4))], opset=7, scales=[1.0, 1.0, 2.0, 3.0]))
+case("upsample_opset9_nearest_fractional", "Upsample", lambda rng: single(
+    "Upsample", [("x", f32(rng, 1, 2, 3, 4)), ("scales", Init(np.asarray([1, 1, 2.5, 1.5],
+                                                                         np.float32)))],
+    opset=9))
+case("resize_opset10_nearest_down", "Resize",
+     resize((1, 2, 5, 7), scales=[1, 1, 0.6, 0.5], opset=10, mode="nearest"))
 case("upsample_opset9_linear", "Upsample", lambda rng: single(
     "Upsample", [("x", f32(rng, 1, 2, 3, 4)), ("scales", Init(np.asarray([1, 1, 2, 2],
                                                                          np.float32)))],
