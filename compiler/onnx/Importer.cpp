@@ -54,10 +54,11 @@ bool parseShape(llvm::StringRef text, std::vector<int64_t> &dims) {
 
 namespace {
 
-/// Models older than this are upgraded to it with ONNX's version converter
-/// before import, so the op handlers only see opset-7+ semantics (numpy
-/// broadcasting, inputs instead of attributes, ...).
-constexpr int64_t kUpgradeOpset = 7;
+/// Models older than opset 7 are upgraded to this one with ONNX's version
+/// converter before import, so the op handlers only see opset-7+ semantics
+/// (numpy broadcasting, inputs instead of attributes, ...). 9 rather than 7:
+/// old exporters emit Constants of types that Constant-1 does not allow.
+constexpr int64_t kUpgradeOpset = 9;
 
 int64_t defaultOpset(const ox::ModelProto &model) {
   for (const auto &imp : model.opset_import())
