@@ -59,7 +59,7 @@ Value splitDim(OpBuilder &b, Location loc, Value v, int64_t d, int64_t group) {
 /// wExpr(k)...], where `input` is NxGxCgxL..., `filter` is either GxFgxCgxK...
 /// (`filterGFC`) or GxCgxFgxK..., and `init` is NxGxFgxO.... In the input,
 /// spatial dim i reads o_i * strides[i] + offsets[i] + k_i * dilations[i];
-/// with `flipKernel` the filter reads K_i - 1 - k_i.
+/// with `flipKernel`, (K_i - 1 - k_i) in place of k_i.
 Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
                         Value init, ArrayRef<int64_t> strides,
                         ArrayRef<int64_t> dilations, ArrayRef<int64_t> offsets,
@@ -77,10 +77,15 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
   SmallVector<AffineExpr> outExprs = {dim(0), dim(1), dim(2)};
   for (int64_t i = 0; i < spatial; ++i) {
     AffineExpr o = dim(3 + i), k = dim(cLoop + 1 + i);
-    inExprs.push_back(o * strides[i] + offsets[i] + k * dilations[i]);
+    // Flipped: the input reads at K - 1 - k (the filter map keeps a plain
+    // k, so that the loop sizes can be inferred from the operand shapes).
     int64_t kSize = wType.getDimSize(3 + i);
-    wExprs.push_back(flipKernel ? getAffineConstantExpr(kSize - 1, ctx) - k
-                                : k);
+    inExprs.push_back(flipKernel ? o * strides[i] + offsets[i] +
+                                       (kSize - 1) * dilations[i] -
+                                       k * dilations[i]
+                                 : o * strides[i] + offsets[i] +
+                                       k * dilations[i]);
+    wExprs.push_back(k);
     outExprs.push_back(o);
   }
   SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
