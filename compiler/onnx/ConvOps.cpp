@@ -43,10 +43,10 @@ LogicalResult Importer::convAttrs(const ox::NodeProto &n, Location loc,
   std::vector<int64_t> pads;
   if (failed(windowPads(n, loc, x, kernel, strides, dilations, pads)))
     return failure();
-  attrs.append({named("strides", i64s(strides)), named("pads", i64s(pads)),
-                named("dilations", i64s(dilations)),
-                named("group", builder.getI64IntegerAttr(
-                                   attrInt(n, "group", 1)))});
+  attrs.append(
+      {named("strides", i64s(strides)), named("pads", i64s(pads)),
+       named("dilations", i64s(dilations)),
+       named("group", builder.getI64IntegerAttr(attrInt(n, "group", 1)))});
   return success();
 }
 
@@ -239,8 +239,7 @@ LogicalResult Importer::importEinsum(const ox::NodeProto &n, Location loc) {
     auto v = input(n, i, loc);
     if (failed(v))
       return failure();
-    if (!isa<FloatType>(
-            cast<RankedTensorType>(v->getType()).getElementType()))
+    if (!isa<FloatType>(cast<RankedTensorType>(v->getType()).getElementType()))
       return unsupported(n, loc, "integer Einsum");
     operands.push_back(*v);
     SmallVector<int64_t> idx;
@@ -254,9 +253,10 @@ LogicalResult Importer::importEinsum(const ox::NodeProto &n, Location loc) {
       return emitError(loc) << "bad Einsum equation '" << eq << "'";
     resultIdx.push_back(c);
   }
-  auto r = create(nn::EinsumOp::getOperationName(), loc, operands,
-                  {named("operand_indices", builder.getArrayAttr(operandIndices)),
-                   named("result_indices", i64s(resultIdx))});
+  auto r =
+      create(nn::EinsumOp::getOperationName(), loc, operands,
+             {named("operand_indices", builder.getArrayAttr(operandIndices)),
+              named("result_indices", i64s(resultIdx))});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -361,8 +361,7 @@ LogicalResult Importer::importDequantizeLinear(const ox::NodeProto &n,
   int64_t axis = attrInt(n, "axis", 1);
   if (axis < 0)
     axis += xt.getRank();
-  auto r = create(nn::DequantizeLinearOp::getOperationName(), loc,
-                  {*x, s, *zp},
+  auto r = create(nn::DequantizeLinearOp::getOperationName(), loc, {*x, s, *zp},
                   {named("axis", builder.getI64IntegerAttr(axis)),
                    named("is_unsigned", builder.getBoolAttr(isUnsigned))});
   if (failed(r))
@@ -386,10 +385,10 @@ FailureOr<Value> Importer::widened(const ox::NodeProto &n, int data, int zp,
   auto z = zeroPoint(n, zp, loc, isUnsigned, qType);
   if (failed(z))
     return failure();
-  return create(nn::SubtractZeroPointOp::getOperationName(), loc, {*x, *z},
-                {named("axis", builder.getI64IntegerAttr(std::max<int64_t>(
-                                   axis, 0))),
-                 named("is_unsigned", builder.getBoolAttr(isUnsigned))});
+  return create(
+      nn::SubtractZeroPointOp::getOperationName(), loc, {*x, *z},
+      {named("axis", builder.getI64IntegerAttr(std::max<int64_t>(axis, 0))),
+       named("is_unsigned", builder.getBoolAttr(isUnsigned))});
 }
 
 LogicalResult Importer::importMatMulInteger(const ox::NodeProto &n,
@@ -460,10 +459,10 @@ FailureOr<Value> Importer::requantize(const ox::NodeProto &n, Location loc,
   auto z = materialize(zero, loc);
   if (failed(z))
     return failure();
-  auto f = create(nn::DequantizeLinearOp::getOperationName(), loc,
-                  {acc, scale, *z},
-                  {named("axis", builder.getI64IntegerAttr(axis)),
-                   named("is_unsigned", builder.getBoolAttr(false))});
+  auto f =
+      create(nn::DequantizeLinearOp::getOperationName(), loc, {acc, scale, *z},
+             {named("axis", builder.getI64IntegerAttr(axis)),
+              named("is_unsigned", builder.getBoolAttr(false))});
   auto yScale = scaleInput(n, ys, loc);
   if (failed(f) || failed(yScale))
     return failure();
@@ -504,8 +503,8 @@ LogicalResult Importer::importQLinearMatMul(const ox::NodeProto &n,
   if (failed(scale))
     return failure();
   auto outRank = cast<RankedTensorType>(acc->getType()).getRank();
-  auto r = requantize(n, loc, *acc, *scale, std::max<int64_t>(outRank - 1, 0),
-                      6, 7);
+  auto r =
+      requantize(n, loc, *acc, *scale, std::max<int64_t>(outRank - 1, 0), 6, 7);
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);

@@ -136,8 +136,8 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return fail(loc, "filter has " + Twine(filter.getDimSize(1)) +
                          " channels per group, input has " + Twine(channels) +
                          " channels in " + Twine(group) + " groups");
-  if (failed(checkBias(loc, adaptor.getBias(), filters,
-                       input.getElementType())))
+  if (failed(
+          checkBias(loc, adaptor.getBias(), filters, input.getElementType())))
     return failure();
   ArrayRef<int64_t> pads = adaptor.getPads();
   SmallVector<int64_t> shape = {input.getDimSize(0), filters};
@@ -181,8 +181,8 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
     return fail(loc, "filter has " + Twine(filter.getDimSize(0)) +
                          " input channels, input has " + Twine(channels));
   int64_t filters = filter.getDimSize(1) * group;
-  if (failed(checkBias(loc, adaptor.getBias(), filters,
-                       input.getElementType())))
+  if (failed(
+          checkBias(loc, adaptor.getBias(), filters, input.getElementType())))
     return failure();
   ArrayRef<int64_t> pads = adaptor.getPads();
   SmallVector<int64_t> shape = {input.getDimSize(0), filters};
@@ -195,10 +195,9 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                    (filter.getDimSize(2 + i) - 1) * d + 1;
     int64_t out = full - pads[i] - pads[*spatial + i];
     if (out < 1 || pads[i] >= full)
-      return fail(loc, "pads " + Twine(pads[i]) + " and " +
-                           Twine(pads[*spatial + i]) +
-                           " leave no output of the " + Twine(full) +
-                           " computed");
+      return fail(
+          loc, "pads " + Twine(pads[i]) + " and " + Twine(pads[*spatial + i]) +
+                   " leave no output of the " + Twine(full) + " computed");
     shape.push_back(out);
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
@@ -271,9 +270,9 @@ LogicalResult QuantizeLinearOp::inferReturnTypes(MLIRContext *ctx,
   auto scale = cast<RankedTensorType>(adaptor.getScale().getType());
   if (scale.getElementType() != input.getElementType())
     return fail(loc, "scale and input element types differ");
-  if (failed(checkQuantParams(
-          loc, input, static_cast<int64_t>(adaptor.getAxis()),
-          {adaptor.getScale(), adaptor.getZeroPoint()})))
+  if (failed(checkQuantParams(loc, input,
+                              static_cast<int64_t>(adaptor.getAxis()),
+                              {adaptor.getScale(), adaptor.getZeroPoint()})))
     return failure();
   types.push_back(
       RankedTensorType::get(input.getShape(), IntegerType::get(ctx, 8)));
@@ -292,9 +291,9 @@ LogicalResult DequantizeLinearOp::inferReturnTypes(
     return fail(loc, "zero point and input element types differ");
   if (adaptor.getIsUnsigned() && !input.getElementType().isInteger(8))
     return fail(loc, "only 8-bit inputs can be unsigned");
-  if (failed(checkQuantParams(
-          loc, input, static_cast<int64_t>(adaptor.getAxis()),
-          {adaptor.getScale(), adaptor.getZeroPoint()})))
+  if (failed(checkQuantParams(loc, input,
+                              static_cast<int64_t>(adaptor.getAxis()),
+                              {adaptor.getScale(), adaptor.getZeroPoint()})))
     return failure();
   types.push_back(
       RankedTensorType::get(input.getShape(), Float32Type::get(ctx)));

@@ -33,7 +33,8 @@ struct BufferizeModel
     module.walk([](func::FuncOp f) {
       for (unsigned i = 0; i < f.getNumArguments(); ++i)
         if (isa<TensorType>(f.getArgument(i).getType()))
-          f.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+          f.setArgAttr(i,
+                       bufferization::BufferizationDialect::kWritableAttrName,
                        BoolAttr::get(f.getContext(), false));
     });
     bufferization::OneShotBufferizationOptions options;

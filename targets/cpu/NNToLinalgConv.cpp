@@ -20,11 +20,11 @@ Value convInit(OpBuilder &b, Location loc, RankedTensorType outType,
   SmallVector<AffineMap> maps = {channelMap(b, rank),
                                  b.getMultiDimIdentityMap(rank)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, outType, bias, emptyTensor(b, loc, outType), maps, iters,
-             [](OpBuilder &nb, Location l, ValueRange v) {
-               linalg::YieldOp::create(nb, l, v[0]);
-             })
+  return linalg::GenericOp::create(b, loc, outType, bias,
+                                   emptyTensor(b, loc, outType), maps, iters,
+                                   [](OpBuilder &nb, Location l, ValueRange v) {
+                                     linalg::YieldOp::create(nb, l, v[0]);
+                                   })
       .getResult(0);
 }
 
@@ -80,11 +80,10 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
     // Flipped: the input reads at K - 1 - k (the filter map keeps a plain
     // k, so that the loop sizes can be inferred from the operand shapes).
     int64_t kSize = wType.getDimSize(3 + i);
-    inExprs.push_back(flipKernel ? o * strides[i] + offsets[i] +
-                                       (kSize - 1) * dilations[i] -
-                                       k * dilations[i]
-                                 : o * strides[i] + offsets[i] +
-                                       k * dilations[i]);
+    inExprs.push_back(flipKernel
+                          ? o * strides[i] + offsets[i] +
+                                (kSize - 1) * dilations[i] - k * dilations[i]
+                          : o * strides[i] + offsets[i] + k * dilations[i]);
     wExprs.push_back(k);
     outExprs.push_back(o);
   }
@@ -95,13 +94,13 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
                                          utils::IteratorType::parallel);
   for (int64_t i = cLoop; i < numLoops; ++i)
     iters[i] = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{input, filter}, init, maps,
-             iters,
-             [](OpBuilder &nb, Location l, ValueRange v) {
-               linalg::YieldOp::create(nb, l,
-                                       multiplyAdd(nb, l, v[0], v[1], v[2]));
-             })
+  return linalg::GenericOp::create(b, loc, init.getType(),
+                                   ValueRange{input, filter}, init, maps, iters,
+                                   [](OpBuilder &nb, Location l, ValueRange v) {
+                                     linalg::YieldOp::create(
+                                         nb, l,
+                                         multiplyAdd(nb, l, v[0], v[1], v[2]));
+                                   })
       .getResult(0);
 }
 
@@ -129,10 +128,10 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
       Value gW = splitDim(rewriter, loc, adaptor.getFilter(), 0, group);
       Value gInit = splitDim(rewriter, loc, init, 1, group);
       SmallVector<int64_t> offsets(spatial, 0);
-      Value gOut = windowContraction(rewriter, loc, gIn, gW, gInit,
-                                     op.getStrides(), op.getDilations(),
-                                     offsets, /*filterGFC=*/true,
-                                     /*flipKernel=*/false);
+      Value gOut =
+          windowContraction(rewriter, loc, gIn, gW, gInit, op.getStrides(),
+                            op.getDilations(), offsets, /*filterGFC=*/true,
+                            /*flipKernel=*/false);
       SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
       for (int64_t i = 0; i < spatial; ++i)
         re.push_back({3 + i});
@@ -213,10 +212,9 @@ struct ConvTransposeLowering : NNPattern<nn::ConvTransposeOp> {
     int64_t spatial = inType.getRank() - 2, group = op.getGroup();
     ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
                       dilations = op.getDilations();
-    SmallVector<int64_t> xpShape = {inType.getDimSize(0),
-                                    inType.getDimSize(1)};
-    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)),
-        sizes, steps(2, rewriter.getIndexAttr(1));
+    SmallVector<int64_t> xpShape = {inType.getDimSize(0), inType.getDimSize(1)};
+    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)), sizes,
+        steps(2, rewriter.getIndexAttr(1));
     for (int64_t d : inType.getShape().take_front(2))
       sizes.push_back(rewriter.getIndexAttr(d));
     SmallVector<int64_t> readOffsets;
@@ -235,9 +233,9 @@ struct ConvTransposeLowering : NNPattern<nn::ConvTransposeOp> {
       readOffsets.push_back(pb + extra);
     }
     auto xpType = RankedTensorType::get(xpShape, inType.getElementType());
-    Value xp = tensor::InsertSliceOp::create(
-        rewriter, loc, adaptor.getInput(), filled(rewriter, loc, xpType, 0.0),
-        offsets, sizes, steps);
+    Value xp = tensor::InsertSliceOp::create(rewriter, loc, adaptor.getInput(),
+                                             filled(rewriter, loc, xpType, 0.0),
+                                             offsets, sizes, steps);
     Value init = convInit(rewriter, loc, outType, adaptor.getBias());
     Value gIn = splitDim(rewriter, loc, xp, 1, group);
     Value gW = splitDim(rewriter, loc, adaptor.getFilter(), 0, group);
@@ -293,8 +291,8 @@ struct EinsumLowering : NNPattern<nn::EinsumOp> {
                   for (Value x : v.drop_front().drop_back())
                     p = arith::MulFOp::create(b, l, p, x);
                   linalg::YieldOp::create(
-                      b, l, arith::AddFOp::create(b, l, v.back(), p)
-                                .getResult());
+                      b, l,
+                      arith::AddFOp::create(b, l, v.back(), p).getResult());
                 })
                 .getResult(0));
     return success();
@@ -320,8 +318,7 @@ Value perAxis(OpBuilder &b, Location loc, RankedTensorType outType,
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, outType, inputs, emptyTensor(b, loc, outType), maps,
-             iters,
+             b, loc, outType, inputs, emptyTensor(b, loc, outType), maps, iters,
              [&](OpBuilder &nb, Location l, ValueRange v) {
                linalg::YieldOp::create(nb, l, body(nb, l, v.drop_back()));
              })
@@ -345,25 +342,23 @@ struct QuantizeLinearLowering : NNPattern<nn::QuantizeLinearOp> {
     bool isUnsigned = op.getIsUnsigned();
     double lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
     rewriter.replaceOp(
-        op, perAxis(rewriter, op.getLoc(), resultType(op),
-                    {adaptor.getInput(), adaptor.getScale(),
-                     adaptor.getZeroPoint()},
-                    op.getAxis(),
-                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                      Type f = v[0].getType();
-                      // saturate(round_half_even(x / scale) + zero_point)
-                      Value q = math::RoundEvenOp::create(
-                          b, l, arith::DivFOp::create(b, l, v[0], v[1]));
-                      Value zp = arith::SIToFPOp::create(
-                          b, l, f, toI32(b, l, v[2], isUnsigned));
-                      q = arith::AddFOp::create(b, l, q, zp);
-                      q = arith::MaximumFOp::create(b, l, q,
-                                                    scalar(b, l, f, lo));
-                      q = arith::MinimumFOp::create(b, l, q,
-                                                    scalar(b, l, f, hi));
-                      Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), q);
-                      return arith::TruncIOp::create(b, l, b.getI8Type(), i);
-                    }));
+        op,
+        perAxis(
+            rewriter, op.getLoc(), resultType(op),
+            {adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+            op.getAxis(), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+              Type f = v[0].getType();
+              // saturate(round_half_even(x / scale) + zero_point)
+              Value q = math::RoundEvenOp::create(
+                  b, l, arith::DivFOp::create(b, l, v[0], v[1]));
+              Value zp = arith::SIToFPOp::create(b, l, f,
+                                                 toI32(b, l, v[2], isUnsigned));
+              q = arith::AddFOp::create(b, l, q, zp);
+              q = arith::MaximumFOp::create(b, l, q, scalar(b, l, f, lo));
+              q = arith::MinimumFOp::create(b, l, q, scalar(b, l, f, hi));
+              Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), q);
+              return arith::TruncIOp::create(b, l, b.getI8Type(), i);
+            }));
     return success();
   }
 };
@@ -375,17 +370,17 @@ struct DequantizeLinearLowering : NNPattern<nn::DequantizeLinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     bool isUnsigned = op.getIsUnsigned();
     rewriter.replaceOp(
-        op, perAxis(rewriter, op.getLoc(), resultType(op),
-                    {adaptor.getInput(), adaptor.getScale(),
-                     adaptor.getZeroPoint()},
-                    op.getAxis(),
-                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                      Value d = arith::SubIOp::create(
-                          b, l, toI32(b, l, v[0], isUnsigned),
-                          toI32(b, l, v[2], isUnsigned));
-                      Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), d);
-                      return arith::MulFOp::create(b, l, f, v[1]);
-                    }));
+        op,
+        perAxis(
+            rewriter, op.getLoc(), resultType(op),
+            {adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+            op.getAxis(), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+              Value d =
+                  arith::SubIOp::create(b, l, toI32(b, l, v[0], isUnsigned),
+                                        toI32(b, l, v[2], isUnsigned));
+              Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), d);
+              return arith::MulFOp::create(b, l, f, v[1]);
+            }));
     return success();
   }
 };
@@ -398,8 +393,7 @@ struct SubtractZeroPointLowering : NNPattern<nn::SubtractZeroPointOp> {
     bool isUnsigned = op.getIsUnsigned();
     rewriter.replaceOp(
         op, perAxis(rewriter, op.getLoc(), resultType(op),
-                    {adaptor.getInput(), adaptor.getZeroPoint()},
-                    op.getAxis(),
+                    {adaptor.getInput(), adaptor.getZeroPoint()}, op.getAxis(),
                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
                       return arith::SubIOp::create(
                           b, l, toI32(b, l, v[0], isUnsigned),
