@@ -161,6 +161,8 @@ LogicalResult Importer::importGemm(const ox::NodeProto &n, Location loc) {
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
+  if (!isa<FloatType>(cast<RankedTensorType>(a->getType()).getElementType()))
+    return unsupported(n, loc, "only float Gemm is supported");
   SmallVector<Value> operands = {*a, *b};
   if (has(n, 2)) {
     auto c = input(n, 2, loc);
@@ -184,6 +186,9 @@ LogicalResult Importer::importMatMul(const ox::NodeProto &n, Location loc) {
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
+  Type et = cast<RankedTensorType>(a->getType()).getElementType();
+  if (!isa<FloatType>(et) && !et.isInteger(32))
+    return unsupported(n, loc, "only float and int32 MatMul are supported");
   auto r = create(nn::MatMulOp::getOperationName(), loc, {*a, *b}, {});
   if (failed(r))
     return failure();
@@ -196,8 +201,6 @@ LogicalResult Importer::importEinsum(const ox::NodeProto &n, Location loc) {
   for (char c : attrString(n, "equation", ""))
     if (c != ' ')
       eq += c;
-  if (eq.find("...") != std::string::npos)
-    return unsupported(n, loc, "ellipsis ('...') in equation '" + eq + "'");
   std::string lhs = eq, rhs;
   bool explicitOut = false;
   if (size_t arrow = eq.find("->"); arrow != std::string::npos) {
@@ -205,34 +208,81 @@ LogicalResult Importer::importEinsum(const ox::NodeProto &n, Location loc) {
     rhs = eq.substr(arrow + 2);
     explicitOut = true;
   }
+  // Terms as strings of letters; '.' stands for one letter of '...'.
   std::vector<std::string> terms(1);
-  for (char c : lhs) {
+  for (size_t i = 0; i < lhs.size(); ++i) {
+    char c = lhs[i];
     if (c == ',')
       terms.emplace_back();
     else if (std::isalpha(static_cast<unsigned char>(c)))
       terms.back() += c;
-    else
+    else if (lhs.compare(i, 3, "...") == 0 &&
+             terms.back().find('.') == std::string::npos) {
+      terms.back() += '.';
+      i += 2;
+    } else
       return emitError(loc) << "bad Einsum equation '" << eq << "'";
   }
   if (static_cast<int>(terms.size()) != n.input_size())
     return emitError(loc) << "Einsum equation '" << eq << "' has "
                           << terms.size() << " terms for " << n.input_size()
                           << " inputs";
+  // '...' becomes letters the equation lacks, right-aligned across the
+  // terms as numpy broadcasting does; the dims under it must then agree
+  // exactly (size-1 broadcasting is not supported: the op refuses it).
+  std::string spare;
+  for (char c = 'A'; c <= 'z'; ++c)
+    if (std::isalpha(static_cast<unsigned char>(c)) &&
+        eq.find(c) == std::string::npos)
+      spare += c;
+  std::vector<int64_t> ellipsisDims(n.input_size(), -1);
+  int64_t ellipsis = -1;
+  for (int i = 0; i < n.input_size(); ++i) {
+    if (terms[i].find('.') == std::string::npos)
+      continue;
+    auto t = inputType(n, i, loc);
+    if (failed(t))
+      return failure();
+    int64_t k = t->getRank() - static_cast<int64_t>(terms[i].size() - 1);
+    if (k < 0)
+      return emitError(loc) << "Einsum term '" << terms[i]
+                            << "' has more letters than its operand's rank";
+    ellipsisDims[i] = k;
+    ellipsis = std::max(ellipsis, k);
+  }
+  if (ellipsis > static_cast<int64_t>(spare.size()))
+    return unsupported(n, loc, "too many dims under '...'");
+  for (int i = 0; i < n.input_size(); ++i)
+    if (ellipsisDims[i] >= 0)
+      terms[i].replace(
+          terms[i].find('.'), 1,
+          spare.substr(ellipsis - ellipsisDims[i], ellipsisDims[i]));
+  std::string ellipsisLetters =
+      ellipsis > 0 ? spare.substr(0, ellipsis) : std::string();
+  if (size_t dot = rhs.find("..."); dot != std::string::npos) {
+    if (ellipsis < 0)
+      return emitError(loc) << "Einsum output has '...' that no input has";
+    rhs.replace(dot, 3, ellipsisLetters);
+  }
   std::map<char, int> count;
   for (const auto &t : terms) {
     std::set<char> seen;
     for (char c : t) {
       if (!seen.insert(c).second)
         return unsupported(n, loc,
-                           "a letter repeated within one term ('" + t +
-                               "': a diagonal) is not a contraction");
+                           "a letter repeated within one term (a diagonal, "
+                           "in '" +
+                               eq + "') is not a contraction");
       ++count[c];
     }
   }
-  if (!explicitOut)
-    for (auto [c, k] : count) // implicit output: letters seen once, sorted
-      if (k == 1)
+  if (!explicitOut) {
+    // Implicit output: the '...' dims, then the letters seen once, sorted.
+    rhs = ellipsisLetters;
+    for (auto [c, k] : count)
+      if (k == 1 && ellipsisLetters.find(c) == std::string::npos)
         rhs += c;
+  }
   SmallVector<Value> operands;
   SmallVector<Attribute> operandIndices;
   for (int i = 0; i < n.input_size(); ++i) {

@@ -213,6 +213,9 @@ case("einsum_outer", "Einsum", einsum("i,j->ij", (3,), (4,)))
 case("einsum_implicit_matmul", "Einsum", einsum("ij,jk", (3, 4), (4, 5)))
 case("einsum_chain3", "Einsum", einsum("ij,jk,kl->li", (2, 3), (3, 4), (4, 2)))
 case("einsum_total_sum", "Einsum", einsum("ijk->", (2, 3, 4)))
+case("einsum_ellipsis_batch_matmul", "Einsum", einsum("...ij,...jk->...ik", (2, 3, 2, 4),
+                                                      (2, 3, 4, 5)))
+case("einsum_ellipsis_implicit", "Einsum", einsum("...i,i", (2, 3, 4), (4,)))
 
 
 # ---- Quantisation -------------------------------------------------------------
