@@ -2,6 +2,7 @@
 //
 // Convolution and matrix products (Conv, ConvTranspose, Gemm, MatMul,
 // Einsum) and the quantised ops (QuantizeLinear, DequantizeLinear,
+// DynamicQuantizeLinear,
 // MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv).
 //
 //===----------------------------------------------------------------------===//
@@ -420,6 +421,20 @@ LogicalResult Importer::importDequantizeLinear(const ox::NodeProto &n,
   return success();
 }
 
+LogicalResult Importer::importDynamicQuantizeLinear(const ox::NodeProto &n,
+                                                    Location loc) {
+  auto x = input(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!cast<RankedTensorType>(x->getType()).getElementType().isF32())
+    return unsupported(n, loc, "only float32 input is supported");
+  auto op = nn::DynamicQuantizeLinearOp::create(builder, loc, *x);
+  for (int i = 0; i < std::min(n.output_size(), 3); ++i)
+    if (!n.output(i).empty())
+      setOutput(n, i, op->getResult(i));
+  return success();
+}
+
 /// Input `data` (uint8/int8) widened to i32 minus its zero point (input
 /// `zp`, scalar or per `axis`).
 FailureOr<Value> Importer::widened(const ox::NodeProto &n, int data, int zp,
@@ -609,6 +624,7 @@ llvm::ArrayRef<OpHandler> Importer::convOps() {
       {"Einsum", &Importer::importEinsum},
       {"QuantizeLinear", &Importer::importQuantizeLinear},
       {"DequantizeLinear", &Importer::importDequantizeLinear},
+      {"DynamicQuantizeLinear", &Importer::importDynamicQuantizeLinear},
       {"MatMulInteger", &Importer::importMatMulInteger},
       {"ConvInteger", &Importer::importConvInteger},
       {"QLinearMatMul", &Importer::importQLinearMatMul},

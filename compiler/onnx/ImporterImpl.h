@@ -255,6 +255,7 @@ private:
   LogicalResult importEinsum(const ox::NodeProto &, Location);
   LogicalResult importQuantizeLinear(const ox::NodeProto &, Location);
   LogicalResult importDequantizeLinear(const ox::NodeProto &, Location);
+  LogicalResult importDynamicQuantizeLinear(const ox::NodeProto &, Location);
   LogicalResult importMatMulInteger(const ox::NodeProto &, Location);
   LogicalResult importConvInteger(const ox::NodeProto &, Location);
   LogicalResult importQLinearMatMul(const ox::NodeProto &, Location);

@@ -312,3 +312,14 @@ LogicalResult SubtractZeroPointOp::inferReturnTypes(
       RankedTensorType::get(input.getShape(), IntegerType::get(ctx, 32)));
   return success();
 }
+
+LogicalResult DynamicQuantizeLinearOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location>, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto i8 = IntegerType::get(ctx, 8);
+  types.push_back(RankedTensorType::get(input.getShape(), i8));
+  types.push_back(RankedTensorType::get({}, Float32Type::get(ctx)));
+  types.push_back(RankedTensorType::get({}, i8));
+  return success();
+}

@@ -107,4 +107,18 @@ def NN_SubtractZeroPointOp : NN_InferredOp<"subtract_zero_point"> {
   let results = (outs RankedTensorOf<[I32]>:$result);
 }
 
+def NN_DynamicQuantizeLinearOp : NN_InferredOp<"dynamic_quantize_linear"> {
+  let summary = "uint8 quantisation with a scale and zero point from the data";
+  let description = [{
+    ONNX DynamicQuantizeLinear: with lo = min(0, min(x)), hi = max(0,
+    max(x)): `scale = (hi - lo) / 255`, `zero_point = saturate(
+    round_half_even(-lo / scale))` and `result = saturate(round_half_even(x /
+    scale) + zero_point)`, saturating to [0, 255] (uint8). `scale` and
+    `zero_point` are scalars.
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input);
+  let results = (outs NN_I8Tensor:$result, 0DTensorOf<[F32]>:$scale,
+                  0DTensorOf<[I8]>:$zero_point);
+}
+
 #endif // KILN_NN_CONV_OPS

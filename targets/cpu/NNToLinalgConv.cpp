@@ -385,6 +385,69 @@ struct DequantizeLinearLowering : NNPattern<nn::DequantizeLinearOp> {
   }
 };
 
+struct DynamicQuantizeLinearLowering : NNPattern<nn::DynamicQuantizeLinearOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::DynamicQuantizeLinearOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(x.getType());
+    Type f32 = rewriter.getF32Type(), i8 = rewriter.getI8Type();
+    // lo = min(0, min(x)), hi = max(0, max(x)): reductions from 0.
+    auto onesType =
+        RankedTensorType::get(SmallVector<int64_t>(inType.getRank(), 1), f32);
+    auto all = llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()));
+    auto extractAll = [&](Value t) -> Value {
+      SmallVector<Value> zeros(
+          inType.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+      return tensor::ExtractOp::create(rewriter, loc, t, zeros);
+    };
+    Value lo =
+        extractAll(reduce(rewriter, loc, x, onesType, all, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::MinimumFOp::create(b, l, v[0], v[1]);
+                          }));
+    Value hi =
+        extractAll(reduce(rewriter, loc, x, onesType, all, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::MaximumFOp::create(b, l, v[0], v[1]);
+                          }));
+    auto saturate = [&](OpBuilder &b, Location l, Value v) -> Value {
+      v = arith::MaximumFOp::create(b, l, v, scalar(b, l, f32, 0));
+      return arith::MinimumFOp::create(b, l, v, scalar(b, l, f32, 255));
+    };
+    Value scale = arith::DivFOp::create(
+        rewriter, loc, arith::SubFOp::create(rewriter, loc, hi, lo),
+        scalar(rewriter, loc, f32, 255));
+    Value zpF =
+        saturate(rewriter, loc,
+                 math::RoundEvenOp::create(
+                     rewriter, loc,
+                     arith::NegFOp::create(
+                         rewriter, loc,
+                         arith::DivFOp::create(rewriter, loc, lo, scale))));
+    auto toU8 = [&](OpBuilder &b, Location l, Value v) -> Value {
+      Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), v);
+      return arith::TruncIOp::create(b, l, i8, i);
+    };
+    Value y = elementwise(
+        rewriter, loc, cast<RankedTensorType>(op.getResult().getType()), x,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value q = math::RoundEvenOp::create(
+              b, l, arith::DivFOp::create(b, l, v[0], scale));
+          return toU8(b, l,
+                      saturate(b, l, arith::AddFOp::create(b, l, q, zpF)));
+        });
+    Value scaleT = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, f32), scale);
+    Value zpT = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, i8), toU8(rewriter, loc, zpF));
+    rewriter.replaceOp(op, ValueRange{y, scaleT, zpT});
+    return success();
+  }
+};
+
 struct SubtractZeroPointLowering : NNPattern<nn::SubtractZeroPointOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -497,10 +560,11 @@ struct MatMulLowering : NNPattern<nn::MatMulOp> {
 } // namespace
 
 void populateNNToLinalgConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering, GemmLowering,
-               MatMulLowering, EinsumLowering, QuantizeLinearLowering,
-               DequantizeLinearLowering, SubtractZeroPointLowering>(
-      patterns.getContext());
+  patterns
+      .add<ConvLowering, ConvTransposeLowering, GemmLowering, MatMulLowering,
+           EinsumLowering, QuantizeLinearLowering, DequantizeLinearLowering,
+           DynamicQuantizeLinearLowering, SubtractZeroPointLowering>(
+          patterns.getContext());
 }
 
 } // namespace kiln::cpu

@@ -242,6 +242,9 @@ case("dequantizelinear_int8_axis0", "DequantizeLinear", lambda rng: single(
                          ("s", Init(np.array([0.5, 0.25, 2.0], np.float32))),
                          ("z", Init(np.array([1, -2, 0], np.int8)))],
     opset=13, axis=0))
+case("dynamicquantizelinear_3d", "DynamicQuantizeLinear", lambda rng: single(
+    "DynamicQuantizeLinear", [("x", f32(rng, 2, 3, 4, scale=3.0, shift=1.0))],
+    outs=(("y", TensorProto.UINT8), ("ys", F32), ("yz", TensorProto.UINT8)), opset=11))
 case("matmulinteger_int8_percol", "MatMulInteger", lambda rng: single(
     "MatMulInteger", [("a", u8(rng, 2, 3, 5)), ("b", Init(s8(rng, 5, 4))),
                       ("az", Init(np.array(3, np.uint8))),

@@ -168,3 +168,12 @@ func.func @matmul_mixed(%a: tensor<4x3xi32>, %b: tensor<3x2xf32>) {
   %0 = nn.matmul %a, %b : (tensor<4x3xi32>, tensor<3x2xf32>) -> tensor<4x2xi32>
   return
 }
+
+// -----
+
+func.func @dynamic_quantize_result(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'nn.dynamic_quantize_linear' op inferred type(s) 'tensor<3x4xi8>', 'tensor<f32>', 'tensor<i8>' are incompatible with return type(s) of operation 'tensor<4x3xi8>', 'tensor<f32>', 'tensor<i8>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y, %s, %z = "nn.dynamic_quantize_linear"(%x) : (tensor<3x4xf32>) -> (tensor<4x3xi8>, tensor<f32>, tensor<i8>)
+  return
+}

@@ -83,3 +83,12 @@ func.func @subtract_zero_point_matmul(%a: tensor<4x3xi8>, %za: tensor<4xi8>, %b:
   %1 = nn.matmul %0, %b : (tensor<4x3xi32>, tensor<3x2xi32>) -> tensor<4x2xi32>
   return %1 : tensor<4x2xi32>
 }
+
+// -----
+
+// CHECK-LABEL: func @dynamic_quantize
+func.func @dynamic_quantize(%x: tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>) {
+  // CHECK: nn.dynamic_quantize_linear %{{.*}} : (tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>)
+  %y, %s, %z = nn.dynamic_quantize_linear %x : (tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>)
+  return %y, %s, %z : tensor<3x4xi8>, tensor<f32>, tensor<i8>
+}

@@ -99,3 +99,26 @@ func.func @matmul_integer(%a: tensor<4x3xi8>, %za: tensor<4xi8>, %b: tensor<3x2x
   %1 = nn.matmul %0, %b : (tensor<4x3xi32>, tensor<3x2xi32>) -> tensor<4x2xi32>
   return %1 : tensor<4x2xi32>
 }
+
+// -----
+
+// min(0, min(x)) and max(0, max(x)) as reductions from 0, then scale and
+// zero point as scalars, then the elementwise quantisation.
+// CHECK-LABEL: func @dynamic_quantize
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "reduction"]
+// CHECK: arith.minimumf
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: %[[SCALE:.*]] = arith.divf
+// CHECK: math.roundeven
+// CHECK: linalg.generic
+// CHECK: arith.divf %{{.*}}, %[[SCALE]]
+// CHECK: math.roundeven
+// CHECK: arith.trunci {{.*}} : i32 to i8
+// CHECK: tensor.from_elements %[[SCALE]] : tensor<f32>
+// CHECK: tensor.from_elements %{{.*}} : tensor<i8>
+func.func @dynamic_quantize(%x: tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>) {
+  %y, %s, %z = nn.dynamic_quantize_linear %x : (tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>)
+  return %y, %s, %z : tensor<3x4xi8>, tensor<f32>, tensor<i8>
+}
