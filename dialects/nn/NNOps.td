@@ -202,4 +202,6 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
   let results = (outs NN_Tensor:$result);
 }
 
+include "dialects/nn/NNResizeOps.td"
+
 #endif // KILN_NN_OPS
