@@ -251,6 +251,13 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
       return nullptr;
     consts[t.name()] = std::move(*c);
   }
+  // ONNX element types by value name: MLIR integers are signless, so the
+  // ops that care (quantised ones) and the boundary look uint8 up here.
+  for (const auto *infos : {&graph.input(), &graph.value_info(),
+                            &graph.output()})
+    for (const auto &vi : *infos)
+      if (vi.type().has_tensor_type())
+        onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
   for (const auto &node : graph.node())
     for (const auto &i : node.input())
       used.insert(i);
@@ -279,6 +286,8 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
     func.setArgAttr(i, "kiln.name", builder.getStringAttr(name));
+    if (onnxTypes[name] == ox::TensorProto::UINT8)
+      func.setArgAttr(i, "kiln.unsigned", builder.getUnitAttr());
   }
   builder.setInsertionPointToEnd(entry);
 
@@ -314,8 +323,11 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   func::ReturnOp::create(builder, fileLoc, results);
   func.setType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, out] : llvm::enumerate(graph.output()))
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "kiln.name", builder.getStringAttr(out.name()));
+    if (onnxTypes[out.name()] == ox::TensorProto::UINT8)
+      func.setResultAttr(i, "kiln.unsigned", builder.getUnitAttr());
+  }
 
   if (failed(verify(*module)))
     return nullptr;
@@ -553,28 +565,30 @@ LogicalResult Importer::windowPads(const ox::NodeProto &n, Location loc,
                                    llvm::ArrayRef<int64_t> dilations,
                                    std::vector<int64_t> &pads) {
   std::string autoPad = attrString(n, "auto_pad", "NOTSET");
+  size_t spatial = kernel.size();
   if (autoPad == "NOTSET") {
-    pads = attrInts(n, "pads", {0, 0, 0, 0});
+    pads = attrInts(n, "pads", std::vector<int64_t>(2 * spatial, 0));
     return success();
   }
   if (autoPad == "VALID") {
-    pads = {0, 0, 0, 0};
+    pads.assign(2 * spatial, 0);
     return success();
   }
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
     return unsupported(n, loc, "auto_pad '" + autoPad + "'");
-  if (strides.size() != 2 || dilations.size() != 2 || kernel.size() != 2 ||
-      input.getRank() != 4)
-    return unsupported(n, loc, "auto_pad needs a 2-D window");
-  pads.assign(4, 0);
-  for (int i = 0; i < 2; ++i) {
+  if (strides.size() != spatial || dilations.size() != spatial ||
+      input.getRank() != static_cast<int64_t>(spatial) + 2)
+    return unsupported(n, loc,
+                       "auto_pad needs strides and dilations per window dim");
+  pads.assign(2 * spatial, 0);
+  for (size_t i = 0; i < spatial; ++i) {
     int64_t in = input.getDimSize(2 + i);
     int64_t out = (in + strides[i] - 1) / strides[i];
     int64_t total = std::max<int64_t>(
         0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
     int64_t small = total / 2, large = total - small;
     pads[i] = autoPad == "SAME_UPPER" ? small : large;
-    pads[2 + i] = autoPad == "SAME_UPPER" ? large : small;
+    pads[spatial + i] = autoPad == "SAME_UPPER" ? large : small;
   }
   return success();
 }
