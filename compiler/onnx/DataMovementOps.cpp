@@ -1,7 +1,7 @@
 //===- DataMovementOps.cpp - ONNX import: data movement ---===//
 //
 // Data movement: Concat, Reshape, Flatten, Transpose, Pad, Split, Slice,
-// Gather, Squeeze/Unsqueeze, Expand, Tile.
+// Gather, GatherElements, Squeeze/Unsqueeze, Expand, Tile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -417,6 +417,40 @@ LogicalResult Importer::importGather(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+LogicalResult Importer::importGatherElements(const ox::NodeProto &n,
+                                             Location loc) {
+  auto x = input(n, 0, loc);
+  if (failed(x))
+    return failure();
+  auto i = input(n, 1, loc);
+  if (failed(i))
+    return failure();
+  auto idxType = cast<RankedTensorType>(i->getType());
+  if (!idxType.getElementType().isInteger(32) &&
+      !idxType.getElementType().isInteger(64))
+    return unsupported(n, loc, "indices that are not int32 or int64");
+  auto xType = cast<RankedTensorType>(x->getType());
+  int64_t rank = xType.getRank(), axis = attrInt(n, "axis", 0);
+  if (rank == 0 || axis < -rank || axis >= rank)
+    return emitError(loc) << "GatherElements axis " << axis
+                          << " out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  if (const ConstTensor *c = constant(n, 1)) {
+    int64_t dim = xType.getDimSize(axis);
+    for (int64_t v : c->ints())
+      if (v < -dim || v >= dim)
+        return emitError(loc) << "GatherElements index " << v
+                              << " out of range for dimension " << dim;
+  }
+  auto r = create(nn::GatherElementsOp::getOperationName(), loc, {*x, *i},
+                  {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 LogicalResult Importer::importExpand(const ox::NodeProto &n, Location loc) {
   const ConstTensor *c;
   if (failed(constantInput(n, 1, loc, c)))
@@ -550,6 +584,7 @@ llvm::ArrayRef<OpHandler> Importer::dataMovementOps() {
       {"Split", &Importer::importSplit},
       {"Slice", &Importer::importSlice},
       {"Gather", &Importer::importGather},
+      {"GatherElements", &Importer::importGatherElements},
       {"Expand", &Importer::importExpand},
       {"Tile", &Importer::importTile},
       {"Squeeze", &Importer::importSqueeze},

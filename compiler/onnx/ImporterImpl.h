@@ -276,6 +276,7 @@ private:
   LogicalResult importSlice(const ox::NodeProto &, Location);
   LogicalResult importGather(const ox::NodeProto &, Location);
   LogicalResult importSqueeze(const ox::NodeProto &, Location);
+  LogicalResult importGatherElements(const ox::NodeProto &, Location);
   LogicalResult importExpand(const ox::NodeProto &, Location);
   LogicalResult importTile(const ox::NodeProto &, Location);
 

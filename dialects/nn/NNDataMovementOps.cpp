@@ -44,6 +44,34 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t rank = input.getRank();
+  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
+  if (rank == 0)
+    return emitOptionalError(loc, "cannot gather from a scalar");
+  if (axis < -rank || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
+                             rank);
+  if (axis < 0)
+    axis += rank;
+  if (indices.getRank() != rank)
+    return emitOptionalError(loc, "indices must have rank ", rank, ", got ",
+                             indices.getRank());
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && indices.getDimSize(d) > input.getDimSize(d))
+      return emitOptionalError(loc, "indices ", dims(indices.getShape()),
+                               " exceed the input ", dims(input.getShape()),
+                               " in dimension ", d);
+  types.push_back(
+      RankedTensorType::get(indices.getShape(), input.getElementType()));
+  return success();
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -24,6 +24,20 @@ def NN_GatherOp : NN_InferredOp<"gather"> {
   let results = (outs NN_Tensor:$result);
 }
 
+def NN_GatherElementsOp : NN_InferredOp<"gather_elements"> {
+  let summary = "pick one element of `input` per index (ONNX GatherElements)";
+  let description = [{
+    `indices` has the rank of `input` and, outside `axis`, no dimension
+    larger than the input's; the result has the shape of `indices`:
+    `result[i..., j, k...] = input[i..., indices[i..., j, k...], k...]`
+    with `j` at position `axis`. Negative and out-of-range indices are
+    handled as in `nn.gather`.
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_IndexTensor:$indices,
+                   I64Attr:$axis);
+  let results = (outs NN_Tensor:$result);
+}
+
 def NN_ExpandOp : NN_InferredOp<"expand"> {
   let summary = "broadcast to a shape (ONNX Expand)";
   let description = [{

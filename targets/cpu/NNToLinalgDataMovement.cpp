@@ -165,6 +165,21 @@ struct SliceLowering : NNPattern<nn::SliceOp> {
   }
 };
 
+/// An index read from a tensor, as an `index` in [0, dim): negative values
+/// count from the end, what is still out of range is clamped.
+Value normalisedIndex(OpBuilder &b, Location l, Value raw, int64_t dim) {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value wrapped = arith::AddIOp::create(b, l, i, cst(dim));
+  Value negative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, cst(0));
+  i = arith::SelectOp::create(b, l, negative, wrapped, i);
+  return arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, i, cst(0)),
+                                cst(dim - 1));
+}
+
 struct GatherLowering : NNPattern<nn::GatherOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -191,22 +206,45 @@ struct GatherLowering : NNPattern<nn::GatherOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, indices, emptyTensor(rewriter, loc, type), maps,
         iters, [&](OpBuilder &b, Location l, ValueRange args) {
-          auto cst = [&](int64_t v) {
-            return arith::ConstantIndexOp::create(b, l, v).getResult();
-          };
-          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-          Value wrapped = arith::AddIOp::create(b, l, i, cst(dim));
-          Value negative =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, cst(0));
-          i = arith::SelectOp::create(b, l, negative, wrapped, i);
-          i = arith::MinSIOp::create(
-              b, l, arith::MaxSIOp::create(b, l, i, cst(0)), cst(dim - 1));
+          Value i = normalisedIndex(b, l, args[0], dim);
           SmallVector<Value> at;
           for (int64_t d = 0; d < axis; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d));
           at.push_back(i);
           for (int64_t d = axis + 1; d < inRank; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d - 1 + idxRank));
+          linalg::YieldOp::create(
+              b, l, tensor::ExtractOp::create(b, l, input, at).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct GatherElementsLowering : NNPattern<nn::GatherElementsOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::GatherElementsOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = resultType(op);
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    int64_t rank = type.getRank();
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += rank;
+    SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(rank));
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, adaptor.getIndices(),
+        emptyTensor(rewriter, loc, type), maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(
+                d == axis ? normalisedIndex(b, l, args[0], inType.getDimSize(d))
+                          : linalg::IndexOp::create(b, l, d));
           linalg::YieldOp::create(
               b, l, tensor::ExtractOp::create(b, l, input, at).getResult());
         });
@@ -235,8 +273,8 @@ struct ExpandLowering : NNPattern<nn::ExpandOp> {
 void populateNNToLinalgDataMovementPatterns(RewritePatternSet &patterns) {
   patterns.add<ConcatLowering, ReshapeLikeLowering<nn::ReshapeOp>,
                ReshapeLikeLowering<nn::FlattenOp>, TransposeLowering,
-               PadLowering, SliceLowering, GatherLowering, ExpandLowering>(
-      patterns.getContext());
+               PadLowering, SliceLowering, GatherLowering,
+               GatherElementsLowering, ExpandLowering>(patterns.getContext());
 }
 
 } // namespace kiln::cpu

@@ -483,6 +483,11 @@ case("gather_runtime_indices", "Gather", gather_case((2, 5, 3), [[4, -5], [1, 0]
 case("gather_scalar_index", "Gather", gather_case((3, 4), 2, -1))
 case("gather_int64_data", "Gather", gather_case((6, 2), [5, 0, 5], 0, runtime_indices=True,
                                                 dtype=np.int64))
+case("gather_elements_axis1", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 3, 5)), ("idx", i64([[4, -1, 0], [2, -5, 1]]))], axis=1))
+case("gather_elements_axis0_const", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 4, 2, 3)), ("idx", Init(i64(rng.integers(-4, 4, (2, 2, 3)))))],
+    axis=0))
 case("expand_bidirectional", "Expand", lambda rng: single(
     "Expand", [("x", f32(rng, 3, 1)), ("shape", Init(i64([2, 1, 4])))]))
 case("expand_same_rank", "Expand", lambda rng: single(

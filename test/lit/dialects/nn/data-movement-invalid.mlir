@@ -96,3 +96,21 @@ func.func @slice_zero_step(%x: tensor<10xf32>) {
   %0 = nn.slice %x {offsets = array<i64: 3>, sizes = array<i64: 1>, steps = array<i64: 0>} : (tensor<10xf32>) -> tensor<1xf32>
   return
 }
+
+// -----
+
+func.func @gather_elements_rank(%x: tensor<3x3xf32>, %i: tensor<3xi64>) {
+  // expected-error @+2 {{indices must have rank 2, got 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.gather_elements %x, %i {axis = 0 : i64} : (tensor<3x3xf32>, tensor<3xi64>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_too_wide(%x: tensor<3x3xf32>, %i: tensor<2x4xi64>) {
+  // expected-error @+2 {{indices 2x4 exceed the input 3x3 in dimension 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.gather_elements %x, %i {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x4xi64>) -> tensor<2x4xf32>
+  return
+}

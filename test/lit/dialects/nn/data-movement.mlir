@@ -54,3 +54,12 @@ func.func @slice_backwards(%x: tensor<20x10x5xf32>) -> tensor<19x3x2xf32> {
   %0 = nn.slice %x {offsets = array<i64: 19, 9, 4>, sizes = array<i64: 19, 3, 2>, steps = array<i64: -1, -3, -2>} : (tensor<20x10x5xf32>) -> tensor<19x3x2xf32>
   return %0 : tensor<19x3x2xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @gather_elements
+func.func @gather_elements(%x: tensor<3x3xf32>, %i: tensor<2x3xi64>) -> tensor<2x3xf32> {
+  // CHECK: nn.gather_elements %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  %0 = nn.gather_elements %x, %i {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

@@ -92,3 +92,18 @@ func.func @slice_backwards(%x: tensor<20x10xf32>) -> tensor<19x3xf32> {
   %0 = nn.slice %x {offsets = array<i64: 19, 1>, sizes = array<i64: 19, 3>, steps = array<i64: -1, 3>} : (tensor<20x10xf32>) -> tensor<19x3xf32>
   return %0 : tensor<19x3xf32>
 }
+
+// -----
+
+// GatherElements walks the indices; the index replaces the axis coordinate.
+// CHECK-LABEL: func @gather_elements
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x3xi64>) outs(%{{.*}} : tensor<2x3xf32>)
+// CHECK: ^bb0(%[[I:.*]]: i64, %{{.*}}: f32):
+// CHECK: %[[D0:.*]] = linalg.index 0
+// CHECK: arith.index_cast %[[I]]
+// CHECK: %[[K:.*]] = arith.minsi
+// CHECK: tensor.extract %{{.*}}[%[[D0]], %[[K]]] : tensor<3x4xf32>
+func.func @gather_elements(%x: tensor<3x4xf32>, %i: tensor<2x3xi64>) -> tensor<2x3xf32> {
+  %0 = nn.gather_elements %x, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
