@@ -17,6 +17,18 @@ namespace ox = ::onnx;
 
 namespace kiln::onnx {
 
+/// Whether a tensor of `shape` would hold more than `limit` elements (no
+/// overflow on the way).
+static bool exceeds(llvm::ArrayRef<int64_t> shape, uint64_t limit) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > limit / static_cast<uint64_t>(d)))
+      return true;
+    n *= d;
+  }
+  return n > limit;
+}
+
 LogicalResult Importer::importConcat(const ox::NodeProto &n, Location loc) {
   const auto *axisAttr = attr(n, "axis");
   if (!axisAttr)
@@ -170,6 +182,9 @@ LogicalResult Importer::importPad(const ox::NodeProto &n, Location loc) {
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return emitError(loc) << "Pad needs " << 2 * rank << " pads for rank "
                           << rank << ", got " << pads.size();
+  for (int64_t p : pads)
+    if (p < -(int64_t(1) << 31) || p > (int64_t(1) << 31))
+      return emitError(loc) << "Pad amount " << p << " is out of range";
   if (mode == "constant" &&
       static_cast<double>(static_cast<float>(value)) != value)
     return unsupported(n, loc,
@@ -242,8 +257,9 @@ LogicalResult Importer::importSplit(const ox::NodeProto &n, Location loc) {
   for (int64_t s : split) {
     if (s == 0)
       return unsupported(n, loc, "zero-size outputs");
-    if (s < 0)
-      return emitError(loc) << "Split size " << s << " is negative";
+    if (s < 0 || s > dim)
+      return emitError(loc)
+             << "Split size " << s << " does not fit dimension " << dim;
     sum += s;
   }
   if (static_cast<int64_t>(split.size()) != parts || sum != dim)
@@ -314,6 +330,9 @@ LogicalResult Importer::importSlice(const ox::NodeProto &n, Location loc) {
     int64_t step = steps[i], dim = x->getDimSize(axis);
     if (step == 0)
       return emitError(loc) << "Slice step 0";
+    // A step of at least the dimension takes one element at most: clamping
+    // it changes nothing and keeps the arithmetic below from overflowing.
+    step = std::clamp<int64_t>(step, -dim, dim);
     // ONNX: negative starts/ends count from the end; then starts clamp to
     // [0, dim] ([0, dim-1] going backwards) and ends to [0, dim] ([-1,
     // dim-1] going backwards). INT64 extremes must not overflow.
@@ -388,6 +407,10 @@ LogicalResult Importer::importGather(const ox::NodeProto &n, Location loc) {
     for (int64_t d = axis + 1; d < rank; ++d)
       inner *= dataShape[d];
     std::vector<int64_t> idx = indices->ints();
+    if (exceeds({outer, static_cast<int64_t>(idx.size()), inner,
+                 static_cast<int64_t>(es)},
+                options.maxTensorBytes))
+      return emitError(loc) << "Gather result is too large";
     ConstTensor t;
     t.dtype = data->dtype;
     t.shape.assign(dataShape.begin(), dataShape.begin() + axis);
@@ -464,6 +487,15 @@ LogicalResult Importer::importExpand(const ox::NodeProto &n, Location loc) {
       return unsupported(n, loc,
                          "a 0 in the shape gives a tensor with no "
                          "elements");
+  for (int64_t d : shape)
+    if (d < 0)
+      return emitError(loc) << "Expand shape " << shapeString(shape)
+                            << " has a negative dimension";
+  auto result = nn::broadcastShapes(
+      cast<RankedTensorType>(x->getType()).getShape(), shape);
+  if (succeeded(result) && exceeds(*result, options.maxTensorBytes))
+    return emitError(loc) << "Expand to " << shapeString(shape)
+                          << " is too large";
   auto r = create(nn::ExpandOp::getOperationName(), loc, {*x},
                   {named("shape", i64s(shape))});
   if (failed(r))
@@ -494,11 +526,15 @@ LogicalResult Importer::importTile(const ox::NodeProto &n, Location loc) {
       return unsupported(n, loc,
                          "a repeat of 0 gives a tensor with no "
                          "elements");
+    if (exceeds({repeats[d], x->getNumElements()}, options.maxTensorBytes))
+      return emitError(loc) << "Tile result is too large";
     split.insert(split.end(), {1, x->getDimSize(d)});
     expanded.insert(expanded.end(), {repeats[d], x->getDimSize(d)});
     result.push_back(repeats[d] * x->getDimSize(d));
   }
   Value v = values[n.input(0)];
+  if (exceeds(result, options.maxTensorBytes))
+    return emitError(loc) << "Tile result is too large";
   if (result !=
       std::vector<int64_t>(x->getShape().begin(), x->getShape().end())) {
     auto s = reshapeTo(v, split, loc);

@@ -54,15 +54,24 @@ LogicalResult Importer::importConstant(const ox::NodeProto &n, Location loc) {
 LogicalResult Importer::importIdentity(const ox::NodeProto &n, Location loc) {
   if (n.op_type() == "Dropout") {
     // Inference: the output is the input; the mask (opset 10 on: bool) is
-    // all true. training_mode (opset 12 on) must be a constant false.
+    // all true. training_mode (opset 12 on) must be a constant: false, or
+    // true with a constant ratio of 0.
     if (opset >= 12 && has(n, 2)) {
       const ConstTensor *t;
       if (failed(constantInput(n, 2, loc, t)))
         return failure();
       if (t->numElements() != 1)
         return emitError(loc) << "Dropout training_mode must be a scalar";
-      if (t->intAt(0) != 0)
-        return unsupported(n, loc, "training_mode=true (random dropout)");
+      // Training with ratio 0 drops nothing: still the identity.
+      if (t->intAt(0) != 0) {
+        const ConstTensor *r = nullptr;
+        if (has(n, 1) && failed(constantInput(n, 1, loc, r)))
+          return failure();
+        if (!r || r->numElements() != 1 || r->floatAt(0) != 0)
+          return unsupported(n, loc,
+                             "training_mode=true with a non-zero ratio "
+                             "(random dropout)");
+      }
     }
     if (opset < 10 && failed(refuseExtraOutputs(n, 1, loc)))
       return failure();

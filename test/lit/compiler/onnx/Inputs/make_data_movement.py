@@ -84,6 +84,12 @@ def dropout_training():
                  [const("r", 0.5, np.float32), const("t", True, np.bool_)])
 
 
+def dropout_training_zero_ratio():
+    return model([helper.make_node("Dropout", ["x", "r", "t"], ["y"], name="drop")],
+                 [vi("x", [2, 3])], [vi("y", [2, 3])],
+                 [const("r", 0.0, np.float32), const("t", True, np.bool_)])
+
+
 def folded():
     # Ops whose results are known at compile time.
     return model(
