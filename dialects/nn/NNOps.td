@@ -219,5 +219,6 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
 }
 
 include "dialects/nn/NNDataMovementOps.td"
+include "dialects/nn/NNResizeOps.td"
 
 #endif // KILN_NN_OPS
