@@ -297,12 +297,20 @@ private:
   LogicalResult importSlice(const ox::NodeProto &, Location);
   LogicalResult importGather(const ox::NodeProto &, Location);
   LogicalResult importSqueeze(const ox::NodeProto &, Location);
+  LogicalResult importGatherElements(const ox::NodeProto &, Location);
+  LogicalResult importExpand(const ox::NodeProto &, Location);
+  LogicalResult importTile(const ox::NodeProto &, Location);
 
   // TensorOps.cpp
   LogicalResult importConstant(const ox::NodeProto &, Location);
   LogicalResult importIdentity(const ox::NodeProto &, Location);
   LogicalResult importShape(const ox::NodeProto &, Location);
   LogicalResult importCast(const ox::NodeProto &, Location);
+  LogicalResult importSize(const ox::NodeProto &, Location);
+  LogicalResult importConstantOfShape(const ox::NodeProto &, Location);
+  LogicalResult importRange(const ox::NodeProto &, Location);
+  LogicalResult importEyeLike(const ox::NodeProto &, Location);
+  LogicalResult importNonZero(const ox::NodeProto &, Location);
 
   // ResizeOps.cpp
   struct ResizeParams { // the attributes of nn.resize

@@ -538,6 +538,66 @@ case("slice_steps_clamped", "Slice", slice_case((1, 4, 9, 9), [1, 1], [INT64_MAX
                                                 axes=[2, 3], steps=[2, 3]))
 case("slice_opset9_attrs", "Slice", lambda rng: single(
     "Slice", [("x", f32(rng, 4, 6))], opset=9, starts=[1, -4], ends=[1000, -1], axes=[0, 1]))
+INT64_MIN = np.iinfo(np.int64).min
+case("slice_negative_step", "Slice", slice_case((4, 5), [3], [0], axes=[0], steps=[-1]))
+case("slice_reverse_all", "Slice", slice_case((3, 7), [-1, INT64_MAX], [INT64_MIN, -INT64_MAX],
+                                              axes=[0, 1], steps=[-1, -3]))
+case("slice_mixed_steps", "Slice", slice_case((6, 9, 4), [5, 1, -1], [0, 9, -5],
+                                              axes=[0, 1, 2], steps=[-2, 3, -1]))
+
+
+# ---- Pad modes, negative pads, Gather, Expand, Tile -------------------------------
+
+def pad_case(shape, pads, mode, dtype=np.float32, value=None):
+    def build(rng):
+        x = f32(rng, *shape) if dtype == np.float32 else rng.integers(-50, 50, shape).astype(dtype)
+        ins = [("x", x), ("pads", Init(i64(pads)))]
+        if value is not None:
+            ins.append(("value", Init(np.asarray(value, dtype=dtype))))
+        outs = ("y",) if dtype == np.float32 else (("y", _dtype(x)),)
+        return single("Pad", ins, outs=outs, mode=mode)
+    return build
+
+
+case("pad_reflect", "Pad", pad_case((1, 2, 4, 5), [0, 0, 3, 1, 0, 0, 2, 4], "reflect"))
+case("pad_edge", "Pad", pad_case((2, 3, 4), [1, 0, 2, 2, 3, 0], "edge"))
+case("pad_edge_int64", "Pad", pad_case((3, 4), [2, 1, 0, 3], "edge", dtype=np.int64))
+case("pad_constant_int32_value", "Pad",
+     pad_case((3, 4), [1, 1, 1, 1], "constant", dtype=np.int32, value=-7))
+case("pad_negative_crop", "Pad", pad_case((1, 3, 6, 7), [0, 0, -2, 1, 0, -1, 3, -3], "constant",
+                                          value=0.5))
+case("pad_reflect_negative", "Pad", pad_case((5, 6), [-1, 2, 2, -2], "reflect"))
+
+
+def gather_case(shape, indices, axis, runtime_indices=False, dtype=np.float32):
+    def build(rng):
+        x = f32(rng, *shape) if dtype == np.float32 else rng.integers(-9, 9, shape).astype(dtype)
+        idx = np.asarray(indices, dtype=np.int64)
+        ins = [("x", x), ("idx", idx if runtime_indices else Init(idx))]
+        outs = ("y",) if dtype == np.float32 else (("y", _dtype(x)),)
+        return single("Gather", ins, outs=outs, axis=axis)
+    return build
+
+
+case("gather_const_indices", "Gather", gather_case((4, 3), [0, 2, -1], 0))
+case("gather_runtime_indices", "Gather", gather_case((2, 5, 3), [[4, -5], [1, 0]], 1,
+                                                     runtime_indices=True))
+case("gather_scalar_index", "Gather", gather_case((3, 4), 2, -1))
+case("gather_int64_data", "Gather", gather_case((6, 2), [5, 0, 5], 0, runtime_indices=True,
+                                                dtype=np.int64))
+case("gather_elements_axis1", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 3, 5)), ("idx", i64([[4, -1, 0], [2, -5, 1]]))], axis=1))
+case("gather_elements_axis0_const", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 4, 2, 3)), ("idx", Init(i64(rng.integers(-4, 4, (2, 2, 3)))))],
+    axis=0))
+case("expand_bidirectional", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 3, 1)), ("shape", Init(i64([2, 1, 4])))]))
+case("expand_same_rank", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 1, 4)), ("shape", Init(i64([3, 4])))]))
+case("tile_3d", "Tile", lambda rng: single(
+    "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
+case("tile_ones", "Tile", lambda rng: single(
+    "Tile", [("x", f32(rng, 2, 3)), ("repeats", Init(i64([1, 1])))]))
 
 
 def split(shape, nout, opset=13, sizes=None, **attrs):
@@ -623,6 +683,10 @@ case("identity", "Identity", lambda rng: single("Identity", [("x", f32(rng, 2, 3
 case("dropout_inference", "Dropout", lambda rng: single("Dropout", [("x", f32(rng, 2, 5))]))
 case("dropout_opset7_ratio", "Dropout", lambda rng: single(
     "Dropout", [("x", f32(rng, 3, 4))], opset=7, ratio=0.3))
+case("dropout_mask", "Dropout", lambda rng: single(
+    "Dropout", [("x", f32(rng, 3, 4)), ("ratio", Init(np.float32(0.3))),
+                ("training_mode", Init(np.bool_(False)))],
+    outs=("y", ("mask", TensorProto.BOOL))))
 case("cast_float_to_float", "Cast", lambda rng: single("Cast", [("x", f32(rng, 3, 4))], to=F32))
 
 
@@ -917,9 +981,9 @@ negative("neg_resize_empty_output", "Resize", lambda rng: single(
                ("scales", Init(np.asarray([1, 1, 0.2, 1], np.float32)))],
     node_name="resize_empty", out_shapes=[(1, 1, 0, 2)]),
     expect=["Resize", "resize_empty", "empty output"])
-negative("neg_pad_reflect", "Pad", lambda rng: single(
+negative("neg_pad_wrap", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 1, 2, 4, 4)), ("pads", Init(i64([0, 0, 1, 1, 0, 0, 1, 1])))],
-    node_name="pad_reflect", mode="reflect"), expect=["Pad", "pad_reflect"])
+    node_name="pad_wrap", mode="wrap"), expect=["Pad", "pad_wrap", "mode 'wrap'"])
 negative("neg_conv_4d", "Conv", lambda rng: single(
     "Conv", [("x", f32(rng, 1, 1, 3, 3, 3, 3)), ("w", Init(f32(rng, 1, 1, 2, 2, 2, 2)))],
     node_name="conv4d"), expect=["Conv", "conv4d", "1-D to 3-D"])
@@ -931,19 +995,24 @@ negative("neg_maxpool_indices", "MaxPool", lambda rng: single(
     node_name="pool_idx", kernel_shape=[2, 2]), expect=["MaxPool", "pool_idx"])
 negative("neg_unknown_op", "Tanh", lambda rng: single(
     "Tanh", [("x", f32(rng, 2, 3))], node_name="tanh0"), expect=["Tanh", "tanh0"])
-negative("neg_slice_negative_step", "Slice", lambda rng: single(
-    "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([0]))),
-              ("axes", Init(i64([0]))), ("steps", Init(i64([-1])))], node_name="rev"),
-    expect=["Slice", "rev"])
+negative("neg_slice_empty", "Slice", lambda rng: single(
+    "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([3]))),
+              ("axes", Init(i64([0])))], node_name="empty", out_shapes=[(0, 5)]),
+    expect=["Slice", "empty", "empty slices"])
 negative("neg_pad_runtime_pads", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 2, 3)), ("pads", i64([0, 1, 0, 1]))], node_name="pad_dyn"),
     expect=["Pad", "pad_dyn"])
 negative("neg_cast_runtime_to_int", "Cast", lambda rng: single(
     "Cast", [("x", f32(rng, 2, 3))], outs=(("y", TensorProto.INT32),), node_name="to_int",
     to=TensorProto.INT32), expect=["Cast", "to_int"])
-negative("neg_gather_runtime", "Gather", lambda rng: single(
-    "Gather", [("x", f32(rng, 4, 3)), ("idx", Init(i64([0, 2])))], node_name="gather_rt",
-    axis=0), expect=["Gather", "gather_rt"])
+negative("neg_expand_runtime_shape", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 3, 1)), ("shape", i64([2, 3, 4]))], node_name="expand_rt",
+    out_shapes=[(2, 3, 4)]),
+    expect=["Expand", "expand_rt", "must be a compile-time constant"])
+negative("neg_dropout_training", "Dropout", lambda rng: single(
+    "Dropout", [("x", f32(rng, 2, 3)), ("ratio", Init(np.float32(0.5))),
+                ("training_mode", Init(np.bool_(True)))], node_name="drop_train"),
+    expect=["Dropout", "drop_train", "training_mode=true"])
 negative("neg_maxpool_1d", "MaxPool", lambda rng: single(
     "MaxPool", [("x", f32(rng, 1, 2, 8))], node_name="pool1d", kernel_shape=[2]),
     expect=["MaxPool", "pool1d"])
