@@ -255,6 +255,13 @@ private:
   LogicalResult importBinary(const ox::NodeProto &, Location);
   LogicalResult importUnary(const ox::NodeProto &, Location);
   LogicalResult importClip(const ox::NodeProto &, Location);
+  LogicalResult importMath(const ox::NodeProto &, Location);
+  LogicalResult importVariadic(const ox::NodeProto &, Location);
+  LogicalResult importPow(const ox::NodeProto &, Location);
+  LogicalResult importPRelu(const ox::NodeProto &, Location);
+  LogicalResult importCompare(const ox::NodeProto &, Location);
+  LogicalResult importLogical(const ox::NodeProto &, Location);
+  LogicalResult importWhere(const ox::NodeProto &, Location);
 
   // NormalizationOps.cpp
   LogicalResult importBatchNorm(const ox::NodeProto &, Location);

@@ -210,4 +210,6 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
   let results = (outs NN_Tensor:$result);
 }
 
+include "dialects/nn/NNElementwiseOps.td"
+
 #endif // KILN_NN_OPS
