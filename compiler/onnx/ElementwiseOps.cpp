@@ -65,6 +65,11 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
+  if (n.op_type() == "Div" &&
+      cast<RankedTensorType>(a->getType()).getElementType().isInteger(8))
+    return unsupported(n, loc,
+                       "8-bit integer division (i8 does not tell INT8 from "
+                       "UINT8)");
   llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(n.op_type())
                              .Case("Add", nn::AddOp::getOperationName())
                              .Case("Sub", nn::SubOp::getOperationName())
@@ -262,14 +267,38 @@ LogicalResult Importer::importPow(const ox::NodeProto &n, Location loc) {
   if (failed(x) || failed(y))
     return failure();
   Type xt = x->getElementType(), yt = y->getElementType();
-  if (!isa<FloatType>(xt))
-    return unsupported(n, loc, "only floating-point bases are supported");
-  if (isa<FloatType>(yt) ? yt != xt : !hasKnownSign(yt) || yt.isInteger(1))
+  if (!hasKnownSign(xt) || xt.isInteger(1))
     return unsupported(n, loc,
-                       "the exponent must be int32, int64 or the base's "
-                       "floating-point type");
+                       "the base must be floating point, int32 or int64");
+  if (!hasKnownSign(yt) || yt.isInteger(1) ||
+      (isa<FloatType>(xt) && isa<FloatType>(yt) && xt != yt))
+    return unsupported(n, loc,
+                       "the exponent must be int32, int64 or floating point "
+                       "(the base's type for a floating-point base)");
   auto r = create(nn::PowOp::getOperationName(), loc,
                   {values[n.input(0)], values[n.input(1)]}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importMod(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc), y = inputType(n, 1, loc);
+  if (failed(x) || failed(y))
+    return failure();
+  Type et = x->getElementType();
+  bool fmod = attrInt(n, "fmod", 0) != 0;
+  if (isa<FloatType>(et))
+    return unsupported(n, loc,
+                       "floating-point Mod (an exact fmod would need libm)");
+  if (!et.isInteger(32) && !et.isInteger(64))
+    return unsupported(n, loc,
+                       "only int32 and int64 inputs are supported (i8 does "
+                       "not tell INT8 from UINT8)");
+  auto r = create(nn::ModOp::getOperationName(), loc,
+                  {values[n.input(0)], values[n.input(1)]},
+                  {named("fmod", builder.getBoolAttr(fmod))});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -405,6 +434,7 @@ llvm::ArrayRef<OpHandler> Importer::elementwiseOps() {
       {"Sum", &Importer::importVariadic},
       {"Mean", &Importer::importVariadic},
       {"Pow", &Importer::importPow},
+      {"Mod", &Importer::importMod},
       {"PRelu", &Importer::importPRelu},
       {"Equal", &Importer::importCompare},
       {"Greater", &Importer::importCompare},

@@ -258,6 +258,7 @@ private:
   LogicalResult importMath(const ox::NodeProto &, Location);
   LogicalResult importVariadic(const ox::NodeProto &, Location);
   LogicalResult importPow(const ox::NodeProto &, Location);
+  LogicalResult importMod(const ox::NodeProto &, Location);
   LogicalResult importPRelu(const ox::NodeProto &, Location);
   LogicalResult importCompare(const ox::NodeProto &, Location);
   LogicalResult importLogical(const ox::NodeProto &, Location);

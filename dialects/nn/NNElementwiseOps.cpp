@@ -136,10 +136,11 @@ LogicalResult PowOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &types) {
+  Type base = elementTypeOf(adaptor.getLhs());
   Type exponent = elementTypeOf(adaptor.getRhs());
-  if (exponent.isInteger(1))
-    return emitOptionalError(loc, "the exponent must not be i1");
-  if (isa<FloatType>(exponent) && exponent != elementTypeOf(adaptor.getLhs()))
+  if (base.isInteger(1) || exponent.isInteger(1))
+    return emitOptionalError(loc, "operands must not be i1");
+  if (isa<FloatType>(base) && isa<FloatType>(exponent) && exponent != base)
     return emitOptionalError(
         loc, "a floating-point exponent must have the base's element type");
   auto shape = broadcastAll(loc, {adaptor.getLhs(), adaptor.getRhs()});
@@ -148,6 +149,14 @@ LogicalResult PowOp::inferReturnTypes(MLIRContext *,
   types.push_back(
       RankedTensorType::get(*shape, elementTypeOf(adaptor.getLhs())));
   return success();
+}
+
+LogicalResult ModOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferSameTypeBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(),
+                                elementTypeOf(adaptor.getLhs()), types);
 }
 
 LogicalResult PReluOp::inferReturnTypes(MLIRContext *,

@@ -82,11 +82,26 @@ def NN_MinOp : NN_BinaryOp<"min", "elementwise minimum (signed for integers)">;
 def NN_PowOp : NN_InferredOp<"pow"> {
   let summary = "lhs ^ rhs with numpy broadcasting";
   let description = [{
-    The base is floating point; the exponent is floating point or a signed
-    integer, and the result has the base's element type.
+    The result has the base's element type. A floating-point base takes an
+    exponent of its own type or a signed integer one. A signed integer base
+    takes a signed integer or any floating-point exponent: an integral
+    exponent gives the exact (wrapping) integer power, where a negative one
+    gives 1 / x^n truncated (0 unless x is 1 or -1); any other exponent
+    gives the floating-point power truncated toward zero.
   }];
-  let arguments = (ins NN_FloatTensor:$lhs, NN_Tensor:$rhs);
-  let results = (outs NN_FloatTensor:$result);
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs);
+  let results = (outs NN_Tensor:$result);
+}
+
+def NN_ModOp : NN_InferredOp<"mod"> {
+  let summary = "signed integer remainder with numpy broadcasting";
+  let description = [{
+    With `fmod` the result has the sign of the dividend (C's %), without it
+    the sign of the divisor (Python's %). x mod 0 is 0, as in numpy.
+  }];
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$lhs,
+                   RankedTensorOf<[I32, I64]>:$rhs, BoolAttr:$fmod);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
 }
 
 def NN_PReluOp : NN_InferredOp<"prelu"> {

@@ -361,24 +361,17 @@ Value ElementwiseLowering<nn::MinOp>::body(nn::MinOp, OpBuilder &b,
                                            ValueRange a) {
   return binary<arith::MinimumFOp, arith::MinSIOp>(b, loc, et, a);
 }
-template <>
-Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp, OpBuilder &b,
-                                           Location loc, Type et,
-                                           ValueRange a) {
-  Value x = a[0], y = a[1];
-  if (!isa<FloatType>(y.getType()))
-    y = arith::SIToFPOp::create(b, loc, et, y);
-  // |x|^y = exp(y * log|x|); a negative base needs an integral exponent and
-  // is negative for odd ones; x^0 is 1 for every x.
+/// x^y for floats: exp(y * log|x|); a negative base needs an integral
+/// exponent and is negative for odd ones; x^0 is 1 for every x.
+static Value powF(OpBuilder &b, Location loc, Type et, Value x, Value y) {
   Value zero = scalar(b, loc, et, 0), one = scalar(b, loc, et, 1);
   Value mag = math::ExpOp::create(
       b, loc,
       arith::MulFOp::create(
           b, loc, y,
           math::LogOp::create(b, loc, math::AbsFOp::create(b, loc, x))));
-  Value ty = truncF(b, loc, et, y);
-  Value integral =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, ty, y);
+  Value integral = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                         truncF(b, loc, et, y), y);
   // Odd: y/2 is not integral (exact, unlike a conversion of a huge y).
   Value halfY = arith::MulFOp::create(b, loc, y, scalar(b, loc, et, 0.5));
   Value odd = arith::AndIOp::create(
@@ -395,6 +388,108 @@ Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp, OpBuilder &b,
   Value yZero =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, y, zero);
   return arith::SelectOp::create(b, loc, yZero, one, r);
+}
+
+/// x^e for signed integers of one type: square and multiply over every bit
+/// of e (wrapping like integer multiplication). A negative e gives
+/// trunc(1 / x^-e): 1 for x = 1, +-1 for x = -1, 0 otherwise.
+static Value powI(OpBuilder &b, Location loc, Type it, Value x, Value e) {
+  unsigned width = it.getIntOrFloatBitWidth();
+  Value zero = scalar(b, loc, it, 0), one = scalar(b, loc, it, 1);
+  Value r = one, base = x, bits = e;
+  for (unsigned i = 0; i < width; ++i) {
+    Value bit = arith::TruncIOp::create(b, loc, b.getI1Type(), bits);
+    r = arith::SelectOp::create(b, loc, bit,
+                                arith::MulIOp::create(b, loc, r, base), r);
+    if (i + 1 == width)
+      break;
+    base = arith::MulIOp::create(b, loc, base, base);
+    bits = arith::ShRUIOp::create(b, loc, bits, one);
+  }
+  Value eOdd = arith::TruncIOp::create(b, loc, b.getI1Type(), e);
+  Value minusOne = scalar(b, loc, it, -1);
+  Value ofMinusOne = arith::SelectOp::create(b, loc, eOdd, minusOne, one);
+  Value inv = arith::SelectOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, minusOne),
+      ofMinusOne, zero);
+  inv = arith::SelectOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, one),
+      one, inv);
+  Value eNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
+  return arith::SelectOp::create(b, loc, eNeg, inv, r);
+}
+
+/// Converts signed integer `v` to integer type `to`.
+static Value castInt(OpBuilder &b, Location loc, Type to, Value v) {
+  unsigned from = v.getType().getIntOrFloatBitWidth(),
+           width = to.getIntOrFloatBitWidth();
+  if (from < width)
+    return arith::ExtSIOp::create(b, loc, to, v);
+  if (from > width)
+    return arith::TruncIOp::create(b, loc, to, v);
+  return v;
+}
+
+template <>
+Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp, OpBuilder &b,
+                                           Location loc, Type et,
+                                           ValueRange a) {
+  Value x = a[0], y = a[1];
+  Type yt = y.getType();
+  if (isa<FloatType>(et)) {
+    if (!isa<FloatType>(yt))
+      y = arith::SIToFPOp::create(b, loc, et, y);
+    return powF(b, loc, et, x, y);
+  }
+  if (!isa<FloatType>(yt))
+    return powI(b, loc, et, x, castInt(b, loc, et, y));
+  // Integer base, float exponent: exact when the exponent is an integer that
+  // fits, else the float power truncated.
+  Value integral = arith::AndIOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                            truncF(b, loc, yt, y), y),
+      arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, y),
+          scalar(b, loc, yt, std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1))));
+  Value exact = powI(b, loc, et, x, arith::FPToSIOp::create(b, loc, et, y));
+  Value viaFloat = powF(b, loc, yt, arith::SIToFPOp::create(b, loc, yt, x), y);
+  // fptosi of an out-of-range value is poison: clamp into range first.
+  double limit = std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1);
+  viaFloat =
+      arith::MaximumFOp::create(b, loc, viaFloat, scalar(b, loc, yt, -limit));
+  viaFloat = arith::MinimumFOp::create(
+      b, loc, viaFloat, scalar(b, loc, yt, std::nextafter(limit, 0.0)));
+  Value approx = arith::FPToSIOp::create(b, loc, et, viaFloat);
+  return arith::SelectOp::create(b, loc, integral, exact, approx);
+}
+template <>
+Value ElementwiseLowering<nn::ModOp>::body(nn::ModOp op, OpBuilder &b,
+                                           Location loc, Type et,
+                                           ValueRange a) {
+  Value x = a[0], y = a[1];
+  Value zero = scalar(b, loc, et, 0), one = scalar(b, loc, et, 1);
+  // x % 0 is 0 (numpy); x % -1 is 0 too, and avoids INT_MIN % -1 trapping.
+  Value trivial = arith::OrIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                            scalar(b, loc, et, -1)));
+  Value divisor = arith::SelectOp::create(b, loc, trivial, one, y);
+  Value r = arith::RemSIOp::create(b, loc, x, divisor);
+  if (op.getFmod())
+    return r;
+  // Python's %: a non-zero remainder takes the divisor's sign.
+  Value rNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+  Value yNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+  Value fix = arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero),
+      arith::XOrIOp::create(b, loc, rNeg, yNeg));
+  return arith::SelectOp::create(b, loc, fix,
+                                 arith::AddIOp::create(b, loc, r, y), r);
 }
 template <>
 Value ElementwiseLowering<nn::PReluOp>::body(nn::PReluOp, OpBuilder &b,
@@ -482,8 +577,8 @@ void populateNNToLinalgElementwisePatterns(RewritePatternSet &patterns) {
       ElementwiseLowering<nn::ShrinkOp>, ElementwiseLowering<nn::IsNaNOp>,
       ElementwiseLowering<nn::IsInfOp>, ElementwiseLowering<nn::MaxOp>,
       ElementwiseLowering<nn::MinOp>, ElementwiseLowering<nn::PowOp>,
-      ElementwiseLowering<nn::PReluOp>, ElementwiseLowering<nn::EqualOp>,
-      ElementwiseLowering<nn::GreaterOp>,
+      ElementwiseLowering<nn::ModOp>, ElementwiseLowering<nn::PReluOp>,
+      ElementwiseLowering<nn::EqualOp>, ElementwiseLowering<nn::GreaterOp>,
       ElementwiseLowering<nn::GreaterEqualOp>, ElementwiseLowering<nn::LessOp>,
       ElementwiseLowering<nn::LessEqualOp>, ElementwiseLowering<nn::AndOp>,
       ElementwiseLowering<nn::OrOp>, ElementwiseLowering<nn::XorOp>,

@@ -30,7 +30,7 @@ func.func @pow_float_exponent(%a: tensor<2xf32>, %b: tensor<2xf64>) {
 // -----
 
 func.func @pow_bool_exponent(%a: tensor<2xf32>, %b: tensor<2xi1>) {
-  // expected-error @+2 {{the exponent must not be i1}}
+  // expected-error @+2 {{operands must not be i1}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.pow %a, %b : (tensor<2xf32>, tensor<2xi1>) -> tensor<2xf32>
   return
@@ -143,5 +143,22 @@ func.func @shrink_lambd(%x: tensor<3xf32>) {
 func.func @not_type(%a: tensor<3xi1>) {
   // expected-error @+1 {{'nn.not' op requires the same type for all operands and results}}
   %0 = "nn.not"(%a) : (tensor<3xi1>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @mod_float(%a: tensor<2xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %0 = nn.mod %a, %b {fmod = false} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @mod_types(%a: tensor<2xi32>, %b: tensor<2xi64>) {
+  // expected-error @+2 {{operand element types differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.mod %a, %b {fmod = false} : (tensor<2xi32>, tensor<2xi64>) -> tensor<2xi32>
   return
 }

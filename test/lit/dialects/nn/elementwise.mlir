@@ -312,6 +312,24 @@ func.func @pow(%a: tensor<2x3xf32>, %b: tensor<3xi64>, %c: tensor<f32>) -> (tens
 
 // -----
 
+// CHECK-LABEL: func @pow_int
+func.func @pow_int(%a: tensor<3xi32>, %b: tensor<3xf32>) -> tensor<3xi32> {
+  // CHECK: nn.pow %{{.*}}, %{{.*}} : (tensor<3xi32>, tensor<3xf32>) -> tensor<3xi32>
+  %0 = nn.pow %a, %b : (tensor<3xi32>, tensor<3xf32>) -> tensor<3xi32>
+  return %0 : tensor<3xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func @mod
+func.func @mod(%a: tensor<2x3xi64>, %b: tensor<3xi64>) -> tensor<2x3xi64> {
+  // CHECK: nn.mod %{{.*}}, %{{.*}} {fmod = true} : (tensor<2x3xi64>, tensor<3xi64>) -> tensor<2x3xi64>
+  %0 = nn.mod %a, %b {fmod = true} : (tensor<2x3xi64>, tensor<3xi64>) -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
+}
+
+// -----
+
 // CHECK-LABEL: func @prelu
 func.func @prelu(%x: tensor<1x4x3x3xf32>, %s: tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32> {
   // CHECK: nn.prelu %{{.*}}, %{{.*}} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
