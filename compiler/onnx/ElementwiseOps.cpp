@@ -112,6 +112,8 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "only floating-point inputs are supported");
   float lo = -std::numeric_limits<float>::infinity();
   float hi = std::numeric_limits<float>::infinity();
   if (opset < 11) {
@@ -311,8 +313,22 @@ LogicalResult Importer::importPRelu(const ox::NodeProto &n, Location loc) {
     return failure();
   if (!isa<FloatType>(x->getElementType()))
     return unsupported(n, loc, "only floating-point inputs are supported");
+  Value slopeValue = values[n.input(1)];
+  // Before opset 7, a 1-D slope of C values is per channel (dimension 1),
+  // as PyTorch exported PReLU(num_parameters=C); the version converter
+  // keeps it as it is. Reshape it to Cx1x...x1 for numpy broadcasting.
+  if (sourceOpset < 7 && slope->getRank() == 1 && x->getRank() >= 2 &&
+      slope->getDimSize(0) == x->getDimSize(1) &&
+      failed(nn::broadcastShapes(x->getShape(), slope->getShape()))) {
+    SmallVector<int64_t> perChannel(x->getRank() - 1, 1);
+    perChannel[0] = slope->getDimSize(0);
+    auto reshaped = reshapeTo(slopeValue, perChannel, loc);
+    if (failed(reshaped))
+      return failure();
+    slopeValue = *reshaped;
+  }
   auto r = create(nn::PReluOp::getOperationName(), loc,
-                  {values[n.input(0)], values[n.input(1)]}, {});
+                  {values[n.input(0)], slopeValue}, {});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);

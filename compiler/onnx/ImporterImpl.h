@@ -297,6 +297,7 @@ private:
   std::string source;
   Location fileLoc;
   int64_t opset = 0;
+  int64_t sourceOpset = 0; // the model's own opset, before any upgrade
   std::map<std::string, Value> values;
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;
