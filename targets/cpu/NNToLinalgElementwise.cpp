@@ -237,8 +237,12 @@ Value ElementwiseLowering<nn::SignOp>::body(nn::SignOp, OpBuilder &b,
   Value pos =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0], zero);
   Value r = arith::SelectOp::create(b, loc, pos, scalar(b, loc, et, 1), zero);
-  return arith::SelectOp::create(b, loc, negative(b, loc, et, a[0]),
-                                 scalar(b, loc, et, -1), r);
+  r = arith::SelectOp::create(b, loc, negative(b, loc, et, a[0]),
+                              scalar(b, loc, et, -1), r);
+  // NaN stays NaN (numpy); it compares neither above nor below 0.
+  Value nan =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+  return arith::SelectOp::create(b, loc, nan, a[0], r);
 }
 template <>
 Value ElementwiseLowering<nn::SoftplusOp>::body(nn::SoftplusOp, OpBuilder &b,
@@ -362,7 +366,7 @@ Value ElementwiseLowering<nn::MinOp>::body(nn::MinOp, OpBuilder &b,
   return binary<arith::MinimumFOp, arith::MinSIOp>(b, loc, et, a);
 }
 /// x^y for floats: exp(y * log|x|); a negative base needs an integral
-/// exponent and is negative for odd ones; x^0 is 1 for every x.
+/// exponent and is negative for odd ones.
 static Value powF(OpBuilder &b, Location loc, Type et, Value x, Value y) {
   Value zero = scalar(b, loc, et, 0), one = scalar(b, loc, et, 1);
   Value mag = math::ExpOp::create(
@@ -385,9 +389,11 @@ static Value powF(OpBuilder &b, Location loc, Type et, Value x, Value y) {
       scalar(b, loc, et, std::numeric_limits<double>::quiet_NaN()));
   Value r =
       arith::SelectOp::create(b, loc, negative(b, loc, et, x), negResult, mag);
-  Value yZero =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, y, zero);
-  return arith::SelectOp::create(b, loc, yZero, one, r);
+  // x^0 and 1^y are 1 for every x and y, NaN included (as C's pow).
+  Value trivial = arith::OrIOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, y, zero),
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, one));
+  return arith::SelectOp::create(b, loc, trivial, one, r);
 }
 
 /// x^e for signed integers of one type: square and multiply over every bit

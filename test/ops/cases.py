@@ -782,6 +782,11 @@ case("pow_negative_base", "Pow", lambda rng: single(
             ("e", Init(np.array([2.0, 3.0, -1.0, 0.0], dtype=np.float32)))]))
 case("pow_positive_base", "Pow", lambda rng: single(
     "Pow", [("x", f32(rng, 3, 4, lo=0.1, hi=4.0)), ("e", f32(rng, 3, 4, scale=2.0))]))
+case("pow_special", "Pow", lambda rng: single(
+    "Pow", [("x", np.array([1.0, 1.0, np.nan, 0.0, 0.0, -2.0, -2.0, 4.0, -8.0], np.float32)),
+            ("e", np.array([np.nan, np.inf, 0.0, 2.0, -1.0, 0.5, 3.0, -0.5, 1.0 / 3],
+                           np.float32))]))
+case("sign_special", "Sign", lambda rng: single("Sign", [("x", SPECIAL)]))
 case("pow_int_exponent", "Pow", lambda rng: single(
     "Pow", [("x", f32(rng, 2, 5, scale=2.0)), ("e", Init(i64([0, 1, 2, 3, -2])))]))
 case("pow_int64", "Pow", lambda rng: single(
