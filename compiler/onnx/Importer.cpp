@@ -528,7 +528,7 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
-                        dataMovementOps, tensorOps})
+                        dataMovementOps, tensorOps, resizeOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

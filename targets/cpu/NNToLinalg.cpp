@@ -40,6 +40,7 @@ struct ConvertNNToLinalg
     kiln::cpu::populateNNToLinalgNormalizationPatterns(patterns);
     kiln::cpu::populateNNToLinalgPoolingPatterns(patterns);
     kiln::cpu::populateNNToLinalgTensorPatterns(patterns);
+    kiln::cpu::populateNNToLinalgResizePatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

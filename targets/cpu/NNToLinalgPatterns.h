@@ -81,6 +81,7 @@ void populateNNToLinalgElementwisePatterns(RewritePatternSet &patterns);
 void populateNNToLinalgNormalizationPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgTensorPatterns(RewritePatternSet &patterns);
+void populateNNToLinalgResizePatterns(RewritePatternSet &patterns);
 
 } // namespace kiln::cpu
 
