@@ -78,7 +78,7 @@ std::string oneLine(const std::exception &e) {
 LogicalResult Importer::checkModel(ox::ModelProto &model) {
   if (!model.has_graph())
     return emitError(fileLoc) << "not an ONNX model: no graph";
-  opset = defaultOpset(model);
+  opset = sourceOpset = defaultOpset(model);
   if (opset == 0)
     return emitError(fileLoc) << "model imports no default ONNX opset";
   if (opset < 1 || opset > kMaxOpset)

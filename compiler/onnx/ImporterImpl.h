@@ -277,6 +277,14 @@ private:
   LogicalResult importBinary(const ox::NodeProto &, Location);
   LogicalResult importUnary(const ox::NodeProto &, Location);
   LogicalResult importClip(const ox::NodeProto &, Location);
+  LogicalResult importMath(const ox::NodeProto &, Location);
+  LogicalResult importVariadic(const ox::NodeProto &, Location);
+  LogicalResult importPow(const ox::NodeProto &, Location);
+  LogicalResult importMod(const ox::NodeProto &, Location);
+  LogicalResult importPRelu(const ox::NodeProto &, Location);
+  LogicalResult importCompare(const ox::NodeProto &, Location);
+  LogicalResult importLogical(const ox::NodeProto &, Location);
+  LogicalResult importWhere(const ox::NodeProto &, Location);
 
   // NormalizationOps.cpp
   LogicalResult importBatchNorm(const ox::NodeProto &, Location);
@@ -337,6 +345,7 @@ private:
   std::string source;
   Location fileLoc;
   int64_t opset = 0;
+  int64_t sourceOpset = 0; // the model's own opset, before any upgrade
   std::map<std::string, Value> values;
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;

@@ -211,6 +211,7 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
 }
 
 include "dialects/nn/NNDataMovementOps.td"
+include "dialects/nn/NNElementwiseOps.td"
 include "dialects/nn/NNResizeOps.td"
 
 #endif // KILN_NN_OPS

@@ -44,7 +44,7 @@ class Case:
 def _dtype(arr):
     return {np.dtype(np.float32): F32, np.dtype(np.int64): I64,
             np.dtype(np.int32): TensorProto.INT32, np.dtype(np.uint8): TensorProto.UINT8,
-            np.dtype(np.int8): TensorProto.INT8}[arr.dtype]
+            np.dtype(np.int8): TensorProto.INT8, np.dtype(np.bool_): TensorProto.BOOL}[arr.dtype]
 
 
 def graph_model(nodes, operands, outputs, opset=DEFAULT_OPSET, name="g", out_shapes=None):
@@ -893,6 +893,108 @@ case("residual_dw_pw_clip", "Conv/Clip/Add/GlobalAveragePool", residual_block)
 case("split_shuffle_concat", "Split/Relu/Concat/Reshape/Transpose", split_concat)
 case("squeeze_excite", "ReduceMean/Conv/HardSigmoid/Mul", se_block)
 
+# ---- More elementwise: unary math, activations, n-ary, Pow, Mod, logic ----
+
+SPECIAL = np.array([0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 2.0, -3.0,
+                    0.0, -0.0, 1e-8, -1e-8, 8388607.5, -8388607.5, 8388609.0, 3e9, -3e9,
+                    np.inf, -np.inf, np.nan, 7.25, -7.75], dtype=np.float32)
+
+for _op in ("Floor", "Ceil", "Round"):
+    case(f"{_op.lower()}_special", _op, lambda rng, _op=_op: single(_op, [("x", SPECIAL)]))
+    case(f"{_op.lower()}_random", _op, unary(_op, scale=10.0))
+for _op, _kw in [("Abs", {}), ("Neg", {}), ("Exp", {}), ("Tanh", {}), ("Erf", {"scale": 2.0}),
+                 ("Sin", {}), ("Cos", {}), ("Atan", {}), ("Sinh", {}), ("Cosh", {}),
+                 ("Asinh", {}), ("Softsign", {})]:
+    case(_op.lower(), _op, unary(_op, opset=9 if _op in ("Sinh", "Cosh", "Asinh") else
+                                 DEFAULT_OPSET, **_kw))
+case("tan", "Tan", lambda rng: single("Tan", [("x", f32(rng, 3, 5, lo=-1.4, hi=1.4))]))
+case("asin_acos", "Asin/Acos", lambda rng: graph_model(
+    [helper.make_node("Asin", ["x"], ["a"]), helper.make_node("Acos", ["x"], ["b"])],
+    {"x": f32(rng, 4, 6, lo=-0.99, hi=0.99)}, ["a", "b"]))
+case("acosh", "Acosh", lambda rng: single("Acosh", [("x", f32(rng, 4, 5, lo=1.0, hi=20.0))],
+                                          opset=9))
+case("atanh", "Atanh", lambda rng: single("Atanh", [("x", f32(rng, 4, 5, lo=-0.95, hi=0.95))],
+                                          opset=9))
+case("log", "Log", lambda rng: single("Log", [("x", f32(rng, 3, 7, lo=1e-3, hi=100.0))]))
+case("sqrt", "Sqrt", lambda rng: single("Sqrt", [("x", f32(rng, 3, 7, lo=0.0, hi=100.0))]))
+case("reciprocal", "Reciprocal", lambda rng: single("Reciprocal",
+                                                    [("x", away_from_zero(rng, 3, 7))]))
+case("sign", "Sign", lambda rng: single(
+    "Sign", [("x", np.round(f32(rng, 4, 6, scale=2.0)))]))
+case("softplus_wide", "Softplus", unary("Softplus", scale=30.0))
+case("elu", "Elu", unary("Elu"))
+case("elu_alpha", "Elu", unary("Elu", alpha=0.5))
+case("selu", "Selu", unary("Selu"))
+case("selu_alpha_gamma", "Selu", unary("Selu", alpha=2.0, gamma=3.0))
+case("celu_alpha", "Celu", unary("Celu", alpha=2.0))
+case("thresholdedrelu", "ThresholdedRelu", unary("ThresholdedRelu", alpha=0.7))
+case("shrink", "Shrink", unary("Shrink", lambd=1.5, bias=0.5))
+case("isnan_isinf", "IsNaN/IsInf", lambda rng: graph_model(
+    [helper.make_node("IsNaN", ["x"], ["a"]),
+     helper.make_node("IsInf", ["x"], ["b"], detect_negative=0)],
+    {"x": SPECIAL}, [("a", TensorProto.BOOL), ("b", TensorProto.BOOL)]))
+
+for _op in ("Max", "Min", "Sum", "Mean"):
+    case(f"{_op.lower()}_three_bcast", _op, lambda rng, _op=_op: single(
+        _op, [("a", f32(rng, 2, 1, 4)), ("b", f32(rng, 3, 1)), ("c", Init(f32(rng, 4)))]))
+case("max_int64", "Max", lambda rng: single(
+    "Max", [("a", rng.integers(-50, 50, (3, 4))), ("b", rng.integers(-50, 50, (4,)))],
+    outs=(("y", I64),)))
+case("min_one_input", "Min", lambda rng: single("Min", [("a", f32(rng, 2, 3))]))
+
+case("pow_negative_base", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 3, 4, scale=2.0)),
+            ("e", Init(np.array([2.0, 3.0, -1.0, 0.0], dtype=np.float32)))]))
+case("pow_positive_base", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 3, 4, lo=0.1, hi=4.0)), ("e", f32(rng, 3, 4, scale=2.0))]))
+case("pow_special", "Pow", lambda rng: single(
+    "Pow", [("x", np.array([1.0, 1.0, np.nan, 0.0, 0.0, -2.0, -2.0, 4.0, -8.0], np.float32)),
+            ("e", np.array([np.nan, np.inf, 0.0, 2.0, -1.0, 0.5, 3.0, -0.5, 1.0 / 3],
+                           np.float32))]))
+case("sign_special", "Sign", lambda rng: single("Sign", [("x", SPECIAL)]))
+case("pow_int_exponent", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 2, 5, scale=2.0)), ("e", Init(i64([0, 1, 2, 3, -2])))]))
+case("pow_int64", "Pow", lambda rng: single(
+    "Pow", [("x", rng.integers(-4, 5, (3, 5))), ("e", Init(i64([0, 1, 2, 7, 13])))],
+    outs=(("y", I64),)))
+
+case("mod_int64", "Mod", lambda rng: single(
+    "Mod", [("a", rng.integers(-30, 30, (4, 5))), ("b", Init(i64([7, -7, 3, -2, 5])))],
+    outs=(("y", I64),)))
+case("mod_int32_fmod", "Mod", lambda rng: single(
+    "Mod", [("a", rng.integers(-30, 30, (4, 5)).astype(np.int32)),
+            ("b", Init(np.array([7, -7, 3, -2, 5], dtype=np.int32)))],
+    outs=(("y", TensorProto.INT32),), fmod=1))
+
+for _op in ("Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual"):
+    _opset = 16 if _op.endswith("Equal") and _op != "Equal" else DEFAULT_OPSET
+    case(f"{_op.lower()}_float", _op, lambda rng, _op=_op, _opset=_opset: single(
+        _op, [("a", np.round(f32(rng, 2, 3, 4))), ("b", np.round(f32(rng, 3, 1)))],
+        outs=(("y", TensorProto.BOOL),), opset=_opset))
+    case(f"{_op.lower()}_int64", _op, lambda rng, _op=_op, _opset=_opset: single(
+        _op, [("a", rng.integers(-3, 3, (3, 4))), ("b", rng.integers(-3, 3, (4,)))],
+        outs=(("y", TensorProto.BOOL),), opset=_opset))
+
+def bools(rng, *shape):
+    return rng.random(shape) < 0.5
+
+
+for _op in ("And", "Or", "Xor"):
+    case(f"{_op.lower()}_bcast", _op, lambda rng, _op=_op: single(
+        _op, [("a", bools(rng, 2, 3, 4)), ("b", bools(rng, 3, 1))],
+        outs=(("y", TensorProto.BOOL),)))
+case("not", "Not", lambda rng: single("Not", [("a", bools(rng, 3, 4))],
+                                      outs=(("y", TensorProto.BOOL),)))
+case("where_bcast", "Where", lambda rng: single(
+    "Where", [("c", bools(rng, 3, 1)), ("a", f32(rng, 2, 1, 4)), ("b", f32(rng, 4))]))
+case("where_from_compare", "Greater/Where", lambda rng: graph_model(
+    [helper.make_node("Greater", ["x", "t"], ["c"]),
+     helper.make_node("Where", ["c", "x", "z"], ["y"])],
+    {"x": f32(rng, 3, 5), "t": Init(np.float32(0.2)), "z": Init(f32(rng, 5))}, ["y"]))
+case("prelu_channel", "PRelu", lambda rng: single(
+    "PRelu", [("x", f32(rng, 1, 4, 3, 3)), ("s", Init(f32(rng, 4, 1, 1)))]))
+case("prelu_runtime_slope", "PRelu", lambda rng: single(
+    "PRelu", [("x", f32(rng, 2, 5)), ("s", f32(rng, 5))]))
 # ---- Resize, Upsample, DepthToSpace, SpaceToDepth --------------------------------
 
 def resize(x_shape, scales=None, sizes=None, roi=None, opset=DEFAULT_OPSET, **attrs):
@@ -993,8 +1095,11 @@ negative("neg_einsum_diagonal", "Einsum", lambda rng: single(
 negative("neg_maxpool_indices", "MaxPool", lambda rng: single(
     "MaxPool", [("x", f32(rng, 1, 2, 4, 4))], outs=("y", ("idx", I64)),
     node_name="pool_idx", kernel_shape=[2, 2]), expect=["MaxPool", "pool_idx"])
-negative("neg_unknown_op", "Tanh", lambda rng: single(
-    "Tanh", [("x", f32(rng, 2, 3))], node_name="tanh0"), expect=["Tanh", "tanh0"])
+negative("neg_unknown_op", "Det", lambda rng: single(
+    "Det", [("x", f32(rng, 2, 3, 3))], node_name="det0"), expect=["Det", "det0"])
+negative("neg_mod_float", "Mod", lambda rng: single(
+    "Mod", [("a", f32(rng, 2, 3)), ("b", away_from_zero(rng, 2, 3))], node_name="fmod0",
+    fmod=1), expect=["Mod", "fmod0", "floating-point"])
 negative("neg_slice_empty", "Slice", lambda rng: single(
     "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([3]))),
               ("axes", Init(i64([0])))], node_name="empty", out_shapes=[(0, 5)]),

@@ -42,8 +42,8 @@ def conv_relu():
 
 
 def unsupported():
-    return model([helper.make_node("Erf", ["x"], ["y"], name="erf_node")],
-                 [vi("x", [1, 4])], [vi("y", [1, 4])])
+    return model([helper.make_node("Det", ["x"], ["y"], name="det_node")],
+                 [vi("x", [2, 3, 3])], [vi("y", [2])])
 
 
 def bad_shapes():
