@@ -125,7 +125,8 @@ LogicalResult Importer::importShape(const ox::NodeProto &n, Location loc) {
 }
 
 LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
-  int32_t to = attrInt(n, "to", 0);
+  // CastLike takes the target type from its second input.
+  int32_t to = n.op_type() == "CastLike" ? onnxType(n, 1) : attrInt(n, "to", 0);
   if (const ConstTensor *c = constant(n, 0)) {
     if (!elementSize(to))
       return unsupported(n, loc, "cast to data type " + llvm::Twine(to));
@@ -167,9 +168,17 @@ LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
   auto target = elementType(to, loc);
   if (failed(target))
     return failure();
-  if (*target != x->getElementType())
-    return unsupported(n, loc, "casts of run-time tensors are not supported");
-  setOutput(n, 0, nn::IdentityOp::create(builder, loc, values[n.input(0)]));
+  if (*target == x->getElementType() &&
+      (onnxType(n, 0) == ox::TensorProto::UINT8) ==
+          (to == ox::TensorProto::UINT8)) {
+    setOutput(n, 0, nn::IdentityOp::create(builder, loc, values[n.input(0)]));
+    return success();
+  }
+  auto cast = nn::CastOp::create(
+      builder, loc, RankedTensorType::get(x->getShape(), *target),
+      values[n.input(0)], onnxType(n, 0) == ox::TensorProto::UINT8,
+      to == ox::TensorProto::UINT8);
+  setOutput(n, 0, cast.getResult());
   return success();
 }
 
@@ -399,6 +408,7 @@ llvm::ArrayRef<OpHandler> Importer::tensorOps() {
       {"Dropout", &Importer::importIdentity},
       {"Shape", &Importer::importShape},
       {"Cast", &Importer::importCast},
+      {"CastLike", &Importer::importCast},
       {"Size", &Importer::importSize},
       {"ConstantOfShape", &Importer::importConstantOfShape},
       {"Range", &Importer::importRange},

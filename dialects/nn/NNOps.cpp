@@ -1,4 +1,5 @@
-//===- NNOps.cpp - nn dialect operations -----------------------------------===//
+//===- NNOps.cpp - nn dialect operations
+//-----------------------------------===//
 //
 // Shape inference for every op. The inference doubles as the verifier of
 // operands and attributes: InferTypeOpInterface re-runs it on verification
@@ -154,6 +155,17 @@ LogicalResult ConstantOp::verify() {
 
 OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
 
+LogicalResult CastOp::verify() {
+  auto isWideInt = [](Type t) {
+    return t.isSignlessInteger() && !t.isSignlessInteger(1);
+  };
+  if (getUnsignedInput() && !isWideInt(getInput().getType().getElementType()))
+    return emitOpError("unsigned_input needs an integer input (not bool)");
+  if (getUnsignedResult() && !isWideInt(getResult().getType().getElementType()))
+    return emitOpError("unsigned_result needs an integer result (not bool)");
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.getElementType() != out.getElementType())
@@ -184,7 +196,8 @@ LogicalResult ClipOp::verify() {
 
 // ConvOp, ConvTransposeOp, EinsumOp and the quantisation ops: NNConvOps.cpp.
 
-LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   auto a = cast<RankedTensorType>(adaptor.getA().getType());
@@ -197,22 +210,22 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   int64_t kb = adaptor.getTransB() ? b.getDimSize(1) : b.getDimSize(0);
   int64_t n = adaptor.getTransB() ? b.getDimSize(0) : b.getDimSize(1);
   if (ka != kb)
-    return fail(loc, "inner dimensions differ: " + Twine(ka) + " vs " +
-                         Twine(kb));
+    return fail(loc,
+                "inner dimensions differ: " + Twine(ka) + " vs " + Twine(kb));
   if (Value c = adaptor.getC()) {
     auto cType = cast<RankedTensorType>(c.getType());
     auto shape = broadcastShapes({m, n}, cType.getShape());
     if (cType.getRank() > 2 || failed(shape) ||
         *shape != ArrayRef<int64_t>{m, n})
       return fail(loc, "C of shape " + shapeString(cType.getShape()) +
-                           " does not broadcast to " +
-                           shapeString({m, n}));
+                           " does not broadcast to " + shapeString({m, n}));
   }
   types.push_back(tensorOf({m, n}, a.getElementType()));
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
@@ -266,10 +279,9 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhsValue,
 }
 
 #define KILN_BINARY_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), types);     \
   }
 KILN_BINARY_INFER(AddOp)
@@ -303,7 +315,8 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) < 0)
+  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) <
+      0)
     return fail(loc, "axis " + Twine(static_cast<int64_t>(adaptor.getAxis())) +
                          " out of range for rank " + Twine(input.getRank()));
   types.push_back(input);
@@ -323,10 +336,10 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
     return failure();
   if (input.getRank() != 4)
     return fail(loc, "expects a 4-D NCHW input");
-  auto shape = windowShape(loc, input, input.getDimSize(1),
-                           adaptor.getKernelShape(), adaptor.getStrides(),
-                           adaptor.getPads(), adaptor.getDilations(),
-                           adaptor.getCeilMode());
+  auto shape =
+      windowShape(loc, input, input.getDimSize(1), adaptor.getKernelShape(),
+                  adaptor.getStrides(), adaptor.getPads(),
+                  adaptor.getDilations(), adaptor.getCeilMode());
   if (failed(shape))
     return failure();
   types.push_back(tensorOf(*shape, input.getElementType()));
@@ -459,7 +472,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
@@ -468,8 +482,8 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
     return failure();
   StringRef mode = adaptor.getMode();
   if (mode != "constant" && mode != "reflect" && mode != "edge")
-    return fail(loc, "mode must be constant, reflect or edge, got '" + mode +
-                         "'");
+    return fail(loc,
+                "mode must be constant, reflect or edge, got '" + mode + "'");
   SmallVector<int64_t> shape(input.getShape());
   for (int64_t d = 0; d < rank; ++d) {
     int64_t low = adaptor.getPads()[d], high = adaptor.getPads()[rank + d];
@@ -499,8 +513,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
     int64_t dim = input.getDimSize(d);
     // |step| and size within the dimension first, so that `last` cannot
     // overflow.
-    if (offsets[d] < 0 || offsets[d] >= dim || sizes[d] < 1 ||
-        sizes[d] > dim || steps[d] == 0 || steps[d] < -dim || steps[d] > dim ||
+    if (offsets[d] < 0 || offsets[d] >= dim || sizes[d] < 1 || sizes[d] > dim ||
+        steps[d] == 0 || steps[d] < -dim || steps[d] > dim ||
         offsets[d] + (sizes[d] - 1) * steps[d] < 0 ||
         offsets[d] + (sizes[d] - 1) * steps[d] >= dim)
       return fail(loc, "slice of dimension " + Twine(d) +

@@ -46,6 +46,23 @@ def NN_IdentityOp : NN_Op<"identity", [Pure, SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
+def NN_CastOp : NN_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "element type conversion (ONNX Cast of a run-time tensor)";
+  let description = [{
+    Floats widen exactly and narrow to nearest; float to integer truncates
+    toward zero (out-of-range values are undefined, as in ONNX); anything to
+    bool (i1) is `x != 0`; bool to a number is 0 or 1. MLIR integers are
+    signless, so `unsigned_input` / `unsigned_result` mark an integer side
+    that is unsigned in ONNX (UINT8): it extends and converts as unsigned.
+  }];
+  let arguments = (ins NN_Tensor:$input,
+                   DefaultValuedAttr<BoolAttr, "false">:$unsigned_input,
+                   DefaultValuedAttr<BoolAttr, "false">:$unsigned_result);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and matrix products
 //===----------------------------------------------------------------------===//

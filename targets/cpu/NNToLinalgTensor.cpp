@@ -31,10 +31,66 @@ struct IdentityLowering : NNPattern<nn::IdentityOp> {
   }
 };
 
+/// One scalar conversion per element; see nn.cast for the rules.
+struct CastLowering : NNPattern<nn::CastOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::CastOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type to = resultType(op).getElementType();
+    bool fromUnsigned = op.getUnsignedInput(),
+         toUnsigned = op.getUnsignedResult();
+    Value r = elementwise(
+        rewriter, op.getLoc(), resultType(op), adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Type from = x.getType();
+          if (from == to)
+            return x;
+          if (to.isInteger(1)) {
+            if (isa<FloatType>(from))
+              return arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::UNE, x,
+                  arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0)));
+            return arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::ne, x,
+                arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0)));
+          }
+          // A bool is an unsigned 0 or 1.
+          bool unsignedFrom = fromUnsigned || from.isInteger(1);
+          if (auto ft = dyn_cast<FloatType>(to)) {
+            if (isa<FloatType>(from))
+              return ft.getWidth() > from.getIntOrFloatBitWidth()
+                         ? arith::ExtFOp::create(b, loc, to, x).getResult()
+                         : arith::TruncFOp::create(b, loc, to, x).getResult();
+            return unsignedFrom
+                       ? arith::UIToFPOp::create(b, loc, to, x).getResult()
+                       : arith::SIToFPOp::create(b, loc, to, x).getResult();
+          }
+          if (isa<FloatType>(from))
+            return toUnsigned
+                       ? arith::FPToUIOp::create(b, loc, to, x).getResult()
+                       : arith::FPToSIOp::create(b, loc, to, x).getResult();
+          unsigned fw = from.getIntOrFloatBitWidth(),
+                   tw = to.getIntOrFloatBitWidth();
+          if (tw < fw)
+            return arith::TruncIOp::create(b, loc, to, x);
+          if (tw == fw)
+            return x; // int8 <-> uint8: the same bits
+          return unsignedFrom
+                     ? arith::ExtUIOp::create(b, loc, to, x).getResult()
+                     : arith::ExtSIOp::create(b, loc, to, x).getResult();
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateNNToLinalgTensorPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConstantLowering, IdentityLowering>(patterns.getContext());
+  patterns.add<ConstantLowering, IdentityLowering, CastLowering>(
+      patterns.getContext());
 }
 
 } // namespace kiln::cpu

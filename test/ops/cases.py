@@ -688,6 +688,31 @@ case("dropout_mask", "Dropout", lambda rng: single(
                 ("training_mode", Init(np.bool_(False)))],
     outs=("y", ("mask", TensorProto.BOOL))))
 case("cast_float_to_float", "Cast", lambda rng: single("Cast", [("x", f32(rng, 3, 4))], to=F32))
+# Run-time casts (nn.cast): truncation toward zero, unsigned bytes, bools.
+case("cast_float_to_int64", "Cast", lambda rng: single(
+    "Cast", [("x", f32(rng, 3, 4, scale=20.0))], outs=(("y", I64),), to=I64))
+case("cast_float_to_int32", "Cast", lambda rng: single(
+    "Cast", [("x", f32(rng, 3, 4, scale=20.0))], outs=(("y", TensorProto.INT32),),
+    to=TensorProto.INT32))
+case("cast_int64_to_float", "Cast", lambda rng: single(
+    "Cast", [("x", i64(rng.integers(-1000, 1000, (3, 4))))], outs=(("y", F32),), to=F32))
+case("cast_uint8_to_float", "Cast", lambda rng: single(
+    "Cast", [("x", u8(rng, 3, 4))], outs=(("y", F32),), to=F32))
+case("cast_uint8_to_int64", "Cast", lambda rng: single(
+    "Cast", [("x", u8(rng, 3, 4))], outs=(("y", I64),), to=I64))
+case("cast_int64_to_int32", "Cast", lambda rng: single(
+    "Cast", [("x", i64(rng.integers(-1000, 1000, (3, 4))))],
+    outs=(("y", TensorProto.INT32),), to=TensorProto.INT32))
+case("cast_float_to_bool", "Cast", lambda rng: single(
+    "Cast", [("x", np.where(rng.random((3, 4)) < 0.5, 0.0, f32(rng, 3, 4)).astype(np.float32))],
+    outs=(("y", TensorProto.BOOL),), to=TensorProto.BOOL))
+case("cast_bool_to_float", "Cast", lambda rng: single(
+    "Cast", [("x", rng.random((3, 4)) < 0.5)], outs=(("y", F32),), to=F32))
+case("cast_float_to_double", "Cast", lambda rng: single(
+    "Cast", [("x", f32(rng, 3, 4))], outs=(("y", TensorProto.DOUBLE),), to=TensorProto.DOUBLE))
+case("castlike_int64_to_float", "CastLike", lambda rng: single(
+    "CastLike", [("x", i64(rng.integers(-9, 9, (2, 5)))), ("like", Init(np.zeros(1, np.float32)))],
+    opset=15, outs=(("y", F32),)))
 
 
 def constant_tensor(rng):
@@ -1107,9 +1132,9 @@ negative("neg_slice_empty", "Slice", lambda rng: single(
 negative("neg_pad_runtime_pads", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 2, 3)), ("pads", i64([0, 1, 0, 1]))], node_name="pad_dyn"),
     expect=["Pad", "pad_dyn"])
-negative("neg_cast_runtime_to_int", "Cast", lambda rng: single(
-    "Cast", [("x", f32(rng, 2, 3))], outs=(("y", TensorProto.INT32),), node_name="to_int",
-    to=TensorProto.INT32), expect=["Cast", "to_int"])
+negative("neg_cast_to_float16", "Cast", lambda rng: single(
+    "Cast", [("x", f32(rng, 2, 3))], outs=(("y", TensorProto.FLOAT16),), node_name="to_f16",
+    to=TensorProto.FLOAT16), expect=["FLOAT16"])
 negative("neg_expand_runtime_shape", "Expand", lambda rng: single(
     "Expand", [("x", f32(rng, 3, 1)), ("shape", i64([2, 3, 4]))], node_name="expand_rt",
     out_shapes=[(2, 3, 4)]),

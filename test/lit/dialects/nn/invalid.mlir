@@ -305,3 +305,27 @@ func.func @constant_type() {
   %0 = "nn.constant"() {value = dense<[1.0, 2.0]> : tensor<2xf32>} : () -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @cast_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = nn.cast %x : tensor<2x3xf32> to tensor<3x2xi64>
+  return
+}
+
+// -----
+
+func.func @cast_unsigned_float(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{unsigned_input needs an integer input (not bool)}}
+  %0 = nn.cast %x {unsigned_input = true} : tensor<2x3xf32> to tensor<2x3xi64>
+  return
+}
+
+// -----
+
+func.func @cast_unsigned_bool(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{unsigned_result needs an integer result (not bool)}}
+  %0 = nn.cast %x {unsigned_result = true} : tensor<2x3xf32> to tensor<2x3xi1>
+  return
+}

@@ -147,3 +147,16 @@ func.func @constants() -> (tensor<2xf32>, tensor<4xf32>) {
     }
   }
 #-}
+
+// -----
+
+// CHECK-LABEL: func @cast
+// CHECK: nn.cast %{{.*}} : tensor<2x3xf32> to tensor<2x3xi64>
+// CHECK: nn.cast %{{.*}} {unsigned_input = true} : tensor<2x3xi8> to tensor<2x3xf32>
+// CHECK: nn.cast %{{.*}} : tensor<2x3xf32> to tensor<2x3xi1>
+func.func @cast(%x: tensor<2x3xf32>, %u: tensor<2x3xi8>) -> (tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xi1>) {
+  %0 = nn.cast %x : tensor<2x3xf32> to tensor<2x3xi64>
+  %1 = nn.cast %u {unsigned_input = true} : tensor<2x3xi8> to tensor<2x3xf32>
+  %2 = nn.cast %x : tensor<2x3xf32> to tensor<2x3xi1>
+  return %0, %1, %2 : tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xi1>
+}

@@ -141,3 +141,25 @@ func.func @weights() -> tensor<4xf32> {
     }
   }
 #-}
+
+// -----
+
+// One scalar conversion per element; unsigned bytes extend with zeros.
+// CHECK-LABEL: func @casts
+// CHECK: arith.fptosi %{{.*}} : f32 to i64
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: arith.extui %{{.*}} : i8 to i64
+// CHECK: arith.extsi %{{.*}} : i8 to i64
+// CHECK: arith.cmpf une
+// CHECK: arith.uitofp %{{.*}} : i1 to f32
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @casts(%x: tensor<4xf32>, %u: tensor<4xi8>, %b: tensor<4xi1>, %d: tensor<4xf64>) -> (tensor<4xi64>, tensor<4xf32>, tensor<4xi64>, tensor<4xi64>, tensor<4xi1>, tensor<4xf32>, tensor<4xf32>) {
+  %0 = nn.cast %x : tensor<4xf32> to tensor<4xi64>
+  %1 = nn.cast %u {unsigned_input = true} : tensor<4xi8> to tensor<4xf32>
+  %2 = nn.cast %u {unsigned_input = true} : tensor<4xi8> to tensor<4xi64>
+  %3 = nn.cast %u : tensor<4xi8> to tensor<4xi64>
+  %4 = nn.cast %x : tensor<4xf32> to tensor<4xi1>
+  %5 = nn.cast %b : tensor<4xi1> to tensor<4xf32>
+  %6 = nn.cast %d : tensor<4xf64> to tensor<4xf32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<4xi64>, tensor<4xf32>, tensor<4xi64>, tensor<4xi64>, tensor<4xi1>, tensor<4xf32>, tensor<4xf32>
+}
