@@ -397,11 +397,13 @@ LogicalResult Importer::refuseExtraOutputs(const ox::NodeProto &n, int keep,
 
 FailureOr<Value> Importer::create(llvm::StringRef opName, Location loc,
                                   ValueRange operands,
-                                  llvm::ArrayRef<NamedAttribute> attrs) {
+                                  llvm::ArrayRef<NamedAttribute> attrs,
+                                  unsigned numResults) {
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
-  state.addTypes(UnrankedTensorType::get(builder.getF32Type()));
+  for (unsigned i = 0; i < numResults; ++i)
+    state.addTypes(UnrankedTensorType::get(builder.getF32Type()));
   Operation *op = builder.create(state);
   SmallVector<Type> types;
   auto iface = cast<InferTypeOpInterface>(op);
@@ -411,7 +413,8 @@ FailureOr<Value> Importer::create(llvm::StringRef opName, Location loc,
     op->erase();
     return failure();
   }
-  op->getResult(0).setType(types[0]);
+  for (unsigned i = 0; i < numResults; ++i)
+    op->getResult(i).setType(types[i]);
   return op->getResult(0);
 }
 
@@ -435,7 +438,7 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
-                        dataMovementOps, tensorOps})
+                        reductionOps, dataMovementOps, tensorOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;
@@ -459,28 +462,30 @@ LogicalResult Importer::windowPads(const ox::NodeProto &n, Location loc,
                                    llvm::ArrayRef<int64_t> dilations,
                                    std::vector<int64_t> &pads) {
   std::string autoPad = attrString(n, "auto_pad", "NOTSET");
+  size_t spatial = kernel.size();
   if (autoPad == "NOTSET") {
-    pads = attrInts(n, "pads", {0, 0, 0, 0});
+    pads = attrInts(n, "pads", std::vector<int64_t>(2 * spatial, 0));
     return success();
   }
   if (autoPad == "VALID") {
-    pads = {0, 0, 0, 0};
+    pads.assign(2 * spatial, 0);
     return success();
   }
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
     return unsupported(n, loc, "auto_pad '" + autoPad + "'");
-  if (strides.size() != 2 || dilations.size() != 2 || kernel.size() != 2 ||
-      input.getRank() != 4)
-    return unsupported(n, loc, "auto_pad needs a 2-D window");
-  pads.assign(4, 0);
-  for (int i = 0; i < 2; ++i) {
+  if (strides.size() != spatial || dilations.size() != spatial ||
+      input.getRank() != static_cast<int64_t>(spatial) + 2)
+    return unsupported(n, loc, "auto_pad with a window that does not match "
+                               "the input's spatial dims");
+  pads.assign(2 * spatial, 0);
+  for (size_t i = 0; i < spatial; ++i) {
     int64_t in = input.getDimSize(2 + i);
     int64_t out = (in + strides[i] - 1) / strides[i];
     int64_t total = std::max<int64_t>(
         0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
     int64_t small = total / 2, large = total - small;
     pads[i] = autoPad == "SAME_UPPER" ? small : large;
-    pads[2 + i] = autoPad == "SAME_UPPER" ? large : small;
+    pads[spatial + i] = autoPad == "SAME_UPPER" ? large : small;
   }
   return success();
 }

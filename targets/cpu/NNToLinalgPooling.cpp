@@ -1,5 +1,4 @@
-//===- NNToLinalgPooling.cpp - nn -> linalg: pooling and reductions
-//---------===//
+//===- NNToLinalgPooling.cpp - nn -> linalg: pooling and mean ----===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include <limits>
@@ -10,6 +9,64 @@ using namespace kiln;
 namespace kiln::cpu {
 namespace {
 
+/// A pooling window over the (padded) N x C x spatial... `input` into
+/// `init` of `outType`: the named NCHW op for 2-D windows, the equivalent
+/// linalg.generic for other ranks. `isMax` picks max, otherwise sum.
+Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
+                 RankedTensorType outType, ArrayRef<int64_t> kernel,
+                 ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                 bool isMax) {
+  Type et = outType.getElementType();
+  Value window = tensor::EmptyOp::create(b, loc, kernel, et);
+  if (kernel.size() == 2) {
+    auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
+    if (isMax)
+      return linalg::PoolingNchwMaxOp::create(
+                 b, loc, outType, ValueRange{input, window}, init, s, d)
+          .getResult(0);
+    return linalg::PoolingNchwSumOp::create(
+               b, loc, outType, ValueRange{input, window}, init, s, d)
+        .getResult(0);
+  }
+  // Loops: n, c, the output's spatial dims, then the window's.
+  int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
+                                getAffineDimExpr(1, ctx)},
+                          out = in, win;
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx),
+               k = getAffineDimExpr(2 + spatial + i, ctx);
+    in.push_back(o * strides[i] + k * dilations[i]);
+    out.push_back(o);
+    win.push_back(k);
+  }
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  for (int64_t i = 0; i < spatial; ++i)
+    iters[2 + spatial + i] = utils::IteratorType::reduction;
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, in, ctx),
+                                 AffineMap::get(loops, 0, win, ctx),
+                                 AffineMap::get(loops, 0, out, ctx)};
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{input, window}, init, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               Value r =
+                   isMax ? arith::MaximumFOp::create(nb, l, v[0], v[2])
+                               .getResult()
+                         : arith::AddFOp::create(nb, l, v[0], v[2]).getResult();
+               linalg::YieldOp::create(nb, l, r);
+             })
+      .getResult(0);
+}
+
+/// End pads of each spatial dim, with the ceil_mode overhang added.
+SmallVector<int64_t> endPads(ArrayRef<int64_t> pads, ArrayRef<int64_t> extra) {
+  SmallVector<int64_t> high;
+  for (size_t i = 0; i < extra.size(); ++i)
+    high.push_back(pads[extra.size() + i] + extra[i]);
+  return high;
+}
+
 struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -18,21 +75,17 @@ struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
     Location loc = op.getLoc();
     auto outType = resultType(op);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    Type et = outType.getElementType();
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
     auto extra = ceilExtra(inType, outType, kernel, op.getStrides(),
                            op.getDilations(), pads);
     double lowest = -std::numeric_limits<double>::infinity();
-    Value input = padded(rewriter, loc, adaptor.getInput(), pads.take_front(2),
-                         {pads[2] + extra[0], pads[3] + extra[1]}, lowest);
-    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(),
+               pads.take_front(kernel.size()), endPads(pads, extra), lowest);
     Value init = filled(rewriter, loc, outType, lowest);
-    rewriter.replaceOp(op,
-                       linalg::PoolingNchwMaxOp::create(
-                           rewriter, loc, outType, ValueRange{input, window},
-                           init, rewriter.getI64TensorAttr(op.getStrides()),
-                           rewriter.getI64TensorAttr(op.getDilations()))
-                           .getResult(0));
+    rewriter.replaceOp(op, poolWindow(rewriter, loc, input, init, outType,
+                                      kernel, op.getStrides(),
+                                      op.getDilations(), /*isMax=*/true));
     return success();
   }
 };
@@ -48,51 +101,63 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
     Type et = outType.getElementType();
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides();
-    auto extra = ceilExtra(inType, outType, kernel, strides, {1, 1}, pads);
-    Value input = padded(rewriter, loc, adaptor.getInput(), pads.take_front(2),
-                         {pads[2] + extra[0], pads[3] + extra[1]}, 0.0);
-    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
-    Value sum = linalg::PoolingNchwSumOp::create(
-                    rewriter, loc, outType, ValueRange{input, window},
-                    filled(rewriter, loc, outType, 0.0),
-                    rewriter.getI64TensorAttr(strides),
-                    rewriter.getI64TensorAttr({1, 1}))
-                    .getResult(0);
+    int64_t spatial = kernel.size(), rank = outType.getRank();
+    SmallVector<int64_t> ones(spatial, 1);
+    auto extra = ceilExtra(inType, outType, kernel, strides, ones, pads);
+    Value input = padded(rewriter, loc, adaptor.getInput(),
+                         pads.take_front(spatial), endPads(pads, extra), 0.0);
+    Value sum =
+        poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
+                   outType, kernel, strides, ones, /*isMax=*/false);
     // The divisor of each output counts the window cells inside the input
     // (or, with count_include_pad, inside the explicitly padded input; the
     // ceil_mode overhang never counts). Known at compile time.
-    int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
-    SmallVector<float> divisor;
     auto count = [&](int64_t axis, int64_t o) {
       int64_t start = o * strides[axis] - pads[axis];
       int64_t lo = 0, hi = inType.getDimSize(2 + axis);
       if (op.getCountIncludePad()) {
         lo = -pads[axis];
-        hi += pads[2 + axis];
+        hi += pads[spatial + axis];
       }
       return std::max<int64_t>(0, std::min(start + kernel[axis], hi) -
                                       std::max(start, lo));
     };
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t x = 0; x < ow; ++x)
-        divisor.push_back(static_cast<float>(count(0, y) * count(1, x)));
-    auto divType = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
+    ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
+    int64_t cells = 1;
+    for (int64_t d : outSpatial)
+      cells *= d;
+    SmallVector<float> divisor;
+    SmallVector<int64_t> pos(spatial, 0);
+    for (int64_t flat = 0; flat < cells; ++flat) {
+      int64_t rest = flat, c = 1;
+      for (int64_t i = spatial - 1; i >= 0; --i) {
+        pos[i] = rest % outSpatial[i];
+        rest /= outSpatial[i];
+      }
+      for (int64_t i = 0; i < spatial; ++i)
+        c *= count(i, pos[i]);
+      divisor.push_back(static_cast<float>(c));
+    }
+    auto divType = RankedTensorType::get(outSpatial, rewriter.getF32Type());
     Value div = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(divType, ArrayRef(divisor)));
     MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineMap> maps = {
-        rewriter.getMultiDimIdentityMap(4),
-        AffineMap::get(
-            4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx),
-        rewriter.getMultiDimIdentityMap(4)};
-    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    SmallVector<AffineExpr> spatialDims;
+    for (int64_t i = 0; i < spatial; ++i)
+      spatialDims.push_back(getAffineDimExpr(2 + i, ctx));
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   AffineMap::get(rank, 0, spatialDims, ctx),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, outType, ValueRange{sum, div},
         emptyTensor(rewriter, loc, outType), maps, iters,
         [&](OpBuilder &b, Location l, ValueRange v) {
           Value d = v[1];
-          if (d.getType() != et)
+          if (et.getIntOrFloatBitWidth() < 32)
             d = arith::TruncFOp::create(b, l, et, d);
+          else if (et.getIntOrFloatBitWidth() > 32)
+            d = arith::ExtFOp::create(b, l, et, d);
           linalg::YieldOp::create(
               b, l, arith::DivFOp::create(b, l, v[0], d).getResult());
         });
