@@ -76,6 +76,11 @@ cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("pin an input's shape, e.g. input=1x3x224x224"),
                 cl::value_desc("name=DIMS"), cl::cat(kilncCategory));
+cl::list<std::string> frozenInputs(
+    "freeze-input",
+    cl::desc("compile an input in as a constant, read from an ONNX "
+             "TensorProto file (e.g. a shape fed to Reshape)"),
+    cl::value_desc("name=FILE.pb"), cl::cat(kilncCategory));
 cl::opt<std::string> modelName(
     "name", cl::desc("model name: the object defines kiln_model_<name>() "
                      "(default: the output file's stem)"),
@@ -278,6 +283,12 @@ int main(int argc, char **argv) {
     if (name.empty() || !kiln::onnx::parseShape(dims, shape))
       fail("bad --input-shape '" + spec + "' (expected NAME=1x3x224x224)");
     importOptions.inputShapes[name.str()] = shape;
+  }
+  for (const std::string &spec : frozenInputs) {
+    auto [name, file] = llvm::StringRef(spec).split('=');
+    if (name.empty() || file.empty())
+      fail("bad --freeze-input '" + spec + "' (expected NAME=FILE.pb)");
+    importOptions.frozenInputs[name.str()] = file.str();
   }
 
   DialectRegistry registry;

@@ -20,6 +20,7 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
 
 #include <cmath>
 #include <cstring>
@@ -51,28 +52,121 @@ bool parseShape(llvm::StringRef text, std::vector<int64_t> &dims) {
 // Model level
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Models older than this are upgraded to it with ONNX's version converter
+/// before import, so the op handlers only see opset-7+ semantics (numpy
+/// broadcasting, inputs instead of attributes, ...).
+constexpr int64_t kUpgradeOpset = 7;
+
+int64_t defaultOpset(const ox::ModelProto &model) {
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      return imp.version();
+  return 0;
+}
+
+std::string oneLine(const std::exception &e) {
+  std::string what = e.what();
+  std::replace(what.begin(), what.end(), '\n', ' ');
+  return what;
+}
+
+} // namespace
+
 LogicalResult Importer::checkModel(ox::ModelProto &model) {
   if (!model.has_graph())
     return emitError(fileLoc) << "not an ONNX model: no graph";
-  bool haveDefault = false;
-  for (const auto &imp : model.opset_import()) {
-    if (imp.domain().empty() || imp.domain() == "ai.onnx") {
-      opset = imp.version();
-      haveDefault = true;
-    }
-  }
-  if (!haveDefault)
+  opset = defaultOpset(model);
+  if (opset == 0)
     return emitError(fileLoc) << "model imports no default ONNX opset";
-  if (opset < kMinOpset || opset > kMaxOpset)
+  if (opset < 1 || opset > kMaxOpset)
     return emitError(fileLoc)
            << "opset " << opset << " is not supported (Kiln supports opsets "
-           << kMinOpset << "-" << kMaxOpset << ")";
+           << 1 << "-" << kMaxOpset << ")";
   try {
     ox::checker::check_model(model);
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    return emitError(fileLoc) << "invalid ONNX model: " << what;
+    return emitError(fileLoc) << "invalid ONNX model: " << oneLine(e);
+  }
+  if (opset >= kMinOpset)
+    return success();
+  try {
+    // The converter's adapters read the shapes of intermediate values.
+    ox::shape_inference::InferShapes(model);
+    ox::ModelProto upgraded =
+        ox::version_conversion::ConvertVersion(model, kUpgradeOpset);
+    model = std::move(upgraded);
+  } catch (const std::exception &e) {
+    return emitError(fileLoc)
+           << "cannot upgrade the opset-" << opset << " model to opset "
+           << kUpgradeOpset << " (ONNX version converter): " << oneLine(e);
+  }
+  opset = defaultOpset(model);
+  return success();
+}
+
+LogicalResult Importer::freezeInputs(ox::GraphProto &graph) {
+  std::set<std::string> initializers;
+  for (const auto &t : graph.initializer())
+    initializers.insert(t.name());
+  for (const auto &[name, path] : options.frozenInputs) {
+    auto in = llvm::find_if(graph.input(), [&](const ox::ValueInfoProto &v) {
+      return v.name() == name && !initializers.count(name);
+    });
+    if (in == graph.input().end())
+      return emitError(fileLoc) << "--freeze-input names '" << name
+                                << "', which is not an input of the model";
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return emitError(fileLoc) << "--freeze-input " << name << ": cannot read '"
+                                << path << "': " << buffer.getError().message();
+    ox::TensorProto value;
+    llvm::StringRef bytes = (*buffer)->getBuffer();
+    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+        !value.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+        value.data_type() == ox::TensorProto::UNDEFINED)
+      return emitError(fileLoc) << "--freeze-input " << name << ": '" << path
+                                << "' is not an ONNX TensorProto";
+    const auto &type = in->type();
+    if (!type.has_tensor_type())
+      return emitError(fileLoc) << "--freeze-input " << name
+                                << ": the input is not a tensor";
+    if (value.data_type() != type.tensor_type().elem_type())
+      return emitError(fileLoc)
+             << "--freeze-input " << name << ": the value's data type ("
+             << ox::TensorProto::DataType_Name(
+                    static_cast<ox::TensorProto::DataType>(value.data_type()))
+             << ") is not the input's ("
+             << ox::TensorProto::DataType_Name(
+                    static_cast<ox::TensorProto::DataType>(
+                        type.tensor_type().elem_type()))
+             << ")";
+    if (type.tensor_type().has_shape()) {
+      const auto &shape = type.tensor_type().shape();
+      bool fits = shape.dim_size() == value.dims_size();
+      std::string expected;
+      for (int i = 0; i < shape.dim_size(); ++i) {
+        const auto &dim = shape.dim(i);
+        expected += (i ? "x" : "") + (dim.has_dim_value()
+                                          ? std::to_string(dim.dim_value())
+                                          : std::string("?"));
+        fits = fits &&
+               (!dim.has_dim_value() || dim.dim_value() == value.dims(i));
+      }
+      if (!fits)
+        return emitError(fileLoc)
+               << "--freeze-input " << name << ": the value's shape "
+               << shapeString(std::vector<int64_t>(value.dims().begin(),
+                                                   value.dims().end()))
+               << " does not fit the input's ("
+               << (expected.empty() ? "scalar" : expected) << ")";
+    }
+    // An initializer that shadows a graph input is how ONNX spells a default
+    // value; the importer treats such inputs as constants.
+    value.set_name(name);
+    *graph.add_initializer() = std::move(value);
   }
   return success();
 }
@@ -133,7 +227,7 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
 }
 
 OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
-  if (failed(checkModel(model)) ||
+  if (failed(checkModel(model)) || failed(freezeInputs(*model.mutable_graph())) ||
       failed(pinInputShapes(*model.mutable_graph())))
     return nullptr;
   try {
@@ -141,9 +235,8 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
         model, ox::OpSchemaRegistry::Instance(),
         ox::ShapeInferenceOptions(/*check_type=*/true, /*strict_mode=*/1));
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    emitError(fileLoc) << "inconsistent model (ONNX shape inference): " << what;
+    emitError(fileLoc) << "inconsistent model (ONNX shape inference): "
+                       << oneLine(e);
     return nullptr;
   }
   const ox::GraphProto &graph = model.graph();

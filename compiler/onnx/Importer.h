@@ -17,6 +17,10 @@ namespace kiln::onnx {
 struct ImportOptions {
   /// Pins graph inputs to static shapes (`--input-shape name=1x3x224x224`).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Binds graph inputs to constant values, read from ONNX TensorProto files
+  /// (`--freeze-input name=value.pb`): the input leaves the model's signature
+  /// and the value is compiled in, as if it were an initializer.
+  std::map<std::string, std::string> frozenInputs;
   /// Refuses initializers larger than this many bytes (untrusted files).
   uint64_t maxTensorBytes = uint64_t(4) << 30;
 };

@@ -155,6 +155,7 @@ private:
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
+  LogicalResult freezeInputs(ox::GraphProto &graph);
   LogicalResult pinInputShapes(ox::GraphProto &graph);
   LogicalResult importNode(const ox::NodeProto &node, Location loc);
 

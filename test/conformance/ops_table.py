@@ -63,7 +63,10 @@ def write(summary, path):
         "run was refused; *unsupported*: kilnc refused the model with one clean diagnostic "
         "(quoted in the notes); *crash*/*hang*: a bug. A case counts for the op it tests "
         "(its only node's, or the op its name names: `_expanded` cases are an op's function "
-        "body). *Required* marks the vision op set Kiln must cover.",
+        "body). *Required* marks the vision op set Kiln must cover. Where the test "
+        "data feeds a shape, axes, pads or scales as a graph input, the case is compiled "
+        "with that input frozen to the test's value (`kilnc --freeze-input NAME=FILE.pb`): "
+        "an ahead-of-time compiler needs them at compile time.",
         "",
         "| op | required | opsets | cases | pass | fail | unsupported | crash/hang | notes |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -76,6 +79,10 @@ def write(summary, path):
         reasons = collections.Counter(r.get("error", "") for r in rs if r["status"] != "pass")
         notes = "; ".join(f"{cell(m, 110)}" + (f" (×{k})" if k > 1 else "")
                           for m, k in reasons.most_common(2) if m)
+        frozen = sum(1 for r in rs if r["status"] == "pass" and r.get("frozen"))
+        if frozen:
+            notes = (f"{frozen} passing with --freeze-input" + ("; " if notes else "")
+                     + notes)
         out.append(f"| {op} | {'yes' if op in required else ''} | "
                    f"{', '.join(map(str, opsets))} | {len(rs)} | {n['pass']} | {n['fail']} | "
                    f"{n['unsupported']} | {n['crash'] + n['hang'] or ''} | {notes} |")

@@ -7,8 +7,10 @@
 
 For every case directory in /usr/share/libonnx-testdata/data/{node,
 pytorch-converted, pytorch-operator, simple} (libonnx-testdata):
-  1. kilnc model.onnx --target=x86_64-linux-gnu --emit=shared
-  2. kiln-run on test_data_set_0/input_N.pb (fed by the graph's input names)
+  1. kilnc model.onnx --target=x86_64-linux-gnu --emit=shared; where kilnc
+     says an input must be a compile-time constant (a shape, axes, pads fed
+     as a graph input), again with --freeze-input NAME=input_N.pb
+  2. kiln-run on the other test_data_set_0/input_N.pb (by the graph's names)
   3. every output against test_data_set_0/output_N.pb, per dtype:
         float32   |got - exp| <= 1e-5 + 1e-3 * |exp|
         float16   |got - exp| <= 1e-3 + 1e-2 * |exp|
@@ -217,8 +219,17 @@ class Ctx:
             self.kilnc_hash = hashlib.sha256(f.read()).hexdigest()
 
 
-def compile_case(ctx, model_path, d, log):
-    """kilnc with a cache keyed by the model and the compiler binary."""
+FREEZE_RX = re.compile(r"input \d+ \('([^']+)'\) must be a compile-time constant")
+
+
+def compile_case(ctx, model_path, inputs, d, log):
+    """kilnc with a cache keyed by the model and the compiler binary.
+
+    An AOT compiler needs shapes, axes, pads, ... at compile time; the test
+    data feeds some of them as graph inputs. When kilnc asks for such an input
+    to be a constant, the case is recompiled with that input frozen to the
+    test's value (kilnc --freeze-input), as a user pinning it would do.
+    """
     so = os.path.join(d, "model.so")
     stamp = os.path.join(d, "compile.json")
     with open(model_path, "rb") as f:
@@ -231,35 +242,44 @@ def compile_case(ctx, model_path, d, log):
     if os.path.exists(so):
         os.remove(so)
     t0 = time.time()
-    try:
-        p = run([ctx.kilnc, model_path, f"--target={TARGET}", "--emit=shared", "-o", so,
-                 "--name", "model"], log, ctx.timeout)
+    frozen = []
+    while True:
+        try:
+            p = run([ctx.kilnc, model_path, f"--target={TARGET}", "--emit=shared", "-o", so,
+                     "--name", "model", *[f"--freeze-input={n}={inputs[n]}" for n in frozen]],
+                    log, ctx.timeout)
+        except Outcome as o:
+            result = {"status": o.status, "message": o.message}
+            break
         err = lines(p.stderr)
         if p.returncode == 0:
             result = {"status": "ok"}
         elif p.returncode == 1 and len(err) == 1 and err[0].startswith("kilnc: error: "):
             result = {"status": "unsupported", "message": err[0][len("kilnc: error: "):]}
+            m = FREEZE_RX.search(err[0])
+            if m and m.group(1) in inputs and m.group(1) not in frozen:
+                frozen.append(m.group(1))
+                continue
         elif p.returncode == 1:
             result = {"status": "crash",
                       "message": f"kilnc: not one clean diagnostic ({len(err)} lines): "
                       + (err[0] if err else "(none)")}
         else:
             result = {"status": "crash", "message": describe_exit(p, "kilnc")}
-    except Outcome as o:
-        result = {"status": o.status, "message": o.message}
-    result.update(key=key, seconds=round(time.time() - t0, 2))
+        break
+    result.update(key=key, seconds=round(time.time() - t0, 2), frozen=frozen)
     with open(stamp, "w") as f:
         json.dump(result, f)
     return result
 
 
-def feeds(model, data_dir):
-    """--input NAME=FILE for each input_N.pb, by name or graph position."""
+def test_inputs(model, data_dir):
+    """{graph input name: input_N.pb}, matched by the tensor's name or position."""
     inits = {t.name for t in model.graph.initializer}
     graph_inputs = [i.name for i in model.graph.input if i.name not in inits]
     files = sorted((f for f in os.listdir(data_dir) if re.fullmatch(r"input_\d+\.pb", f)),
                    key=lambda f: int(f[6:-3]))
-    args = []
+    inputs = {}
     for pos, f in enumerate(files):
         path = os.path.join(data_dir, f)
         name = read_pb(path).name
@@ -267,8 +287,8 @@ def feeds(model, data_dir):
             if pos >= len(graph_inputs):
                 raise Outcome("fail", f"{f} has no graph input to feed")
             name = graph_inputs[pos]
-        args += ["--input", f"{name}={path}"]
-    return args
+        inputs[name] = path
+    return inputs
 
 
 def run_case(ctx, cid, path):
@@ -286,14 +306,22 @@ def run_case(ctx, cid, path):
             res["opset"] = opset_of(model)
         except Exception as e:  # a model even onnx cannot read: kilnc must refuse it
             res["op"], res["opset"] = "(unreadable)", None
-        c = compile_case(ctx, model_path, d, log)
+            model = None
+        data = os.path.join(path, "test_data_set_0")
+        inputs = test_inputs(model, data) if model is not None else {}
+        c = compile_case(ctx, model_path, inputs, d, log)
         res["compile_s"] = c.get("seconds")
+        if c.get("frozen"):
+            res["frozen"] = c["frozen"]
         if c["status"] != "ok":
             raise Outcome(c["status"], c["message"])
-        data = os.path.join(path, "test_data_set_0")
+        if model is None:
+            raise Outcome("fail", "kilnc compiled a model that onnx cannot load")
         out_dir = os.path.join(d, "out")
         shutil.rmtree(out_dir, ignore_errors=True)
-        p = run([ctx.kiln_run, os.path.join(d, "model.so"), *feeds(model, data),
+        feeds = [a for n, f in inputs.items() if n not in c["frozen"]
+                 for a in ("--input", f"{n}={f}")]
+        p = run([ctx.kiln_run, os.path.join(d, "model.so"), *feeds,
                  "--output-dir", out_dir, "--top", "0"], log, ctx.timeout)
         if p.returncode == 1:
             raise Outcome("fail", describe_exit(p, "kiln-run"))

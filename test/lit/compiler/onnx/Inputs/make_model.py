@@ -115,7 +115,36 @@ def opset_too_new():
                  [vi("x", [1, 4])], [vi("y", [1, 4])], opset=18)
 
 
+def reshape_input():
+    # The shape comes in as a graph input: only --freeze-input can compile it.
+    return model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+                 [vi("x", [2, 3, 4]), vi("shape", [2], TensorProto.INT64)],
+                 [vi("y", [6, 4])])
+
+
+def legacy_broadcast():
+    # Opset 6: Add broadcasts only with broadcast=1 (pre-numpy semantics),
+    # and Relu feeds it, so the converter needs inferred shapes.
+    return model([helper.make_node("Relu", ["b"], ["r"], name="relu"),
+                  helper.make_node("Add", ["a", "r"], ["y"], name="add",
+                                   broadcast=1)],
+                 [vi("a", [2, 3, 4]), vi("b", [4])], [vi("y", [2, 3, 4])],
+                 opset=6)
+
+
+def tensor_pb(kind, out):
+    """Tensor files for --freeze-input tests."""
+    values = {"shape": np.array([6, 4], np.int64),
+              "shape_i32": np.array([6, 4], np.int32),
+              "shape3": np.array([6, 4, 1], np.int64)}[kind]
+    with open(out, "wb") as f:
+        f.write(numpy_helper.from_array(values, "shape").SerializeToString())
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "tensor":
+        tensor_pb(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     name, out = sys.argv[1], sys.argv[2]
     m = globals()[name]()
     onnx.save(m, out)
