@@ -24,8 +24,8 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     return failure();
   if (!isa<FloatType>(x->getElementType()))
     return unsupported(n, loc, "a non-float input");
-  if (isMax && consumed(n, 1))
-    return unsupported(n, loc, "the Indices output");
+  bool withIndices = isMax && consumed(n, 1);
+  // storage_order only changes the Indices output.
   int64_t spatial = x->getRank() - 2;
   auto kernel = attrInts(n, "kernel_shape");
   if (spatial < 1 || static_cast<int64_t>(kernel.size()) != spatial)
@@ -50,6 +50,18 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     attrs.push_back(
         named("count_include_pad",
               builder.getBoolAttr(attrInt(n, "count_include_pad", 0))));
+  if (withIndices) {
+    attrs.push_back(
+        named("storage_order",
+              builder.getBoolAttr(attrInt(n, "storage_order", 0) != 0)));
+    auto r = create(nn::MaxPoolWithIndicesOp::getOperationName(), loc,
+                    {values[n.input(0)]}, attrs, /*numResults=*/2);
+    if (failed(r))
+      return failure();
+    setOutput(n, 0, *r);
+    setOutput(n, 1, r->getDefiningOp()->getResult(1));
+    return success();
+  }
   auto r = create(isMax ? nn::MaxPoolOp::getOperationName()
                         : nn::AvgPoolOp::getOperationName(),
                   loc, {values[n.input(0)]}, attrs);

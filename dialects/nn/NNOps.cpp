@@ -1,4 +1,5 @@
-//===- NNOps.cpp - nn dialect operations -----------------------------------===//
+//===- NNOps.cpp - nn dialect operations
+//-----------------------------------===//
 //
 // Shape inference for every op. The inference doubles as the verifier of
 // operands and attributes: InferTypeOpInterface re-runs it on verification
@@ -182,15 +183,16 @@ LogicalResult ClipOp::verify() {
 // Convolution and matrix products
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto filter = cast<RankedTensorType>(adaptor.getFilter().getType());
   int64_t group = static_cast<int64_t>(adaptor.getGroup());
   if (filter.getRank() != 4)
-    return fail(loc, "expects a 4-D filter, got " +
-                         shapeString(filter.getShape()));
+    return fail(loc,
+                "expects a 4-D filter, got " + shapeString(filter.getShape()));
   if (input.getRank() != 4)
     return fail(loc, "expects a 4-D NCHW input, got " +
                          shapeString(input.getShape()));
@@ -220,7 +222,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
-LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   auto a = cast<RankedTensorType>(adaptor.getA().getType());
@@ -233,22 +236,22 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   int64_t kb = adaptor.getTransB() ? b.getDimSize(1) : b.getDimSize(0);
   int64_t n = adaptor.getTransB() ? b.getDimSize(0) : b.getDimSize(1);
   if (ka != kb)
-    return fail(loc, "inner dimensions differ: " + Twine(ka) + " vs " +
-                         Twine(kb));
+    return fail(loc,
+                "inner dimensions differ: " + Twine(ka) + " vs " + Twine(kb));
   if (Value c = adaptor.getC()) {
     auto cType = cast<RankedTensorType>(c.getType());
     auto shape = broadcastShapes({m, n}, cType.getShape());
     if (cType.getRank() > 2 || failed(shape) ||
         *shape != ArrayRef<int64_t>{m, n})
       return fail(loc, "C of shape " + shapeString(cType.getShape()) +
-                           " does not broadcast to " +
-                           shapeString({m, n}));
+                           " does not broadcast to " + shapeString({m, n}));
   }
   types.push_back(tensorOf({m, n}, a.getElementType()));
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
@@ -300,10 +303,9 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhsValue,
 }
 
 #define KILN_BINARY_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), types);     \
   }
 KILN_BINARY_INFER(AddOp)
@@ -337,7 +339,8 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) < 0)
+  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) <
+      0)
     return fail(loc, "axis " + Twine(static_cast<int64_t>(adaptor.getAxis())) +
                          " out of range for rank " + Twine(input.getRank()));
   types.push_back(input);
@@ -390,6 +393,18 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
   return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
                    adaptor.getStrides(), adaptor.getPads(),
                    adaptor.getDilations(), adaptor.getCeilMode(), types);
+}
+
+LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                       adaptor.getStrides(), adaptor.getPads(),
+                       adaptor.getDilations(), adaptor.getCeilMode(), types)))
+    return failure();
+  types.push_back(tensorOf(cast<RankedTensorType>(types[0]).getShape(),
+                           IntegerType::get(ctx, 64)));
+  return success();
 }
 
 LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
@@ -510,7 +525,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());

@@ -1,7 +1,8 @@
 //===- NNReductionOps.td - nn reductions, normalisation, top-k -*- tablegen -*-===//
 //
 // Reductions over axes (ONNX Reduce*), arg-reductions (ArgMax/ArgMin),
-// LogSoftmax, TopK, InstanceNormalization and LRN. Included from NNOps.td.
+// LogSoftmax, TopK, InstanceNormalization, LRN and MaxPool with indices.
+// Included from NNOps.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +79,23 @@ def NN_LRNOp : NN_InferredOp<"lrn"> {
   let arguments = (ins NN_FloatTensor:$input, I64Attr:$size, F32Attr:$alpha,
                    F32Attr:$beta, F32Attr:$bias);
   let results = (outs NN_FloatTensor:$result);
+}
+
+def NN_MaxPoolWithIndicesOp : NN_InferredOp<"max_pool_with_indices"> {
+  let summary = "max pooling that also returns where each maximum is (ONNX "
+                "MaxPool with its Indices output)";
+  let description = [{
+    Attributes and values as `nn.max_pool`. `indices` (i64) holds, for each
+    output, the flat position of its maximum in the (unpadded) input: over
+    all of N x C x spatial..., the spatial dims row-major or, with
+    `storage_order`, column-major (the first spatial dim fastest). The first
+    maximum in the window (row-major scan) wins.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                   BoolAttr:$storage_order);
+  let results = (outs NN_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
 }
 
 #endif // KILN_NN_REDUCTION_OPS

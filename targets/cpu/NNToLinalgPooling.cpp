@@ -90,6 +90,96 @@ struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
   }
 };
 
+struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::MaxPoolWithIndicesOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto idxType = cast<RankedTensorType>(op.getIndices().getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type et = outType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
+                      strides = op.getStrides(), dilations = op.getDilations();
+    auto extra = ceilExtra(inType, outType, kernel, strides, dilations, pads);
+    double lowest = -std::numeric_limits<double>::infinity();
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(),
+               pads.take_front(kernel.size()), endPads(pads, extra), lowest);
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
+    // Loops: n, c, the output's spatial dims, then the window's.
+    int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
+                                  getAffineDimExpr(1, ctx)},
+                            out = in, win;
+    for (int64_t i = 0; i < spatial; ++i) {
+      AffineExpr o = getAffineDimExpr(2 + i, ctx),
+                 k = getAffineDimExpr(2 + spatial + i, ctx);
+      in.push_back(o * strides[i] + k * dilations[i]);
+      out.push_back(o);
+      win.push_back(k);
+    }
+    // The flat input position of an element:
+    // (n * C + c) * cells + sum(p_i * stride_i), p_i = o_i * s_i + k_i * d_i
+    // - pad_i, with row-major (or column-major) spatial strides.
+    ArrayRef<int64_t> sizes = inType.getShape().drop_front(2);
+    SmallVector<int64_t> place(spatial, 1);
+    int64_t cells = 1;
+    for (int64_t i = 0; i < spatial; ++i)
+      cells *= sizes[i];
+    if (op.getStorageOrder())
+      for (int64_t i = 1; i < spatial; ++i)
+        place[i] = place[i - 1] * sizes[i - 1];
+    else
+      for (int64_t i = spatial - 2; i >= 0; --i)
+        place[i] = place[i + 1] * sizes[i + 1];
+    SmallVector<utils::IteratorType> iters(loops,
+                                           utils::IteratorType::parallel);
+    for (int64_t i = 0; i < spatial; ++i)
+      iters[2 + spatial + i] = utils::IteratorType::reduction;
+    AffineMap outMap = AffineMap::get(loops, 0, out, ctx);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType, idxType}, ValueRange{input, window},
+        ValueRange{filled(rewriter, loc, outType, lowest),
+                   filled(rewriter, loc, idxType, 0.0)},
+        SmallVector<AffineMap>{AffineMap::get(loops, 0, in, ctx),
+                               AffineMap::get(loops, 0, win, ctx), outMap,
+                               outMap},
+        iters, [&](OpBuilder &b, Location l, ValueRange v) {
+          // Strictly greater: the first maximum in the scan wins.
+          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               v[0], v[2]);
+          auto dim = [&](int64_t d) -> Value {
+            Value i = linalg::IndexOp::create(b, l, d);
+            return arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          };
+          auto c = [&](int64_t v) { return scalar(b, l, b.getI64Type(), v); };
+          auto madd = [&](Value x, int64_t m, Value y) -> Value {
+            return arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, x, c(m)), y);
+          };
+          Value pos = arith::MulIOp::create(
+              b, l, madd(dim(0), inType.getDimSize(1), dim(1)), c(cells));
+          for (int64_t i = 0; i < spatial; ++i) {
+            Value p = madd(dim(2 + i), strides[i],
+                           arith::MulIOp::create(b, l, dim(2 + spatial + i),
+                                                 c(dilations[i])));
+            p = arith::SubIOp::create(b, l, p, c(pads[i]));
+            pos = madd(p, place[i], pos);
+          }
+          Value pos64 = pos;
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, better, v[0], v[2]),
+                         arith::SelectOp::create(b, l, better, pos64, v[3])});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -228,8 +318,9 @@ struct ReduceMeanLowering : NNPattern<nn::ReduceMeanOp> {
 } // namespace
 
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPoolLowering, AvgPoolLowering, GlobalAvgPoolLowering,
-               ReduceMeanLowering>(patterns.getContext());
+  patterns.add<MaxPoolLowering, MaxPoolWithIndicesLowering, AvgPoolLowering,
+               GlobalAvgPoolLowering, ReduceMeanLowering>(
+      patterns.getContext());
 }
 
 } // namespace kiln::cpu

@@ -124,3 +124,11 @@ func.func @max_pool_rank2(%x: tensor<7x7xf32>) {
   %0 = nn.max_pool %x {kernel_shape = array<i64: 3>, strides = array<i64: 2>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, ceil_mode = false} : (tensor<7x7xf32>) -> tensor<7x3xf32>
   return
 }
+
+// -----
+
+func.func @max_pool_with_indices_type(%x: tensor<1x1x5x5xf32>) {
+  // expected-error @+1 {{result #1 must be ranked tensor of 64-bit signless integer values}}
+  %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = false} : (tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>)
+  return
+}

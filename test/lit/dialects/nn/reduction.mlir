@@ -57,3 +57,12 @@ func.func @pooling_nd(%x: tensor<1x3x32xf32>, %y: tensor<1x3x5x5x5xf32>) -> (ten
   %1 = nn.avg_pool %y {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 1, 1, 1, 1, 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x3x5x5x5xf32>) -> tensor<1x3x3x3x3xf32>
   return %0, %1 : tensor<1x3x16xf32>, tensor<1x3x3x3x3xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @max_pool_with_indices
+func.func @max_pool_with_indices(%x: tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>) {
+  // CHECK: nn.max_pool_with_indices {{.*}}storage_order = true{{.*}} -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = true} : (tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  return %v, %i : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
+}

@@ -158,3 +158,20 @@ func.func @avg_pool_3d(%x: tensor<1x1x3x3x3xf32>) -> tensor<1x1x2x2x2xf32> {
   %0 = nn.avg_pool %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, pads = array<i64: 1, 1, 1, 0, 0, 0>, ceil_mode = false, count_include_pad = false} : (tensor<1x1x3x3x3xf32>) -> tensor<1x1x2x2x2xf32>
   return %0 : tensor<1x1x2x2x2xf32>
 }
+
+// -----
+
+// The flat input position: (n * C + c) * H * W + (oh * 2 + kh - 1) * W + ow * 2 + kw - 1,
+// taken where a strictly greater value appears.
+// CHECK-LABEL: func @max_pool_with_indices
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+// CHECK: arith.cmpf ogt
+// CHECK: arith.constant 25 : i64
+// CHECK: arith.constant 5 : i64
+// CHECK: arith.select
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @max_pool_with_indices(%x: tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>) {
+  %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = false} : (tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
+  return %v, %i : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>
+}
