@@ -570,6 +570,9 @@ LogicalResult Importer::windowPads(const ox::NodeProto &n, Location loc,
       input.getRank() != static_cast<int64_t>(spatial) + 2)
     return unsupported(n, loc, "auto_pad with a window that does not match "
                                "the input's spatial dims");
+  for (size_t i = 0; i < spatial; ++i)
+    if (strides[i] < 1)
+      return emitError(loc) << n.op_type() << " strides must be >= 1";
   pads.assign(2 * spatial, 0);
   for (size_t i = 0; i < spatial; ++i) {
     int64_t in = input.getDimSize(2 + i);

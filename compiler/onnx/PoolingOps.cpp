@@ -1,6 +1,6 @@
 //===- PoolingOps.cpp - ONNX import: pooling ---===//
 //
-// Pooling: MaxPool, AveragePool (1-D and up), GlobalAveragePool,
+// Pooling: MaxPool, AveragePool, LpPool (1-D and up), GlobalAveragePool,
 // GlobalMaxPool.
 //
 //===----------------------------------------------------------------------===//
@@ -18,7 +18,7 @@ namespace ox = ::onnx;
 namespace kiln::onnx {
 
 LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
-  bool isMax = n.op_type() == "MaxPool";
+  bool isMax = n.op_type() == "MaxPool", isLp = n.op_type() == "LpPool";
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
@@ -37,6 +37,8 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
   auto dilations = attrInts(n, "dilations", ones);
   if (!isMax && dilations != ones)
     return unsupported(n, loc, "dilations");
+  if (isLp && attrInt(n, "ceil_mode", 0))
+    return unsupported(n, loc, "ceil_mode");
   std::vector<int64_t> pads;
   if (failed(windowPads(n, loc, *x, kernel, strides, dilations, pads)))
     return failure();
@@ -50,6 +52,19 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     attrs.push_back(
         named("count_include_pad",
               builder.getBoolAttr(attrInt(n, "count_include_pad", 0))));
+  if (isLp) {
+    int64_t p = attrInt(n, "p", 2);
+    if (p < 1)
+      return unsupported(n, loc, "p = " + llvm::Twine(p));
+    auto r = create(nn::LpPoolOp::getOperationName(), loc, {values[n.input(0)]},
+                    {named("kernel_shape", i64s(kernel)),
+                     named("strides", i64s(strides)), named("pads", i64s(pads)),
+                     named("p", builder.getI64IntegerAttr(p))});
+    if (failed(r))
+      return failure();
+    setOutput(n, 0, *r);
+    return success();
+  }
   if (withIndices) {
     attrs.push_back(
         named("storage_order",
@@ -103,6 +118,7 @@ llvm::ArrayRef<OpHandler> Importer::poolingOps() {
   static const OpHandler table[] = {
       {"MaxPool", &Importer::importPool},
       {"AveragePool", &Importer::importPool},
+      {"LpPool", &Importer::importPool},
       {"GlobalAveragePool", &Importer::importGlobalPool},
       {"GlobalMaxPool", &Importer::importGlobalPool},
   };

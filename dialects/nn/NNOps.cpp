@@ -1,5 +1,4 @@
-//===- NNOps.cpp - nn dialect operations
-//-----------------------------------===//
+//===- NNOps.cpp - nn dialect operations -----------------------------------===//
 //
 // Shape inference for every op. The inference doubles as the verifier of
 // operands and attributes: InferTypeOpInterface re-runs it on verification
@@ -183,16 +182,15 @@ LogicalResult ClipOp::verify() {
 // Convolution and matrix products
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto filter = cast<RankedTensorType>(adaptor.getFilter().getType());
   int64_t group = static_cast<int64_t>(adaptor.getGroup());
   if (filter.getRank() != 4)
-    return fail(loc,
-                "expects a 4-D filter, got " + shapeString(filter.getShape()));
+    return fail(loc, "expects a 4-D filter, got " +
+                         shapeString(filter.getShape()));
   if (input.getRank() != 4)
     return fail(loc, "expects a 4-D NCHW input, got " +
                          shapeString(input.getShape()));
@@ -222,8 +220,7 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   auto a = cast<RankedTensorType>(adaptor.getA().getType());
@@ -236,22 +233,22 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
   int64_t kb = adaptor.getTransB() ? b.getDimSize(1) : b.getDimSize(0);
   int64_t n = adaptor.getTransB() ? b.getDimSize(0) : b.getDimSize(1);
   if (ka != kb)
-    return fail(loc,
-                "inner dimensions differ: " + Twine(ka) + " vs " + Twine(kb));
+    return fail(loc, "inner dimensions differ: " + Twine(ka) + " vs " +
+                         Twine(kb));
   if (Value c = adaptor.getC()) {
     auto cType = cast<RankedTensorType>(c.getType());
     auto shape = broadcastShapes({m, n}, cType.getShape());
     if (cType.getRank() > 2 || failed(shape) ||
         *shape != ArrayRef<int64_t>{m, n})
       return fail(loc, "C of shape " + shapeString(cType.getShape()) +
-                           " does not broadcast to " + shapeString({m, n}));
+                           " does not broadcast to " +
+                           shapeString({m, n}));
   }
   types.push_back(tensorOf({m, n}, a.getElementType()));
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
@@ -303,9 +300,10 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhsValue,
 }
 
 #define KILN_BINARY_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
-      SmallVectorImpl<Type> &types) {                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
     return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), types);     \
   }
 KILN_BINARY_INFER(AddOp)
@@ -339,8 +337,7 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) <
-      0)
+  if (normaliseAxis(static_cast<int64_t>(adaptor.getAxis()), input.getRank()) < 0)
     return fail(loc, "axis " + Twine(static_cast<int64_t>(adaptor.getAxis())) +
                          " out of range for rank " + Twine(input.getRank()));
   types.push_back(input);
@@ -405,6 +402,18 @@ LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
   types.push_back(tensorOf(cast<RankedTensorType>(types[0]).getShape(),
                            IntegerType::get(ctx, 64)));
   return success();
+}
+
+LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (static_cast<int64_t>(adaptor.getP()) < 1)
+    return fail(loc, "p must be >= 1");
+  SmallVector<int64_t> ones(adaptor.getKernelShape().size(), 1);
+  return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                   adaptor.getStrides(), adaptor.getPads(), ones,
+                   /*ceilMode=*/false, types);
 }
 
 LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
@@ -525,8 +534,7 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());

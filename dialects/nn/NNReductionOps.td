@@ -1,7 +1,8 @@
 //===- NNReductionOps.td - nn reductions, normalisation, top-k -*- tablegen -*-===//
 //
 // Reductions over axes (ONNX Reduce*), arg-reductions (ArgMax/ArgMin),
-// LogSoftmax, TopK, InstanceNormalization, LRN and MaxPool with indices.
+// LogSoftmax, TopK, InstanceNormalization, LRN, MaxPool with indices and
+// LpPool.
 // Included from NNOps.td.
 //
 //===----------------------------------------------------------------------===//
@@ -96,6 +97,18 @@ def NN_MaxPoolWithIndicesOp : NN_InferredOp<"max_pool_with_indices"> {
                    DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
                    BoolAttr:$storage_order);
   let results = (outs NN_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+}
+
+def NN_LpPoolOp : NN_InferredOp<"lp_pool"> {
+  let summary = "Lp pooling: (sum of |x|^p over each window)^(1/p) (ONNX LpPool)";
+  let description = [{
+    Windows as `nn.avg_pool` (no dilation, no ceil_mode); the padding adds
+    zeros. `p` is an integer >= 1.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   I64Attr:$p);
+  let results = (outs NN_FloatTensor:$result);
 }
 
 #endif // KILN_NN_REDUCTION_OPS

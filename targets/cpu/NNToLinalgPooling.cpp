@@ -180,6 +180,55 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
   }
 };
 
+struct LpPoolLowering : NNPattern<nn::LpPoolOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::LpPoolOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type et = outType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
+    int64_t p = static_cast<int64_t>(op.getP());
+    SmallVector<int64_t> ones(kernel.size(), 1);
+    // |x|^p by repeated squaring (p is a small integer), zero-padded.
+    Value powered = elementwise(
+        rewriter, loc, inType, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          Value base = math::AbsFOp::create(b, l, v[0]), acc;
+          for (int64_t e = p; e > 0; e >>= 1) {
+            if (e & 1)
+              acc = acc ? arith::MulFOp::create(b, l, acc, base).getResult()
+                        : base;
+            if (e > 1)
+              base = arith::MulFOp::create(b, l, base, base);
+          }
+          return acc;
+        });
+    Value input = padded(rewriter, loc, powered, pads.take_front(kernel.size()),
+                         pads.drop_front(kernel.size()), 0.0);
+    Value sum =
+        poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
+                   outType, kernel, op.getStrides(), ones, /*isMax=*/false);
+    // The p-th root: sqrt for p = 2, else exp(log(s) / p) (0 stays 0).
+    rewriter.replaceOp(
+        op,
+        elementwise(rewriter, loc, outType, sum,
+                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      if (p == 1)
+                        return v[0];
+                      if (p == 2)
+                        return math::SqrtOp::create(b, l, v[0]);
+                      Value lg = math::LogOp::create(b, l, v[0]);
+                      return math::ExpOp::create(
+                          b, l,
+                          arith::DivFOp::create(b, l, lg, scalar(b, l, et, p)));
+                    }));
+    return success();
+  }
+};
+
 struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -318,8 +367,8 @@ struct ReduceMeanLowering : NNPattern<nn::ReduceMeanOp> {
 } // namespace
 
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPoolLowering, MaxPoolWithIndicesLowering, AvgPoolLowering,
-               GlobalAvgPoolLowering, ReduceMeanLowering>(
+  patterns.add<MaxPoolLowering, MaxPoolWithIndicesLowering, LpPoolLowering,
+               AvgPoolLowering, GlobalAvgPoolLowering, ReduceMeanLowering>(
       patterns.getContext());
 }
 

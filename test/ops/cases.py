@@ -446,6 +446,12 @@ case("maxpool_1d", "MaxPool", pool("MaxPool", (1, 2, 9), kernel_shape=[3], strid
 case("avgpool_3d_ceil_pads", "AveragePool", pool(
     "AveragePool", (1, 2, 5, 6, 5), kernel_shape=[2, 3, 2], strides=[2, 2, 2],
     pads=[1, 0, 1, 0, 1, 0], ceil_mode=1))
+case("lppool_p2_pads", "LpPool", pool("LpPool", (1, 2, 7, 6), kernel_shape=[3, 2],
+                                     strides=[2, 1], pads=[1, 0, 1, 1], p=2))
+case("lppool_p3_1d", "LpPool", pool("LpPool", (2, 3, 9), kernel_shape=[3], strides=[2],
+                                   p=3))
+case("lppool_p1_same_upper", "LpPool", pool("LpPool", (1, 2, 5, 5), kernel_shape=[2, 2],
+                                           auto_pad="SAME_UPPER", p=1))
 case("maxpool_indices_pads", "MaxPool", lambda rng: single(
     "MaxPool", [("x", f32(rng, 2, 2, 6, 7))], outs=("y", ("idx", TensorProto.INT64)),
     kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]))

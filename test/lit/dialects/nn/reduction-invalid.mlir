@@ -132,3 +132,12 @@ func.func @max_pool_with_indices_type(%x: tensor<1x1x5x5xf32>) {
   %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = false} : (tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>)
   return
 }
+
+// -----
+
+func.func @lp_pool_p(%x: tensor<1x2x7x6xf32>) {
+  // expected-error @+2 {{p must be >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.lp_pool %x {kernel_shape = array<i64: 3, 2>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 1>, p = 0 : i64} : (tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32>
+  return
+}

@@ -66,3 +66,12 @@ func.func @max_pool_with_indices(%x: tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32
   %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = true} : (tensor<1x1x5x5xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
   return %v, %i : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
 }
+
+// -----
+
+// CHECK-LABEL: func @lp_pool
+func.func @lp_pool(%x: tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32> {
+  // CHECK: nn.lp_pool %{{.*}} {kernel_shape = array<i64: 3, 2>, p = 3 : i64, pads = array<i64: 1, 0, 1, 1>, strides = array<i64: 2, 1>} : (tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32>
+  %0 = nn.lp_pool %x {kernel_shape = array<i64: 3, 2>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 1>, p = 3 : i64} : (tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32>
+  return %0 : tensor<1x2x4x6xf32>
+}

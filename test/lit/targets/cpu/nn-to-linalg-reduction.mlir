@@ -175,3 +175,22 @@ func.func @max_pool_with_indices(%x: tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32
   %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = false} : (tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
   return %v, %i : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>
 }
+
+// -----
+
+// |x|^3 as x*x*x by squaring, zero padding, a window sum, then the cube root
+// as exp(log(s) / 3).
+// CHECK-LABEL: func @lp_pool
+// CHECK: linalg.generic
+// CHECK: math.absf
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 0] high[0, 0, 1, 1]
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: math.log
+// CHECK: arith.divf
+// CHECK: math.exp
+func.func @lp_pool(%x: tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32> {
+  %0 = nn.lp_pool %x {kernel_shape = array<i64: 3, 2>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 1>, p = 3 : i64} : (tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32>
+  return %0 : tensor<1x2x4x6xf32>
+}
