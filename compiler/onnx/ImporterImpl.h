@@ -152,6 +152,7 @@ private:
   static llvm::ArrayRef<OpHandler> reductionOps();     // ReductionOps.cpp
   static llvm::ArrayRef<OpHandler> dataMovementOps();  // DataMovementOps.cpp
   static llvm::ArrayRef<OpHandler> tensorOps();        // TensorOps.cpp
+  static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
@@ -298,6 +299,25 @@ private:
   LogicalResult importIdentity(const ox::NodeProto &, Location);
   LogicalResult importShape(const ox::NodeProto &, Location);
   LogicalResult importCast(const ox::NodeProto &, Location);
+
+  // ResizeOps.cpp
+  struct ResizeParams { // the attributes of nn.resize
+    std::vector<int64_t> sizes;
+    std::vector<double> scales, roi;
+    std::string mode, coordinateMode, nearestMode;
+    double cubicCoeffA = -0.75;
+    bool excludeOutside = false;
+    float extrapolationValue = 0;
+  };
+  LogicalResult resizeScales(const ox::NodeProto &, Location,
+                             RankedTensorType x,
+                             const std::vector<double> &scales,
+                             ResizeParams &p);
+  LogicalResult emitResize(const ox::NodeProto &, Location, RankedTensorType x,
+                           const ResizeParams &p);
+  LogicalResult importResize(const ox::NodeProto &, Location);
+  LogicalResult importUpsample(const ox::NodeProto &, Location);
+  LogicalResult importDepthSpace(const ox::NodeProto &, Location);
 
   MLIRContext &ctx;
   const ImportOptions &options;

@@ -211,5 +211,6 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
 }
 
 include "dialects/nn/NNReductionOps.td"
+include "dialects/nn/NNResizeOps.td"
 
 #endif // KILN_NN_OPS

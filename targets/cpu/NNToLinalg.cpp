@@ -41,6 +41,7 @@ struct ConvertNNToLinalg
     kiln::cpu::populateNNToLinalgPoolingPatterns(patterns);
     kiln::cpu::populateNNToLinalgReductionPatterns(patterns);
     kiln::cpu::populateNNToLinalgTensorPatterns(patterns);
+    kiln::cpu::populateNNToLinalgResizePatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -86,6 +86,7 @@ void populateNNToLinalgNormalizationPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgReductionPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgTensorPatterns(RewritePatternSet &patterns);
+void populateNNToLinalgResizePatterns(RewritePatternSet &patterns);
 
 } // namespace kiln::cpu
 

@@ -794,8 +794,94 @@ case("residual_dw_pw_clip", "Conv/Clip/Add/GlobalAveragePool", residual_block)
 case("split_shuffle_concat", "Split/Relu/Concat/Reshape/Transpose", split_concat)
 case("squeeze_excite", "ReduceMean/Conv/HardSigmoid/Mul", se_block)
 
+# ---- Resize, Upsample, DepthToSpace, SpaceToDepth --------------------------------
+
+def resize(x_shape, scales=None, sizes=None, roi=None, opset=DEFAULT_OPSET, **attrs):
+    def build(rng):
+        ins = [("x", f32(rng, *x_shape))]
+        if opset >= 11:
+            ins.append(("roi", Init(np.asarray(roi, np.float32)) if roi is not None else None))
+        ins.append(("scales", Init(np.asarray(scales, np.float32)) if scales is not None
+                    else None))
+        if sizes is not None:
+            ins.append(("sizes", Init(i64(sizes))))
+        return single("Resize", ins, opset=opset, **attrs)
+    return build
+
+
+case("resize_linear_sizes_up_down", "Resize",
+     resize((1, 3, 5, 7), sizes=[1, 3, 9, 4], mode="linear"))
+case("resize_linear_scales_asymmetric", "Resize",
+     resize((2, 2, 4, 6), scales=[1, 1, 1.5, 0.5], mode="linear",
+            coordinate_transformation_mode="asymmetric"))
+case("resize_linear_pytorch_half_pixel_to_1", "Resize",
+     resize((1, 2, 6, 5), sizes=[1, 2, 1, 3], mode="linear",
+            coordinate_transformation_mode="pytorch_half_pixel"))
+case("resize_trilinear_5d", "Resize",
+     resize((1, 2, 3, 4, 5), sizes=[1, 2, 6, 3, 7], mode="linear"))
+case("resize_cubic_align_corners_sizes", "Resize",
+     resize((1, 1, 5, 6), sizes=[1, 1, 8, 4], mode="cubic",
+            coordinate_transformation_mode="align_corners"))
+case("resize_cubic_exclude_outside_down", "Resize",
+     resize((1, 2, 9, 8), sizes=[1, 2, 4, 3], mode="cubic", cubic_coeff_a=-0.5,
+            exclude_outside=1))
+case("resize_nearest_round_prefer_ceil_down", "Resize",
+     resize((1, 2, 7, 9), sizes=[1, 2, 3, 5], mode="nearest", nearest_mode="round_prefer_ceil"))
+case("resize_nearest_floor_scales", "Resize",
+     resize((1, 1, 3, 4), scales=[1, 1, 2.5, 0.75], mode="nearest", nearest_mode="floor",
+            coordinate_transformation_mode="asymmetric"))
+case("resize_nearest_tf_half_pixel_for_nn", "Resize",
+     resize((1, 1, 5, 5), sizes=[1, 1, 8, 3], mode="nearest",
+            coordinate_transformation_mode="tf_half_pixel_for_nn"))
+# (roi chosen away from x.5 ties: onnxruntime computes coordinates in float32.)
+case("resize_crop_and_resize_nearest_extrapolate", "Resize",
+     resize((1, 1, 5, 6), sizes=[1, 1, 4, 5], roi=[0, 0, -0.2, 0.15, 1, 1, 0.9, 1.3],
+            mode="nearest", coordinate_transformation_mode="tf_crop_and_resize",
+            extrapolation_value=-3.0))
+case("resize_crop_and_resize_linear", "Resize",
+     resize((1, 2, 6, 6), sizes=[1, 2, 5, 3], roi=[0, 0, 0.1, 0.3, 1, 1, 0.8, 0.9],
+            mode="linear", coordinate_transformation_mode="tf_crop_and_resize"))
+case("resize_opset10_nearest", "Resize",
+     resize((1, 2, 3, 4), scales=[1, 1, 2, 3], opset=10, mode="nearest"))
+case("resize_opset10_linear", "Resize",
+     resize((1, 2, 3, 4), scales=[1, 1, 2, 2.5], opset=10, mode="linear"))
+case("resize_opset11_cubic_scales_const_node", "Resize", lambda rng: graph_model(
+    [const_node("roi", np.zeros((0,), np.float32)),
+     const_node("scales", np.asarray([1, 1, 1.5, 2], np.float32)),
+     helper.make_node("Resize", ["x", "roi", "scales"], ["y"], name="resize11",
+                      mode="cubic")],
+    {"x": f32(rng, 1, 2, 4, 3)}, ["y"], opset=11))
+case("upsample_opset7_attr_nearest", "Upsample", lambda rng: single(
+    "Upsample", [("x", f32(rng, 1, 2, 3, 4))], opset=7, scales=[1.0, 1.0, 2.0, 3.0]))
+case("upsample_opset9_nearest_fractional", "Upsample", lambda rng: single(
+    "Upsample", [("x", f32(rng, 1, 2, 3, 4)), ("scales", Init(np.asarray([1, 1, 2.5, 1.5],
+                                                                         np.float32)))],
+    opset=9))
+case("resize_opset10_nearest_down", "Resize",
+     resize((1, 2, 5, 7), scales=[1, 1, 0.6, 0.5], opset=10, mode="nearest"))
+case("upsample_opset9_linear", "Upsample", lambda rng: single(
+    "Upsample", [("x", f32(rng, 1, 2, 3, 4)), ("scales", Init(np.asarray([1, 1, 2, 2],
+                                                                         np.float32)))],
+    opset=9, mode="linear"))
+case("depthtospace_crd_b3", "DepthToSpace", lambda rng: single(
+    "DepthToSpace", [("x", f32(rng, 2, 18, 2, 3))], blocksize=3, mode="CRD"))
+case("depthtospace_dcr_b2", "DepthToSpace", lambda rng: single(
+    "DepthToSpace", [("x", f32(rng, 1, 8, 3, 2))], blocksize=2))
+case("spacetodepth_b3", "SpaceToDepth", lambda rng: single(
+    "SpaceToDepth", [("x", f32(rng, 2, 2, 6, 9))], blocksize=3))
+
+
 # ---- Negative cases: kilnc must refuse with a one-line error ------------------------
 
+negative("neg_resize_runtime_scales", "Resize", lambda rng: single(
+    "Resize", [("x", f32(rng, 1, 1, 2, 2)), ("roi", None),
+               ("scales", np.asarray([1, 1, 2, 2], np.float32))], node_name="resize_rt",
+    out_shapes=[(1, 1, 4, 4)]), expect=["Resize", "resize_rt", "compile-time constant"])
+negative("neg_resize_empty_output", "Resize", lambda rng: single(
+    "Resize", [("x", f32(rng, 1, 1, 2, 2)), ("roi", None),
+               ("scales", Init(np.asarray([1, 1, 0.2, 1], np.float32)))],
+    node_name="resize_empty", out_shapes=[(1, 1, 0, 2)]),
+    expect=["Resize", "resize_empty", "empty output"])
 negative("neg_pad_reflect", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 1, 2, 4, 4)), ("pads", Init(i64([0, 0, 1, 1, 0, 0, 1, 1])))],
     node_name="pad_reflect", mode="reflect"), expect=["Pad", "pad_reflect"])
