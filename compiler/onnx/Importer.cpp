@@ -54,10 +54,11 @@ bool parseShape(llvm::StringRef text, std::vector<int64_t> &dims) {
 
 namespace {
 
-/// Models older than this are upgraded to it with ONNX's version converter
-/// before import, so the op handlers only see opset-7+ semantics (numpy
-/// broadcasting, inputs instead of attributes, ...).
-constexpr int64_t kUpgradeOpset = 7;
+/// Models older than opset 7 are upgraded to this one with ONNX's version
+/// converter before import, so the op handlers only see opset-7+ semantics
+/// (numpy broadcasting, inputs instead of attributes, ...). 9 rather than 7:
+/// old exporters emit Constants of types that Constant-1 does not allow.
+constexpr int64_t kUpgradeOpset = 9;
 
 int64_t defaultOpset(const ox::ModelProto &model) {
   for (const auto &imp : model.opset_import())
@@ -250,6 +251,13 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
       return nullptr;
     consts[t.name()] = std::move(*c);
   }
+  // ONNX element types by value name: MLIR integers are signless, so the
+  // ops that care (quantised ones) and the boundary look uint8 up here.
+  for (const auto *infos : {&graph.input(), &graph.value_info(),
+                            &graph.output()})
+    for (const auto &vi : *infos)
+      if (vi.type().has_tensor_type())
+        onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
   for (const auto &node : graph.node())
     for (const auto &i : node.input())
       used.insert(i);
@@ -278,6 +286,8 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
     func.setArgAttr(i, "kiln.name", builder.getStringAttr(name));
+    if (onnxTypes[name] == ox::TensorProto::UINT8)
+      func.setArgAttr(i, "kiln.unsigned", builder.getUnitAttr());
   }
   builder.setInsertionPointToEnd(entry);
 
@@ -313,8 +323,11 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   func::ReturnOp::create(builder, fileLoc, results);
   func.setType(
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, out] : llvm::enumerate(graph.output()))
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "kiln.name", builder.getStringAttr(out.name()));
+    if (onnxTypes[out.name()] == ox::TensorProto::UINT8)
+      func.setResultAttr(i, "kiln.unsigned", builder.getUnitAttr());
+  }
 
   if (failed(verify(*module)))
     return nullptr;
@@ -568,8 +581,8 @@ LogicalResult Importer::windowPads(const ox::NodeProto &n, Location loc,
     return unsupported(n, loc, "auto_pad '" + autoPad + "'");
   if (strides.size() != spatial || dilations.size() != spatial ||
       input.getRank() != static_cast<int64_t>(spatial) + 2)
-    return unsupported(n, loc, "auto_pad with a window that does not match "
-                               "the input's spatial dims");
+    return unsupported(n, loc,
+                       "auto_pad needs strides and dilations per window dim");
   for (size_t i = 0; i < spatial; ++i)
     if (strides[i] < 1)
       return emitError(loc) << n.op_type() << " strides must be >= 1";

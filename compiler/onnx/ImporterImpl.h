@@ -255,6 +255,26 @@ private:
   LogicalResult importConv(const ox::NodeProto &, Location);
   LogicalResult importGemm(const ox::NodeProto &, Location);
   LogicalResult importMatMul(const ox::NodeProto &, Location);
+  LogicalResult importConvTranspose(const ox::NodeProto &, Location);
+  LogicalResult importEinsum(const ox::NodeProto &, Location);
+  LogicalResult importQuantizeLinear(const ox::NodeProto &, Location);
+  LogicalResult importDequantizeLinear(const ox::NodeProto &, Location);
+  LogicalResult importDynamicQuantizeLinear(const ox::NodeProto &, Location);
+  LogicalResult importMatMulInteger(const ox::NodeProto &, Location);
+  LogicalResult importConvInteger(const ox::NodeProto &, Location);
+  LogicalResult importQLinearMatMul(const ox::NodeProto &, Location);
+  LogicalResult importQLinearConv(const ox::NodeProto &, Location);
+  // Helpers of the above.
+  LogicalResult convAttrs(const ox::NodeProto &n, Location loc,
+                          RankedTensorType x, RankedTensorType w,
+                          SmallVectorImpl<NamedAttribute> &attrs);
+  FailureOr<Value> zeroPoint(const ox::NodeProto &n, int i, Location loc,
+                             bool &isUnsigned, int32_t dataType);
+  FailureOr<Value> scaleInput(const ox::NodeProto &n, int i, Location loc);
+  FailureOr<Value> requantize(const ox::NodeProto &n, Location loc, Value acc,
+                              Value scale, int64_t axis, int ys, int yzp);
+  FailureOr<Value> widened(const ox::NodeProto &n, int data, int zp,
+                           int64_t axis, Location loc);
 
   // ElementwiseOps.cpp
   LogicalResult importBinary(const ox::NodeProto &, Location);
@@ -328,6 +348,17 @@ private:
   std::map<std::string, Value> values;
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;
+  std::map<std::string, int32_t> onnxTypes; // ONNX elem_type by value name
+
+public:
+  /// The ONNX element type of node input `i` (TensorProto::DataType), or
+  /// UNDEFINED when unknown.
+  int32_t onnxType(const ox::NodeProto &n, int i) const {
+    if (const ConstTensor *c = constant(n, i))
+      return c->dtype;
+    auto it = has(n, i) ? onnxTypes.find(n.input(i)) : onnxTypes.end();
+    return it == onnxTypes.end() ? ox::TensorProto::UNDEFINED : it->second;
+  }
 };
 
 struct OpHandler {

@@ -182,43 +182,7 @@ LogicalResult ClipOp::verify() {
 // Convolution and matrix products
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
-  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  auto filter = cast<RankedTensorType>(adaptor.getFilter().getType());
-  int64_t group = static_cast<int64_t>(adaptor.getGroup());
-  if (filter.getRank() != 4)
-    return fail(loc, "expects a 4-D filter, got " +
-                         shapeString(filter.getShape()));
-  if (input.getRank() != 4)
-    return fail(loc, "expects a 4-D NCHW input, got " +
-                         shapeString(input.getShape()));
-  if (input.getElementType() != filter.getElementType())
-    return fail(loc, "input and filter element types differ");
-  int64_t channels = input.getDimSize(1), filters = filter.getDimSize(0);
-  if (group < 1 || channels % group != 0 || filters % group != 0)
-    return fail(loc, "group " + Twine(group) + " must divide the " +
-                         Twine(channels) + " input channels and the " +
-                         Twine(filters) + " filters");
-  if (filter.getDimSize(1) * group != channels)
-    return fail(loc, "filter has " + Twine(filter.getDimSize(1)) +
-                         " channels per group, input has " + Twine(channels) +
-                         " channels in " + Twine(group) + " groups");
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = cast<RankedTensorType>(bias.getType());
-    if (biasType.getRank() != 1 || biasType.getDimSize(0) != filters)
-      return fail(loc, "bias must have shape " + Twine(filters) + ", got " +
-                           shapeString(biasType.getShape()));
-  }
-  auto shape = windowShape(loc, input, filters, filter.getShape().drop_front(2),
-                           adaptor.getStrides(), adaptor.getPads(),
-                           adaptor.getDilations(), /*ceilMode=*/false);
-  if (failed(shape))
-    return failure();
-  types.push_back(tensorOf(*shape, input.getElementType()));
-  return success();
-}
+// ConvOp, ConvTransposeOp, EinsumOp and the quantisation ops: NNConvOps.cpp.
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                        Adaptor adaptor,
@@ -262,6 +226,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     l.insert(l.begin(), 1);
   if (rhsVector)
     r.push_back(1);
+  if (lhs.getElementType() != rhs.getElementType())
+    return fail(loc, "operand element types differ");
   if (l.back() != r[r.size() - 2])
     return fail(loc, "inner dimensions differ: " + shapeString(lhs.getShape()) +
                          " x " + shapeString(rhs.getShape()));

@@ -50,18 +50,7 @@ def NN_IdentityOp : NN_Op<"identity", [Pure, SameOperandsAndResultType]> {
 // Convolution and matrix products
 //===----------------------------------------------------------------------===//
 
-def NN_Conv2DOp : NN_InferredOp<"conv2d"> {
-  let summary = "2-D convolution (ONNX Conv), grouped and depthwise included";
-  let description = [{
-    `input` is NxCxHxW, `filter` is Fx(C/group)xKHxKW, `bias` (optional) is F.
-    `pads` is [top, left, bottom, right]; auto_pad is resolved on import.
-  }];
-  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$filter,
-                   Optional<NN_FloatTensor>:$bias,
-                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                   DenseI64ArrayAttr:$dilations, I64Attr:$group);
-  let results = (outs NN_FloatTensor:$result);
-}
+include "dialects/nn/NNConvOps.td"
 
 def NN_GemmOp : NN_InferredOp<"gemm"> {
   let summary = "alpha * op(A) * op(B) + beta * C (ONNX Gemm)";
@@ -73,8 +62,11 @@ def NN_GemmOp : NN_InferredOp<"gemm"> {
 
 def NN_MatMulOp : NN_InferredOp<"matmul"> {
   let summary = "numpy matmul with broadcast batch dimensions (ONNX MatMul)";
-  let arguments = (ins NN_FloatTensor:$lhs, NN_FloatTensor:$rhs);
-  let results = (outs NN_FloatTensor:$result);
+  let description = [{
+    Float operands, or i32 ones (MatMulInteger, after widening).
+  }];
+  let arguments = (ins NN_ConvElementTensor:$lhs, NN_ConvElementTensor:$rhs);
+  let results = (outs NN_ConvElementTensor:$result);
 }
 
 //===----------------------------------------------------------------------===//

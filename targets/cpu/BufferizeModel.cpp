@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_BUFFERIZEMODELPASS
@@ -26,6 +27,16 @@ struct BufferizeModel
     : kiln::cpu::impl::BufferizeModelPassBase<BufferizeModel> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Model inputs are the caller's buffers: never write into them (a
+    // function argument is writable by default, and an op whose init folds
+    // to an argument, e.g. Gemm's C, would update it in place).
+    module.walk([](func::FuncOp f) {
+      for (unsigned i = 0; i < f.getNumArguments(); ++i)
+        if (isa<TensorType>(f.getArgument(i).getType()))
+          f.setArgAttr(i,
+                       bufferization::BufferizationDialect::kWritableAttrName,
+                       BoolAttr::get(f.getContext(), false));
+    });
     bufferization::OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;
     options.setFunctionBoundaryTypeConversion(

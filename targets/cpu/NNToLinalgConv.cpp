@@ -10,36 +10,134 @@ using namespace kiln;
 namespace kiln::cpu {
 namespace {
 
-struct Conv2DLowering : NNPattern<nn::Conv2DOp> {
+/// The accumulator of a convolution: the bias broadcast over NCD... (or
+/// zero).
+Value convInit(OpBuilder &b, Location loc, RankedTensorType outType,
+               Value bias) {
+  if (!bias)
+    return filled(b, loc, outType, 0.0);
+  int64_t rank = outType.getRank();
+  SmallVector<AffineMap> maps = {channelMap(b, rank),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, outType, bias,
+                                   emptyTensor(b, loc, outType), maps, iters,
+                                   [](OpBuilder &nb, Location l, ValueRange v) {
+                                     linalg::YieldOp::create(nb, l, v[0]);
+                                   })
+      .getResult(0);
+}
+
+/// acc + x * w for float or integer element types.
+Value multiplyAdd(OpBuilder &b, Location l, Value x, Value w, Value acc) {
+  if (isa<FloatType>(acc.getType()))
+    return arith::AddFOp::create(b, l, acc, arith::MulFOp::create(b, l, x, w));
+  return arith::AddIOp::create(b, l, acc, arith::MulIOp::create(b, l, x, w));
+}
+
+/// Splits dim `d` of `v` into (`group`, size / group).
+Value splitDim(OpBuilder &b, Location loc, Value v, int64_t d, int64_t group) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[d] /= group;
+  shape.insert(shape.begin() + d, group);
+  SmallVector<ReassociationIndices> re;
+  for (int64_t i = 0, j = 0; i < type.getRank(); ++i) {
+    if (i == d) {
+      re.push_back({j, j + 1});
+      j += 2;
+    } else {
+      re.push_back({j++});
+    }
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v, re);
+}
+
+/// A grouped window contraction over S spatial dims as one linalg.generic:
+/// out[n, g, f, o...] += in[n, g, c, inExpr(o, k)...] * w[wDims(g, f, c),
+/// wExpr(k)...], where `input` is NxGxCgxL..., `filter` is either GxFgxCgxK...
+/// (`filterGFC`) or GxCgxFgxK..., and `init` is NxGxFgxO.... In the input,
+/// spatial dim i reads o_i * strides[i] + offsets[i] + k_i * dilations[i];
+/// with `flipKernel`, (K_i - 1 - k_i) in place of k_i.
+Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
+                        Value init, ArrayRef<int64_t> strides,
+                        ArrayRef<int64_t> dilations, ArrayRef<int64_t> offsets,
+                        bool filterGFC, bool flipKernel) {
+  MLIRContext *ctx = b.getContext();
+  auto wType = cast<RankedTensorType>(filter.getType());
+  int64_t spatial = strides.size();
+  // Loops: n, g, f, o..., c, k...
+  int64_t numLoops = 4 + 2 * spatial, cLoop = 3 + spatial;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {dim(0), dim(1), dim(cLoop)};
+  SmallVector<AffineExpr> wExprs = {dim(1)};
+  wExprs.append(filterGFC ? SmallVector<AffineExpr>{dim(2), dim(cLoop)}
+                          : SmallVector<AffineExpr>{dim(cLoop), dim(2)});
+  SmallVector<AffineExpr> outExprs = {dim(0), dim(1), dim(2)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = dim(3 + i), k = dim(cLoop + 1 + i);
+    // Flipped: the input reads at K - 1 - k (the filter map keeps a plain
+    // k, so that the loop sizes can be inferred from the operand shapes).
+    int64_t kSize = wType.getDimSize(3 + i);
+    inExprs.push_back(flipKernel
+                          ? o * strides[i] + offsets[i] +
+                                (kSize - 1) * dilations[i] - k * dilations[i]
+                          : o * strides[i] + offsets[i] + k * dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(numLoops,
+                                         utils::IteratorType::parallel);
+  for (int64_t i = cLoop; i < numLoops; ++i)
+    iters[i] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(b, loc, init.getType(),
+                                   ValueRange{input, filter}, init, maps, iters,
+                                   [](OpBuilder &nb, Location l, ValueRange v) {
+                                     linalg::YieldOp::create(
+                                         nb, l,
+                                         multiplyAdd(nb, l, v[0], v[1], v[2]));
+                                   })
+      .getResult(0);
+}
+
+struct ConvLowering : NNPattern<nn::ConvOp> {
   using NNPattern::NNPattern;
   LogicalResult
-  matchAndRewrite(nn::Conv2DOp op, Adaptor adaptor,
+  matchAndRewrite(nn::ConvOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto outType = resultType(op);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
     Type et = outType.getElementType();
+    int64_t spatial = inType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
-    Value input = padded(rewriter, loc, adaptor.getInput(), pads.take_front(2),
-                         pads.drop_front(2), 0.0);
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(), pads.take_front(spatial),
+               pads.drop_front(spatial), 0.0);
     // The accumulator starts as the broadcast bias (or zero).
-    Value init;
-    if (Value bias = adaptor.getBias()) {
-      int64_t rank = outType.getRank();
-      SmallVector<AffineMap> maps = {channelMap(rewriter, rank),
-                                     rewriter.getMultiDimIdentityMap(rank)};
-      SmallVector<utils::IteratorType> iters(rank,
-                                             utils::IteratorType::parallel);
-      init = linalg::GenericOp::create(
-                 rewriter, loc, outType, bias,
-                 emptyTensor(rewriter, loc, outType), maps, iters,
-                 [](OpBuilder &b, Location l, ValueRange v) {
-                   linalg::YieldOp::create(b, l, v[0]);
-                 })
-                 .getResult(0);
-    } else {
-      init = filled(rewriter, loc, outType, 0.0);
+    Value init = convInit(rewriter, loc, outType, adaptor.getBias());
+    if (spatial != 2) {
+      // 1-D and 3-D: one generic over (group, per-group) channel splits.
+      int64_t group = op.getGroup();
+      Value gIn = splitDim(rewriter, loc, input, 1, group);
+      Value gW = splitDim(rewriter, loc, adaptor.getFilter(), 0, group);
+      Value gInit = splitDim(rewriter, loc, init, 1, group);
+      SmallVector<int64_t> offsets(spatial, 0);
+      Value gOut =
+          windowContraction(rewriter, loc, gIn, gW, gInit, op.getStrides(),
+                            op.getDilations(), offsets, /*filterGFC=*/true,
+                            /*flipKernel=*/false);
+      SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
+      for (int64_t i = 0; i < spatial; ++i)
+        re.push_back({3 + i});
+      rewriter.replaceOp(op, tensor::CollapseShapeOp::create(
+                                 rewriter, loc, outType, gOut, re));
+      return success();
     }
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
@@ -94,6 +192,276 @@ struct Conv2DLowering : NNPattern<nn::Conv2DOp> {
           tensor::CollapseShapeOp::create(rewriter, loc, outType, gOut, splitC);
     }
     rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConvTransposeLowering : NNPattern<nn::ConvTransposeOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::ConvTransposeOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // out[o] = sum_k xs[o + pad_begin - k * d] * w[k], with xs the input
+    // with stride - 1 zeros between elements. As a gather: the stuffed input
+    // placed at `low` in a zero tensor xp, read at o + pad_begin + extra +
+    // k' * d with the kernel flipped (k' = K - 1 - k).
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    int64_t spatial = inType.getRank() - 2, group = op.getGroup();
+    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
+                      dilations = op.getDilations();
+    SmallVector<int64_t> xpShape = {inType.getDimSize(0), inType.getDimSize(1)};
+    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)), sizes,
+        steps(2, rewriter.getIndexAttr(1));
+    for (int64_t d : inType.getShape().take_front(2))
+      sizes.push_back(rewriter.getIndexAttr(d));
+    SmallVector<int64_t> readOffsets;
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t in = inType.getDimSize(2 + i), k = wType.getDimSize(2 + i);
+      int64_t s = strides[i], d = dilations[i], pb = pads[i];
+      int64_t extra = std::max<int64_t>(0, -pb);
+      int64_t low = d * (k - 1) + extra;
+      int64_t size =
+          std::max(low + (in - 1) * s + 1,
+                   outType.getDimSize(2 + i) + pb + extra + (k - 1) * d);
+      xpShape.push_back(size);
+      offsets.push_back(rewriter.getIndexAttr(low));
+      sizes.push_back(rewriter.getIndexAttr(in));
+      steps.push_back(rewriter.getIndexAttr(s));
+      readOffsets.push_back(pb + extra);
+    }
+    auto xpType = RankedTensorType::get(xpShape, inType.getElementType());
+    Value xp = tensor::InsertSliceOp::create(rewriter, loc, adaptor.getInput(),
+                                             filled(rewriter, loc, xpType, 0.0),
+                                             offsets, sizes, steps);
+    Value init = convInit(rewriter, loc, outType, adaptor.getBias());
+    Value gIn = splitDim(rewriter, loc, xp, 1, group);
+    Value gW = splitDim(rewriter, loc, adaptor.getFilter(), 0, group);
+    Value gInit = splitDim(rewriter, loc, init, 1, group);
+    SmallVector<int64_t> ones(spatial, 1);
+    Value gOut = windowContraction(rewriter, loc, gIn, gW, gInit, ones,
+                                   dilations, readOffsets,
+                                   /*filterGFC=*/false, /*flipKernel=*/true);
+    SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      re.push_back({3 + i});
+    rewriter.replaceOp(
+        op, tensor::CollapseShapeOp::create(rewriter, loc, outType, gOut, re));
+    return success();
+  }
+};
+
+struct EinsumLowering : NNPattern<nn::EinsumOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::EinsumOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto outType = resultType(op);
+    // Loops: the result's indices (parallel), then the summed ones.
+    SmallVector<int64_t> loops(op.getResultIndices());
+    for (Attribute a : op.getOperandIndices())
+      for (int64_t i : cast<DenseI64ArrayAttr>(a).asArrayRef())
+        if (!llvm::is_contained(loops, i))
+          loops.push_back(i);
+    auto mapOf = [&](ArrayRef<int64_t> idx) {
+      SmallVector<AffineExpr> exprs;
+      for (int64_t i : idx)
+        exprs.push_back(getAffineDimExpr(
+            std::distance(loops.begin(), llvm::find(loops, i)), ctx));
+      return AffineMap::get(loops.size(), 0, exprs, ctx);
+    };
+    SmallVector<AffineMap> maps;
+    for (Attribute a : op.getOperandIndices())
+      maps.push_back(mapOf(cast<DenseI64ArrayAttr>(a).asArrayRef()));
+    maps.push_back(mapOf(op.getResultIndices()));
+    SmallVector<utils::IteratorType> iters(loops.size(),
+                                           utils::IteratorType::reduction);
+    std::fill_n(iters.begin(), outType.getRank(),
+                utils::IteratorType::parallel);
+    Value init = filled(rewriter, loc, outType, 0.0);
+    rewriter.replaceOp(
+        op, linalg::GenericOp::create(
+                rewriter, loc, outType, adaptor.getInputs(), init, maps, iters,
+                [](OpBuilder &b, Location l, ValueRange v) {
+                  Value p = v[0];
+                  for (Value x : v.drop_front().drop_back())
+                    p = arith::MulFOp::create(b, l, p, x);
+                  linalg::YieldOp::create(
+                      b, l,
+                      arith::AddFOp::create(b, l, v.back(), p).getResult());
+                })
+                .getResult(0));
+    return success();
+  }
+};
+
+/// out = body(inputs) elementwise, where an input of the result's rank is
+/// read as is, a scalar broadcast, and a 1-D one along dim `axis`.
+Value perAxis(OpBuilder &b, Location loc, RankedTensorType outType,
+              ValueRange inputs, int64_t axis, BodyFn body) {
+  int64_t rank = outType.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value v : inputs) {
+    int64_t r = cast<RankedTensorType>(v.getType()).getRank();
+    if (r == rank)
+      maps.push_back(b.getMultiDimIdentityMap(rank));
+    else if (r == 0)
+      maps.push_back(AffineMap::get(rank, 0, {}, b.getContext()));
+    else
+      maps.push_back(
+          AffineMap::get(rank, 0, {b.getAffineDimExpr(axis)}, b.getContext()));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, outType, inputs, emptyTensor(b, loc, outType), maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               linalg::YieldOp::create(nb, l, body(nb, l, v.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// An integer widened to i32 (zero extension when unsigned).
+Value toI32(OpBuilder &b, Location l, Value v, bool isUnsigned) {
+  if (v.getType().isInteger(32))
+    return v;
+  if (isUnsigned)
+    return arith::ExtUIOp::create(b, l, b.getI32Type(), v);
+  return arith::ExtSIOp::create(b, l, b.getI32Type(), v);
+}
+
+struct QuantizeLinearLowering : NNPattern<nn::QuantizeLinearOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::QuantizeLinearOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    bool isUnsigned = op.getIsUnsigned();
+    double lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+    rewriter.replaceOp(
+        op,
+        perAxis(
+            rewriter, op.getLoc(), resultType(op),
+            {adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+            op.getAxis(), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+              Type f = v[0].getType();
+              // saturate(round_half_even(x / scale) + zero_point)
+              Value q = math::RoundEvenOp::create(
+                  b, l, arith::DivFOp::create(b, l, v[0], v[1]));
+              Value zp = arith::SIToFPOp::create(b, l, f,
+                                                 toI32(b, l, v[2], isUnsigned));
+              q = arith::AddFOp::create(b, l, q, zp);
+              q = arith::MaximumFOp::create(b, l, q, scalar(b, l, f, lo));
+              q = arith::MinimumFOp::create(b, l, q, scalar(b, l, f, hi));
+              Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), q);
+              return arith::TruncIOp::create(b, l, b.getI8Type(), i);
+            }));
+    return success();
+  }
+};
+
+struct DequantizeLinearLowering : NNPattern<nn::DequantizeLinearOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::DequantizeLinearOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    bool isUnsigned = op.getIsUnsigned();
+    rewriter.replaceOp(
+        op,
+        perAxis(
+            rewriter, op.getLoc(), resultType(op),
+            {adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+            op.getAxis(), [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+              Value d =
+                  arith::SubIOp::create(b, l, toI32(b, l, v[0], isUnsigned),
+                                        toI32(b, l, v[2], isUnsigned));
+              Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), d);
+              return arith::MulFOp::create(b, l, f, v[1]);
+            }));
+    return success();
+  }
+};
+
+struct DynamicQuantizeLinearLowering : NNPattern<nn::DynamicQuantizeLinearOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::DynamicQuantizeLinearOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(x.getType());
+    Type f32 = rewriter.getF32Type(), i8 = rewriter.getI8Type();
+    // lo = min(0, min(x)), hi = max(0, max(x)): reductions from 0.
+    auto onesType =
+        RankedTensorType::get(SmallVector<int64_t>(inType.getRank(), 1), f32);
+    auto all = llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()));
+    auto extractAll = [&](Value t) -> Value {
+      SmallVector<Value> zeros(
+          inType.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+      return tensor::ExtractOp::create(rewriter, loc, t, zeros);
+    };
+    Value lo =
+        extractAll(reduce(rewriter, loc, x, onesType, all, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::MinimumFOp::create(b, l, v[0], v[1]);
+                          }));
+    Value hi =
+        extractAll(reduce(rewriter, loc, x, onesType, all, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::MaximumFOp::create(b, l, v[0], v[1]);
+                          }));
+    auto saturate = [&](OpBuilder &b, Location l, Value v) -> Value {
+      v = arith::MaximumFOp::create(b, l, v, scalar(b, l, f32, 0));
+      return arith::MinimumFOp::create(b, l, v, scalar(b, l, f32, 255));
+    };
+    Value scale = arith::DivFOp::create(
+        rewriter, loc, arith::SubFOp::create(rewriter, loc, hi, lo),
+        scalar(rewriter, loc, f32, 255));
+    Value zpF =
+        saturate(rewriter, loc,
+                 math::RoundEvenOp::create(
+                     rewriter, loc,
+                     arith::NegFOp::create(
+                         rewriter, loc,
+                         arith::DivFOp::create(rewriter, loc, lo, scale))));
+    auto toU8 = [&](OpBuilder &b, Location l, Value v) -> Value {
+      Value i = arith::FPToSIOp::create(b, l, b.getI32Type(), v);
+      return arith::TruncIOp::create(b, l, i8, i);
+    };
+    Value y = elementwise(
+        rewriter, loc, cast<RankedTensorType>(op.getResult().getType()), x,
+        [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+          Value q = math::RoundEvenOp::create(
+              b, l, arith::DivFOp::create(b, l, v[0], scale));
+          return toU8(b, l,
+                      saturate(b, l, arith::AddFOp::create(b, l, q, zpF)));
+        });
+    Value scaleT = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, f32), scale);
+    Value zpT = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, i8), toU8(rewriter, loc, zpF));
+    rewriter.replaceOp(op, ValueRange{y, scaleT, zpT});
+    return success();
+  }
+};
+
+struct SubtractZeroPointLowering : NNPattern<nn::SubtractZeroPointOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::SubtractZeroPointOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    bool isUnsigned = op.getIsUnsigned();
+    rewriter.replaceOp(
+        op, perAxis(rewriter, op.getLoc(), resultType(op),
+                    {adaptor.getInput(), adaptor.getZeroPoint()}, op.getAxis(),
+                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      return arith::SubIOp::create(
+                          b, l, toI32(b, l, v[0], isUnsigned),
+                          toI32(b, l, v[1], isUnsigned));
+                    }));
     return success();
   }
 };
@@ -192,8 +560,11 @@ struct MatMulLowering : NNPattern<nn::MatMulOp> {
 } // namespace
 
 void populateNNToLinalgConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DLowering, GemmLowering, MatMulLowering>(
-      patterns.getContext());
+  patterns
+      .add<ConvLowering, ConvTransposeLowering, GemmLowering, MatMulLowering,
+           EinsumLowering, QuantizeLinearLowering, DequantizeLinearLowering,
+           DynamicQuantizeLinearLowering, SubtractZeroPointLowering>(
+          patterns.getContext());
 }
 
 } // namespace kiln::cpu

@@ -129,7 +129,8 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
                                        allDims(resultType.getRank()));
 }
 
-/// Contraction over (batch..., m?, n?, k) as one linalg.generic.
+/// Contraction over (batch..., m?, n?, k) as one linalg.generic (float, or
+/// integer with alpha 1).
 Value contraction(OpBuilder &b, Location loc, RankedTensorType outType,
                   Value lhs, Value rhs, Value init, ArrayRef<AffineMap> maps,
                   int64_t numLoops, double alpha) {
@@ -140,6 +141,12 @@ Value contraction(OpBuilder &b, Location loc, RankedTensorType outType,
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{lhs, rhs}, init, maps, iters,
              [&](OpBuilder &nb, Location l, ValueRange v) {
+               if (!isa<FloatType>(et)) { // integer (alpha is 1)
+                 Value p = arith::MulIOp::create(nb, l, v[0], v[1]);
+                 linalg::YieldOp::create(
+                     nb, l, arith::AddIOp::create(nb, l, v[2], p).getResult());
+                 return;
+               }
                Value p = arith::MulFOp::create(nb, l, v[0], v[1]);
                if (alpha != 1.0)
                  p = arith::MulFOp::create(nb, l, p, scalar(nb, l, et, alpha));

@@ -65,7 +65,8 @@ FailureOr<uint32_t> dtypeOf(Type t) {
 }
 
 LogicalResult specOf(Location loc, Type type, Attribute name,
-                     std::string fallback, TensorSpec &spec) {
+                     std::string fallback, TensorSpec &spec,
+                     bool isUnsigned = false) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
     return emitError(loc) << "model inputs and outputs must be statically "
@@ -90,7 +91,9 @@ LogicalResult specOf(Location loc, Type type, Attribute name,
     return emitError(loc) << "tensor name '" << spec.name
                           << "' is not 1 to " << KILN_MAX_NAME_LEN
                           << " bytes without NUL";
-  spec.dtype = *dtype;
+  // MLIR integers are signless: the importer marks uint8 with kiln.unsigned.
+  spec.dtype = isUnsigned && *dtype == KILN_DTYPE_I8 ? uint32_t(KILN_DTYPE_U8)
+                                                     : *dtype;
   spec.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
   return success();
 }
@@ -225,7 +228,8 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
     TensorSpec spec;
     if (failed(specOf(main.getLoc(), main.getArgument(i).getType(),
                       main.getArgAttr(i, "kiln.name"),
-                      "input" + std::to_string(i), spec)))
+                      "input" + std::to_string(i), spec,
+                      main.getArgAttr(i, "kiln.unsigned") != nullptr)))
       return failure();
     sig.inputs.push_back(std::move(spec));
   }
@@ -233,7 +237,8 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
     TensorSpec spec;
     if (failed(specOf(main.getLoc(), main.getResultTypes()[i],
                       main.getResultAttr(i, "kiln.name"),
-                      "output" + std::to_string(i), spec)))
+                      "output" + std::to_string(i), spec,
+                      main.getResultAttr(i, "kiln.unsigned") != nullptr)))
       return failure();
     sig.outputs.push_back(std::move(spec));
   }

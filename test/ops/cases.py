@@ -43,7 +43,8 @@ class Case:
 
 def _dtype(arr):
     return {np.dtype(np.float32): F32, np.dtype(np.int64): I64,
-            np.dtype(np.int32): TensorProto.INT32}[arr.dtype]
+            np.dtype(np.int32): TensorProto.INT32, np.dtype(np.uint8): TensorProto.UINT8,
+            np.dtype(np.int8): TensorProto.INT8}[arr.dtype]
 
 
 def graph_model(nodes, operands, outputs, opset=DEFAULT_OPSET, name="g", out_shapes=None):
@@ -128,7 +129,7 @@ def negative(name, op, build, expect, note=""):
 def conv(x_shape, w_shape, bias=True, opset=DEFAULT_OPSET, x_shift=0.0, **attrs):
     def build(rng):
         x = f32(rng, *x_shape, shift=x_shift)
-        fan_in = w_shape[1] * w_shape[2] * w_shape[3]
+        fan_in = int(np.prod(w_shape[1:]))
         ins = [("x", x), ("w", Init(f32(rng, *w_shape, scale=fan_in ** -0.5)))]
         if bias:
             ins.append(("b", Init(f32(rng, w_shape[0]))))
@@ -170,6 +171,107 @@ case("conv_same_lower_k4", "Conv", conv((1, 2, 7, 7), (3, 2, 4, 4),
 case("conv_valid", "Conv", conv((1, 3, 9, 8), (4, 3, 3, 3), strides=[2, 2],
                                 auto_pad="VALID"))
 case("conv_opset11", "Conv", conv((1, 3, 6, 6), (2, 3, 3, 3), opset=11, pads=[1, 1, 1, 1]))
+case("conv_1d_group_same_upper", "Conv", conv((2, 4, 10), (6, 2, 3), group=2, strides=[2],
+                                              auto_pad="SAME_UPPER"))
+case("conv_3d_dilated_pads", "Conv", conv((1, 2, 6, 7, 5), (3, 2, 2, 3, 2),
+                                          dilations=[2, 1, 1], pads=[1, 0, 1, 0, 1, 1]))
+case("conv_3d_depthwise_stride", "Conv", conv((1, 3, 5, 6, 7), (3, 1, 3, 3, 3), group=3,
+                                              strides=[2, 1, 2], pads=[1, 1, 1, 1, 1, 1]))
+
+
+# ---- ConvTranspose ----------------------------------------------------------
+
+def conv_transpose(x_shape, w_shape, bias=True, **attrs):
+    def build(rng):
+        ins = [("x", f32(rng, *x_shape)), ("w", Init(f32(rng, *w_shape, scale=0.5)))]
+        if bias:
+            ins.append(("b", Init(f32(rng, w_shape[1] * attrs.get("group", 1)))))
+        return single("ConvTranspose", ins, **attrs)
+    return build
+
+
+case("convtranspose_group_dilated", "ConvTranspose",
+     conv_transpose((1, 4, 3, 4), (4, 3, 3, 2), group=2, strides=[2, 3], dilations=[2, 1],
+                    pads=[1, 0, 0, 1], output_padding=[1, 2]))
+case("convtranspose_1d_same_lower", "ConvTranspose",
+     conv_transpose((2, 3, 5), (3, 2, 4), bias=False, strides=[2], auto_pad="SAME_LOWER"))
+case("convtranspose_3d_pads", "ConvTranspose",
+     conv_transpose((1, 2, 3, 2, 3), (2, 2, 2, 3, 2), strides=[1, 2, 2],
+                    pads=[1, 0, 1, 0, 1, 0]))
+
+
+# ---- Einsum -----------------------------------------------------------------
+
+def einsum(equation, *shapes):
+    def build(rng):
+        ins = [(f"x{i}", f32(rng, *s)) for i, s in enumerate(shapes)]
+        return single("Einsum", ins, opset=12, equation=equation)
+    return build
+
+
+case("einsum_outer", "Einsum", einsum("i,j->ij", (3,), (4,)))
+case("einsum_implicit_matmul", "Einsum", einsum("ij,jk", (3, 4), (4, 5)))
+case("einsum_chain3", "Einsum", einsum("ij,jk,kl->li", (2, 3), (3, 4), (4, 2)))
+case("einsum_total_sum", "Einsum", einsum("ijk->", (2, 3, 4)))
+case("einsum_ellipsis_batch_matmul", "Einsum", einsum("...ij,...jk->...ik", (2, 3, 2, 4),
+                                                      (2, 3, 4, 5)))
+case("einsum_ellipsis_implicit", "Einsum", einsum("...i,i", (2, 3, 4), (4,)))
+
+
+# ---- Quantisation -------------------------------------------------------------
+
+def u8(rng, *shape):
+    return rng.integers(0, 256, size=shape).astype(np.uint8)
+
+
+def s8(rng, *shape):
+    return rng.integers(-128, 128, size=shape).astype(np.int8)
+
+
+case("quantizelinear_int8_axis", "QuantizeLinear", lambda rng: single(
+    "QuantizeLinear", [("x", f32(rng, 2, 3, 4, scale=100.0)),
+                       ("s", Init(np.array([0.5, 1.0, 2.0], np.float32))),
+                       ("z", Init(np.array([-3, 0, 7], np.int8)))],
+    outs=(("y", TensorProto.INT8),), opset=13, axis=-2))
+case("quantizelinear_uint8_default_zp", "QuantizeLinear", lambda rng: single(
+    "QuantizeLinear", [("x", f32(rng, 3, 5, scale=200.0, shift=60.0)),
+                       ("s", Init(np.array(0.75, np.float32)))],
+    outs=(("y", TensorProto.UINT8),), opset=13))
+case("dequantizelinear_int8_axis0", "DequantizeLinear", lambda rng: single(
+    "DequantizeLinear", [("x", s8(rng, 3, 4)),
+                         ("s", Init(np.array([0.5, 0.25, 2.0], np.float32))),
+                         ("z", Init(np.array([1, -2, 0], np.int8)))],
+    opset=13, axis=0))
+case("dynamicquantizelinear_3d", "DynamicQuantizeLinear", lambda rng: single(
+    "DynamicQuantizeLinear", [("x", f32(rng, 2, 3, 4, scale=3.0, shift=1.0))],
+    outs=(("y", TensorProto.UINT8), ("ys", F32), ("yz", TensorProto.UINT8)), opset=11))
+case("matmulinteger_int8_percol", "MatMulInteger", lambda rng: single(
+    "MatMulInteger", [("a", u8(rng, 2, 3, 5)), ("b", Init(s8(rng, 5, 4))),
+                      ("az", Init(np.array(3, np.uint8))),
+                      ("bz", Init(np.array([1, -1, 0, 5], np.int8)))],
+    outs=(("y", TensorProto.INT32),), opset=10))
+case("convinteger_int8_pads", "ConvInteger", lambda rng: single(
+    "ConvInteger", [("x", u8(rng, 1, 2, 5, 5)), ("w", Init(u8(rng, 3, 2, 3, 3))),
+                    ("xz", Init(np.array(128, np.uint8))),
+                    ("wz", Init(np.array(100, np.uint8)))],
+    outs=(("y", TensorProto.INT32),), opset=10, pads=[1, 1, 1, 1]))
+case("qlinearconv_per_channel_bias", "QLinearConv", lambda rng: single(
+    "QLinearConv", [("x", u8(rng, 1, 2, 6, 6)), ("xs", Init(np.array(0.02, np.float32))),
+                    ("xz", Init(np.array(120, np.uint8))), ("w", Init(u8(rng, 4, 2, 3, 3))),
+                    ("ws", Init(np.array([0.01, 0.02, 0.005, 0.03], np.float32))),
+                    ("wz", Init(np.array([128, 128, 128, 128], np.uint8))),
+                    ("ys", Init(np.array(0.05, np.float32))),
+                    ("yz", Init(np.array(100, np.uint8))),
+                    ("b", Init(rng.integers(-500, 500, size=4).astype(np.int32)))],
+    outs=(("y", TensorProto.UINT8),), opset=10, strides=[2, 2], pads=[1, 1, 1, 1]))
+case("qlinearmatmul_int8", "QLinearMatMul", lambda rng: single(
+    "QLinearMatMul", [("a", s8(rng, 3, 6)), ("as", Init(np.array(0.05, np.float32))),
+                      ("az", Init(np.array(-4, np.int8))), ("b", Init(s8(rng, 6, 2))),
+                      ("bs", Init(np.array(0.02, np.float32))),
+                      ("bz", Init(np.array(2, np.int8))),
+                      ("ys", Init(np.array(0.3, np.float32))),
+                      ("yz", Init(np.array(5, np.int8)))],
+    outs=(("y", TensorProto.INT8),), opset=10))
 
 # ---- Gemm -----------------------------------------------------------------
 
@@ -885,9 +987,12 @@ negative("neg_resize_empty_output", "Resize", lambda rng: single(
 negative("neg_pad_reflect", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 1, 2, 4, 4)), ("pads", Init(i64([0, 0, 1, 1, 0, 0, 1, 1])))],
     node_name="pad_reflect", mode="reflect"), expect=["Pad", "pad_reflect"])
-negative("neg_conv_1d", "Conv", lambda rng: single(
-    "Conv", [("x", f32(rng, 1, 3, 10)), ("w", Init(f32(rng, 4, 3, 3)))],
-    node_name="conv1d"), expect=["Conv", "conv1d"])
+negative("neg_conv_4d", "Conv", lambda rng: single(
+    "Conv", [("x", f32(rng, 1, 1, 3, 3, 3, 3)), ("w", Init(f32(rng, 1, 1, 2, 2, 2, 2)))],
+    node_name="conv4d"), expect=["Conv", "conv4d", "1-D to 3-D"])
+negative("neg_einsum_diagonal", "Einsum", lambda rng: single(
+    "Einsum", [("x", f32(rng, 3, 3))], opset=12, node_name="diag", equation="ii->i"),
+    expect=["Einsum", "diag", "diagonal"])
 negative("neg_reducel2_int64", "ReduceL2", lambda rng: single(
     "ReduceL2", [("x", ints(rng, 2, 3))], outs=(("y", TensorProto.INT64),),
     node_name="l2_int", axes=[1]), expect=["ReduceL2", "l2_int"])

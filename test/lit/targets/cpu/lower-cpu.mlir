@@ -13,7 +13,7 @@
 // CHECK-NOT: llvm.func @expf
 func.func @main(%x: tensor<1x2x5x5xf32> {kiln.name = "x"}) -> (tensor<1x3xf32> {kiln.name = "y"}) {
   %w = nn.constant dense_resource<w> : tensor<3x2x3x3xf32>
-  %c = nn.conv2d %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x5x5xf32>
+  %c = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x5x5xf32>
   %s = nn.sigmoid %c : tensor<1x3x5x5xf32>
   %g = nn.global_avg_pool %s : (tensor<1x3x5x5xf32>) -> tensor<1x3x1x1xf32>
   %f = nn.flatten %g {axis = 1 : i64} : (tensor<1x3x1x1xf32>) -> tensor<1x3xf32>
