@@ -1,7 +1,7 @@
 //===- DataMovementOps.cpp - ONNX import: data movement ---===//
 //
 // Data movement: Concat, Reshape, Flatten, Transpose, Pad, Split, Slice,
-// Gather, Squeeze/Unsqueeze.
+// Gather, GatherElements, Squeeze/Unsqueeze, Expand, Tile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,18 @@ using namespace mlir;
 namespace ox = ::onnx;
 
 namespace kiln::onnx {
+
+/// Whether a tensor of `shape` would hold more than `limit` elements (no
+/// overflow on the way).
+static bool exceeds(llvm::ArrayRef<int64_t> shape, uint64_t limit) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > limit / static_cast<uint64_t>(d)))
+      return true;
+    n *= d;
+  }
+  return n > limit;
+}
 
 LogicalResult Importer::importConcat(const ox::NodeProto &n, Location loc) {
   const auto *axisAttr = attr(n, "axis");
@@ -79,6 +91,10 @@ LogicalResult Importer::importReshape(const ox::NodeProto &n, Location loc) {
       shape.push_back(1);
       continue;
     }
+    if (d == 0)
+      return unsupported(n, loc,
+                         "allowzero=1 with a 0 in the shape gives a tensor "
+                         "with no elements");
     if (d < 1)
       return emitError(loc) << "Reshape: invalid dimension " << d;
     known *= d;
@@ -140,11 +156,12 @@ LogicalResult Importer::importPad(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
+  int64_t rank = x->getRank();
   std::string mode = attrString(n, "mode", "constant");
-  if (mode != "constant")
-    return unsupported(n, loc, "mode '" + mode + "' (only 'constant')");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return unsupported(n, loc, "mode '" + mode + "'");
   std::vector<int64_t> pads;
-  float value = 0;
+  double value = 0;
   if (opset < 11) {
     pads = attrInts(n, "pads");
     value = attrFloat(n, "value", 0);
@@ -159,15 +176,51 @@ LogicalResult Importer::importPad(const ox::NodeProto &n, Location loc) {
         return failure();
       if (v->numElements() != 1)
         return emitError(loc) << "Pad constant_value must be a scalar";
-      value = static_cast<float>(v->floatAt(0));
+      value = v->floatAt(0);
     }
   }
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return emitError(loc) << "Pad needs " << 2 * rank << " pads for rank "
+                          << rank << ", got " << pads.size();
   for (int64_t p : pads)
-    if (p < 0)
-      return unsupported(n, loc, "negative pads (cropping)");
-  auto r = create(nn::PadOp::getOperationName(), loc, {values[n.input(0)]},
-                  {named("pads", i64s(pads)),
-                   named("value", builder.getF32FloatAttr(value))});
+    if (p < -(int64_t(1) << 31) || p > (int64_t(1) << 31))
+      return emitError(loc) << "Pad amount " << p << " is out of range";
+  if (mode == "constant" &&
+      static_cast<double>(static_cast<float>(value)) != value)
+    return unsupported(n, loc,
+                       "constant_value " + std::to_string(value) +
+                           " is not exactly representable as float32");
+  // Negative pads crop: a slice first, then the non-negative padding.
+  Value v = values[n.input(0)];
+  SmallVector<int64_t> offsets(rank, 0), sizes(x->getShape()), steps(rank, 1);
+  bool crop = false;
+  std::vector<int64_t> positive(pads);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t low = pads[d], high = pads[rank + d];
+    if (low >= 0 && high >= 0)
+      continue;
+    crop = true;
+    offsets[d] = std::max<int64_t>(0, -low);
+    sizes[d] -= std::max<int64_t>(0, -low) + std::max<int64_t>(0, -high);
+    if (sizes[d] < 1)
+      return unsupported(n, loc,
+                         "negative pads that leave dimension " +
+                             llvm::Twine(d) + " empty");
+    positive[d] = std::max<int64_t>(0, low);
+    positive[rank + d] = std::max<int64_t>(0, high);
+  }
+  if (crop) {
+    auto r = create(nn::SliceOp::getOperationName(), loc, {v},
+                    {named("offsets", i64s(offsets)),
+                     named("sizes", i64s(sizes)), named("steps", i64s(steps))});
+    if (failed(r))
+      return failure();
+    v = *r;
+  }
+  auto r = create(nn::PadOp::getOperationName(), loc, {v},
+                  {named("pads", i64s(positive)),
+                   named("value", builder.getF32FloatAttr(value)),
+                   named("mode", builder.getStringAttr(mode))});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -201,8 +254,14 @@ LogicalResult Importer::importSplit(const ox::NodeProto &n, Location loc) {
     split.assign(parts, dim / parts);
   }
   int64_t sum = 0;
-  for (int64_t s : split)
+  for (int64_t s : split) {
+    if (s == 0)
+      return unsupported(n, loc, "zero-size outputs");
+    if (s < 0 || s > dim)
+      return emitError(loc)
+             << "Split size " << s << " does not fit dimension " << dim;
     sum += s;
+  }
   if (static_cast<int64_t>(split.size()) != parts || sum != dim)
     return emitError(loc) << "Split sizes " << shapeString(split)
                           << " do not cover dimension " << dim << " with "
@@ -262,24 +321,37 @@ LogicalResult Importer::importSlice(const ox::NodeProto &n, Location loc) {
     return emitError(loc) << "Slice starts, ends, axes and steps differ in "
                              "length";
   SmallVector<int64_t> offsets(rank, 0), sizes(x->getShape()), strides(rank, 1);
+  std::set<int64_t> seen;
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
-    if (axis < 0 || axis >= rank)
-      return emitError(loc) << "Slice axis " << axes[i] << " out of range";
-    if (steps[i] < 1)
-      return unsupported(n, loc, "non-positive steps");
-    int64_t dim = x->getDimSize(axis);
-    auto clampIndex = [dim](int64_t v) {
-      if (v < 0)
-        v += dim;
-      return std::clamp<int64_t>(v, 0, dim);
-    };
-    int64_t s = clampIndex(starts[i]), e = clampIndex(ends[i]);
-    if (e <= s)
-      return unsupported(n, loc, "empty slices");
+    if (axis < 0 || axis >= rank || !seen.insert(axis).second)
+      return emitError(loc)
+             << "Slice axis " << axes[i] << " out of range or repeated";
+    int64_t step = steps[i], dim = x->getDimSize(axis);
+    if (step == 0)
+      return emitError(loc) << "Slice step 0";
+    // A step of at least the dimension takes one element at most: clamping
+    // it changes nothing and keeps the arithmetic below from overflowing.
+    step = std::clamp<int64_t>(step, -dim, dim);
+    // ONNX: negative starts/ends count from the end; then starts clamp to
+    // [0, dim] ([0, dim-1] going backwards) and ends to [0, dim] ([-1,
+    // dim-1] going backwards). INT64 extremes must not overflow.
+    auto wrap = [dim](int64_t v) { return v < 0 ? v + dim : v; };
+    int64_t s = wrap(starts[i]), e = wrap(ends[i]), size;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      size = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      size = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    if (size == 0)
+      return unsupported(n, loc, "empty slices (a dimension of size 0)");
     offsets[axis] = s;
-    strides[axis] = steps[i];
-    sizes[axis] = (e - s + steps[i] - 1) / steps[i];
+    strides[axis] = size == 1 ? 1 : step;
+    sizes[axis] = size;
   }
   if (const ConstTensor *c = constant(n, 0);
       c && isIntegerType(c->dtype) && rank == 1) { // shape arithmetic
@@ -300,19 +372,184 @@ LogicalResult Importer::importSlice(const ox::NodeProto &n, Location loc) {
 
 LogicalResult Importer::importGather(const ox::NodeProto &n, Location loc) {
   const ConstTensor *data = constant(n, 0), *indices = constant(n, 1);
-  if (!data || !indices || !isIntegerType(data->dtype) ||
-      data->shape.size() != 1)
-    return unsupported(n, loc,
-                       "only Gather on constant 1-D integer data "
-                       "(shape arithmetic) is supported");
-  int64_t size = data->shape[0];
-  std::vector<int64_t> v, all = data->ints();
-  for (int64_t i : indices->ints()) {
-    if (i < -size || i >= size)
-      return emitError(loc) << "Gather index " << i << " out of range";
-    v.push_back(all[i < 0 ? i + size : i]);
+  std::vector<int64_t> dataShape;
+  if (data) {
+    dataShape = data->shape;
+  } else {
+    auto x = inputType(n, 0, loc);
+    if (failed(x))
+      return failure();
+    dataShape.assign(x->getShape().begin(), x->getShape().end());
   }
-  consts[n.output(0)] = ConstTensor::fromInts(v, indices->shape);
+  int64_t rank = dataShape.size(), axis = attrInt(n, "axis", 0);
+  if (rank == 0)
+    return emitError(loc) << "Gather of a scalar";
+  if (axis < -rank || axis >= rank)
+    return emitError(loc) << "Gather axis " << axis << " out of range for rank "
+                          << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t dim = dataShape[axis];
+  if (indices) {
+    if (!isIntegerType(indices->dtype) ||
+        indices->dtype == ox::TensorProto::BOOL)
+      return emitError(loc) << "Gather indices must be integers";
+    for (int64_t i : indices->ints())
+      if (i < -dim || i >= dim)
+        return emitError(loc) << "Gather index " << i << " out of range for "
+                              << "dimension " << dim;
+  }
+  if (data && indices) { // evaluated here (shape arithmetic and the like)
+    size_t es = elementSize(data->dtype);
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= dataShape[d];
+    for (int64_t d = axis + 1; d < rank; ++d)
+      inner *= dataShape[d];
+    std::vector<int64_t> idx = indices->ints();
+    if (exceeds({outer, static_cast<int64_t>(idx.size()), inner,
+                 static_cast<int64_t>(es)},
+                options.maxTensorBytes))
+      return emitError(loc) << "Gather result is too large";
+    ConstTensor t;
+    t.dtype = data->dtype;
+    t.shape.assign(dataShape.begin(), dataShape.begin() + axis);
+    t.shape.insert(t.shape.end(), indices->shape.begin(), indices->shape.end());
+    t.shape.insert(t.shape.end(), dataShape.begin() + axis + 1,
+                   dataShape.end());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i : idx) {
+        int64_t at = ((o * dim) + (i < 0 ? i + dim : i)) * inner * es;
+        t.bytes.append(data->bytes, at, inner * es);
+      }
+    consts[n.output(0)] = std::move(t);
+    return success();
+  }
+  auto x = input(n, 0, loc);
+  auto i = input(n, 1, loc);
+  if (failed(x) || failed(i))
+    return failure();
+  Type it = cast<RankedTensorType>(i->getType()).getElementType();
+  if (!it.isInteger(32) && !it.isInteger(64))
+    return unsupported(n, loc, "indices that are not int32 or int64");
+  auto r = create(nn::GatherOp::getOperationName(), loc, {*x, *i},
+                  {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importGatherElements(const ox::NodeProto &n,
+                                             Location loc) {
+  auto x = input(n, 0, loc);
+  if (failed(x))
+    return failure();
+  auto i = input(n, 1, loc);
+  if (failed(i))
+    return failure();
+  auto idxType = cast<RankedTensorType>(i->getType());
+  if (!idxType.getElementType().isInteger(32) &&
+      !idxType.getElementType().isInteger(64))
+    return unsupported(n, loc, "indices that are not int32 or int64");
+  auto xType = cast<RankedTensorType>(x->getType());
+  int64_t rank = xType.getRank(), axis = attrInt(n, "axis", 0);
+  if (rank == 0 || axis < -rank || axis >= rank)
+    return emitError(loc) << "GatherElements axis " << axis
+                          << " out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  if (const ConstTensor *c = constant(n, 1)) {
+    int64_t dim = xType.getDimSize(axis);
+    for (int64_t v : c->ints())
+      if (v < -dim || v >= dim)
+        return emitError(loc) << "GatherElements index " << v
+                              << " out of range for dimension " << dim;
+  }
+  auto r = create(nn::GatherElementsOp::getOperationName(), loc, {*x, *i},
+                  {named("axis", builder.getI64IntegerAttr(axis))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importExpand(const ox::NodeProto &n, Location loc) {
+  const ConstTensor *c;
+  if (failed(constantInput(n, 1, loc, c)))
+    return failure();
+  auto x = input(n, 0, loc);
+  if (failed(x))
+    return failure();
+  std::vector<int64_t> shape = c->ints();
+  for (int64_t d : shape)
+    if (d == 0)
+      return unsupported(n, loc,
+                         "a 0 in the shape gives a tensor with no "
+                         "elements");
+  for (int64_t d : shape)
+    if (d < 0)
+      return emitError(loc) << "Expand shape " << shapeString(shape)
+                            << " has a negative dimension";
+  auto result = nn::broadcastShapes(
+      cast<RankedTensorType>(x->getType()).getShape(), shape);
+  if (succeeded(result) && exceeds(*result, options.maxTensorBytes))
+    return emitError(loc) << "Expand to " << shapeString(shape)
+                          << " is too large";
+  auto r = create(nn::ExpandOp::getOperationName(), loc, {*x},
+                  {named("shape", i64s(shape))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+/// Tile as a broadcast: d0 x d1 ... is reshaped to 1 x d0 x 1 x d1 ...,
+/// expanded to r0 x d0 x r1 x d1 ... and collapsed to r0*d0 x r1*d1 ...
+LogicalResult Importer::importTile(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  const ConstTensor *c;
+  if (failed(constantInput(n, 1, loc, c)))
+    return failure();
+  std::vector<int64_t> repeats = c->ints();
+  int64_t rank = x->getRank();
+  if (static_cast<int64_t>(repeats.size()) != rank)
+    return emitError(loc) << "Tile needs " << rank << " repeats, got "
+                          << repeats.size();
+  std::vector<int64_t> split, expanded, result;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (repeats[d] < 0)
+      return emitError(loc) << "Tile repeat " << repeats[d] << " is negative";
+    if (repeats[d] == 0)
+      return unsupported(n, loc,
+                         "a repeat of 0 gives a tensor with no "
+                         "elements");
+    if (exceeds({repeats[d], x->getNumElements()}, options.maxTensorBytes))
+      return emitError(loc) << "Tile result is too large";
+    split.insert(split.end(), {1, x->getDimSize(d)});
+    expanded.insert(expanded.end(), {repeats[d], x->getDimSize(d)});
+    result.push_back(repeats[d] * x->getDimSize(d));
+  }
+  Value v = values[n.input(0)];
+  if (exceeds(result, options.maxTensorBytes))
+    return emitError(loc) << "Tile result is too large";
+  if (result !=
+      std::vector<int64_t>(x->getShape().begin(), x->getShape().end())) {
+    auto s = reshapeTo(v, split, loc);
+    if (failed(s))
+      return failure();
+    auto e = create(nn::ExpandOp::getOperationName(), loc, {*s},
+                    {named("shape", i64s(expanded))});
+    if (failed(e))
+      return failure();
+    auto r = reshapeTo(*e, result, loc);
+    if (failed(r))
+      return failure();
+    v = *r;
+  }
+  setOutput(n, 0, v);
   return success();
 }
 
@@ -383,6 +620,9 @@ llvm::ArrayRef<OpHandler> Importer::dataMovementOps() {
       {"Split", &Importer::importSplit},
       {"Slice", &Importer::importSlice},
       {"Gather", &Importer::importGather},
+      {"GatherElements", &Importer::importGatherElements},
+      {"Expand", &Importer::importExpand},
+      {"Tile", &Importer::importTile},
       {"Squeeze", &Importer::importSqueeze},
       {"Unsqueeze", &Importer::importSqueeze},
   };

@@ -1,6 +1,7 @@
 //===- ElementwiseOps.cpp - ONNX import: elementwise ops ---===//
 //
-// Elementwise ops: arithmetic with broadcasting, activations, Clip.
+// Elementwise ops: arithmetic with broadcasting, activations, Clip, unary
+// math, Max/Min/Sum/Mean, Pow, PRelu, comparisons, logic and Where.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +65,11 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
+  if (n.op_type() == "Div" &&
+      cast<RankedTensorType>(a->getType()).getElementType().isInteger(8))
+    return unsupported(n, loc,
+                       "8-bit integer division (i8 does not tell INT8 from "
+                       "UINT8)");
   llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(n.op_type())
                              .Case("Add", nn::AddOp::getOperationName())
                              .Case("Sub", nn::SubOp::getOperationName())
@@ -106,6 +112,8 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "only floating-point inputs are supported");
   float lo = -std::numeric_limits<float>::infinity();
   float hi = std::numeric_limits<float>::infinity();
   if (opset < 11) {
@@ -132,6 +140,267 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// Integer element types whose signedness Kiln knows: ONNX INT8 and UINT8
+/// both arrive as i8, so ops that order or negate integers refuse i8.
+static bool hasKnownSign(Type et) {
+  return !isa<IntegerType>(et) || et.isInteger(32) || et.isInteger(64);
+}
+
+LogicalResult Importer::importMath(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "only floating-point inputs are supported");
+  Value v = values[n.input(0)];
+  const std::string &op = n.op_type();
+  auto f32 = [&](llvm::StringRef name, float dflt) {
+    return builder.getF32FloatAttr(attrFloat(n, name, dflt));
+  };
+  Value r;
+  if (op == "Elu")
+    r = nn::EluOp::create(builder, loc, v, f32("alpha", 1.0f));
+  else if (op == "Celu") {
+    if (attrFloat(n, "alpha", 1.0f) == 0.0f)
+      return unsupported(n, loc, "alpha = 0");
+    r = nn::CeluOp::create(builder, loc, v, f32("alpha", 1.0f));
+  } else if (op == "Selu")
+    r = nn::SeluOp::create(builder, loc, v,
+                           f32("alpha", 1.67326319217681884765625f),
+                           f32("gamma", 1.05070102214813232421875f));
+  else if (op == "ThresholdedRelu")
+    r = nn::ThresholdedReluOp::create(builder, loc, v, f32("alpha", 1.0f));
+  else if (op == "Shrink") {
+    if (attrFloat(n, "lambd", 0.5f) < 0)
+      return unsupported(n, loc, "a negative lambd");
+    r = nn::ShrinkOp::create(builder, loc, v, f32("lambd", 0.5f),
+                             f32("bias", 0.0f));
+  } else if (op == "IsNaN")
+    r = nn::IsNaNOp::create(builder, loc, v);
+  else if (op == "IsInf")
+    r = nn::IsInfOp::create(
+        builder, loc, v,
+        builder.getBoolAttr(attrInt(n, "detect_positive", 1) != 0),
+        builder.getBoolAttr(attrInt(n, "detect_negative", 1) != 0));
+  else {
+    llvm::StringRef name =
+        llvm::StringSwitch<llvm::StringRef>(op)
+            .Case("Abs", nn::AbsOp::getOperationName())
+            .Case("Neg", nn::NegOp::getOperationName())
+            .Case("Ceil", nn::CeilOp::getOperationName())
+            .Case("Floor", nn::FloorOp::getOperationName())
+            .Case("Round", nn::RoundOp::getOperationName())
+            .Case("Exp", nn::ExpOp::getOperationName())
+            .Case("Log", nn::LogOp::getOperationName())
+            .Case("Sqrt", nn::SqrtOp::getOperationName())
+            .Case("Reciprocal", nn::ReciprocalOp::getOperationName())
+            .Case("Erf", nn::ErfOp::getOperationName())
+            .Case("Tanh", nn::TanhOp::getOperationName())
+            .Case("Sign", nn::SignOp::getOperationName())
+            .Case("Softplus", nn::SoftplusOp::getOperationName())
+            .Case("Softsign", nn::SoftsignOp::getOperationName())
+            .Case("Sin", nn::SinOp::getOperationName())
+            .Case("Cos", nn::CosOp::getOperationName())
+            .Case("Tan", nn::TanOp::getOperationName())
+            .Case("Asin", nn::AsinOp::getOperationName())
+            .Case("Acos", nn::AcosOp::getOperationName())
+            .Case("Atan", nn::AtanOp::getOperationName())
+            .Case("Sinh", nn::SinhOp::getOperationName())
+            .Case("Cosh", nn::CoshOp::getOperationName())
+            .Case("Asinh", nn::AsinhOp::getOperationName())
+            .Case("Acosh", nn::AcoshOp::getOperationName())
+            .Default(nn::AtanhOp::getOperationName());
+    OperationState state(loc, name);
+    state.addOperands(v);
+    state.addTypes(v.getType());
+    r = builder.create(state)->getResult(0);
+  }
+  setOutput(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
+  const std::string &op = n.op_type();
+  SmallVector<Value> operands;
+  for (int i = 0; i < n.input_size(); ++i) {
+    auto v = input(n, i, loc);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  if (operands.empty())
+    return unsupported(n, loc, "no inputs");
+  Type et = cast<RankedTensorType>(operands[0].getType()).getElementType();
+  if ((op == "Sum" || op == "Mean") && !isa<FloatType>(et))
+    return unsupported(n, loc, "only floating-point inputs are supported");
+  if (!hasKnownSign(et) || et.isInteger(1))
+    return unsupported(n, loc,
+                       "8-bit and boolean inputs are not supported (i8 does "
+                       "not tell INT8 from UINT8)");
+  llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(op)
+                             .Case("Max", nn::MaxOp::getOperationName())
+                             .Case("Min", nn::MinOp::getOperationName())
+                             .Default(nn::AddOp::getOperationName());
+  Value acc = operands[0];
+  for (Value v : llvm::drop_begin(operands)) {
+    auto r = create(name, loc, {acc, v}, {});
+    if (failed(r))
+      return failure();
+    acc = *r;
+  }
+  if (op == "Mean" && operands.size() > 1) {
+    auto type = RankedTensorType::get({}, et);
+    auto count = DenseElementsAttr::get(
+        type, builder.getFloatAttr(et, static_cast<double>(operands.size())));
+    Value c = nn::ConstantOp::create(builder, loc, type, count);
+    auto r = create(nn::DivOp::getOperationName(), loc, {acc, c}, {});
+    if (failed(r))
+      return failure();
+    acc = *r;
+  }
+  if (operands.size() == 1)
+    acc = nn::IdentityOp::create(builder, loc, acc);
+  setOutput(n, 0, acc);
+  return success();
+}
+
+LogicalResult Importer::importPow(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc), y = inputType(n, 1, loc);
+  if (failed(x) || failed(y))
+    return failure();
+  Type xt = x->getElementType(), yt = y->getElementType();
+  if (!hasKnownSign(xt) || xt.isInteger(1))
+    return unsupported(n, loc,
+                       "the base must be floating point, int32 or int64");
+  if (!hasKnownSign(yt) || yt.isInteger(1) ||
+      (isa<FloatType>(xt) && isa<FloatType>(yt) && xt != yt))
+    return unsupported(n, loc,
+                       "the exponent must be int32, int64 or floating point "
+                       "(the base's type for a floating-point base)");
+  auto r = create(nn::PowOp::getOperationName(), loc,
+                  {values[n.input(0)], values[n.input(1)]}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importMod(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc), y = inputType(n, 1, loc);
+  if (failed(x) || failed(y))
+    return failure();
+  Type et = x->getElementType();
+  bool fmod = attrInt(n, "fmod", 0) != 0;
+  if (isa<FloatType>(et))
+    return unsupported(n, loc,
+                       "floating-point Mod (an exact fmod would need libm)");
+  if (!et.isInteger(32) && !et.isInteger(64))
+    return unsupported(n, loc,
+                       "only int32 and int64 inputs are supported (i8 does "
+                       "not tell INT8 from UINT8)");
+  auto r = create(nn::ModOp::getOperationName(), loc,
+                  {values[n.input(0)], values[n.input(1)]},
+                  {named("fmod", builder.getBoolAttr(fmod))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importPRelu(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc), slope = inputType(n, 1, loc);
+  if (failed(x) || failed(slope))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "only floating-point inputs are supported");
+  Value slopeValue = values[n.input(1)];
+  // Before opset 7, a 1-D slope of C values is per channel (dimension 1),
+  // as PyTorch exported PReLU(num_parameters=C); the version converter
+  // keeps it as it is. Reshape it to Cx1x...x1 for numpy broadcasting.
+  if (sourceOpset < 7 && slope->getRank() == 1 && x->getRank() >= 2 &&
+      slope->getDimSize(0) == x->getDimSize(1) &&
+      failed(nn::broadcastShapes(x->getShape(), slope->getShape()))) {
+    SmallVector<int64_t> perChannel(x->getRank() - 1, 1);
+    perChannel[0] = slope->getDimSize(0);
+    auto reshaped = reshapeTo(slopeValue, perChannel, loc);
+    if (failed(reshaped))
+      return failure();
+    slopeValue = *reshaped;
+  }
+  auto r = create(nn::PReluOp::getOperationName(), loc,
+                  {values[n.input(0)], slopeValue}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importCompare(const ox::NodeProto &n, Location loc) {
+  auto a = inputType(n, 0, loc), b = inputType(n, 1, loc);
+  if (failed(a) || failed(b))
+    return failure();
+  const std::string &op = n.op_type();
+  Type et = a->getElementType();
+  if (op != "Equal" && (!hasKnownSign(et) || et.isInteger(1)))
+    return unsupported(n, loc,
+                       "8-bit and boolean inputs are not supported (i8 does "
+                       "not tell INT8 from UINT8)");
+  llvm::StringRef name =
+      llvm::StringSwitch<llvm::StringRef>(op)
+          .Case("Equal", nn::EqualOp::getOperationName())
+          .Case("Greater", nn::GreaterOp::getOperationName())
+          .Case("GreaterOrEqual", nn::GreaterEqualOp::getOperationName())
+          .Case("Less", nn::LessOp::getOperationName())
+          .Default(nn::LessEqualOp::getOperationName());
+  auto r = create(name, loc, {values[n.input(0)], values[n.input(1)]}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importLogical(const ox::NodeProto &n, Location loc) {
+  const std::string &op = n.op_type();
+  int arity = op == "Not" ? 1 : 2;
+  for (int i = 0; i < arity; ++i) {
+    auto t = inputType(n, i, loc);
+    if (failed(t))
+      return failure();
+    if (!t->getElementType().isInteger(1))
+      return unsupported(n, loc, "inputs must be boolean");
+  }
+  Value a = values[n.input(0)];
+  if (op == "Not") {
+    setOutput(n, 0, nn::NotOp::create(builder, loc, a));
+    return success();
+  }
+  llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(op)
+                             .Case("And", nn::AndOp::getOperationName())
+                             .Case("Or", nn::OrOp::getOperationName())
+                             .Default(nn::XorOp::getOperationName());
+  auto r = create(name, loc, {a, values[n.input(1)]}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importWhere(const ox::NodeProto &n, Location loc) {
+  auto c = inputType(n, 0, loc), x = inputType(n, 1, loc),
+       y = inputType(n, 2, loc);
+  if (failed(c) || failed(x) || failed(y))
+    return failure();
+  if (!c->getElementType().isInteger(1))
+    return unsupported(n, loc, "the condition must be boolean");
+  auto r =
+      create(nn::WhereOp::getOperationName(), loc,
+             {values[n.input(0)], values[n.input(1)], values[n.input(2)]}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::elementwiseOps() {
   static const OpHandler table[] = {
       {"Add", &Importer::importBinary},
@@ -144,6 +413,55 @@ llvm::ArrayRef<OpHandler> Importer::elementwiseOps() {
       {"HardSigmoid", &Importer::importUnary},
       {"LeakyRelu", &Importer::importUnary},
       {"Clip", &Importer::importClip},
+      {"Abs", &Importer::importMath},
+      {"Neg", &Importer::importMath},
+      {"Ceil", &Importer::importMath},
+      {"Floor", &Importer::importMath},
+      {"Round", &Importer::importMath},
+      {"Exp", &Importer::importMath},
+      {"Log", &Importer::importMath},
+      {"Sqrt", &Importer::importMath},
+      {"Reciprocal", &Importer::importMath},
+      {"Erf", &Importer::importMath},
+      {"Tanh", &Importer::importMath},
+      {"Sign", &Importer::importMath},
+      {"Softplus", &Importer::importMath},
+      {"Softsign", &Importer::importMath},
+      {"Sin", &Importer::importMath},
+      {"Cos", &Importer::importMath},
+      {"Tan", &Importer::importMath},
+      {"Asin", &Importer::importMath},
+      {"Acos", &Importer::importMath},
+      {"Atan", &Importer::importMath},
+      {"Sinh", &Importer::importMath},
+      {"Cosh", &Importer::importMath},
+      {"Asinh", &Importer::importMath},
+      {"Acosh", &Importer::importMath},
+      {"Atanh", &Importer::importMath},
+      {"Elu", &Importer::importMath},
+      {"Celu", &Importer::importMath},
+      {"Selu", &Importer::importMath},
+      {"ThresholdedRelu", &Importer::importMath},
+      {"Shrink", &Importer::importMath},
+      {"IsNaN", &Importer::importMath},
+      {"IsInf", &Importer::importMath},
+      {"Max", &Importer::importVariadic},
+      {"Min", &Importer::importVariadic},
+      {"Sum", &Importer::importVariadic},
+      {"Mean", &Importer::importVariadic},
+      {"Pow", &Importer::importPow},
+      {"Mod", &Importer::importMod},
+      {"PRelu", &Importer::importPRelu},
+      {"Equal", &Importer::importCompare},
+      {"Greater", &Importer::importCompare},
+      {"GreaterOrEqual", &Importer::importCompare},
+      {"Less", &Importer::importCompare},
+      {"LessOrEqual", &Importer::importCompare},
+      {"And", &Importer::importLogical},
+      {"Or", &Importer::importLogical},
+      {"Xor", &Importer::importLogical},
+      {"Not", &Importer::importLogical},
+      {"Where", &Importer::importWhere},
   };
   return table;
 }

@@ -78,7 +78,7 @@ std::string oneLine(const std::exception &e) {
 LogicalResult Importer::checkModel(ox::ModelProto &model) {
   if (!model.has_graph())
     return emitError(fileLoc) << "not an ONNX model: no graph";
-  opset = defaultOpset(model);
+  opset = sourceOpset = defaultOpset(model);
   if (opset == 0)
     return emitError(fileLoc) << "model imports no default ONNX opset";
   if (opset < 1 || opset > kMaxOpset)
@@ -439,10 +439,15 @@ FailureOr<Value> Importer::materialize(const ConstTensor &t, Location loc) {
   auto et = elementType(t.dtype, loc);
   if (failed(et))
     return failure();
-  if (t.dtype == ox::TensorProto::BOOL)
-    return emitError(loc) << "boolean tensors are not supported";
   auto type = RankedTensorType::get(t.shape, *et);
   ElementsAttr value;
+  if (t.dtype == ox::TensorProto::BOOL) { // i1 attributes are bit-packed
+    SmallVector<bool> bits;
+    for (char c : t.bytes)
+      bits.push_back(c != 0);
+    value = DenseElementsAttr::get(type, bits);
+    return nn::ConstantOp::create(builder, loc, type, value).getResult();
+  }
   llvm::ArrayRef<char> raw(t.bytes.data(), t.bytes.size());
   // Small constants stay inline so they read well and fold; weights become
   // resource blobs, as the design asks.

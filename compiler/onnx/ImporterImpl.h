@@ -280,6 +280,14 @@ private:
   LogicalResult importBinary(const ox::NodeProto &, Location);
   LogicalResult importUnary(const ox::NodeProto &, Location);
   LogicalResult importClip(const ox::NodeProto &, Location);
+  LogicalResult importMath(const ox::NodeProto &, Location);
+  LogicalResult importVariadic(const ox::NodeProto &, Location);
+  LogicalResult importPow(const ox::NodeProto &, Location);
+  LogicalResult importMod(const ox::NodeProto &, Location);
+  LogicalResult importPRelu(const ox::NodeProto &, Location);
+  LogicalResult importCompare(const ox::NodeProto &, Location);
+  LogicalResult importLogical(const ox::NodeProto &, Location);
+  LogicalResult importWhere(const ox::NodeProto &, Location);
 
   // NormalizationOps.cpp
   LogicalResult importBatchNorm(const ox::NodeProto &, Location);
@@ -313,12 +321,20 @@ private:
   LogicalResult importSlice(const ox::NodeProto &, Location);
   LogicalResult importGather(const ox::NodeProto &, Location);
   LogicalResult importSqueeze(const ox::NodeProto &, Location);
+  LogicalResult importGatherElements(const ox::NodeProto &, Location);
+  LogicalResult importExpand(const ox::NodeProto &, Location);
+  LogicalResult importTile(const ox::NodeProto &, Location);
 
   // TensorOps.cpp
   LogicalResult importConstant(const ox::NodeProto &, Location);
   LogicalResult importIdentity(const ox::NodeProto &, Location);
   LogicalResult importShape(const ox::NodeProto &, Location);
   LogicalResult importCast(const ox::NodeProto &, Location);
+  LogicalResult importSize(const ox::NodeProto &, Location);
+  LogicalResult importConstantOfShape(const ox::NodeProto &, Location);
+  LogicalResult importRange(const ox::NodeProto &, Location);
+  LogicalResult importEyeLike(const ox::NodeProto &, Location);
+  LogicalResult importNonZero(const ox::NodeProto &, Location);
 
   // ResizeOps.cpp
   struct ResizeParams { // the attributes of nn.resize
@@ -345,6 +361,7 @@ private:
   std::string source;
   Location fileLoc;
   int64_t opset = 0;
+  int64_t sourceOpset = 0; // the model's own opset, before any upgrade
   std::map<std::string, Value> values;
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;

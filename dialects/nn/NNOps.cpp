@@ -507,9 +507,19 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
   int64_t rank = input.getRank();
   if (failed(checkPads(loc, adaptor.getPads(), 2 * rank)))
     return failure();
+  StringRef mode = adaptor.getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return fail(loc, "mode must be constant, reflect or edge, got '" + mode +
+                         "'");
   SmallVector<int64_t> shape(input.getShape());
-  for (int64_t d = 0; d < rank; ++d)
-    shape[d] += adaptor.getPads()[d] + adaptor.getPads()[rank + d];
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t low = adaptor.getPads()[d], high = adaptor.getPads()[rank + d];
+    if (mode == "reflect" && std::max(low, high) >= input.getDimSize(d))
+      return fail(loc, "reflect pads of dimension " + Twine(d) +
+                           " must be smaller than its size " +
+                           Twine(input.getDimSize(d)));
+    shape[d] += low + high;
+  }
   types.push_back(tensorOf(shape, input.getElementType()));
   return success();
 }
@@ -527,8 +537,13 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
       static_cast<int64_t>(steps.size()) != rank)
     return fail(loc, "offsets, sizes and steps need one entry per dimension");
   for (int64_t d = 0; d < rank; ++d) {
-    if (offsets[d] < 0 || sizes[d] < 1 || steps[d] < 1 ||
-        offsets[d] + (sizes[d] - 1) * steps[d] >= input.getDimSize(d))
+    int64_t dim = input.getDimSize(d);
+    // |step| and size within the dimension first, so that `last` cannot
+    // overflow.
+    if (offsets[d] < 0 || offsets[d] >= dim || sizes[d] < 1 ||
+        sizes[d] > dim || steps[d] == 0 || steps[d] < -dim || steps[d] > dim ||
+        offsets[d] + (sizes[d] - 1) * steps[d] < 0 ||
+        offsets[d] + (sizes[d] - 1) * steps[d] >= dim)
       return fail(loc, "slice of dimension " + Twine(d) +
                            " is empty or out of bounds");
   }

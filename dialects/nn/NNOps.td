@@ -184,18 +184,26 @@ def NN_TransposeOp : NN_InferredOp<"transpose"> {
 }
 
 def NN_PadOp : NN_InferredOp<"pad"> {
-  let summary = "constant padding (ONNX Pad, mode=constant)";
-  let description = [{ `pads` lists all begins, then all ends, per dim. }];
-  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$pads,
-                   F32Attr:$value);
-  let results = (outs NN_FloatTensor:$result);
+  let summary = "padding (ONNX Pad: constant, reflect and edge modes)";
+  let description = [{
+    `pads` lists all begins, then all ends, per dim; none is negative (ONNX's
+    negative pads are imported as a slice). `mode` is `constant` (the new
+    elements are `value`, converted to the element type), `reflect` (mirror
+    without repeating the border element: pads must be smaller than the
+    dimension) or `edge` (repeat the border element).
+  }];
+  let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$pads,
+                   F32Attr:$value,
+                   DefaultValuedStrAttr<StrAttr, "constant">:$mode);
+  let results = (outs NN_Tensor:$result);
 }
 
 def NN_SliceOp : NN_InferredOp<"slice"> {
   let summary = "strided slice with static, normalised bounds";
   let description = [{
-    One entry per dimension: elements start, start+step, ... below `size`
-    elements taken. ONNX Slice and Split are imported to this.
+    One entry per dimension: `size` elements are taken, at offset,
+    offset+step, ...; a negative step walks backwards from `offset`. ONNX
+    Slice and Split are imported to this.
   }];
   let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$offsets,
                    DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$steps);
@@ -203,6 +211,8 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
 }
 
 include "dialects/nn/NNReductionOps.td"
+include "dialects/nn/NNDataMovementOps.td"
+include "dialects/nn/NNElementwiseOps.td"
 include "dialects/nn/NNResizeOps.td"
 
 #endif // KILN_NN_OPS

@@ -16,6 +16,9 @@ struct ApproximateMath
     : kiln::cpu::impl::ApproximateMathPassBase<ApproximateMath> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    // Ops with no polynomial of their own become exp, log, sqrt, sin, cos.
+    math::populateExpansionPatterns(
+        patterns, {"tan", "sinh", "cosh", "asinh", "acosh", "atanh"});
     populateMathPolynomialApproximationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

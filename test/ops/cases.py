@@ -44,7 +44,7 @@ class Case:
 def _dtype(arr):
     return {np.dtype(np.float32): F32, np.dtype(np.int64): I64,
             np.dtype(np.int32): TensorProto.INT32, np.dtype(np.uint8): TensorProto.UINT8,
-            np.dtype(np.int8): TensorProto.INT8}[arr.dtype]
+            np.dtype(np.int8): TensorProto.INT8, np.dtype(np.bool_): TensorProto.BOOL}[arr.dtype]
 
 
 def graph_model(nodes, operands, outputs, opset=DEFAULT_OPSET, name="g", out_shapes=None):
@@ -605,6 +605,66 @@ case("slice_steps_clamped", "Slice", slice_case((1, 4, 9, 9), [1, 1], [INT64_MAX
                                                 axes=[2, 3], steps=[2, 3]))
 case("slice_opset9_attrs", "Slice", lambda rng: single(
     "Slice", [("x", f32(rng, 4, 6))], opset=9, starts=[1, -4], ends=[1000, -1], axes=[0, 1]))
+INT64_MIN = np.iinfo(np.int64).min
+case("slice_negative_step", "Slice", slice_case((4, 5), [3], [0], axes=[0], steps=[-1]))
+case("slice_reverse_all", "Slice", slice_case((3, 7), [-1, INT64_MAX], [INT64_MIN, -INT64_MAX],
+                                              axes=[0, 1], steps=[-1, -3]))
+case("slice_mixed_steps", "Slice", slice_case((6, 9, 4), [5, 1, -1], [0, 9, -5],
+                                              axes=[0, 1, 2], steps=[-2, 3, -1]))
+
+
+# ---- Pad modes, negative pads, Gather, Expand, Tile -------------------------------
+
+def pad_case(shape, pads, mode, dtype=np.float32, value=None):
+    def build(rng):
+        x = f32(rng, *shape) if dtype == np.float32 else rng.integers(-50, 50, shape).astype(dtype)
+        ins = [("x", x), ("pads", Init(i64(pads)))]
+        if value is not None:
+            ins.append(("value", Init(np.asarray(value, dtype=dtype))))
+        outs = ("y",) if dtype == np.float32 else (("y", _dtype(x)),)
+        return single("Pad", ins, outs=outs, mode=mode)
+    return build
+
+
+case("pad_reflect", "Pad", pad_case((1, 2, 4, 5), [0, 0, 3, 1, 0, 0, 2, 4], "reflect"))
+case("pad_edge", "Pad", pad_case((2, 3, 4), [1, 0, 2, 2, 3, 0], "edge"))
+case("pad_edge_int64", "Pad", pad_case((3, 4), [2, 1, 0, 3], "edge", dtype=np.int64))
+case("pad_constant_int32_value", "Pad",
+     pad_case((3, 4), [1, 1, 1, 1], "constant", dtype=np.int32, value=-7))
+case("pad_negative_crop", "Pad", pad_case((1, 3, 6, 7), [0, 0, -2, 1, 0, -1, 3, -3], "constant",
+                                          value=0.5))
+case("pad_reflect_negative", "Pad", pad_case((5, 6), [-1, 2, 2, -2], "reflect"))
+
+
+def gather_case(shape, indices, axis, runtime_indices=False, dtype=np.float32):
+    def build(rng):
+        x = f32(rng, *shape) if dtype == np.float32 else rng.integers(-9, 9, shape).astype(dtype)
+        idx = np.asarray(indices, dtype=np.int64)
+        ins = [("x", x), ("idx", idx if runtime_indices else Init(idx))]
+        outs = ("y",) if dtype == np.float32 else (("y", _dtype(x)),)
+        return single("Gather", ins, outs=outs, axis=axis)
+    return build
+
+
+case("gather_const_indices", "Gather", gather_case((4, 3), [0, 2, -1], 0))
+case("gather_runtime_indices", "Gather", gather_case((2, 5, 3), [[4, -5], [1, 0]], 1,
+                                                     runtime_indices=True))
+case("gather_scalar_index", "Gather", gather_case((3, 4), 2, -1))
+case("gather_int64_data", "Gather", gather_case((6, 2), [5, 0, 5], 0, runtime_indices=True,
+                                                dtype=np.int64))
+case("gather_elements_axis1", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 3, 5)), ("idx", i64([[4, -1, 0], [2, -5, 1]]))], axis=1))
+case("gather_elements_axis0_const", "GatherElements", lambda rng: single(
+    "GatherElements", [("x", f32(rng, 4, 2, 3)), ("idx", Init(i64(rng.integers(-4, 4, (2, 2, 3)))))],
+    axis=0))
+case("expand_bidirectional", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 3, 1)), ("shape", Init(i64([2, 1, 4])))]))
+case("expand_same_rank", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 1, 4)), ("shape", Init(i64([3, 4])))]))
+case("tile_3d", "Tile", lambda rng: single(
+    "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
+case("tile_ones", "Tile", lambda rng: single(
+    "Tile", [("x", f32(rng, 2, 3)), ("repeats", Init(i64([1, 1])))]))
 
 
 def split(shape, nout, opset=13, sizes=None, **attrs):
@@ -690,6 +750,10 @@ case("identity", "Identity", lambda rng: single("Identity", [("x", f32(rng, 2, 3
 case("dropout_inference", "Dropout", lambda rng: single("Dropout", [("x", f32(rng, 2, 5))]))
 case("dropout_opset7_ratio", "Dropout", lambda rng: single(
     "Dropout", [("x", f32(rng, 3, 4))], opset=7, ratio=0.3))
+case("dropout_mask", "Dropout", lambda rng: single(
+    "Dropout", [("x", f32(rng, 3, 4)), ("ratio", Init(np.float32(0.3))),
+                ("training_mode", Init(np.bool_(False)))],
+    outs=("y", ("mask", TensorProto.BOOL))))
 case("cast_float_to_float", "Cast", lambda rng: single("Cast", [("x", f32(rng, 3, 4))], to=F32))
 
 
@@ -896,6 +960,108 @@ case("residual_dw_pw_clip", "Conv/Clip/Add/GlobalAveragePool", residual_block)
 case("split_shuffle_concat", "Split/Relu/Concat/Reshape/Transpose", split_concat)
 case("squeeze_excite", "ReduceMean/Conv/HardSigmoid/Mul", se_block)
 
+# ---- More elementwise: unary math, activations, n-ary, Pow, Mod, logic ----
+
+SPECIAL = np.array([0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 2.0, -3.0,
+                    0.0, -0.0, 1e-8, -1e-8, 8388607.5, -8388607.5, 8388609.0, 3e9, -3e9,
+                    np.inf, -np.inf, np.nan, 7.25, -7.75], dtype=np.float32)
+
+for _op in ("Floor", "Ceil", "Round"):
+    case(f"{_op.lower()}_special", _op, lambda rng, _op=_op: single(_op, [("x", SPECIAL)]))
+    case(f"{_op.lower()}_random", _op, unary(_op, scale=10.0))
+for _op, _kw in [("Abs", {}), ("Neg", {}), ("Exp", {}), ("Tanh", {}), ("Erf", {"scale": 2.0}),
+                 ("Sin", {}), ("Cos", {}), ("Atan", {}), ("Sinh", {}), ("Cosh", {}),
+                 ("Asinh", {}), ("Softsign", {})]:
+    case(_op.lower(), _op, unary(_op, opset=9 if _op in ("Sinh", "Cosh", "Asinh") else
+                                 DEFAULT_OPSET, **_kw))
+case("tan", "Tan", lambda rng: single("Tan", [("x", f32(rng, 3, 5, lo=-1.4, hi=1.4))]))
+case("asin_acos", "Asin/Acos", lambda rng: graph_model(
+    [helper.make_node("Asin", ["x"], ["a"]), helper.make_node("Acos", ["x"], ["b"])],
+    {"x": f32(rng, 4, 6, lo=-0.99, hi=0.99)}, ["a", "b"]))
+case("acosh", "Acosh", lambda rng: single("Acosh", [("x", f32(rng, 4, 5, lo=1.0, hi=20.0))],
+                                          opset=9))
+case("atanh", "Atanh", lambda rng: single("Atanh", [("x", f32(rng, 4, 5, lo=-0.95, hi=0.95))],
+                                          opset=9))
+case("log", "Log", lambda rng: single("Log", [("x", f32(rng, 3, 7, lo=1e-3, hi=100.0))]))
+case("sqrt", "Sqrt", lambda rng: single("Sqrt", [("x", f32(rng, 3, 7, lo=0.0, hi=100.0))]))
+case("reciprocal", "Reciprocal", lambda rng: single("Reciprocal",
+                                                    [("x", away_from_zero(rng, 3, 7))]))
+case("sign", "Sign", lambda rng: single(
+    "Sign", [("x", np.round(f32(rng, 4, 6, scale=2.0)))]))
+case("softplus_wide", "Softplus", unary("Softplus", scale=30.0))
+case("elu", "Elu", unary("Elu"))
+case("elu_alpha", "Elu", unary("Elu", alpha=0.5))
+case("selu", "Selu", unary("Selu"))
+case("selu_alpha_gamma", "Selu", unary("Selu", alpha=2.0, gamma=3.0))
+case("celu_alpha", "Celu", unary("Celu", alpha=2.0))
+case("thresholdedrelu", "ThresholdedRelu", unary("ThresholdedRelu", alpha=0.7))
+case("shrink", "Shrink", unary("Shrink", lambd=1.5, bias=0.5))
+case("isnan_isinf", "IsNaN/IsInf", lambda rng: graph_model(
+    [helper.make_node("IsNaN", ["x"], ["a"]),
+     helper.make_node("IsInf", ["x"], ["b"], detect_negative=0)],
+    {"x": SPECIAL}, [("a", TensorProto.BOOL), ("b", TensorProto.BOOL)]))
+
+for _op in ("Max", "Min", "Sum", "Mean"):
+    case(f"{_op.lower()}_three_bcast", _op, lambda rng, _op=_op: single(
+        _op, [("a", f32(rng, 2, 1, 4)), ("b", f32(rng, 3, 1)), ("c", Init(f32(rng, 4)))]))
+case("max_int64", "Max", lambda rng: single(
+    "Max", [("a", rng.integers(-50, 50, (3, 4))), ("b", rng.integers(-50, 50, (4,)))],
+    outs=(("y", I64),)))
+case("min_one_input", "Min", lambda rng: single("Min", [("a", f32(rng, 2, 3))]))
+
+case("pow_negative_base", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 3, 4, scale=2.0)),
+            ("e", Init(np.array([2.0, 3.0, -1.0, 0.0], dtype=np.float32)))]))
+case("pow_positive_base", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 3, 4, lo=0.1, hi=4.0)), ("e", f32(rng, 3, 4, scale=2.0))]))
+case("pow_special", "Pow", lambda rng: single(
+    "Pow", [("x", np.array([1.0, 1.0, np.nan, 0.0, 0.0, -2.0, -2.0, 4.0, -8.0], np.float32)),
+            ("e", np.array([np.nan, np.inf, 0.0, 2.0, -1.0, 0.5, 3.0, -0.5, 1.0 / 3],
+                           np.float32))]))
+case("sign_special", "Sign", lambda rng: single("Sign", [("x", SPECIAL)]))
+case("pow_int_exponent", "Pow", lambda rng: single(
+    "Pow", [("x", f32(rng, 2, 5, scale=2.0)), ("e", Init(i64([0, 1, 2, 3, -2])))]))
+case("pow_int64", "Pow", lambda rng: single(
+    "Pow", [("x", rng.integers(-4, 5, (3, 5))), ("e", Init(i64([0, 1, 2, 7, 13])))],
+    outs=(("y", I64),)))
+
+case("mod_int64", "Mod", lambda rng: single(
+    "Mod", [("a", rng.integers(-30, 30, (4, 5))), ("b", Init(i64([7, -7, 3, -2, 5])))],
+    outs=(("y", I64),)))
+case("mod_int32_fmod", "Mod", lambda rng: single(
+    "Mod", [("a", rng.integers(-30, 30, (4, 5)).astype(np.int32)),
+            ("b", Init(np.array([7, -7, 3, -2, 5], dtype=np.int32)))],
+    outs=(("y", TensorProto.INT32),), fmod=1))
+
+for _op in ("Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual"):
+    _opset = 16 if _op.endswith("Equal") and _op != "Equal" else DEFAULT_OPSET
+    case(f"{_op.lower()}_float", _op, lambda rng, _op=_op, _opset=_opset: single(
+        _op, [("a", np.round(f32(rng, 2, 3, 4))), ("b", np.round(f32(rng, 3, 1)))],
+        outs=(("y", TensorProto.BOOL),), opset=_opset))
+    case(f"{_op.lower()}_int64", _op, lambda rng, _op=_op, _opset=_opset: single(
+        _op, [("a", rng.integers(-3, 3, (3, 4))), ("b", rng.integers(-3, 3, (4,)))],
+        outs=(("y", TensorProto.BOOL),), opset=_opset))
+
+def bools(rng, *shape):
+    return rng.random(shape) < 0.5
+
+
+for _op in ("And", "Or", "Xor"):
+    case(f"{_op.lower()}_bcast", _op, lambda rng, _op=_op: single(
+        _op, [("a", bools(rng, 2, 3, 4)), ("b", bools(rng, 3, 1))],
+        outs=(("y", TensorProto.BOOL),)))
+case("not", "Not", lambda rng: single("Not", [("a", bools(rng, 3, 4))],
+                                      outs=(("y", TensorProto.BOOL),)))
+case("where_bcast", "Where", lambda rng: single(
+    "Where", [("c", bools(rng, 3, 1)), ("a", f32(rng, 2, 1, 4)), ("b", f32(rng, 4))]))
+case("where_from_compare", "Greater/Where", lambda rng: graph_model(
+    [helper.make_node("Greater", ["x", "t"], ["c"]),
+     helper.make_node("Where", ["c", "x", "z"], ["y"])],
+    {"x": f32(rng, 3, 5), "t": Init(np.float32(0.2)), "z": Init(f32(rng, 5))}, ["y"]))
+case("prelu_channel", "PRelu", lambda rng: single(
+    "PRelu", [("x", f32(rng, 1, 4, 3, 3)), ("s", Init(f32(rng, 4, 1, 1)))]))
+case("prelu_runtime_slope", "PRelu", lambda rng: single(
+    "PRelu", [("x", f32(rng, 2, 5)), ("s", f32(rng, 5))]))
 # ---- Resize, Upsample, DepthToSpace, SpaceToDepth --------------------------------
 
 def resize(x_shape, scales=None, sizes=None, roi=None, opset=DEFAULT_OPSET, **attrs):
@@ -984,9 +1150,9 @@ negative("neg_resize_empty_output", "Resize", lambda rng: single(
                ("scales", Init(np.asarray([1, 1, 0.2, 1], np.float32)))],
     node_name="resize_empty", out_shapes=[(1, 1, 0, 2)]),
     expect=["Resize", "resize_empty", "empty output"])
-negative("neg_pad_reflect", "Pad", lambda rng: single(
+negative("neg_pad_wrap", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 1, 2, 4, 4)), ("pads", Init(i64([0, 0, 1, 1, 0, 0, 1, 1])))],
-    node_name="pad_reflect", mode="reflect"), expect=["Pad", "pad_reflect"])
+    node_name="pad_wrap", mode="wrap"), expect=["Pad", "pad_wrap", "mode 'wrap'"])
 negative("neg_conv_4d", "Conv", lambda rng: single(
     "Conv", [("x", f32(rng, 1, 1, 3, 3, 3, 3)), ("w", Init(f32(rng, 1, 1, 2, 2, 2, 2)))],
     node_name="conv4d"), expect=["Conv", "conv4d", "1-D to 3-D"])
@@ -996,21 +1162,29 @@ negative("neg_einsum_diagonal", "Einsum", lambda rng: single(
 negative("neg_reducel2_int64", "ReduceL2", lambda rng: single(
     "ReduceL2", [("x", ints(rng, 2, 3))], outs=(("y", TensorProto.INT64),),
     node_name="l2_int", axes=[1]), expect=["ReduceL2", "l2_int"])
-negative("neg_unknown_op", "Tanh", lambda rng: single(
-    "Tanh", [("x", f32(rng, 2, 3))], node_name="tanh0"), expect=["Tanh", "tanh0"])
-negative("neg_slice_negative_step", "Slice", lambda rng: single(
-    "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([0]))),
-              ("axes", Init(i64([0]))), ("steps", Init(i64([-1])))], node_name="rev"),
-    expect=["Slice", "rev"])
+negative("neg_unknown_op", "Det", lambda rng: single(
+    "Det", [("x", f32(rng, 2, 3, 3))], node_name="det0"), expect=["Det", "det0"])
+negative("neg_mod_float", "Mod", lambda rng: single(
+    "Mod", [("a", f32(rng, 2, 3)), ("b", away_from_zero(rng, 2, 3))], node_name="fmod0",
+    fmod=1), expect=["Mod", "fmod0", "floating-point"])
+negative("neg_slice_empty", "Slice", lambda rng: single(
+    "Slice", [("x", f32(rng, 4, 5)), ("starts", Init(i64([3]))), ("ends", Init(i64([3]))),
+              ("axes", Init(i64([0])))], node_name="empty", out_shapes=[(0, 5)]),
+    expect=["Slice", "empty", "empty slices"])
 negative("neg_pad_runtime_pads", "Pad", lambda rng: single(
     "Pad", [("x", f32(rng, 2, 3)), ("pads", i64([0, 1, 0, 1]))], node_name="pad_dyn"),
     expect=["Pad", "pad_dyn"])
 negative("neg_cast_runtime_to_int", "Cast", lambda rng: single(
     "Cast", [("x", f32(rng, 2, 3))], outs=(("y", TensorProto.INT32),), node_name="to_int",
     to=TensorProto.INT32), expect=["Cast", "to_int"])
-negative("neg_gather_runtime", "Gather", lambda rng: single(
-    "Gather", [("x", f32(rng, 4, 3)), ("idx", Init(i64([0, 2])))], node_name="gather_rt",
-    axis=0), expect=["Gather", "gather_rt"])
+negative("neg_expand_runtime_shape", "Expand", lambda rng: single(
+    "Expand", [("x", f32(rng, 3, 1)), ("shape", i64([2, 3, 4]))], node_name="expand_rt",
+    out_shapes=[(2, 3, 4)]),
+    expect=["Expand", "expand_rt", "must be a compile-time constant"])
+negative("neg_dropout_training", "Dropout", lambda rng: single(
+    "Dropout", [("x", f32(rng, 2, 3)), ("ratio", Init(np.float32(0.5))),
+                ("training_mode", Init(np.bool_(True)))], node_name="drop_train"),
+    expect=["Dropout", "drop_train", "training_mode=true"])
 negative("neg_topk_runtime_k", "TopK", lambda rng: single(
     "TopK", [("x", f32(rng, 3, 4)), ("k", i64([2]))],
     outs=("values", ("indices", TensorProto.INT64)), node_name="topk_rt"),

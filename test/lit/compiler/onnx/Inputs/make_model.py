@@ -42,8 +42,8 @@ def conv_relu():
 
 
 def unsupported():
-    return model([helper.make_node("Erf", ["x"], ["y"], name="erf_node")],
-                 [vi("x", [1, 4])], [vi("y", [1, 4])])
+    return model([helper.make_node("Det", ["x"], ["y"], name="det_node")],
+                 [vi("x", [2, 3, 3])], [vi("y", [2])])
 
 
 def bad_shapes():
@@ -103,9 +103,9 @@ def clip_bn():
          numpy_helper.from_array(np.array(6, np.float32), "hi")])
 
 
-def reflect_pad():
+def wrap_pad():
     return model(
-        [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode="reflect")],
+        [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode="wrap")],
         [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 6, 6])],
         [ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])])
 

@@ -1,0 +1,91 @@
+//===- NNDataMovementOps.cpp - nn data movement ops
+//------------------------===//
+//
+// Shape inference (the verifier) of the ops in NNDataMovementOps.td.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/nn/NNOps.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace {
+std::string dims(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(shape, os, "x");
+  return s.empty() ? "scalar" : s;
+}
+} // namespace
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t rank = input.getRank();
+  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
+  if (rank == 0)
+    return emitOptionalError(loc, "cannot gather from a scalar");
+  if (axis < -rank || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
+                             rank);
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> shape(input.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, input.getShape().drop_front(axis + 1));
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t rank = input.getRank();
+  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
+  if (rank == 0)
+    return emitOptionalError(loc, "cannot gather from a scalar");
+  if (axis < -rank || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
+                             rank);
+  if (axis < 0)
+    axis += rank;
+  if (indices.getRank() != rank)
+    return emitOptionalError(loc, "indices must have rank ", rank, ", got ",
+                             indices.getRank());
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && indices.getDimSize(d) > input.getDimSize(d))
+      return emitOptionalError(loc, "indices ", dims(indices.getShape()),
+                               " exceed the input ", dims(input.getShape()),
+                               " in dimension ", d);
+  types.push_back(
+      RankedTensorType::get(indices.getShape(), input.getElementType()));
+  return success();
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> shape = adaptor.getShape();
+  for (int64_t d : shape)
+    if (d < 1)
+      return emitOptionalError(loc, "shape ", dims(shape),
+                               " has a dimension below 1");
+  auto result = broadcastShapes(input.getShape(), shape);
+  if (failed(result))
+    return emitOptionalError(loc, "cannot broadcast ", dims(input.getShape()),
+                             " to ", dims(shape));
+  types.push_back(RankedTensorType::get(*result, input.getElementType()));
+  return success();
+}

@@ -1,0 +1,72 @@
+"""Writes small ONNX models for the elementwise importer lit test.
+
+usage: elementwise_models.py NAME OUT.onnx
+"""
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def vi(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def prelu_v6():
+    # PyTorch's PReLU(num_parameters=3) at opset 6: the slope is per channel.
+    slope = numpy_helper.from_array(np.array([0.1, 0.2, 0.3], np.float32), "s")
+    return model([helper.make_node("PRelu", ["x", "s"], ["y"], name="prelu")],
+                 [vi("x", [2, 3, 4, 5])], [vi("y", [2, 3, 4, 5])], [slope], opset=6)
+
+
+def mean_sum():
+    return model([helper.make_node("Mean", ["a", "b", "c"], ["m"], name="mean"),
+                  helper.make_node("Sum", ["a"], ["s"], name="sum1")],
+                 [vi("a", [2, 3]), vi("b", [3]), vi("c", [2, 1])],
+                 [vi("m", [2, 3]), vi("s", [2, 3])])
+
+
+def where_greater():
+    return model([helper.make_node("Greater", ["a", "b"], ["c"], name="gt"),
+                  helper.make_node("Where", ["c", "a", "b"], ["y"], name="where")],
+                 [vi("a", [2, 3]), vi("b", [3])], [vi("y", [2, 3])])
+
+
+def max_uint8():
+    return model([helper.make_node("Max", ["a", "b"], ["y"], name="max_u8")],
+                 [vi("a", [4], TensorProto.UINT8), vi("b", [4], TensorProto.UINT8)],
+                 [vi("y", [4], TensorProto.UINT8)])
+
+
+def mod_float():
+    return model([helper.make_node("Mod", ["a", "b"], ["y"], name="fmod", fmod=1)],
+                 [vi("a", [4]), vi("b", [4])], [vi("y", [4])])
+
+
+def clip_int32():
+    return model([helper.make_node("Clip", ["a"], ["y"], name="clip_i32")],
+                 [vi("a", [4], TensorProto.INT32)], [vi("y", [4], TensorProto.INT32)])
+
+
+def div_uint8():
+    return model([helper.make_node("Div", ["a", "b"], ["y"], name="div_u8")],
+                 [vi("a", [4], TensorProto.UINT8), vi("b", [4], TensorProto.UINT8)],
+                 [vi("y", [4], TensorProto.UINT8)], opset=14)
+
+
+def neg_int():
+    return model([helper.make_node("Neg", ["a"], ["y"], name="neg_i64")],
+                 [vi("a", [4], TensorProto.INT64)], [vi("y", [4], TensorProto.INT64)])
+
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    with open(out, "wb") as f:
+        f.write(globals()[name]().SerializeToString())
