@@ -508,11 +508,13 @@ LogicalResult Importer::refuseExtraOutputs(const ox::NodeProto &n, int keep,
 
 FailureOr<Value> Importer::create(llvm::StringRef opName, Location loc,
                                   ValueRange operands,
-                                  llvm::ArrayRef<NamedAttribute> attrs) {
+                                  llvm::ArrayRef<NamedAttribute> attrs,
+                                  unsigned numResults) {
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
-  state.addTypes(UnrankedTensorType::get(builder.getF32Type()));
+  for (unsigned i = 0; i < numResults; ++i)
+    state.addTypes(UnrankedTensorType::get(builder.getF32Type()));
   Operation *op = builder.create(state);
   SmallVector<Type> types;
   auto iface = cast<InferTypeOpInterface>(op);
@@ -522,7 +524,8 @@ FailureOr<Value> Importer::create(llvm::StringRef opName, Location loc,
     op->erase();
     return failure();
   }
-  op->getResult(0).setType(types[0]);
+  for (unsigned i = 0; i < numResults; ++i)
+    op->getResult(i).setType(types[i]);
   return op->getResult(0);
 }
 
@@ -546,7 +549,7 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
-                        dataMovementOps, tensorOps, resizeOps})
+                        reductionOps, dataMovementOps, tensorOps, resizeOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;
@@ -585,6 +588,9 @@ LogicalResult Importer::windowPads(const ox::NodeProto &n, Location loc,
       input.getRank() != static_cast<int64_t>(spatial) + 2)
     return unsupported(n, loc,
                        "auto_pad needs strides and dilations per window dim");
+  for (size_t i = 0; i < spatial; ++i)
+    if (strides[i] < 1)
+      return emitError(loc) << n.op_type() << " strides must be >= 1";
   pads.assign(2 * spatial, 0);
   for (size_t i = 0; i < spatial; ++i) {
     int64_t in = input.getDimSize(2 + i);

@@ -149,6 +149,7 @@ private:
   static llvm::ArrayRef<OpHandler> elementwiseOps();   // ElementwiseOps.cpp
   static llvm::ArrayRef<OpHandler> normalizationOps(); // NormalizationOps.cpp
   static llvm::ArrayRef<OpHandler> poolingOps();       // PoolingOps.cpp
+  static llvm::ArrayRef<OpHandler> reductionOps();     // ReductionOps.cpp
   static llvm::ArrayRef<OpHandler> dataMovementOps();  // DataMovementOps.cpp
   static llvm::ArrayRef<OpHandler> tensorOps();        // TensorOps.cpp
   static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
@@ -217,10 +218,12 @@ private:
   }
 
   /// Creates an nn op whose result type is inferred; the inference's
-  /// diagnostic (at the node's location) is the error on failure.
+  /// diagnostic (at the node's location) is the error on failure. Returns
+  /// result 0; an op with `numResults` results has them all typed.
   FailureOr<Value> create(llvm::StringRef opName, Location loc,
                           ValueRange operands,
-                          llvm::ArrayRef<NamedAttribute> attrs);
+                          llvm::ArrayRef<NamedAttribute> attrs,
+                          unsigned numResults = 1);
   NamedAttribute named(llvm::StringRef n, Attribute a) {
     return builder.getNamedAttr(n, a);
   }
@@ -288,12 +291,25 @@ private:
 
   // NormalizationOps.cpp
   LogicalResult importBatchNorm(const ox::NodeProto &, Location);
-  LogicalResult importSoftmax(const ox::NodeProto &, Location);
+  LogicalResult importSoftmax(const ox::NodeProto &, Location); // + LogSoftmax
+  LogicalResult importInstanceNorm(const ox::NodeProto &, Location);
+  LogicalResult importLRN(const ox::NodeProto &, Location);
 
   // PoolingOps.cpp
   LogicalResult importPool(const ox::NodeProto &, Location);
-  LogicalResult importGlobalAveragePool(const ox::NodeProto &, Location);
-  LogicalResult importReduceMean(const ox::NodeProto &, Location);
+  LogicalResult importGlobalPool(const ox::NodeProto &, Location);
+
+  // ReductionOps.cpp
+  LogicalResult importReduce(const ox::NodeProto &, Location); // Reduce*
+  LogicalResult importArgReduce(const ox::NodeProto &, Location);
+  LogicalResult importTopK(const ox::NodeProto &, Location);
+  /// Normalises ONNX axes against `rank` (sorted, distinct), or fails.
+  LogicalResult normaliseAxes(const ox::NodeProto &n, Location loc,
+                              int64_t rank, std::vector<int64_t> &axes);
+  /// Refuses 8-bit and bool element types where an op orders values
+  /// (uint8 and int8 share i8 after import, so the order is unknown).
+  LogicalResult refuseUnordered(const ox::NodeProto &n, Location loc,
+                                RankedTensorType type);
 
   // DataMovementOps.cpp
   LogicalResult importConcat(const ox::NodeProto &, Location);

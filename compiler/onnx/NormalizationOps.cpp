@@ -1,6 +1,7 @@
 //===- NormalizationOps.cpp - ONNX import: normalisation ---===//
 //
-// Normalisation: BatchNormalization (inference), Softmax.
+// Normalisation: BatchNormalization (inference), Softmax, LogSoftmax,
+// InstanceNormalization, LRN.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,10 +45,14 @@ LogicalResult Importer::importSoftmax(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  if (x->getRank() == 0)
+    return unsupported(n, loc, "a rank-0 input");
   int64_t rank = x->getRank();
   int64_t axis = attrInt(n, "axis", opset < 13 ? 1 : -1);
   if (axis < -rank || axis >= rank)
-    return emitError(loc) << "Softmax axis " << axis
+    return emitError(loc) << n.op_type() << " axis " << axis
                           << " out of range for rank " << rank;
   if (axis < 0)
     axis += rank;
@@ -64,8 +69,10 @@ LogicalResult Importer::importSoftmax(const ox::NodeProto &n, Location loc) {
     v = *flat;
     axis = 1;
   }
-  auto r = create(nn::SoftmaxOp::getOperationName(), loc, {v},
-                  {named("axis", builder.getI64IntegerAttr(axis))});
+  auto r =
+      create(n.op_type() == "LogSoftmax" ? nn::LogSoftmaxOp::getOperationName()
+                                         : nn::SoftmaxOp::getOperationName(),
+             loc, {v}, {named("axis", builder.getI64IntegerAttr(axis))});
   if (failed(r))
     return failure();
   Value out = *r;
@@ -79,10 +86,57 @@ LogicalResult Importer::importSoftmax(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+LogicalResult Importer::importInstanceNorm(const ox::NodeProto &n,
+                                           Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  SmallVector<Value> operands;
+  for (int i = 0; i < 3; ++i) {
+    auto v = input(n, i, loc);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  auto r =
+      create(nn::InstanceNormOp::getOperationName(), loc, operands,
+             {named("epsilon",
+                    builder.getF32FloatAttr(attrFloat(n, "epsilon", 1e-5f)))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
+LogicalResult Importer::importLRN(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  if (!attr(n, "size"))
+    return emitError(loc) << "LRN needs the size attribute";
+  auto r = create(
+      nn::LRNOp::getOperationName(), loc, {values[n.input(0)]},
+      {named("size", builder.getI64IntegerAttr(attrInt(n, "size", 1))),
+       named("alpha", builder.getF32FloatAttr(attrFloat(n, "alpha", 1e-4f))),
+       named("beta", builder.getF32FloatAttr(attrFloat(n, "beta", 0.75f))),
+       named("bias", builder.getF32FloatAttr(attrFloat(n, "bias", 1.0f)))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::normalizationOps() {
   static const OpHandler table[] = {
       {"BatchNormalization", &Importer::importBatchNorm},
       {"Softmax", &Importer::importSoftmax},
+      {"LogSoftmax", &Importer::importSoftmax},
+      {"InstanceNormalization", &Importer::importInstanceNorm},
+      {"LRN", &Importer::importLRN},
   };
   return table;
 }

@@ -1,6 +1,7 @@
-//===- PoolingOps.cpp - ONNX import: pooling and reductions ---===//
+//===- PoolingOps.cpp - ONNX import: pooling ---===//
 //
-// Pooling and reductions: MaxPool, AveragePool, GlobalAveragePool, ReduceMean.
+// Pooling: MaxPool, AveragePool, LpPool (1-D and up), GlobalAveragePool,
+// GlobalMaxPool.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,19 +18,27 @@ namespace ox = ::onnx;
 namespace kiln::onnx {
 
 LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
-  bool isMax = n.op_type() == "MaxPool";
+  bool isMax = n.op_type() == "MaxPool", isLp = n.op_type() == "LpPool";
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
-  if (isMax && failed(refuseExtraOutputs(n, 1, loc)))
-    return failure();
-  if (isMax && attrInt(n, "storage_order", 0) != 0)
-    return unsupported(n, loc, "storage_order=1");
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  bool withIndices = isMax && consumed(n, 1);
+  // storage_order only changes the Indices output.
+  int64_t spatial = x->getRank() - 2;
   auto kernel = attrInts(n, "kernel_shape");
-  if (kernel.size() != 2 || x->getRank() != 4)
-    return unsupported(n, loc, "only 2-D pooling is supported");
-  auto strides = attrInts(n, "strides", {1, 1});
-  auto dilations = attrInts(n, "dilations", {1, 1});
+  if (spatial < 1 || static_cast<int64_t>(kernel.size()) != spatial)
+    return emitError(loc) << n.op_type() << " kernel_shape has "
+                          << kernel.size() << " entries for an input of rank "
+                          << x->getRank();
+  std::vector<int64_t> ones(spatial, 1);
+  auto strides = attrInts(n, "strides", ones);
+  auto dilations = attrInts(n, "dilations", ones);
+  if (!isMax && dilations != ones)
+    return unsupported(n, loc, "dilations");
+  if (isLp && attrInt(n, "ceil_mode", 0))
+    return unsupported(n, loc, "ceil_mode");
   std::vector<int64_t> pads;
   if (failed(windowPads(n, loc, *x, kernel, strides, dilations, pads)))
     return failure();
@@ -43,6 +52,31 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     attrs.push_back(
         named("count_include_pad",
               builder.getBoolAttr(attrInt(n, "count_include_pad", 0))));
+  if (isLp) {
+    int64_t p = attrInt(n, "p", 2);
+    if (p < 1)
+      return unsupported(n, loc, "p = " + llvm::Twine(p));
+    auto r = create(nn::LpPoolOp::getOperationName(), loc, {values[n.input(0)]},
+                    {named("kernel_shape", i64s(kernel)),
+                     named("strides", i64s(strides)), named("pads", i64s(pads)),
+                     named("p", builder.getI64IntegerAttr(p))});
+    if (failed(r))
+      return failure();
+    setOutput(n, 0, *r);
+    return success();
+  }
+  if (withIndices) {
+    attrs.push_back(
+        named("storage_order",
+              builder.getBoolAttr(attrInt(n, "storage_order", 0) != 0)));
+    auto r = create(nn::MaxPoolWithIndicesOp::getOperationName(), loc,
+                    {values[n.input(0)]}, attrs, /*numResults=*/2);
+    if (failed(r))
+      return failure();
+    setOutput(n, 0, *r);
+    setOutput(n, 1, r->getDefiningOp()->getResult(1));
+    return success();
+  }
   auto r = create(isMax ? nn::MaxPoolOp::getOperationName()
                         : nn::AvgPoolOp::getOperationName(),
                   loc, {values[n.input(0)]}, attrs);
@@ -52,38 +86,28 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
-LogicalResult Importer::importGlobalAveragePool(const ox::NodeProto &n,
-                                                Location loc) {
-  auto x = input(n, 0, loc);
-  if (failed(x))
-    return failure();
-  auto r = create(nn::GlobalAvgPoolOp::getOperationName(), loc, {*x}, {});
-  if (failed(r))
-    return failure();
-  setOutput(n, 0, *r);
-  return success();
-}
-
-LogicalResult Importer::importReduceMean(const ox::NodeProto &n, Location loc) {
+LogicalResult Importer::importGlobalPool(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
-  int64_t rank = x->getRank();
-  std::vector<int64_t> axes = attrInts(n, "axes");
-  if (axes.empty()) // no axes: reduce everything
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
-  for (int64_t &a : axes) {
-    if (a < -rank || a >= rank)
-      return emitError(loc) << "ReduceMean axis " << a << " out of range";
-    if (a < 0)
-      a += rank;
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  if (x->getRank() < 3)
+    return emitError(loc) << n.op_type()
+                          << " expects an N x C x spatial... input";
+  Value v = values[n.input(0)];
+  FailureOr<Value> r;
+  if (n.op_type() == "GlobalAveragePool") {
+    r = create(nn::GlobalAvgPoolOp::getOperationName(), loc, {v}, {});
+  } else {
+    std::vector<int64_t> spatial;
+    for (int64_t d = 2; d < x->getRank(); ++d)
+      spatial.push_back(d);
+    r = create(nn::ReduceOp::getOperationName(), loc, {v},
+               {named("kind", builder.getStringAttr("max")),
+                named("axes", i64s(spatial)),
+                named("keepdims", builder.getBoolAttr(true))});
   }
-  std::sort(axes.begin(), axes.end());
-  auto r = create(
-      nn::ReduceMeanOp::getOperationName(), loc, {values[n.input(0)]},
-      {named("axes", i64s(axes)),
-       named("keepdims", builder.getBoolAttr(attrInt(n, "keepdims", 1)))});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -94,8 +118,9 @@ llvm::ArrayRef<OpHandler> Importer::poolingOps() {
   static const OpHandler table[] = {
       {"MaxPool", &Importer::importPool},
       {"AveragePool", &Importer::importPool},
-      {"GlobalAveragePool", &Importer::importGlobalAveragePool},
-      {"ReduceMean", &Importer::importReduceMean},
+      {"LpPool", &Importer::importPool},
+      {"GlobalAveragePool", &Importer::importGlobalPool},
+      {"GlobalMaxPool", &Importer::importGlobalPool},
   };
   return table;
 }

@@ -327,41 +327,82 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
 // Pooling
 //===----------------------------------------------------------------------===//
 
+/// Output shape of a pooling window over N x C x spatial... (any number of
+/// spatial dims, one kernel entry each).
+static LogicalResult inferPool(std::optional<Location> loc, Value inputValue,
+                               ArrayRef<int64_t> kernel,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations, bool ceilMode,
+                               SmallVectorImpl<Type> &types) {
+  auto input = cast<RankedTensorType>(inputValue.getType());
+  int64_t rank = input.getRank();
+  if (rank < 3)
+    return fail(loc, "expects an N x C x spatial... input of rank >= 3, got " +
+                         shapeString(input.getShape()));
+  size_t spatial = rank - 2;
+  if (failed(checkPositive(loc, kernel, spatial, "kernel_shape")) ||
+      failed(checkPositive(loc, strides, spatial, "strides")) ||
+      failed(checkPositive(loc, dilations, spatial, "dilations")) ||
+      failed(checkPads(loc, pads, 2 * spatial)))
+    return failure();
+  SmallVector<int64_t> shape = {input.getDimSize(0), input.getDimSize(1)};
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t in = input.getDimSize(2 + i);
+    int64_t out = windowOutputSize(in, kernel[i], strides[i], dilations[i],
+                                   pads[i], pads[spatial + i], ceilMode);
+    if (out < 1)
+      return fail(loc, "window of size " + Twine(kernel[i]) +
+                           " does not fit the padded input (" + Twine(in) +
+                           " + " + Twine(pads[i]) + " + " +
+                           Twine(pads[spatial + i]) + ")");
+    shape.push_back(out);
+  }
+  types.push_back(tensorOf(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (failed(checkPositive(loc, adaptor.getKernelShape(), 2, "kernel_shape")))
+  return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                   adaptor.getStrides(), adaptor.getPads(),
+                   adaptor.getDilations(), adaptor.getCeilMode(), types);
+}
+
+LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                       adaptor.getStrides(), adaptor.getPads(),
+                       adaptor.getDilations(), adaptor.getCeilMode(), types)))
     return failure();
-  if (input.getRank() != 4)
-    return fail(loc, "expects a 4-D NCHW input");
-  auto shape =
-      windowShape(loc, input, input.getDimSize(1), adaptor.getKernelShape(),
-                  adaptor.getStrides(), adaptor.getPads(),
-                  adaptor.getDilations(), adaptor.getCeilMode());
-  if (failed(shape))
-    return failure();
-  types.push_back(tensorOf(*shape, input.getElementType()));
+  types.push_back(tensorOf(cast<RankedTensorType>(types[0]).getShape(),
+                           IntegerType::get(ctx, 64)));
   return success();
+}
+
+LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (static_cast<int64_t>(adaptor.getP()) < 1)
+    return fail(loc, "p must be >= 1");
+  SmallVector<int64_t> ones(adaptor.getKernelShape().size(), 1);
+  return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                   adaptor.getStrides(), adaptor.getPads(), ones,
+                   /*ceilMode=*/false, types);
 }
 
 LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
-  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
-  if (failed(checkPositive(loc, adaptor.getKernelShape(), 2, "kernel_shape")))
-    return failure();
-  if (input.getRank() != 4)
-    return fail(loc, "expects a 4-D NCHW input");
-  auto shape = windowShape(loc, input, input.getDimSize(1),
-                           adaptor.getKernelShape(), adaptor.getStrides(),
-                           adaptor.getPads(), {1, 1}, adaptor.getCeilMode());
-  if (failed(shape))
-    return failure();
-  types.push_back(tensorOf(*shape, input.getElementType()));
-  return success();
+  SmallVector<int64_t> ones(adaptor.getKernelShape().size(), 1);
+  return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
+                   adaptor.getStrides(), adaptor.getPads(), ones,
+                   adaptor.getCeilMode(), types);
 }
 
 LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *,

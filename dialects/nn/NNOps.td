@@ -141,7 +141,7 @@ def NN_SoftmaxOp : NN_InferredOp<"softmax"> {
 //===----------------------------------------------------------------------===//
 
 def NN_MaxPoolOp : NN_InferredOp<"max_pool"> {
-  let summary = "2-D max pooling (ONNX MaxPool)";
+  let summary = "max pooling over N x C x spatial... (ONNX MaxPool, 1-D and up)";
   let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
@@ -149,7 +149,7 @@ def NN_MaxPoolOp : NN_InferredOp<"max_pool"> {
 }
 
 def NN_AvgPoolOp : NN_InferredOp<"avg_pool"> {
-  let summary = "2-D average pooling (ONNX AveragePool)";
+  let summary = "average pooling over N x C x spatial... (ONNX AveragePool, 1-D and up)";
   let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
@@ -227,6 +227,7 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
   let results = (outs NN_Tensor:$result);
 }
 
+include "dialects/nn/NNReductionOps.td"
 include "dialects/nn/NNDataMovementOps.td"
 include "dialects/nn/NNElementwiseOps.td"
 include "dialects/nn/NNResizeOps.td"

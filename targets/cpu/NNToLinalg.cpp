@@ -39,6 +39,7 @@ struct ConvertNNToLinalg
     kiln::cpu::populateNNToLinalgElementwisePatterns(patterns);
     kiln::cpu::populateNNToLinalgNormalizationPatterns(patterns);
     kiln::cpu::populateNNToLinalgPoolingPatterns(patterns);
+    kiln::cpu::populateNNToLinalgReductionPatterns(patterns);
     kiln::cpu::populateNNToLinalgTensorPatterns(patterns);
     kiln::cpu::populateNNToLinalgResizePatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

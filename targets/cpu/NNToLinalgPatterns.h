@@ -46,7 +46,8 @@ Value padded(OpBuilder &b, Location loc, Value input,
              ArrayRef<int64_t> lowSpatial, ArrayRef<int64_t> highSpatial,
              double value);
 
-/// Extra end padding so that ceil_mode windows stay inside the tensor.
+/// Extra end padding so that ceil_mode windows stay inside the tensor (one
+/// entry per spatial dim; `pads` lists all begins, then all ends).
 SmallVector<int64_t> ceilExtra(RankedTensorType in, RankedTensorType out,
                                ArrayRef<int64_t> kernel,
                                ArrayRef<int64_t> strides,
@@ -65,6 +66,9 @@ Value contraction(OpBuilder &b, Location loc, RankedTensorType outType,
 /// keeps reduced dims as size 1), combining with `combine` from `initValue`.
 Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
              ArrayRef<int64_t> reduced, double initValue, BodyFn combine);
+/// As above, accumulating into `init` (a tensor of `outType`).
+Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
+             ArrayRef<int64_t> reduced, Value init, BodyFn combine);
 
 /// A conversion pattern for one nn op, with its (ranked) result type.
 template <typename Op> struct NNPattern : OpConversionPattern<Op> {
@@ -80,6 +84,7 @@ void populateNNToLinalgDataMovementPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgElementwisePatterns(RewritePatternSet &patterns);
 void populateNNToLinalgNormalizationPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns);
+void populateNNToLinalgReductionPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgTensorPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgResizePatterns(RewritePatternSet &patterns);
 

@@ -1,5 +1,4 @@
-//===- NNToLinalgPooling.cpp - nn -> linalg: pooling and reductions
-//---------===//
+//===- NNToLinalgPooling.cpp - nn -> linalg: pooling and mean ----===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include <limits>
@@ -10,6 +9,64 @@ using namespace kiln;
 namespace kiln::cpu {
 namespace {
 
+/// A pooling window over the (padded) N x C x spatial... `input` into
+/// `init` of `outType`: the named NCHW op for 2-D windows, the equivalent
+/// linalg.generic for other ranks. `isMax` picks max, otherwise sum.
+Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
+                 RankedTensorType outType, ArrayRef<int64_t> kernel,
+                 ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                 bool isMax) {
+  Type et = outType.getElementType();
+  Value window = tensor::EmptyOp::create(b, loc, kernel, et);
+  if (kernel.size() == 2) {
+    auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
+    if (isMax)
+      return linalg::PoolingNchwMaxOp::create(
+                 b, loc, outType, ValueRange{input, window}, init, s, d)
+          .getResult(0);
+    return linalg::PoolingNchwSumOp::create(
+               b, loc, outType, ValueRange{input, window}, init, s, d)
+        .getResult(0);
+  }
+  // Loops: n, c, the output's spatial dims, then the window's.
+  int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
+                                getAffineDimExpr(1, ctx)},
+                          out = in, win;
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx),
+               k = getAffineDimExpr(2 + spatial + i, ctx);
+    in.push_back(o * strides[i] + k * dilations[i]);
+    out.push_back(o);
+    win.push_back(k);
+  }
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  for (int64_t i = 0; i < spatial; ++i)
+    iters[2 + spatial + i] = utils::IteratorType::reduction;
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, in, ctx),
+                                 AffineMap::get(loops, 0, win, ctx),
+                                 AffineMap::get(loops, 0, out, ctx)};
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{input, window}, init, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               Value r =
+                   isMax ? arith::MaximumFOp::create(nb, l, v[0], v[2])
+                               .getResult()
+                         : arith::AddFOp::create(nb, l, v[0], v[2]).getResult();
+               linalg::YieldOp::create(nb, l, r);
+             })
+      .getResult(0);
+}
+
+/// End pads of each spatial dim, with the ceil_mode overhang added.
+SmallVector<int64_t> endPads(ArrayRef<int64_t> pads, ArrayRef<int64_t> extra) {
+  SmallVector<int64_t> high;
+  for (size_t i = 0; i < extra.size(); ++i)
+    high.push_back(pads[extra.size() + i] + extra[i]);
+  return high;
+}
+
 struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
   using NNPattern::NNPattern;
   LogicalResult
@@ -18,21 +75,156 @@ struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
     Location loc = op.getLoc();
     auto outType = resultType(op);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    Type et = outType.getElementType();
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
     auto extra = ceilExtra(inType, outType, kernel, op.getStrides(),
                            op.getDilations(), pads);
     double lowest = -std::numeric_limits<double>::infinity();
-    Value input = padded(rewriter, loc, adaptor.getInput(), pads.take_front(2),
-                         {pads[2] + extra[0], pads[3] + extra[1]}, lowest);
-    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(),
+               pads.take_front(kernel.size()), endPads(pads, extra), lowest);
     Value init = filled(rewriter, loc, outType, lowest);
-    rewriter.replaceOp(op,
-                       linalg::PoolingNchwMaxOp::create(
-                           rewriter, loc, outType, ValueRange{input, window},
-                           init, rewriter.getI64TensorAttr(op.getStrides()),
-                           rewriter.getI64TensorAttr(op.getDilations()))
-                           .getResult(0));
+    rewriter.replaceOp(op, poolWindow(rewriter, loc, input, init, outType,
+                                      kernel, op.getStrides(),
+                                      op.getDilations(), /*isMax=*/true));
+    return success();
+  }
+};
+
+struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::MaxPoolWithIndicesOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto idxType = cast<RankedTensorType>(op.getIndices().getType());
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type et = outType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
+                      strides = op.getStrides(), dilations = op.getDilations();
+    auto extra = ceilExtra(inType, outType, kernel, strides, dilations, pads);
+    double lowest = -std::numeric_limits<double>::infinity();
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(),
+               pads.take_front(kernel.size()), endPads(pads, extra), lowest);
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
+    // Loops: n, c, the output's spatial dims, then the window's.
+    int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
+                                  getAffineDimExpr(1, ctx)},
+                            out = in, win;
+    for (int64_t i = 0; i < spatial; ++i) {
+      AffineExpr o = getAffineDimExpr(2 + i, ctx),
+                 k = getAffineDimExpr(2 + spatial + i, ctx);
+      in.push_back(o * strides[i] + k * dilations[i]);
+      out.push_back(o);
+      win.push_back(k);
+    }
+    // The flat input position of an element:
+    // (n * C + c) * cells + sum(p_i * stride_i), p_i = o_i * s_i + k_i * d_i
+    // - pad_i, with row-major (or column-major) spatial strides.
+    ArrayRef<int64_t> sizes = inType.getShape().drop_front(2);
+    SmallVector<int64_t> place(spatial, 1);
+    int64_t cells = 1;
+    for (int64_t i = 0; i < spatial; ++i)
+      cells *= sizes[i];
+    if (op.getStorageOrder())
+      for (int64_t i = 1; i < spatial; ++i)
+        place[i] = place[i - 1] * sizes[i - 1];
+    else
+      for (int64_t i = spatial - 2; i >= 0; --i)
+        place[i] = place[i + 1] * sizes[i + 1];
+    SmallVector<utils::IteratorType> iters(loops,
+                                           utils::IteratorType::parallel);
+    for (int64_t i = 0; i < spatial; ++i)
+      iters[2 + spatial + i] = utils::IteratorType::reduction;
+    AffineMap outMap = AffineMap::get(loops, 0, out, ctx);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType, idxType}, ValueRange{input, window},
+        ValueRange{filled(rewriter, loc, outType, lowest),
+                   filled(rewriter, loc, idxType, 0.0)},
+        SmallVector<AffineMap>{AffineMap::get(loops, 0, in, ctx),
+                               AffineMap::get(loops, 0, win, ctx), outMap,
+                               outMap},
+        iters, [&](OpBuilder &b, Location l, ValueRange v) {
+          // Strictly greater: the first maximum in the scan wins.
+          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               v[0], v[2]);
+          auto dim = [&](int64_t d) -> Value {
+            Value i = linalg::IndexOp::create(b, l, d);
+            return arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          };
+          auto c = [&](int64_t v) { return scalar(b, l, b.getI64Type(), v); };
+          auto madd = [&](Value x, int64_t m, Value y) -> Value {
+            return arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, x, c(m)), y);
+          };
+          Value pos = arith::MulIOp::create(
+              b, l, madd(dim(0), inType.getDimSize(1), dim(1)), c(cells));
+          for (int64_t i = 0; i < spatial; ++i) {
+            Value p = madd(dim(2 + i), strides[i],
+                           arith::MulIOp::create(b, l, dim(2 + spatial + i),
+                                                 c(dilations[i])));
+            p = arith::SubIOp::create(b, l, p, c(pads[i]));
+            pos = madd(p, place[i], pos);
+          }
+          Value pos64 = pos;
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, better, v[0], v[2]),
+                         arith::SelectOp::create(b, l, better, pos64, v[3])});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct LpPoolLowering : NNPattern<nn::LpPoolOp> {
+  using NNPattern::NNPattern;
+  LogicalResult
+  matchAndRewrite(nn::LpPoolOp op, Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type et = outType.getElementType();
+    ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
+    int64_t p = static_cast<int64_t>(op.getP());
+    SmallVector<int64_t> ones(kernel.size(), 1);
+    // |x|^p by repeated squaring (p is a small integer), zero-padded.
+    Value powered = elementwise(
+        rewriter, loc, inType, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          Value base = math::AbsFOp::create(b, l, v[0]), acc;
+          for (int64_t e = p; e > 0; e >>= 1) {
+            if (e & 1)
+              acc = acc ? arith::MulFOp::create(b, l, acc, base).getResult()
+                        : base;
+            if (e > 1)
+              base = arith::MulFOp::create(b, l, base, base);
+          }
+          return acc;
+        });
+    Value input = padded(rewriter, loc, powered, pads.take_front(kernel.size()),
+                         pads.drop_front(kernel.size()), 0.0);
+    Value sum =
+        poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
+                   outType, kernel, op.getStrides(), ones, /*isMax=*/false);
+    // The p-th root: sqrt for p = 2, else exp(log(s) / p) (0 stays 0).
+    rewriter.replaceOp(
+        op,
+        elementwise(rewriter, loc, outType, sum,
+                    [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      if (p == 1)
+                        return v[0];
+                      if (p == 2)
+                        return math::SqrtOp::create(b, l, v[0]);
+                      Value lg = math::LogOp::create(b, l, v[0]);
+                      return math::ExpOp::create(
+                          b, l,
+                          arith::DivFOp::create(b, l, lg, scalar(b, l, et, p)));
+                    }));
     return success();
   }
 };
@@ -48,51 +240,63 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
     Type et = outType.getElementType();
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides();
-    auto extra = ceilExtra(inType, outType, kernel, strides, {1, 1}, pads);
-    Value input = padded(rewriter, loc, adaptor.getInput(), pads.take_front(2),
-                         {pads[2] + extra[0], pads[3] + extra[1]}, 0.0);
-    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
-    Value sum = linalg::PoolingNchwSumOp::create(
-                    rewriter, loc, outType, ValueRange{input, window},
-                    filled(rewriter, loc, outType, 0.0),
-                    rewriter.getI64TensorAttr(strides),
-                    rewriter.getI64TensorAttr({1, 1}))
-                    .getResult(0);
+    int64_t spatial = kernel.size(), rank = outType.getRank();
+    SmallVector<int64_t> ones(spatial, 1);
+    auto extra = ceilExtra(inType, outType, kernel, strides, ones, pads);
+    Value input = padded(rewriter, loc, adaptor.getInput(),
+                         pads.take_front(spatial), endPads(pads, extra), 0.0);
+    Value sum =
+        poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
+                   outType, kernel, strides, ones, /*isMax=*/false);
     // The divisor of each output counts the window cells inside the input
     // (or, with count_include_pad, inside the explicitly padded input; the
     // ceil_mode overhang never counts). Known at compile time.
-    int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
-    SmallVector<float> divisor;
     auto count = [&](int64_t axis, int64_t o) {
       int64_t start = o * strides[axis] - pads[axis];
       int64_t lo = 0, hi = inType.getDimSize(2 + axis);
       if (op.getCountIncludePad()) {
         lo = -pads[axis];
-        hi += pads[2 + axis];
+        hi += pads[spatial + axis];
       }
       return std::max<int64_t>(0, std::min(start + kernel[axis], hi) -
                                       std::max(start, lo));
     };
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t x = 0; x < ow; ++x)
-        divisor.push_back(static_cast<float>(count(0, y) * count(1, x)));
-    auto divType = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
+    ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
+    int64_t cells = 1;
+    for (int64_t d : outSpatial)
+      cells *= d;
+    SmallVector<float> divisor;
+    SmallVector<int64_t> pos(spatial, 0);
+    for (int64_t flat = 0; flat < cells; ++flat) {
+      int64_t rest = flat, c = 1;
+      for (int64_t i = spatial - 1; i >= 0; --i) {
+        pos[i] = rest % outSpatial[i];
+        rest /= outSpatial[i];
+      }
+      for (int64_t i = 0; i < spatial; ++i)
+        c *= count(i, pos[i]);
+      divisor.push_back(static_cast<float>(c));
+    }
+    auto divType = RankedTensorType::get(outSpatial, rewriter.getF32Type());
     Value div = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(divType, ArrayRef(divisor)));
     MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineMap> maps = {
-        rewriter.getMultiDimIdentityMap(4),
-        AffineMap::get(
-            4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx),
-        rewriter.getMultiDimIdentityMap(4)};
-    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    SmallVector<AffineExpr> spatialDims;
+    for (int64_t i = 0; i < spatial; ++i)
+      spatialDims.push_back(getAffineDimExpr(2 + i, ctx));
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   AffineMap::get(rank, 0, spatialDims, ctx),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, outType, ValueRange{sum, div},
         emptyTensor(rewriter, loc, outType), maps, iters,
         [&](OpBuilder &b, Location l, ValueRange v) {
           Value d = v[1];
-          if (d.getType() != et)
+          if (et.getIntOrFloatBitWidth() < 32)
             d = arith::TruncFOp::create(b, l, et, d);
+          else if (et.getIntOrFloatBitWidth() > 32)
+            d = arith::ExtFOp::create(b, l, et, d);
           linalg::YieldOp::create(
               b, l, arith::DivFOp::create(b, l, v[0], d).getResult());
         });
@@ -163,8 +367,9 @@ struct ReduceMeanLowering : NNPattern<nn::ReduceMeanOp> {
 } // namespace
 
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns) {
-  patterns.add<MaxPoolLowering, AvgPoolLowering, GlobalAvgPoolLowering,
-               ReduceMeanLowering>(patterns.getContext());
+  patterns.add<MaxPoolLowering, MaxPoolWithIndicesLowering, LpPoolLowering,
+               AvgPoolLowering, GlobalAvgPoolLowering, ReduceMeanLowering>(
+      patterns.getContext());
 }
 
 } // namespace kiln::cpu

@@ -88,10 +88,11 @@ SmallVector<int64_t> ceilExtra(RankedTensorType in, RankedTensorType out,
                                ArrayRef<int64_t> dilations,
                                ArrayRef<int64_t> pads) {
   SmallVector<int64_t> extra;
-  for (int i = 0; i < 2; ++i) {
+  size_t spatial = kernel.size();
+  for (size_t i = 0; i < spatial; ++i) {
     int64_t needed = (out.getDimSize(2 + i) - 1) * strides[i] +
                      (kernel[i] - 1) * dilations[i] + 1;
-    int64_t have = in.getDimSize(2 + i) + pads[i] + pads[2 + i];
+    int64_t have = in.getDimSize(2 + i) + pads[i] + pads[spatial + i];
     extra.push_back(std::max<int64_t>(0, needed - have));
   }
   return extra;
@@ -159,6 +160,13 @@ Value contraction(OpBuilder &b, Location loc, RankedTensorType outType,
 /// keeps reduced dims as size 1), combining with `combine` from `initValue`.
 Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
              ArrayRef<int64_t> reduced, double initValue, BodyFn combine) {
+  return reduce(b, loc, input, outType, reduced,
+                filled(b, loc, outType, initValue), combine);
+}
+
+/// As above, accumulating into `init` (a tensor of `outType`).
+Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
+             ArrayRef<int64_t> reduced, Value init, BodyFn combine) {
   auto inType = cast<RankedTensorType>(input.getType());
   int64_t rank = inType.getRank();
   SmallVector<AffineExpr> outExprs;
@@ -173,8 +181,7 @@ Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
       b.getMultiDimIdentityMap(rank),
       AffineMap::get(rank, 0, outExprs, b.getContext())};
   return linalg::GenericOp::create(
-             b, loc, outType, input, filled(b, loc, outType, initValue), maps,
-             iters,
+             b, loc, outType, input, init, maps, iters,
              [&](OpBuilder &nb, Location l, ValueRange v) {
                linalg::YieldOp::create(nb, l, combine(nb, l, v));
              })

@@ -185,7 +185,7 @@ func.func @identity_type(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @max_pool_rank(%x: tensor<2x7x7xf32>) {
-  // expected-error @+2 {{expects a 4-D NCHW input}}
+  // expected-error @+2 {{kernel_shape must have 1 entries, has 2}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<2x7x7xf32>) -> tensor<2x3x3xf32>
   return
