@@ -62,33 +62,6 @@ int64_t normaliseAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-/// Spatial output shape of a 2-D window op over an NCHW input.
-FailureOr<SmallVector<int64_t>>
-windowShape(std::optional<Location> loc, RankedTensorType input,
-            int64_t channels, ArrayRef<int64_t> kernel,
-            ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-            ArrayRef<int64_t> dilations, bool ceilMode) {
-  if (input.getRank() != 4)
-    return fail(loc, "expects a 4-D NCHW input, got " +
-                         shapeString(input.getShape()));
-  if (failed(checkPositive(loc, strides, 2, "strides")) ||
-      failed(checkPositive(loc, dilations, 2, "dilations")) ||
-      failed(checkPads(loc, pads, 4)))
-    return failure();
-  SmallVector<int64_t> shape = {input.getDimSize(0), channels};
-  for (int i = 0; i < 2; ++i) {
-    int64_t in = input.getDimSize(2 + i);
-    int64_t out = windowOutputSize(in, kernel[i], strides[i], dilations[i],
-                                   pads[i], pads[2 + i], ceilMode);
-    if (out < 1)
-      return fail(loc, "window of size " + Twine(kernel[i]) +
-                           " does not fit the padded input (" + Twine(in) +
-                           " + " + Twine(pads[i]) + " + " + Twine(pads[2 + i]) +
-                           ")");
-    shape.push_back(out);
-  }
-  return shape;
-}
 } // namespace
 
 namespace kiln::nn {
