@@ -73,6 +73,30 @@ std::string oneLine(const std::exception &e) {
   return what;
 }
 
+/// Attribute values that ONNX's own shape inference divides by without
+/// checking (it dies of SIGFPE): refused before it runs. Returns the first
+/// offending node of `graph` or its subgraphs, or null.
+const ox::NodeProto *divisorAttributeProblem(const ox::GraphProto &graph,
+                                             std::string &why) {
+  for (const auto &node : graph.node()) {
+    for (const auto &a : node.attribute()) {
+      if ((a.name() == "strides" &&
+           llvm::any_of(a.ints(), [](int64_t v) { return v <= 0; })) ||
+          (a.name() == "blocksize" && a.i() <= 0)) {
+        why = a.name() + " must be positive";
+        return &node;
+      }
+      for (const auto &g : a.graphs())
+        if (const auto *bad = divisorAttributeProblem(g, why))
+          return bad;
+      if (a.has_g())
+        if (const auto *bad = divisorAttributeProblem(a.g(), why))
+          return bad;
+    }
+  }
+  return nullptr;
+}
+
 } // namespace
 
 LogicalResult Importer::checkModel(ox::ModelProto &model) {
@@ -90,6 +114,11 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
   } catch (const std::exception &e) {
     return emitError(fileLoc) << "invalid ONNX model: " << oneLine(e);
   }
+  std::string why;
+  if (const auto *bad = divisorAttributeProblem(model.graph(), why))
+    return emitError(fileLoc) << "invalid ONNX model: node '"
+                              << nodeName(*bad) << "' (" << bad->op_type()
+                              << "): " << why;
   if (opset >= kMinOpset)
     return success();
   try {

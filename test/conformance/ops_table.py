@@ -66,7 +66,9 @@ def write(summary, path):
         "body). *Required* marks the vision op set Kiln must cover. Where the test "
         "data feeds a shape, axes, pads or scales as a graph input, the case is compiled "
         "with that input frozen to the test's value (`kilnc --freeze-input NAME=FILE.pb`): "
-        "an ahead-of-time compiler needs them at compile time.",
+        "an ahead-of-time compiler needs them at compile time. Likewise an input "
+        "with a dynamic dimension is pinned to the test input's shape "
+        "(`--input-shape`).",
         "",
         "| op | required | opsets | cases | pass | fail | unsupported | crash/hang | notes |",
         "|---|---|---|---|---|---|---|---|---|",

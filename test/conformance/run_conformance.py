@@ -9,7 +9,9 @@ For every case directory in /usr/share/libonnx-testdata/data/{node,
 pytorch-converted, pytorch-operator, simple} (libonnx-testdata):
   1. kilnc model.onnx --target=x86_64-linux-gnu --emit=shared; where kilnc
      says an input must be a compile-time constant (a shape, axes, pads fed
-     as a graph input), again with --freeze-input NAME=input_N.pb
+     as a graph input), again with --freeze-input NAME=input_N.pb; where it
+     says an input has a dynamic dimension, again with --input-shape pinned
+     to the test input's shape
   2. kiln-run on the other test_data_set_0/input_N.pb (by the graph's names)
   3. every output against test_data_set_0/output_N.pb, per dtype:
         float32   |got - exp| <= 1e-5 + 1e-3 * |exp|
@@ -33,7 +35,7 @@ now fails counts as worse), and on a listed case that now passes (remove it:
 --update-xfail rewrites the list from this run).
 
 Compiled cases are cached in BUILD/conformance/<suite>/<case>/ keyed by the
-model's bytes and kilnc's binary, so a rerun only recompiles what changed.
+model's bytes, kilnc's binary and this script, so a rerun only recompiles what changed.
 Writes BUILD/conformance/summary.json; --write-docs regenerates docs/ops.md
 (test/conformance/ops_table.py). KILN_BIN (default build/bin) holds the tools.
 """
@@ -215,11 +217,14 @@ class Ctx:
         self.kiln_run = os.path.join(bindir, "kiln-run")
         self.timeout = args.timeout
         self.cache = not args.no_cache
-        with open(self.kilnc, "rb") as f:
-            self.kilnc_hash = hashlib.sha256(f.read()).hexdigest()
+        # The runner's own retry rules decide the compile too.
+        with open(self.kilnc, "rb") as f, open(os.path.abspath(__file__), "rb") as me:
+            self.kilnc_hash = hashlib.sha256(f.read() + me.read()).hexdigest()
 
 
 FREEZE_RX = re.compile(r"input \d+ \('([^']+)'\) must be a compile-time constant")
+PIN_RX = re.compile(r"input '([^']+)' has (?:dynamic dimension|no shape)")
+BAD_PIN_RX = re.compile(r"bad --input-shape '([^'=]+)=")
 
 
 def compile_case(ctx, model_path, inputs, d, log):
@@ -242,11 +247,12 @@ def compile_case(ctx, model_path, inputs, d, log):
     if os.path.exists(so):
         os.remove(so)
     t0 = time.time()
-    frozen = []
+    frozen, pinned = [], {}
     while True:
         try:
             p = run([ctx.kilnc, model_path, f"--target={TARGET}", "--emit=shared", "-o", so,
-                     "--name", "model", *[f"--freeze-input={n}={inputs[n]}" for n in frozen]],
+                     "--name", "model", *[f"--freeze-input={n}={inputs[n]}" for n in frozen],
+                     *[f"--input-shape={n}={d}" for n, d in pinned.items()]],
                     log, ctx.timeout)
         except Outcome as o:
             result = {"status": o.status, "message": o.message}
@@ -260,6 +266,17 @@ def compile_case(ctx, model_path, inputs, d, log):
             if m and m.group(1) in inputs and m.group(1) not in frozen:
                 frozen.append(m.group(1))
                 continue
+            m = PIN_RX.search(err[0])
+            if m and m.group(1) in inputs and m.group(1) not in pinned:
+                dims = list(read_pb(inputs[m.group(1)]).dims)
+                pinned[m.group(1)] = "x".join(map(str, dims))
+                continue
+            # A shape with a 0 cannot be pinned; an empty axes list can be frozen.
+            m = BAD_PIN_RX.search(err[0])
+            if m and m.group(1) in pinned and m.group(1) not in frozen:
+                del pinned[m.group(1)]
+                frozen.append(m.group(1))
+                continue
         elif p.returncode == 1:
             result = {"status": "crash",
                       "message": f"kilnc: not one clean diagnostic ({len(err)} lines): "
@@ -267,7 +284,7 @@ def compile_case(ctx, model_path, inputs, d, log):
         else:
             result = {"status": "crash", "message": describe_exit(p, "kilnc")}
         break
-    result.update(key=key, seconds=round(time.time() - t0, 2), frozen=frozen)
+    result.update(key=key, seconds=round(time.time() - t0, 2), frozen=frozen, pinned=pinned)
     with open(stamp, "w") as f:
         json.dump(result, f)
     return result
@@ -313,6 +330,8 @@ def run_case(ctx, cid, path):
         res["compile_s"] = c.get("seconds")
         if c.get("frozen"):
             res["frozen"] = c["frozen"]
+        if c.get("pinned"):
+            res["pinned"] = c["pinned"]
         if c["status"] != "ok":
             raise Outcome(c["status"], c["message"])
         if model is None:

@@ -132,6 +132,19 @@ def legacy_broadcast():
                  opset=6)
 
 
+def zero_strides():
+    # ONNX's own shape inference divides by the strides (SIGFPE).
+    return model([helper.make_node("MaxPool", ["x"], ["y"], name="pool0",
+                                   kernel_shape=[2, 2], strides=[0, 0])],
+                 [vi("x", [1, 1, 5, 5])], [vi("y", ["a", "b", "c", "d"])])
+
+
+def zero_blocksize():
+    return model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s",
+                                   blocksize=0)],
+                 [vi("x", [1, 4, 2, 2])], [vi("y", ["a", "b", "c", "d"])])
+
+
 def tensor_pb(kind, out):
     """Tensor files for --freeze-input tests."""
     values = {"shape": np.array([6, 4], np.int64),
