@@ -1,5 +1,4 @@
-//===- Importer.cpp - ONNX model to nn dialect
-//-----------------------------===//
+//===- Importer.cpp - ONNX model to nn dialect ----------------------------===//
 //
 // Reads a ModelProto with libonnx's protobuf classes, validates it with
 // ONNX's own checker and shape inference, and emits `func.func @main` in the

@@ -1,5 +1,4 @@
-//===- NNDataMovementOps.cpp - nn data movement ops
-//------------------------===//
+//===- NNDataMovementOps.cpp - nn data movement ops -----------------------===//
 //
 // Shape inference (the verifier) of the ops in NNDataMovementOps.td.
 //

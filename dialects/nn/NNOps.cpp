@@ -1,5 +1,4 @@
-//===- NNOps.cpp - nn dialect operations
-//-----------------------------------===//
+//===- NNOps.cpp - nn dialect operations ----------------------------------===//
 //
 // Shape inference for every op. The inference doubles as the verifier of
 // operands and attributes: InferTypeOpInterface re-runs it on verification

@@ -1,5 +1,4 @@
-//===- NNReductionOps.cpp - nn reductions, normalisation, top-k
-//------------===//
+//===- NNReductionOps.cpp - nn reductions, normalisation, top-k -----------===//
 //
 // Shape inference (which doubles as the verifier) of the ops in
 // NNReductionOps.td.

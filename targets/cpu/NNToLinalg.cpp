@@ -1,5 +1,4 @@
-//===- NNToLinalg.cpp - lower nn ops to linalg on tensors
-//------------------===//
+//===- NNToLinalg.cpp - lower nn ops to linalg on tensors -----------------===//
 //
 // Each nn op becomes upstream ops on tensors. Named linalg ops are used where
 // upstream has them (convolutions, pooling, transpose) so that later tiling

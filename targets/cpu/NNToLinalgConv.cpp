@@ -1,5 +1,4 @@
-//===- NNToLinalgConv.cpp - nn -> linalg: convolution and matrix products
-//---===//
+//===- NNToLinalgConv.cpp - nn -> linalg: convolution and matrix products -===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include <limits>

@@ -1,5 +1,4 @@
-//===- NNToLinalgDataMovement.cpp - nn -> linalg: data movement
-//-------------===//
+//===- NNToLinalgDataMovement.cpp - nn -> linalg: data movement -----------===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include <limits>

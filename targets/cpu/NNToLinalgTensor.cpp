@@ -1,5 +1,4 @@
-//===- NNToLinalgTensor.cpp - nn -> linalg: constants and identities
-//--------===//
+//===- NNToLinalgTensor.cpp - nn -> linalg: constants and identities ------===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include <limits>
