@@ -139,7 +139,8 @@ LogicalResult Importer::freezeInputs(ox::GraphProto &graph) {
   std::set<std::string> initializers;
   for (const auto &t : graph.initializer())
     initializers.insert(t.name());
-  for (const auto &[name, path] : options.frozenInputs) {
+  for (const auto &frozen : options.frozenInputs) {
+    const std::string &name = frozen.first, &path = frozen.second;
     auto in = llvm::find_if(graph.input(), [&](const ox::ValueInfoProto &v) {
       return v.name() == name && !initializers.count(name);
     });

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNOps.h"
 
+#include "dialects/nn/InferenceUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -15,19 +17,9 @@
 
 using namespace mlir;
 using namespace kiln::nn;
+using namespace kiln::nn::infer;
 
 namespace {
-LogicalResult fail(std::optional<Location> loc, const Twine &message) {
-  return emitOptionalError(loc, message);
-}
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleave(shape, os, "x");
-  return s.empty() ? "scalar" : s;
-}
-
 /// Checks the shared operand layout of conv and conv_transpose: input
 /// NxCxD..., filter with as many spatial dims (1 to 3), attributes with one
 /// entry per spatial dim (pads two). Returns the spatial rank.

@@ -5,21 +5,15 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNOps.h"
 
+#include "dialects/nn/InferenceUtils.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
 using namespace kiln::nn;
-
-namespace {
-std::string dims(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleave(shape, os, "x");
-  return s.empty() ? "scalar" : s;
-}
-} // namespace
+using namespace kiln::nn::infer;
 
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
@@ -63,9 +57,10 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
                              indices.getRank());
   for (int64_t d = 0; d < rank; ++d)
     if (d != axis && indices.getDimSize(d) > input.getDimSize(d))
-      return emitOptionalError(loc, "indices ", dims(indices.getShape()),
-                               " exceed the input ", dims(input.getShape()),
-                               " in dimension ", d);
+      return emitOptionalError(loc, "indices ", shapeString(indices.getShape()),
+                               " exceed the input ",
+                               shapeString(input.getShape()), " in dimension ",
+                               d);
   types.push_back(
       RankedTensorType::get(indices.getShape(), input.getElementType()));
   return success();
@@ -79,12 +74,13 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> shape = adaptor.getShape();
   for (int64_t d : shape)
     if (d < 1)
-      return emitOptionalError(loc, "shape ", dims(shape),
+      return emitOptionalError(loc, "shape ", shapeString(shape),
                                " has a dimension below 1");
   auto result = broadcastShapes(input.getShape(), shape);
   if (failed(result))
-    return emitOptionalError(loc, "cannot broadcast ", dims(input.getShape()),
-                             " to ", dims(shape));
+    return emitOptionalError(loc, "cannot broadcast ",
+                             shapeString(input.getShape()), " to ",
+                             shapeString(shape));
   types.push_back(RankedTensorType::get(*result, input.getElementType()));
   return success();
 }

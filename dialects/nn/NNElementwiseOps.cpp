@@ -7,21 +7,17 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNOps.h"
 
+#include "dialects/nn/InferenceUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
 using namespace kiln::nn;
+using namespace kiln::nn::infer;
 
 namespace {
-std::string shapeText(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleave(shape, os, "x");
-  return s.empty() ? "scalar" : s;
-}
-
 /// The numpy broadcast of the shapes of `values`, or an error at `loc`.
 FailureOr<SmallVector<int64_t>> broadcastAll(std::optional<Location> loc,
                                              ValueRange values) {
@@ -35,7 +31,7 @@ FailureOr<SmallVector<int64_t>> broadcastAll(std::optional<Location> loc,
       llvm::interleave(
           values, os,
           [&](Value x) {
-            os << shapeText(cast<RankedTensorType>(x.getType()).getShape());
+            os << shapeString(cast<RankedTensorType>(x.getType()).getShape());
           },
           ", ");
       return emitOptionalError(loc, "shapes " + shapes + " do not broadcast");
@@ -170,9 +166,9 @@ LogicalResult PReluOp::inferReturnTypes(MLIRContext *,
   auto shape = broadcastShapes(input.getShape(), slope.getShape());
   if (failed(shape) || ArrayRef<int64_t>(*shape) != input.getShape())
     return emitOptionalError(loc, "slope of shape " +
-                                      shapeText(slope.getShape()) +
+                                      shapeString(slope.getShape()) +
                                       " does not broadcast to the input's " +
-                                      shapeText(input.getShape()));
+                                      shapeString(input.getShape()));
   types.push_back(input);
   return success();
 }

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNOps.h"
 
+#include "dialects/nn/InferenceUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -14,54 +16,7 @@
 
 using namespace mlir;
 using namespace kiln::nn;
-
-namespace {
-/// Emits `message` at `loc` when there is a location; always fails.
-LogicalResult fail(std::optional<Location> loc, const Twine &message) {
-  return emitOptionalError(loc, message);
-}
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleave(shape, os, "x");
-  return s.empty() ? "scalar" : s;
-}
-
-RankedTensorType tensorOf(ArrayRef<int64_t> shape, Type elementType) {
-  return RankedTensorType::get(shape, elementType);
-}
-
-LogicalResult checkPositive(std::optional<Location> loc, ArrayRef<int64_t> v,
-                            size_t size, StringRef name) {
-  if (v.size() != size)
-    return fail(loc, name + " must have " + Twine(size) + " entries, has " +
-                         Twine(v.size()));
-  for (int64_t x : v)
-    if (x < 1)
-      return fail(loc, name + " entries must be >= 1");
-  return success();
-}
-
-LogicalResult checkPads(std::optional<Location> loc, ArrayRef<int64_t> pads,
-                        size_t size) {
-  if (pads.size() != size)
-    return fail(loc, "pads must have " + Twine(size) + " entries, has " +
-                         Twine(pads.size()));
-  for (int64_t p : pads)
-    if (p < 0)
-      return fail(loc, "pads must be non-negative");
-  return success();
-}
-
-/// Normalises a possibly negative axis into [0, rank); -1 when out of range.
-int64_t normaliseAxis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return -1;
-  return axis < 0 ? axis + rank : axis;
-}
-
-} // namespace
+using namespace kiln::nn::infer;
 
 namespace kiln::nn {
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,

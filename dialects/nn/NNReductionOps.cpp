@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNOps.h"
 
+#include "dialects/nn/InferenceUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -13,19 +15,9 @@
 
 using namespace mlir;
 using namespace kiln::nn;
+using namespace kiln::nn::infer;
 
 namespace {
-LogicalResult fail(std::optional<Location> loc, const Twine &message) {
-  return emitOptionalError(loc, message);
-}
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleave(shape, os, "x");
-  return s.empty() ? "scalar" : s;
-}
-
 /// The shape left by reducing `reduced` dims of `shape`.
 SmallVector<int64_t> reducedShape(ArrayRef<int64_t> shape,
                                   ArrayRef<bool> reduced, bool keepdims) {
