@@ -610,6 +610,49 @@ LogicalResult Importer::importSqueeze(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// Trilu keeps one triangle of the last two dims: with static shapes the
+/// mask is a compile-time constant, and the op is `where(mask, x, 0)`.
+LogicalResult Importer::importTrilu(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (x->getRank() < 2)
+    return unsupported(n, loc, "the input needs rank >= 2");
+  int64_t k = 0;
+  if (has(n, 1)) {
+    const ConstTensor *kt;
+    if (failed(constantInput(n, 1, loc, kt)))
+      return failure();
+    if (kt->numElements() != 1)
+      return unsupported(n, loc, "k must be a scalar");
+    k = kt->intAt(0);
+  }
+  bool upper = attrInt(n, "upper", 1) != 0;
+  int64_t rows = x->getDimSize(x->getRank() - 2),
+          cols = x->getDimSize(x->getRank() - 1);
+  ConstTensor mask;
+  mask.dtype = ox::TensorProto::BOOL;
+  mask.shape = {rows, cols};
+  mask.bytes.resize(rows * cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      mask.bytes[i * cols + j] = upper ? j - i >= k : j - i <= k;
+  ConstTensor zero;
+  zero.dtype = onnxType(n, 0);
+  if (!elementSize(zero.dtype))
+    return unsupported(n, loc, "its data type");
+  zero.bytes.assign(elementSize(zero.dtype), '\0');
+  auto m = materialize(mask, loc), z = materialize(zero, loc);
+  if (failed(m) || failed(z))
+    return failure();
+  auto r = create(nn::WhereOp::getOperationName(), loc,
+                  {*m, values[n.input(0)], *z}, {});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::dataMovementOps() {
   static const OpHandler table[] = {
       {"Concat", &Importer::importConcat},
@@ -621,6 +664,7 @@ llvm::ArrayRef<OpHandler> Importer::dataMovementOps() {
       {"Slice", &Importer::importSlice},
       {"Gather", &Importer::importGather},
       {"GatherElements", &Importer::importGatherElements},
+      {"Trilu", &Importer::importTrilu},
       {"Expand", &Importer::importExpand},
       {"Tile", &Importer::importTile},
       {"Squeeze", &Importer::importSqueeze},

@@ -322,6 +322,7 @@ private:
   LogicalResult importGather(const ox::NodeProto &, Location);
   LogicalResult importSqueeze(const ox::NodeProto &, Location);
   LogicalResult importGatherElements(const ox::NodeProto &, Location);
+  LogicalResult importTrilu(const ox::NodeProto &, Location);
   LogicalResult importExpand(const ox::NodeProto &, Location);
   LogicalResult importTile(const ox::NodeProto &, Location);
 

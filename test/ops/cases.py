@@ -661,6 +661,13 @@ case("expand_bidirectional", "Expand", lambda rng: single(
     "Expand", [("x", f32(rng, 3, 1)), ("shape", Init(i64([2, 1, 4])))]))
 case("expand_same_rank", "Expand", lambda rng: single(
     "Expand", [("x", f32(rng, 1, 4)), ("shape", Init(i64([3, 4])))]))
+case("trilu_upper_k_neg", "Trilu", lambda rng: single(
+    "Trilu", [("x", f32(rng, 2, 4, 5)), ("k", Init(i64(-1)))], opset=14))
+case("trilu_lower_k2_int64", "Trilu", lambda rng: single(
+    "Trilu", [("x", i64(rng.integers(-50, 50, (5, 3)))), ("k", Init(i64(2)))],
+    outs=(("y", I64),), opset=14, upper=0))
+case("trilu_lower_default_k", "Trilu", lambda rng: single(
+    "Trilu", [("x", f32(rng, 3, 3))], opset=14, upper=0))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(

@@ -112,6 +112,12 @@ def range_runtime():
                  [const("l", 10), const("d", 3)])
 
 
+def trilu():
+    # Lower triangle with k = 1, on a batch of 2x3x4 matrices.
+    return model([helper.make_node("Trilu", ["x", "k"], ["y"], name="tril", upper=0)],
+                 [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])], [const("k", 1)], opset=14)
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     onnx.save(globals()[name](), out)
