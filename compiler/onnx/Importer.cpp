@@ -578,7 +578,8 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
-                        reductionOps, dataMovementOps, tensorOps, resizeOps})
+                        reductionOps, dataMovementOps, tensorOps, resizeOps,
+                        encodingOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

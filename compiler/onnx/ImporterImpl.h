@@ -153,6 +153,7 @@ private:
   static llvm::ArrayRef<OpHandler> dataMovementOps();  // DataMovementOps.cpp
   static llvm::ArrayRef<OpHandler> tensorOps();        // TensorOps.cpp
   static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
+  static llvm::ArrayRef<OpHandler> encodingOps();      // EncodingOps.cpp
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
@@ -355,6 +356,12 @@ private:
   LogicalResult importResize(const ox::NodeProto &, Location);
   LogicalResult importUpsample(const ox::NodeProto &, Location);
   LogicalResult importDepthSpace(const ox::NodeProto &, Location);
+
+  // EncodingOps.cpp
+  FailureOr<Value> oneHotMask(Value indices, int64_t axis, int64_t depth,
+                              Location loc);
+  LogicalResult importOneHot(const ox::NodeProto &, Location);
+  LogicalResult importHardmax(const ox::NodeProto &, Location);
 
   MLIRContext &ctx;
   const ImportOptions &options;

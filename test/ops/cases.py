@@ -668,6 +668,16 @@ case("trilu_lower_k2_int64", "Trilu", lambda rng: single(
     outs=(("y", I64),), opset=14, upper=0))
 case("trilu_lower_default_k", "Trilu", lambda rng: single(
     "Trilu", [("x", f32(rng, 3, 3))], opset=14, upper=0))
+case("onehot_axis1_negative", "OneHot", lambda rng: single(
+    "OneHot", [("i", i64([[0, -1, 2], [4, -5, 1]])), ("depth", Init(np.float32(5))),
+               ("values", Init(np.array([-2.0, 3.5], np.float32)))], axis=1))
+case("onehot_float_indices_runtime_values", "OneHot", lambda rng: single(
+    "OneHot", [("i", np.array([0.0, 3.0, 7.0, -1.0], np.float32)),
+               ("depth", Init(np.float32(4))), ("values", f32(rng, 2))]))
+case("hardmax_axis_last", "Hardmax", lambda rng: single(
+    "Hardmax", [("x", f32(rng, 2, 3, 6))], opset=13))
+case("hardmax_opset11_flattens", "Hardmax", lambda rng: single(
+    "Hardmax", [("x", f32(rng, 2, 3, 4))], opset=11, axis=1))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(

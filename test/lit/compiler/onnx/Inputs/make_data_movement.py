@@ -118,6 +118,12 @@ def trilu():
                  [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])], [const("k", 1)], opset=14)
 
 
+def onehot():
+    return model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="onehot")],
+                 [vi("i", [3], TensorProto.INT64)], [vi("y", [3, 4])],
+                 [const("d", 4), const("v", [0.0, 1.0], np.float32)], opset=11)
+
+
 if __name__ == "__main__":
     name, out = sys.argv[1], sys.argv[2]
     onnx.save(globals()[name](), out)
