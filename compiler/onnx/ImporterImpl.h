@@ -304,6 +304,7 @@ private:
   LogicalResult importReduce(const ox::NodeProto &, Location); // Reduce*
   LogicalResult importArgReduce(const ox::NodeProto &, Location);
   LogicalResult importTopK(const ox::NodeProto &, Location);
+  LogicalResult importCumSum(const ox::NodeProto &, Location);
   /// Normalises ONNX axes against `rank` (sorted, distinct), or fails.
   LogicalResult normaliseAxes(const ox::NodeProto &n, Location loc,
                               int64_t rank, std::vector<int64_t> &axes);

@@ -179,6 +179,96 @@ LogicalResult Importer::importTopK(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// CumSum as a product with a 0/1 triangular matrix along the (last) axis:
+/// with static shapes the matrix is a constant, and the product is a
+/// contraction the CPU backend already schedules. The matrix has n^2
+/// entries, so long axes are refused.
+LogicalResult Importer::importCumSum(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  int32_t dtype = onnxType(n, 0);
+  if (dtype != ox::TensorProto::FLOAT && dtype != ox::TensorProto::DOUBLE)
+    return unsupported(n, loc, "a non-float input (float and double only)");
+  const ConstTensor *axisT;
+  if (failed(constantInput(n, 1, loc, axisT)))
+    return failure();
+  int64_t rank = x->getRank();
+  if (axisT->numElements() != 1 || rank == 0)
+    return unsupported(n, loc, "axis must be one value, the input rank >= 1");
+  int64_t axis = axisT->intAt(0);
+  if (axis < -rank || axis >= rank)
+    return unsupported(n, loc, "axis " + llvm::Twine(axis) + " out of range");
+  if (axis < 0)
+    axis += rank;
+  int64_t len = x->getDimSize(axis);
+  constexpr int64_t kMaxLength = 1024;
+  if (len > kMaxLength)
+    return unsupported(n, loc,
+                       "an axis longer than " + llvm::Twine(kMaxLength) + " (" +
+                           llvm::Twine(len) + ")");
+  bool exclusive = attrInt(n, "exclusive", 0),
+       reverse = attrInt(n, "reverse", 0);
+
+  // tri[i][j] = 1 where x[i] adds to y[j].
+  ConstTensor tri;
+  tri.dtype = dtype;
+  tri.shape = {len, len};
+  size_t es = elementSize(dtype);
+  tri.bytes.assign(len * len * es, '\0');
+  for (int64_t i = 0; i < len; ++i)
+    for (int64_t j = 0; j < len; ++j) {
+      bool adds =
+          reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+      if (!adds)
+        continue;
+      char *dst = tri.bytes.data() + (i * len + j) * es;
+      if (dtype == ox::TensorProto::FLOAT) {
+        float one = 1.0f;
+        std::memcpy(dst, &one, sizeof(one));
+      } else {
+        double one = 1.0;
+        std::memcpy(dst, &one, sizeof(one));
+      }
+    }
+  auto matrix = materialize(tri, loc);
+  if (failed(matrix))
+    return failure();
+
+  // Move the axis last, multiply, move it back.
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  std::vector<int64_t> inverse(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    inverse[perm[d]] = d;
+  bool moved = axis != rank - 1;
+  Value v = values[n.input(0)];
+  if (moved) {
+    auto t = create(nn::TransposeOp::getOperationName(), loc, {v},
+                    {named("perm", i64s(perm))});
+    if (failed(t))
+      return failure();
+    v = *t;
+  }
+  auto product =
+      create(nn::MatMulOp::getOperationName(), loc, {v, *matrix}, {});
+  if (failed(product))
+    return failure();
+  v = *product;
+  if (moved) {
+    auto t = create(nn::TransposeOp::getOperationName(), loc, {v},
+                    {named("perm", i64s(inverse))});
+    if (failed(t))
+      return failure();
+    v = *t;
+  }
+  setOutput(n, 0, v);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::reductionOps() {
   static const OpHandler table[] = {
       {"ReduceSum", &Importer::importReduce},
@@ -194,6 +284,7 @@ llvm::ArrayRef<OpHandler> Importer::reductionOps() {
       {"ArgMax", &Importer::importArgReduce},
       {"ArgMin", &Importer::importArgReduce},
       {"TopK", &Importer::importTopK},
+      {"CumSum", &Importer::importCumSum},
   };
   return table;
 }

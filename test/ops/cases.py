@@ -678,6 +678,10 @@ case("hardmax_axis_last", "Hardmax", lambda rng: single(
     "Hardmax", [("x", f32(rng, 2, 3, 6))], opset=13))
 case("hardmax_opset11_flattens", "Hardmax", lambda rng: single(
     "Hardmax", [("x", f32(rng, 2, 3, 4))], opset=11, axis=1))
+case("cumsum_3d_axis1_float", "CumSum", lambda rng: single(
+    "CumSum", [("x", f32(rng, 2, 7, 3)), ("axis", Init(np.int32(1)))]))
+case("cumsum_reverse_exclusive_last_axis", "CumSum", lambda rng: single(
+    "CumSum", [("x", f32(rng, 3, 9)), ("axis", Init(i64(-1)))], exclusive=1, reverse=1))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(
