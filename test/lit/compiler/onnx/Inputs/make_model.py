@@ -145,6 +145,17 @@ def zero_blocksize():
                  [vi("x", [1, 4, 2, 2])], [vi("y", ["a", "b", "c", "d"])])
 
 
+def cumsum_reverse():
+    return model([helper.make_node("CumSum", ["x", "axis"], ["y"], name="cumsum",
+                                   reverse=1)],
+                 [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])], [ints("axis", 1)], opset=14)
+
+
+def cumsum_long():
+    return model([helper.make_node("CumSum", ["x", "axis"], ["y"], name="cumsum")],
+                 [vi("x", [2000])], [vi("y", [2000])], [ints("axis", 0)], opset=14)
+
+
 def tensor_pb(kind, out):
     """Tensor files for --freeze-input tests."""
     values = {"shape": np.array([6, 4], np.int64),
