@@ -579,7 +579,7 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
                         reductionOps, dataMovementOps, tensorOps, resizeOps,
-                        encodingOps})
+                        encodingOps, signalOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

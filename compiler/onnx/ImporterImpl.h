@@ -154,6 +154,7 @@ private:
   static llvm::ArrayRef<OpHandler> tensorOps();        // TensorOps.cpp
   static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
   static llvm::ArrayRef<OpHandler> encodingOps();      // EncodingOps.cpp
+  static llvm::ArrayRef<OpHandler> signalOps();        // SignalOps.cpp
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
@@ -363,6 +364,9 @@ private:
                               Location loc);
   LogicalResult importOneHot(const ox::NodeProto &, Location);
   LogicalResult importHardmax(const ox::NodeProto &, Location);
+
+  // SignalOps.cpp
+  LogicalResult importWindow(const ox::NodeProto &, Location);
 
   MLIRContext &ctx;
   const ImportOptions &options;

@@ -682,6 +682,13 @@ case("cumsum_3d_axis1_float", "CumSum", lambda rng: single(
     "CumSum", [("x", f32(rng, 2, 7, 3)), ("axis", Init(np.int32(1)))]))
 case("cumsum_reverse_exclusive_last_axis", "CumSum", lambda rng: single(
     "CumSum", [("x", f32(rng, 3, 9)), ("axis", Init(i64(-1)))], exclusive=1, reverse=1))
+case("hannwindow_periodic", "HannWindow", lambda rng: single(
+    "HannWindow", [("n", Init(np.int64(16)))], opset=17))
+case("hammingwindow_symmetric_double", "HammingWindow", lambda rng: single(
+    "HammingWindow", [("n", Init(np.int32(9)))], outs=(("y", TensorProto.DOUBLE),), opset=17,
+    periodic=0, output_datatype=TensorProto.DOUBLE))
+case("blackmanwindow_symmetric", "BlackmanWindow", lambda rng: single(
+    "BlackmanWindow", [("n", Init(np.int64(12)))], opset=17, periodic=0))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(

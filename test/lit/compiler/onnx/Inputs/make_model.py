@@ -156,6 +156,13 @@ def cumsum_long():
                  [vi("x", [2000])], [vi("y", [2000])], [ints("axis", 0)], opset=14)
 
 
+def hann_window():
+    # The window times the input: the window itself is a folded constant.
+    return model([helper.make_node("HannWindow", ["n"], ["w"], name="hann", periodic=0),
+                  helper.make_node("Mul", ["x", "w"], ["y"], name="mul")],
+                 [vi("x", [5])], [vi("y", [5])], [ints("n", 5)], opset=17)
+
+
 def tensor_pb(kind, out):
     """Tensor files for --freeze-input tests."""
     values = {"shape": np.array([6, 4], np.int64),
