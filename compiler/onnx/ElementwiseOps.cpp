@@ -65,11 +65,18 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
+  bool narrow = false;
   if (n.op_type() == "Div" &&
-      cast<RankedTensorType>(a->getType()).getElementType().isInteger(8))
-    return unsupported(n, loc,
-                       "8-bit integer division (i8 does not tell INT8 from "
-                       "UINT8)");
+      cast<RankedTensorType>(a->getType()).getElementType().isInteger(8)) {
+    // Divide in i32: UINT8 needs an unsigned quotient, and INT8's
+    // -128 / -1 does not overflow there.
+    auto isUnsigned = i8IsUnsigned(n, loc);
+    if (failed(isUnsigned))
+      return failure();
+    a = widenI8(*a, *isUnsigned, loc);
+    b = widenI8(*b, *isUnsigned, loc);
+    narrow = true;
+  }
   llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(n.op_type())
                              .Case("Add", nn::AddOp::getOperationName())
                              .Case("Sub", nn::SubOp::getOperationName())
@@ -78,8 +85,40 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   auto r = create(name, loc, {*a, *b}, {});
   if (failed(r))
     return failure();
-  setOutput(n, 0, *r);
+  setOutput(n, 0, narrow ? narrowToI8(*r, loc) : *r);
   return success();
+}
+
+FailureOr<bool> Importer::i8IsUnsigned(const ox::NodeProto &n, Location loc) {
+  int32_t known = ox::TensorProto::UNDEFINED;
+  for (int i = 0; i < n.input_size() && !known; ++i)
+    if (has(n, i))
+      known = onnxType(n, i);
+  if (!known && n.output_size() > 0) {
+    auto it = onnxTypes.find(n.output(0));
+    if (it != onnxTypes.end())
+      known = it->second;
+  }
+  if (known != ox::TensorProto::INT8 && known != ox::TensorProto::UINT8)
+    return unsupported(n, loc,
+                       "8-bit inputs whose ONNX type (INT8 or UINT8) is "
+                       "unknown");
+  if (n.output_size() > 0)
+    onnxTypes.emplace(n.output(0), known);
+  return known == ox::TensorProto::UINT8;
+}
+
+Value Importer::widenI8(Value v, bool isUnsigned, Location loc) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return nn::CastOp::create(builder, loc, type.clone(builder.getI32Type()), v,
+                            isUnsigned, /*unsigned_result=*/false);
+}
+
+Value Importer::narrowToI8(Value v, Location loc) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return nn::CastOp::create(builder, loc, type.clone(builder.getI8Type()), v,
+                            /*unsigned_input=*/false,
+                            /*unsigned_result=*/false);
 }
 
 LogicalResult Importer::importUnary(const ox::NodeProto &n, Location loc) {
@@ -112,8 +151,9 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
-  if (!isa<FloatType>(x->getElementType()))
-    return unsupported(n, loc, "only floating-point inputs are supported");
+  Type et = x->getElementType();
+  if (isa<IntegerType>(et))
+    return importIntClip(n, loc, *x);
   float lo = -std::numeric_limits<float>::infinity();
   float hi = std::numeric_limits<float>::infinity();
   if (opset < 11) {
@@ -137,6 +177,52 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   if (failed(op.verify()))
     return failure();
   setOutput(n, 0, op);
+  return success();
+}
+
+/// Integer Clip (opset 11 and up) as nn.max / nn.min with the bounds, which
+/// stay exact at any width and may be computed at run time; i8 goes through
+/// i32 so that UINT8 orders as unsigned.
+LogicalResult Importer::importIntClip(const ox::NodeProto &n, Location loc,
+                                      RankedTensorType x) {
+  Type et = x.getElementType();
+  if (et.isInteger(1))
+    return unsupported(n, loc, "boolean inputs");
+  Value v = values[n.input(0)];
+  bool wide = et.isInteger(8), isUnsigned = false;
+  if (wide) {
+    auto u = i8IsUnsigned(n, loc);
+    if (failed(u))
+      return failure();
+    isUnsigned = *u;
+    v = widenI8(v, isUnsigned, loc);
+  }
+  for (int i : {1, 2}) {
+    if (!has(n, i))
+      continue;
+    auto bound = input(n, i, loc);
+    if (failed(bound))
+      return failure();
+    auto bt = cast<RankedTensorType>(bound->getType());
+    if (bt.getElementType() != et)
+      return emitError(loc) << "Clip bound " << i
+                            << " has another element type than the input";
+    if (bt.getRank() > x.getRank() || !bt.hasStaticShape() ||
+        bt.getNumElements() != 1)
+      return emitError(loc) << "Clip bounds must be scalars";
+    Value b = wide ? widenI8(*bound, isUnsigned, loc) : *bound;
+    auto r = create(i == 1 ? nn::MaxOp::getOperationName()
+                           : nn::MinOp::getOperationName(),
+                    loc, {v, b}, {});
+    if (failed(r))
+      return failure();
+    v = *r;
+  }
+  if (wide)
+    v = narrowToI8(v, loc);
+  else if (v == values[n.input(0)])
+    v = nn::IdentityOp::create(builder, loc, v);
+  setOutput(n, 0, v);
   return success();
 }
 
@@ -233,10 +319,17 @@ LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
   Type et = cast<RankedTensorType>(operands[0].getType()).getElementType();
   if ((op == "Sum" || op == "Mean") && !isa<FloatType>(et))
     return unsupported(n, loc, "only floating-point inputs are supported");
-  if (!hasKnownSign(et) || et.isInteger(1))
-    return unsupported(n, loc,
-                       "8-bit and boolean inputs are not supported (i8 does "
-                       "not tell INT8 from UINT8)");
+  if (et.isInteger(1))
+    return unsupported(n, loc, "boolean inputs");
+  // Max and Min of i8 work in i32 so that UINT8 orders as unsigned.
+  bool wide = et.isInteger(8);
+  if (wide) {
+    auto isUnsigned = i8IsUnsigned(n, loc);
+    if (failed(isUnsigned))
+      return failure();
+    for (Value &v : operands)
+      v = widenI8(v, *isUnsigned, loc);
+  }
   llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(op)
                              .Case("Max", nn::MaxOp::getOperationName())
                              .Case("Min", nn::MinOp::getOperationName())
@@ -258,7 +351,9 @@ LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
       return failure();
     acc = *r;
   }
-  if (operands.size() == 1)
+  if (wide)
+    acc = narrowToI8(acc, loc);
+  else if (operands.size() == 1)
     acc = nn::IdentityOp::create(builder, loc, acc);
   setOutput(n, 0, acc);
   return success();
@@ -294,16 +389,25 @@ LogicalResult Importer::importMod(const ox::NodeProto &n, Location loc) {
   if (isa<FloatType>(et))
     return unsupported(n, loc,
                        "floating-point Mod (an exact fmod would need libm)");
-  if (!et.isInteger(32) && !et.isInteger(64))
+  if (!et.isInteger(8) && !et.isInteger(32) && !et.isInteger(64))
     return unsupported(n, loc,
-                       "only int32 and int64 inputs are supported (i8 does "
-                       "not tell INT8 from UINT8)");
-  auto r = create(nn::ModOp::getOperationName(), loc,
-                  {values[n.input(0)], values[n.input(1)]},
+                       "only int8, uint8, int32 and int64 inputs are "
+                       "supported");
+  Value a = values[n.input(0)], b = values[n.input(1)];
+  // i8 works in i32 (the remainder's magnitude stays below the divisor's).
+  bool wide = et.isInteger(8);
+  if (wide) {
+    auto isUnsigned = i8IsUnsigned(n, loc);
+    if (failed(isUnsigned))
+      return failure();
+    a = widenI8(a, *isUnsigned, loc);
+    b = widenI8(b, *isUnsigned, loc);
+  }
+  auto r = create(nn::ModOp::getOperationName(), loc, {a, b},
                   {named("fmod", builder.getBoolAttr(fmod))});
   if (failed(r))
     return failure();
-  setOutput(n, 0, *r);
+  setOutput(n, 0, wide ? narrowToI8(*r, loc) : *r);
   return success();
 }
 

@@ -232,6 +232,15 @@ private:
   Attribute i64s(llvm::ArrayRef<int64_t> v) {
     return builder.getDenseI64ArrayAttr(v);
   }
+  /// ONNX INT8 and UINT8 both import as i8. For a node whose i8 inputs all
+  /// have one ONNX type (as ONNX requires): whether it is UINT8, from the
+  /// first input or output whose ONNX type Kiln knows; refused (failure)
+  /// when none is known. Records the type for output 0.
+  FailureOr<bool> i8IsUnsigned(const ox::NodeProto &n, Location loc);
+  /// i8 -> i32 (zero- or sign-extended), so that ordering and division
+  /// need not know the sign; narrowToI8 truncates the result back.
+  Value widenI8(Value v, bool isUnsigned, Location loc);
+  Value narrowToI8(Value v, Location loc);
   LogicalResult unsupported(const ox::NodeProto &n, Location loc,
                             const llvm::Twine &why) {
     return emitError(loc) << "unsupported " << n.op_type() << " (node '"
@@ -282,6 +291,8 @@ private:
   LogicalResult importBinary(const ox::NodeProto &, Location);
   LogicalResult importUnary(const ox::NodeProto &, Location);
   LogicalResult importClip(const ox::NodeProto &, Location);
+  LogicalResult importIntClip(const ox::NodeProto &, Location,
+                              RankedTensorType x);
   LogicalResult importMath(const ox::NodeProto &, Location);
   LogicalResult importVariadic(const ox::NodeProto &, Location);
   LogicalResult importPow(const ox::NodeProto &, Location);

@@ -22,8 +22,20 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
-  if (!isa<FloatType>(x->getElementType()))
+  Type et = x->getElementType();
+  bool wide = false, isUnsigned = false;
+  if (isa<IntegerType>(et) && (!isMax || et.isInteger(1)))
     return unsupported(n, loc, "a non-float input");
+  if (et.isInteger(8)) {
+    // Pool i8 in i32, where UINT8 and INT8 both order as signed.
+    auto u = i8IsUnsigned(n, loc);
+    if (failed(u))
+      return failure();
+    wide = true;
+    isUnsigned = *u;
+  }
+  Value input =
+      wide ? widenI8(values[n.input(0)], isUnsigned, loc) : values[n.input(0)];
   bool withIndices = isMax && consumed(n, 1);
   // storage_order only changes the Indices output.
   int64_t spatial = x->getRank() - 2;
@@ -69,20 +81,20 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     attrs.push_back(
         named("storage_order",
               builder.getBoolAttr(attrInt(n, "storage_order", 0) != 0)));
-    auto r = create(nn::MaxPoolWithIndicesOp::getOperationName(), loc,
-                    {values[n.input(0)]}, attrs, /*numResults=*/2);
+    auto r = create(nn::MaxPoolWithIndicesOp::getOperationName(), loc, {input},
+                    attrs, /*numResults=*/2);
     if (failed(r))
       return failure();
-    setOutput(n, 0, *r);
+    setOutput(n, 0, wide ? narrowToI8(*r, loc) : *r);
     setOutput(n, 1, r->getDefiningOp()->getResult(1));
     return success();
   }
   auto r = create(isMax ? nn::MaxPoolOp::getOperationName()
                         : nn::AvgPoolOp::getOperationName(),
-                  loc, {values[n.input(0)]}, attrs);
+                  loc, {input}, attrs);
   if (failed(r))
     return failure();
-  setOutput(n, 0, *r);
+  setOutput(n, 0, wide ? narrowToI8(*r, loc) : *r);
   return success();
 }
 

@@ -18,6 +18,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def NN_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def NN_Tensor : RankedTensorOf<[AnyFloat, AnySignlessInteger]>;
+// Values that max pooling orders: floats, or integers compared as signed.
+def NN_PoolMaxTensor : RankedTensorOf<[AnyFloat, I32, I64]>;
 
 class NN_InferredOp<string mnemonic, list<Trait> traits = []>
     : NN_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
@@ -142,10 +144,14 @@ def NN_SoftmaxOp : NN_InferredOp<"softmax"> {
 
 def NN_MaxPoolOp : NN_InferredOp<"max_pool"> {
   let summary = "max pooling over N x C x spatial... (ONNX MaxPool, 1-D and up)";
-  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+  let description = [{
+    Floats, or i32 / i64 compared as signed (ONNX INT8 and UINT8 are widened
+    to i32 by the importer); the padding never wins.
+  }];
+  let arguments = (ins NN_PoolMaxTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
-  let results = (outs NN_FloatTensor:$result);
+  let results = (outs NN_PoolMaxTensor:$result);
 }
 
 def NN_AvgPoolOp : NN_InferredOp<"avg_pool"> {

@@ -92,11 +92,11 @@ def NN_MaxPoolWithIndicesOp : NN_InferredOp<"max_pool_with_indices"> {
     `storage_order`, column-major (the first spatial dim fastest). The first
     maximum in the window (row-major scan) wins.
   }];
-  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+  let arguments = (ins NN_PoolMaxTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                    DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
                    BoolAttr:$storage_order);
-  let results = (outs NN_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+  let results = (outs NN_PoolMaxTensor:$result, RankedTensorOf<[I64]>:$indices);
 }
 
 def NN_LpPoolOp : NN_InferredOp<"lp_pool"> {

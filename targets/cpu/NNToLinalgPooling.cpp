@@ -1,6 +1,7 @@
 //===- NNToLinalgPooling.cpp - nn -> linalg: pooling and mean ----===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -50,13 +51,24 @@ Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{input, window}, init, maps, iters,
              [&](OpBuilder &nb, Location l, ValueRange v) {
-               Value r =
-                   isMax ? arith::MaximumFOp::create(nb, l, v[0], v[2])
-                               .getResult()
-                         : arith::AddFOp::create(nb, l, v[0], v[2]).getResult();
+               Value r;
+               if (!isMax)
+                 r = arith::AddFOp::create(nb, l, v[0], v[2]);
+               else if (isa<FloatType>(et))
+                 r = arith::MaximumFOp::create(nb, l, v[0], v[2]);
+               else
+                 r = arith::MaxSIOp::create(nb, l, v[0], v[2]);
                linalg::YieldOp::create(nb, l, r);
              })
       .getResult(0);
+}
+
+/// The identity of max over `et`: -inf, or the signed minimum (exact as a
+/// double for i32 and i64).
+double lowestOf(Type et) {
+  if (isa<FloatType>(et))
+    return -std::numeric_limits<double>::infinity();
+  return -std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1);
 }
 
 /// End pads of each spatial dim, with the ceil_mode overhang added.
@@ -78,7 +90,7 @@ struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
     auto extra = ceilExtra(inType, outType, kernel, op.getStrides(),
                            op.getDilations(), pads);
-    double lowest = -std::numeric_limits<double>::infinity();
+    double lowest = lowestOf(outType.getElementType());
     Value input =
         padded(rewriter, loc, adaptor.getInput(),
                pads.take_front(kernel.size()), endPads(pads, extra), lowest);
@@ -103,7 +115,7 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides(), dilations = op.getDilations();
     auto extra = ceilExtra(inType, outType, kernel, strides, dilations, pads);
-    double lowest = -std::numeric_limits<double>::infinity();
+    double lowest = lowestOf(outType.getElementType());
     Value input =
         padded(rewriter, loc, adaptor.getInput(),
                pads.take_front(kernel.size()), endPads(pads, extra), lowest);
@@ -149,8 +161,13 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
                                outMap},
         iters, [&](OpBuilder &b, Location l, ValueRange v) {
           // Strictly greater: the first maximum in the scan wins.
-          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
-                                               v[0], v[2]);
+          Value better = isa<FloatType>(et)
+                             ? arith::CmpFOp::create(
+                                   b, l, arith::CmpFPredicate::OGT, v[0], v[2])
+                                   .getResult()
+                             : arith::CmpIOp::create(
+                                   b, l, arith::CmpIPredicate::sgt, v[0], v[2])
+                                   .getResult();
           auto dim = [&](int64_t d) -> Value {
             Value i = linalg::IndexOp::create(b, l, d);
             return arith::IndexCastOp::create(b, l, b.getI64Type(), i);

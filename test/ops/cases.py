@@ -273,6 +273,93 @@ case("qlinearmatmul_int8", "QLinearMatMul", lambda rng: single(
                       ("yz", Init(np.array(5, np.int8)))],
     outs=(("y", TensorProto.INT8),), opset=10))
 
+# ---- 8-bit Max / Min / Div / Clip / MaxPool ------------------------------------
+# INT8 and UINT8 are both i8 in Kiln: values above 127 (UINT8) and negatives
+# (INT8) show that each orders and divides with its own sign.
+
+U8, S8 = TensorProto.UINT8, TensorProto.INT8
+
+
+def nonzero_s8(rng, *shape):
+    v = s8(rng, *shape)
+    return np.where(v == 0, np.int8(-128), v).astype(np.int8)
+
+
+case("max_uint8_above_127", "Max", lambda rng: single(
+    "Max", [("a", u8(rng, 2, 3, 4)), ("b", u8(rng, 3, 4)), ("c", u8(rng, 4))],
+    outs=(("y", U8),)))
+case("min_uint8_above_127", "Min", lambda rng: single(
+    "Min", [("a", u8(rng, 2, 3, 4)), ("b", Init(np.array([0, 127, 128, 255], np.uint8)))],
+    outs=(("y", U8),)))
+case("max_int8_negatives", "Max", lambda rng: single(
+    "Max", [("a", s8(rng, 3, 4)), ("b", s8(rng, 3, 4))], outs=(("y", S8),)))
+case("min_int8_negatives", "Min", lambda rng: single(
+    "Min", [("a", s8(rng, 3, 4)), ("b", Init(np.array([-128, -1, 0, 127], np.int8)))],
+    outs=(("y", S8),)))
+case("max_min_uint8_chain", "Max", lambda rng: graph_model(
+    [helper.make_node("Max", ["a", "b"], ["m"], name="max"),
+     helper.make_node("Min", ["m", "c"], ["y"], name="min")],
+    {"a": u8(rng, 4, 5), "b": u8(rng, 4, 5), "c": Init(np.array(200, np.uint8))},
+    [("y", U8)]))
+case("div_uint8_above_127", "Div", lambda rng: single(
+    "Div", [("a", u8(rng, 3, 4)),
+            ("b", u8(rng, 3, 4) | np.uint8(1))],
+    outs=(("y", U8),), opset=14))
+case("div_uint8_large_divisor", "Div", lambda rng: single(
+    "Div", [("a", u8(rng, 3, 4)), ("b", Init(np.array(200, np.uint8)))],
+    outs=(("y", U8),), opset=14))
+case("div_int8_negatives", "Div", lambda rng: single(
+    "Div", [("a", s8(rng, 3, 4)), ("b", nonzero_s8(rng, 3, 4))],
+    outs=(("y", S8),), opset=14))
+case("mod_uint8_above_127", "Mod", lambda rng: single(
+    "Mod", [("a", u8(rng, 3, 4)), ("b", u8(rng, 3, 4) | np.uint8(129))],
+    outs=(("y", U8),)))
+case("mod_int8_mixed_signs", "Mod", lambda rng: single(
+    "Mod", [("a", s8(rng, 3, 4)), ("b", nonzero_s8(rng, 3, 4))], outs=(("y", S8),)))
+case("mod_int8_fmod", "Mod", lambda rng: single(
+    "Mod", [("a", s8(rng, 3, 4)), ("b", nonzero_s8(rng, 3, 4))], outs=(("y", S8),),
+    fmod=1))
+case("clip_uint8_above_127", "Clip", lambda rng: single(
+    "Clip", [("x", u8(rng, 3, 4)), ("lo", Init(np.array(100, np.uint8))),
+             ("hi", Init(np.array(200, np.uint8)))], outs=(("y", U8),)))
+case("clip_uint8_min_only", "Clip", lambda rng: single(
+    "Clip", [("x", u8(rng, 3, 4)), ("lo", Init(np.array(130, np.uint8)))],
+    outs=(("y", U8),)))
+case("clip_int8_negatives", "Clip", lambda rng: single(
+    "Clip", [("x", s8(rng, 3, 4)), ("lo", Init(np.array(-50, np.int8))),
+             ("hi", Init(np.array(60, np.int8)))], outs=(("y", S8),)))
+case("clip_int8_runtime_max", "Clip", lambda rng: single(
+    "Clip", [("x", s8(rng, 3, 4)), ("lo", None), ("hi", np.array(-3, np.int8))],
+    outs=(("y", S8),)))
+case("clip_int32", "Clip", lambda rng: single(
+    "Clip", [("x", rng.integers(-1000, 1000, (3, 4)).astype(np.int32)),
+             ("lo", Init(np.array(-300, np.int32))), ("hi", Init(np.array(400, np.int32)))],
+    outs=(("y", TensorProto.INT32),)))
+case("clip_int64_beyond_f32", "Clip", lambda rng: single(
+    "Clip", [("x", i64(2**40 + rng.integers(-4, 5, (3, 4)))),
+             ("lo", Init(i64(2**40 - 1))), ("hi", Init(i64(2**40 + 1)))],
+    outs=(("y", I64),)))
+case("max_int32", "Max", lambda rng: single(
+    "Max", [("a", rng.integers(-1000, 1000, (3, 4)).astype(np.int32)),
+            ("b", rng.integers(-1000, 1000, (4,)).astype(np.int32))],
+    outs=(("y", TensorProto.INT32),)))
+case("min_int64", "Min", lambda rng: single(
+    "Min", [("a", i64(rng.integers(-2**40, 2**40, (3, 4)))),
+            ("b", i64(rng.integers(-2**40, 2**40, (3, 4))))], outs=(("y", I64),)))
+case("maxpool_uint8_pads", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", u8(rng, 1, 2, 5, 5))], outs=(("y", U8),),
+    kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]))
+case("maxpool_int8_negatives_pads", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", (-(u8(rng, 1, 2, 5, 5) % 100) - 1).astype(np.int8))],
+    outs=(("y", S8),), kernel_shape=[2, 2], pads=[1, 1, 1, 1]))
+case("maxpool_1d_uint8", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", u8(rng, 1, 3, 9))], outs=(("y", U8),), kernel_shape=[3],
+    strides=[2], ceil_mode=1))
+case("maxpool_uint8_indices", "MaxPool", lambda rng: single(
+    "MaxPool", [("x", u8(rng, 1, 2, 4, 4))], outs=(("y", U8), ("i", I64)),
+    kernel_shape=[2, 2], strides=[2, 2]))
+
+
 # ---- Gemm -----------------------------------------------------------------
 
 def gemm(m, k, n, c_shape, trans_a=0, trans_b=0, b_init=True, opset=DEFAULT_OPSET, **attrs):

@@ -141,3 +141,12 @@ func.func @lp_pool_p(%x: tensor<1x2x7x6xf32>) {
   %0 = nn.lp_pool %x {kernel_shape = array<i64: 3, 2>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 1>, p = 0 : i64} : (tensor<1x2x7x6xf32>) -> tensor<1x2x4x6xf32>
   return
 }
+
+// -----
+
+// i8 does not say whether it is signed: the importer widens it to i32.
+func.func @max_pool_i8(%x: tensor<1x1x4x4xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = nn.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x1x4x4xi8>) -> tensor<1x1x2x2xi8>
+  return
+}

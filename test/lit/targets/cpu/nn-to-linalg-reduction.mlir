@@ -148,6 +148,45 @@ func.func @max_pool_1d(%x: tensor<1x3x8xf32>) -> tensor<1x3x4xf32> {
 
 // -----
 
+// Integer max pooling: the padding and the initial value are the type's
+// minimum (not -inf), and the comparison is signed.
+// CHECK-LABEL: func @max_pool_i32
+// CHECK: %[[MIN:.*]] = arith.constant -2147483648 : i32
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[MIN]] : i32
+// CHECK: %[[MIN2:.*]] = arith.constant -2147483648 : i32
+// CHECK: linalg.fill ins(%[[MIN2]] : i32)
+// CHECK: linalg.pooling_nchw_max
+func.func @max_pool_i32(%x: tensor<1x2x5x5xi32>) -> tensor<1x2x3x3xi32> {
+  %0 = nn.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x2x5x5xi32>) -> tensor<1x2x3x3xi32>
+  return %0 : tensor<1x2x3x3xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func @max_pool_1d_i64
+// CHECK: arith.constant -9223372036854775808 : i64
+// CHECK: linalg.generic
+// CHECK: arith.maxsi
+func.func @max_pool_1d_i64(%x: tensor<1x3x8xi64>) -> tensor<1x3x4xi64> {
+  %0 = nn.max_pool %x {kernel_shape = array<i64: 2>, strides = array<i64: 2>, pads = array<i64: 0, 1>, dilations = array<i64: 1>, ceil_mode = false} : (tensor<1x3x8xi64>) -> tensor<1x3x4xi64>
+  return %0 : tensor<1x3x4xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @max_pool_with_indices_i32
+// CHECK: arith.constant -2147483648 : i32
+// CHECK: linalg.generic
+// CHECK: arith.cmpi sgt
+// CHECK: arith.select
+func.func @max_pool_with_indices_i32(%x: tensor<1x2x5x5xi32>) -> (tensor<1x2x3x3xi32>, tensor<1x2x3x3xi64>) {
+  %v, %i = nn.max_pool_with_indices %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = false} : (tensor<1x2x5x5xi32>) -> (tensor<1x2x3x3xi32>, tensor<1x2x3x3xi64>)
+  return %v, %i : tensor<1x2x3x3xi32>, tensor<1x2x3x3xi64>
+}
+
+// -----
+
 // 3-D average pooling: the divisor counts only the cells inside the input.
 // CHECK-LABEL: func @avg_pool_3d
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}

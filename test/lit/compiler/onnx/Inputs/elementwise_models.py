@@ -40,7 +40,30 @@ def where_greater():
 
 
 def max_uint8():
-    return model([helper.make_node("Max", ["a", "b"], ["y"], name="max_u8")],
+    # Min reads Max's result: its ONNX type comes from shape inference.
+    return model([helper.make_node("Max", ["a", "b"], ["m"], name="max_u8"),
+                  helper.make_node("Min", ["m", "c"], ["y"], name="min_u8")],
+                 [vi("a", [4], TensorProto.UINT8), vi("b", [4], TensorProto.UINT8),
+                  vi("c", [], TensorProto.UINT8)],
+                 [vi("y", [4], TensorProto.UINT8)])
+
+
+def max_int8():
+    return model([helper.make_node("Max", ["a", "b"], ["y"], name="max_s8")],
+                 [vi("a", [4], TensorProto.INT8), vi("b", [4], TensorProto.INT8)],
+                 [vi("y", [4], TensorProto.INT8)])
+
+
+def maxpool_uint8():
+    # Not elementwise, but imported the same way as Max on UINT8.
+    return model([helper.make_node("MaxPool", ["x"], ["y"], name="pool_u8",
+                                   kernel_shape=[2, 2], pads=[1, 1, 1, 1])],
+                 [vi("x", [1, 1, 3, 3], TensorProto.UINT8)],
+                 [vi("y", [1, 1, 4, 4], TensorProto.UINT8)])
+
+
+def mod_uint8():
+    return model([helper.make_node("Mod", ["a", "b"], ["y"], name="mod_u8")],
                  [vi("a", [4], TensorProto.UINT8), vi("b", [4], TensorProto.UINT8)],
                  [vi("y", [4], TensorProto.UINT8)])
 
@@ -51,14 +74,38 @@ def mod_float():
 
 
 def clip_int32():
-    return model([helper.make_node("Clip", ["a"], ["y"], name="clip_i32")],
-                 [vi("a", [4], TensorProto.INT32)], [vi("y", [4], TensorProto.INT32)])
+    lo = numpy_helper.from_array(np.array(-5, np.int32), "lo")
+    return model([helper.make_node("Clip", ["a", "lo", "hi"], ["y"], name="clip_i32"),
+                  helper.make_node("Clip", ["a"], ["z"], name="clip_none")],
+                 [vi("a", [4], TensorProto.INT32), vi("hi", [1], TensorProto.INT32)],
+                 [vi("y", [4], TensorProto.INT32), vi("z", [4], TensorProto.INT32)],
+                 [lo])
+
+
+def clip_uint8():
+    lo = numpy_helper.from_array(np.array(100, np.uint8), "lo")
+    hi = numpy_helper.from_array(np.array(200, np.uint8), "hi")
+    return model([helper.make_node("Clip", ["a", "lo", "hi"], ["y"], name="clip_u8")],
+                 [vi("a", [4], TensorProto.UINT8)], [vi("y", [4], TensorProto.UINT8)],
+                 [lo, hi])
+
+
+def clip_bound_not_scalar():
+    return model([helper.make_node("Clip", ["a", "lo"], ["y"], name="clip_vec")],
+                 [vi("a", [4], TensorProto.INT32), vi("lo", [4], TensorProto.INT32)],
+                 [vi("y", [4], TensorProto.INT32)])
 
 
 def div_uint8():
     return model([helper.make_node("Div", ["a", "b"], ["y"], name="div_u8")],
                  [vi("a", [4], TensorProto.UINT8), vi("b", [4], TensorProto.UINT8)],
                  [vi("y", [4], TensorProto.UINT8)], opset=14)
+
+
+def div_int8():
+    return model([helper.make_node("Div", ["a", "b"], ["y"], name="div_s8")],
+                 [vi("a", [4], TensorProto.INT8), vi("b", [4], TensorProto.INT8)],
+                 [vi("y", [4], TensorProto.INT8)], opset=14)
 
 
 def neg_int():
