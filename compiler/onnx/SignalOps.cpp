@@ -5,6 +5,10 @@
 // ahead-of-time compiler needs as a constant anyway; the window itself is
 // then a constant, computed here in double precision.
 //
+// DFT as products with constant cosine and sine matrices: with static
+// shapes they are compile-time constants, and the products are contractions
+// the CPU backend already schedules.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/onnx/ImporterImpl.h"
@@ -72,11 +76,158 @@ LogicalResult Importer::importWindow(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+LogicalResult Importer::importDFT(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  Type et = x->getElementType();
+  if (!et.isF32() && !et.isF64())
+    return unsupported(n, loc, "a non-float input (float and double only)");
+  int64_t rank = x->getRank();
+  int64_t parts = rank > 0 ? x->getDimSize(rank - 1) : 0;
+  if (rank < 3 || (parts != 1 && parts != 2))
+    return unsupported(n, loc, "the input must be [batch, ..., 1 or 2]");
+  int64_t axis = attrInt(n, "axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 1 || axis > rank - 2)
+    return unsupported(n, loc, "axis must name a signal dimension");
+  int64_t len = x->getDimSize(axis);
+  if (has(n, 1)) {
+    const ConstTensor *lengthT;
+    if (failed(constantInput(n, 1, loc, lengthT)))
+      return failure();
+    if (lengthT->numElements() != 1 || lengthT->intAt(0) != len)
+      return unsupported(n, loc,
+                         "a dft_length other than the signal's "
+                         "length (padding or truncating it)");
+  }
+  bool inverse = attrInt(n, "inverse", 0) != 0;
+  bool onesided = attrInt(n, "onesided", 0) != 0;
+  if (onesided && (inverse || parts == 2))
+    return unsupported(n, loc, "onesided with a complex input or inverse");
+  constexpr int64_t kMaxLength = 4096;
+  if (len > kMaxLength)
+    return unsupported(n, loc,
+                       "a signal longer than " + llvm::Twine(kMaxLength) +
+                           " (" + llvm::Twine(len) + ")");
+  int64_t outLen = onesided ? len / 2 + 1 : len;
+
+  // X = scale * sum_j (re_j + i im_j)(cos t + i sign sin t), t = 2 pi j k / N:
+  // re = re_j . A - im_j . B, im = im_j . A + re_j . B, with A = scale cos
+  // and B = scale sign sin (sign -1 forward, +1 inverse; scale 1/N inverse).
+  double scale = inverse ? 1.0 / double(len) : 1.0;
+  double sign = inverse ? 1.0 : -1.0;
+  auto matrix = [&](bool sine) {
+    ConstTensor m;
+    m.dtype = et.isF32() ? ox::TensorProto::FLOAT : ox::TensorProto::DOUBLE;
+    m.shape = {len, outLen};
+    size_t es = elementSize(m.dtype);
+    m.bytes.resize(len * outLen * es);
+    for (int64_t j = 0; j < len; ++j)
+      for (int64_t k = 0; k < outLen; ++k) {
+        // j * k mod N keeps the angle small and exact.
+        double t = 2.0 * M_PI * double((j * k) % len) / double(len);
+        double v = sine ? scale * sign * std::sin(t) : scale * std::cos(t);
+        char *dst = m.bytes.data() + (j * outLen + k) * es;
+        if (es == 4) {
+          float f = static_cast<float>(v);
+          std::memcpy(dst, &f, 4);
+        } else {
+          std::memcpy(dst, &v, 8);
+        }
+      }
+    return materialize(m, loc);
+  };
+  auto a = matrix(false), b = matrix(true);
+  if (failed(a) || failed(b))
+    return failure();
+
+  // The real and imaginary parts, without the last dim, the axis moved last.
+  llvm::SmallVector<int64_t> shape(x->getShape().drop_back());
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  std::vector<int64_t> inversePerm(rank - 1);
+  for (int64_t d = 0; d < rank - 1; ++d)
+    inversePerm[perm[d]] = d;
+  bool moved = axis != rank - 2;
+  auto part = [&](int64_t i) -> FailureOr<Value> {
+    std::vector<int64_t> offsets(rank, 0),
+        sizes(x->getShape().begin(), x->getShape().end()), steps(rank, 1);
+    offsets.back() = i;
+    sizes.back() = 1;
+    auto s = create(nn::SliceOp::getOperationName(), loc, {values[n.input(0)]},
+                    {named("offsets", i64s(offsets)),
+                     named("sizes", i64s(sizes)), named("steps", i64s(steps))});
+    if (failed(s))
+      return failure();
+    auto r = reshapeTo(*s, shape, loc);
+    if (failed(r) || !moved)
+      return r;
+    return create(nn::TransposeOp::getOperationName(), loc, {*r},
+                  {named("perm", i64s(perm))});
+  };
+  auto binary = [&](llvm::StringRef op, Value l, Value r) {
+    return create(op, loc, {l, r}, {});
+  };
+  llvm::StringRef matmul = nn::MatMulOp::getOperationName();
+  auto re = part(0);
+  if (failed(re))
+    return failure();
+  auto reA = binary(matmul, *re, *a), reB = binary(matmul, *re, *b);
+  if (failed(reA) || failed(reB))
+    return failure();
+  Value outRe = *reA, outIm = *reB;
+  if (parts == 2) {
+    auto im = part(1);
+    if (failed(im))
+      return failure();
+    auto imA = binary(matmul, *im, *a), imB = binary(matmul, *im, *b);
+    if (failed(imA) || failed(imB))
+      return failure();
+    auto r = binary(nn::SubOp::getOperationName(), outRe, *imB);
+    auto i = binary(nn::AddOp::getOperationName(), *imA, outIm);
+    if (failed(r) || failed(i))
+      return failure();
+    outRe = *r;
+    outIm = *i;
+  }
+
+  // Move the axis back and stack [re, im] as the last dim.
+  llvm::SmallVector<int64_t> outShape(shape);
+  outShape[axis] = outLen;
+  outShape.push_back(1);
+  llvm::SmallVector<Value> stacked;
+  for (Value v : {outRe, outIm}) {
+    if (moved) {
+      auto t = create(nn::TransposeOp::getOperationName(), loc, {v},
+                      {named("perm", i64s(inversePerm))});
+      if (failed(t))
+        return failure();
+      v = *t;
+    }
+    auto r = reshapeTo(v, outShape, loc);
+    if (failed(r))
+      return failure();
+    stacked.push_back(*r);
+  }
+  auto r = create(nn::ConcatOp::getOperationName(), loc, stacked,
+                  {named("axis", builder.getI64IntegerAttr(rank - 1))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::signalOps() {
   static const OpHandler table[] = {
       {"HannWindow", &Importer::importWindow},
       {"HammingWindow", &Importer::importWindow},
       {"BlackmanWindow", &Importer::importWindow},
+      {"DFT", &Importer::importDFT},
   };
   return table;
 }

@@ -776,6 +776,13 @@ case("hammingwindow_symmetric_double", "HammingWindow", lambda rng: single(
     periodic=0, output_datatype=TensorProto.DOUBLE))
 case("blackmanwindow_symmetric", "BlackmanWindow", lambda rng: single(
     "BlackmanWindow", [("n", Init(np.int64(12)))], opset=17, periodic=0))
+case("dft_real_axis2", "DFT", lambda rng: single(
+    "DFT", [("x", f32(rng, 2, 3, 8, 1))], opset=17, axis=2))
+case("dft_complex_inverse", "DFT", lambda rng: single(
+    "DFT", [("x", f32(rng, 1, 6, 2))], opset=17, axis=1, inverse=1))
+case("dft_onesided", "DFT", lambda rng: single(
+    "DFT", [("x", f32(rng, 2, 10, 1))], opset=17, axis=1, onesided=1,
+    out_shapes=[(2, 6, 2)]))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(
