@@ -265,16 +265,25 @@ LogicalResult Importer::importEinsum(const ox::NodeProto &n, Location loc) {
       return emitError(loc) << "Einsum output has '...' that no input has";
     rhs.replace(dot, 3, ellipsisLetters);
   }
+  // A letter repeated within one term reads that operand's diagonal; like
+  // numpy, the implicit output counts each of its occurrences.
   std::map<char, int> count;
-  for (const auto &t : terms) {
-    std::set<char> seen;
-    for (char c : t) {
-      if (!seen.insert(c).second)
-        return unsupported(n, loc,
-                           "a letter repeated within one term (a diagonal, "
-                           "in '" +
-                               eq + "') is not a contraction");
+  for (int i = 0; i < n.input_size(); ++i) {
+    auto t = inputType(n, i, loc);
+    if (failed(t))
+      return failure();
+    if (t->getRank() != static_cast<int64_t>(terms[i].size()))
+      return emitError(loc)
+             << "Einsum term " << i << " has " << terms[i].size()
+             << " letters for an operand of rank " << t->getRank();
+    std::map<char, int64_t> size;
+    for (auto [d, c] : llvm::enumerate(terms[i])) {
       ++count[c];
+      auto [it, fresh] = size.try_emplace(c, t->getDimSize(d));
+      if (!fresh && it->second != t->getDimSize(d))
+        return emitError(loc) << "Einsum diagonal '" << c << c << "' in term "
+                              << i << " over dims of sizes " << it->second
+                              << " and " << t->getDimSize(d);
     }
   }
   if (!explicitOut) {

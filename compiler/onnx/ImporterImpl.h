@@ -304,6 +304,8 @@ private:
 
   // NormalizationOps.cpp
   LogicalResult importBatchNorm(const ox::NodeProto &, Location);
+  LogicalResult importBatchNormTraining(const ox::NodeProto &, Location,
+                                        llvm::ArrayRef<Value> operands);
   LogicalResult importSoftmax(const ox::NodeProto &, Location); // + LogSoftmax
   LogicalResult importInstanceNorm(const ox::NodeProto &, Location);
   LogicalResult importLRN(const ox::NodeProto &, Location);

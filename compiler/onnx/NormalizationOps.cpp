@@ -1,7 +1,7 @@
 //===- NormalizationOps.cpp - ONNX import: normalisation ---===//
 //
-// Normalisation: BatchNormalization (inference), Softmax, LogSoftmax,
-// InstanceNormalization, LRN.
+// Normalisation: BatchNormalization (inference and training mode), Softmax,
+// LogSoftmax, InstanceNormalization, LRN.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +20,8 @@ namespace kiln::onnx {
 LogicalResult Importer::importBatchNorm(const ox::NodeProto &n, Location loc) {
   if (opset < 9 && attrInt(n, "spatial", 1) != 1)
     return unsupported(n, loc, "spatial=0");
-  if (attrInt(n, "training_mode", 0) != 0)
-    return unsupported(n, loc, "training_mode=1");
-  if (failed(refuseExtraOutputs(n, 1, loc)))
+  bool training = attrInt(n, "training_mode", 0) != 0;
+  if (failed(refuseExtraOutputs(n, training ? 3 : 1, loc)))
     return failure();
   SmallVector<Value> operands;
   for (int i = 0; i < 5; ++i) {
@@ -31,6 +30,8 @@ LogicalResult Importer::importBatchNorm(const ox::NodeProto &n, Location loc) {
       return failure();
     operands.push_back(*v);
   }
+  if (training)
+    return importBatchNormTraining(n, loc, operands);
   auto r =
       create(nn::BatchNormOp::getOperationName(), loc, operands,
              {named("epsilon",
@@ -38,6 +39,99 @@ LogicalResult Importer::importBatchNorm(const ox::NodeProto &n, Location loc) {
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
+  return success();
+}
+
+// Training mode (opset 14+) normalises with the batch's own statistics: the
+// mean and the biased variance over every axis but the channel axis 1. The
+// optional outputs 1 and 2 are the updated running statistics,
+// input * momentum + current * (1 - momentum).
+LogicalResult Importer::importBatchNormTraining(const ox::NodeProto &n,
+                                                Location loc,
+                                                ArrayRef<Value> operands) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  int64_t rank = x->getRank();
+  if (rank < 2)
+    return unsupported(n, loc, "training_mode=1 with an input of rank < 2");
+  if (!x->hasStaticShape())
+    return unsupported(n, loc, "training_mode=1 with a dynamic input shape");
+  for (int i = 1; i < 5; ++i) {
+    auto t = inputType(n, i, loc);
+    if (failed(t))
+      return failure();
+    if (t->getElementType() != x->getElementType())
+      return unsupported(n, loc, "training_mode=1 with mixed element types");
+  }
+  int64_t channels = x->getDimSize(1);
+  std::vector<int64_t> axes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != 1)
+      axes.push_back(d);
+  auto reduceMean = [&](Value v) {
+    return create(nn::ReduceMeanOp::getOperationName(), loc, {v},
+                  {named("axes", i64s(axes)),
+                   named("keepdims", builder.getBoolAttr(true))});
+  };
+  auto binary = [&](llvm::StringRef name, Value a, Value b) {
+    return create(name, loc, {a, b}, {});
+  };
+  // Two passes: the mean, then the mean of the squared deviations.
+  auto meanKept = reduceMean(operands[0]);
+  if (failed(meanKept))
+    return failure();
+  auto dev = binary(nn::SubOp::getOperationName(), operands[0], *meanKept);
+  if (failed(dev))
+    return failure();
+  auto sq = binary(nn::MulOp::getOperationName(), *dev, *dev);
+  if (failed(sq))
+    return failure();
+  auto varKept = reduceMean(*sq);
+  if (failed(varKept))
+    return failure();
+  auto mean = reshapeTo(*meanKept, {channels}, loc);
+  if (failed(mean))
+    return failure();
+  auto var = reshapeTo(*varKept, {channels}, loc);
+  if (failed(var))
+    return failure();
+  auto y =
+      create(nn::BatchNormOp::getOperationName(), loc,
+             {operands[0], operands[1], operands[2], *mean, *var},
+             {named("epsilon",
+                    builder.getF32FloatAttr(attrFloat(n, "epsilon", 1e-5f)))});
+  if (failed(y))
+    return failure();
+  setOutput(n, 0, *y);
+
+  float momentum = attrFloat(n, "momentum", 0.9f);
+  Type et = x->getElementType();
+  auto scalar = [&](double v) -> Value {
+    auto type = RankedTensorType::get({}, et);
+    return nn::ConstantOp::create(
+        builder, loc, type,
+        DenseElementsAttr::get(type, builder.getFloatAttr(et, v)));
+  };
+  Value stats[2] = {*mean, *var};
+  for (int i = 1; i <= 2; ++i) {
+    if (!consumed(n, i))
+      continue;
+    auto kept = binary(nn::MulOp::getOperationName(), operands[2 + i],
+                       scalar(momentum));
+    if (failed(kept))
+      return failure();
+    auto fresh = binary(nn::MulOp::getOperationName(), stats[i - 1],
+                        scalar(1.0 - static_cast<double>(momentum)));
+    if (failed(fresh))
+      return failure();
+    auto running = binary(nn::AddOp::getOperationName(), *kept, *fresh);
+    if (failed(running))
+      return failure();
+    setOutput(n, i, *running);
+  }
   return success();
 }
 

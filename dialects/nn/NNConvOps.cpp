@@ -221,14 +221,10 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
       return fail(loc, "operand of shape " + shapeString(t.getShape()) +
                            " needs " + Twine(t.getRank()) + " indices, has " +
                            Twine(idx.size()));
-    std::set<int64_t> seen;
+    // An index repeated within one operand reads its diagonal.
     for (auto [d, i] : llvm::enumerate(idx)) {
       if (i < 0)
         return fail(loc, "indices must be non-negative");
-      if (!seen.insert(i).second)
-        return fail(loc, "index " + Twine(i) +
-                             " repeats within one operand (diagonals are "
-                             "not supported)");
       auto [it, fresh] = sizes.try_emplace(i, t.getDimSize(d));
       if (!fresh && it->second != t.getDimSize(d))
         return fail(loc, "index " + Twine(i) + " has sizes " +

@@ -55,9 +55,10 @@ def NN_EinsumOp : NN_InferredOp<"einsum"> {
   let description = [{
     Each operand dim and each result dim is named by an index (a small
     integer). `operand_indices` holds one array per operand, `result_indices`
-    the result's; an index appears at most once per operand (no diagonals)
-    and, when it appears in several operands, with the same size. The result
-    is the product of the operands summed over the indices the result lacks.
+    the result's. An index has the same size wherever it appears; repeated
+    within one operand it reads that operand's diagonal (`ii` is the
+    elements x[i, i]). The result is the product of the operands summed over
+    the indices the result lacks (so `ii -> ()` is a trace).
   }];
   let arguments = (ins Variadic<NN_FloatTensor>:$inputs,
                    TypedArrayAttrBase<DenseI64ArrayAttr,

@@ -48,6 +48,18 @@ func.func @einsum_batch_matmul(%x: tensor<5x2x3xf64>, %y: tensor<5x3x4xf64>) -> 
 
 // -----
 
+// A repeated index reads the diagonal; summed away it is a trace.
+// CHECK-LABEL: func @einsum_diagonal
+func.func @einsum_diagonal(%x: tensor<2x3x3xf32>) -> (tensor<2x3xf32>, tensor<f32>) {
+  // CHECK: nn.einsum %{{.*}} {operand_indices = [array<i64: 0, 1, 1>], result_indices = array<i64: 0, 1>} : (tensor<2x3x3xf32>) -> tensor<2x3xf32>
+  %0 = nn.einsum %x {operand_indices = [array<i64: 0, 1, 1>], result_indices = array<i64: 0, 1>} : (tensor<2x3x3xf32>) -> tensor<2x3xf32>
+  // CHECK: nn.einsum {{.*}} -> tensor<f32>
+  %1 = nn.einsum %x {operand_indices = [array<i64: 0, 1, 1>], result_indices = array<i64>} : (tensor<2x3x3xf32>) -> tensor<f32>
+  return %0, %1 : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
 // CHECK-LABEL: func @einsum_inner
 func.func @einsum_inner(%x: tensor<5xf32>, %y: tensor<5xf32>) -> tensor<f32> {
   // CHECK: nn.einsum {{.*}} -> tensor<f32>

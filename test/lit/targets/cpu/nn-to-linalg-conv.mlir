@@ -51,6 +51,38 @@ func.func @einsum(%x: tensor<5x2x3xf64>, %y: tensor<5x3x4xf64>) -> tensor<5x2x4x
 
 // -----
 
+// A repeated index reads the diagonal: the input's map uses one loop dim
+// twice. `bii -> bi` is all parallel; `ii ->` (a trace) is one reduction.
+// CHECK-DAG: #[[DIAG:.*]] = affine_map<(d0, d1) -> (d0, d1, d1)>
+// CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[TR:.*]] = affine_map<(d0) -> (d0, d0)>
+// CHECK-DAG: #[[SCALAR:.*]] = affine_map<(d0) -> ()>
+// CHECK-LABEL: func @einsum_diagonal
+// CHECK: linalg.generic {indexing_maps = [#[[DIAG]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins({{.*}} : tensor<2x3x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[TR]], #[[SCALAR]]], iterator_types = ["reduction"]} ins({{.*}} : tensor<3x3xf32>)
+func.func @einsum_diagonal(%x: tensor<2x3x3xf32>, %y: tensor<3x3xf32>) -> (tensor<2x3xf32>, tensor<f32>) {
+  %0 = nn.einsum %x {operand_indices = [array<i64: 98, 105, 105>], result_indices = array<i64: 98, 105>} : (tensor<2x3x3xf32>) -> tensor<2x3xf32>
+  %1 = nn.einsum %y {operand_indices = [array<i64: 105, 105>], result_indices = array<i64>} : (tensor<3x3xf32>) -> tensor<f32>
+  return %0, %1 : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
+// A diagonal combined with a contraction: `ij,jj -> i`.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1) -> (d1, d1)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @einsum_diagonal_contraction
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[O]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @einsum_diagonal_contraction(%x: tensor<2x3xf32>, %y: tensor<3x3xf32>) -> tensor<2xf32> {
+  %0 = nn.einsum %x, %y {operand_indices = [array<i64: 105, 106>, array<i64: 106, 106>], result_indices = array<i64: 105>} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
 // Per axis: scale and zero point are read along dim 1; uint8 saturates to
 // [0, 255] after rounding half to even.
 // CHECK-DAG: #[[AX:.*]] = affine_map<(d0, d1, d2) -> (d1)>

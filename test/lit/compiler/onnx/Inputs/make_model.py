@@ -103,6 +103,37 @@ def clip_bn():
          numpy_helper.from_array(np.array(6, np.float32), "hi")])
 
 
+def bn_train():
+    # training_mode=1 with the running mean consumed, the running var not.
+    return model(
+        [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"],
+                          ["y", "rm", "rv"], name="bn", training_mode=1,
+                          momentum=0.75)],
+        [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4]), vi("rm", [3])],
+        [init("s", 3), init("b", 3), init("m", 3),
+         numpy_helper.from_array(np.ones(3, np.float32), "v")], opset=15)
+
+
+def bn_train_opset13():
+    # Before opset 14 the extra outputs are training-only statistics.
+    return model(
+        [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"],
+                          ["y", "rm", "rv", "sm", "sv"], name="bn")],
+        [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4]), vi("rm", [3])],
+        [init("s", 3), init("b", 3), init("m", 3),
+         numpy_helper.from_array(np.ones(3, np.float32), "v")])
+
+
+def einsum_diag():
+    # A repeated letter reads the diagonal; implicit 'ii' is a trace.
+    return model(
+        [helper.make_node("Einsum", ["x"], ["d"], name="diag",
+                          equation="...ii->...i"),
+         helper.make_node("Einsum", ["x"], ["t"], name="trace",
+                          equation="bii")],
+        [vi("x", [2, 3, 3])], [vi("d", [2, 3]), vi("t", [2])], opset=12)
+
+
 def wrap_pad():
     return model(
         [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode="wrap")],
