@@ -381,6 +381,7 @@ private:
   // SignalOps.cpp
   LogicalResult importWindow(const ox::NodeProto &, Location);
   LogicalResult importDFT(const ox::NodeProto &, Location);
+  LogicalResult importSTFT(const ox::NodeProto &, Location);
 
   MLIRContext &ctx;
   const ImportOptions &options;

@@ -5,9 +5,9 @@
 // ahead-of-time compiler needs as a constant anyway; the window itself is
 // then a constant, computed here in double precision.
 //
-// DFT as products with constant cosine and sine matrices: with static
-// shapes they are compile-time constants, and the products are contractions
-// the CPU backend already schedules.
+// DFT and STFT as products with constant cosine and sine matrices: with
+// static shapes they are compile-time constants, and the products are
+// contractions the CPU backend already schedules.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +76,36 @@ LogicalResult Importer::importWindow(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+namespace {
+/// The DFT's [len x outLen] matrix A (cosines) or B (sines): X[k] =
+/// sum_j x[j] (A + i B)[j][k], with A = scale cos t, B = scale sign sin t,
+/// t = 2 pi j k / len; sign -1 forward, +1 inverse; scale 1/len inverse.
+ConstTensor dftMatrix(int32_t dtype, int64_t len, int64_t outLen, bool inverse,
+                      bool sine) {
+  double scale = inverse ? 1.0 / double(len) : 1.0;
+  double sign = inverse ? 1.0 : -1.0;
+  ConstTensor m;
+  m.dtype = dtype;
+  m.shape = {len, outLen};
+  size_t es = elementSize(dtype);
+  m.bytes.resize(len * outLen * es);
+  for (int64_t j = 0; j < len; ++j)
+    for (int64_t k = 0; k < outLen; ++k) {
+      // j * k mod N keeps the angle small and exact.
+      double t = 2.0 * M_PI * double((j * k) % len) / double(len);
+      double v = sine ? scale * sign * std::sin(t) : scale * std::cos(t);
+      char *dst = m.bytes.data() + (j * outLen + k) * es;
+      if (es == 4) {
+        float f = static_cast<float>(v);
+        std::memcpy(dst, &f, 4);
+      } else {
+        std::memcpy(dst, &v, 8);
+      }
+    }
+  return m;
+}
+} // namespace
+
 LogicalResult Importer::importDFT(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
@@ -113,31 +143,11 @@ LogicalResult Importer::importDFT(const ox::NodeProto &n, Location loc) {
                            " (" + llvm::Twine(len) + ")");
   int64_t outLen = onesided ? len / 2 + 1 : len;
 
-  // X = scale * sum_j (re_j + i im_j)(cos t + i sign sin t), t = 2 pi j k / N:
-  // re = re_j . A - im_j . B, im = im_j . A + re_j . B, with A = scale cos
-  // and B = scale sign sin (sign -1 forward, +1 inverse; scale 1/N inverse).
-  double scale = inverse ? 1.0 / double(len) : 1.0;
-  double sign = inverse ? 1.0 : -1.0;
+  // X = sum_j (re_j + i im_j)(A + i B)[j][k] (dftMatrix):
+  // re = re_j . A - im_j . B, im = im_j . A + re_j . B.
+  int32_t dtype = et.isF32() ? ox::TensorProto::FLOAT : ox::TensorProto::DOUBLE;
   auto matrix = [&](bool sine) {
-    ConstTensor m;
-    m.dtype = et.isF32() ? ox::TensorProto::FLOAT : ox::TensorProto::DOUBLE;
-    m.shape = {len, outLen};
-    size_t es = elementSize(m.dtype);
-    m.bytes.resize(len * outLen * es);
-    for (int64_t j = 0; j < len; ++j)
-      for (int64_t k = 0; k < outLen; ++k) {
-        // j * k mod N keeps the angle small and exact.
-        double t = 2.0 * M_PI * double((j * k) % len) / double(len);
-        double v = sine ? scale * sign * std::sin(t) : scale * std::cos(t);
-        char *dst = m.bytes.data() + (j * outLen + k) * es;
-        if (es == 4) {
-          float f = static_cast<float>(v);
-          std::memcpy(dst, &f, 4);
-        } else {
-          std::memcpy(dst, &v, 8);
-        }
-      }
-    return materialize(m, loc);
+    return materialize(dftMatrix(dtype, len, outLen, inverse, sine), loc);
   };
   auto a = matrix(false), b = matrix(true);
   if (failed(a) || failed(b))
@@ -222,12 +232,104 @@ LogicalResult Importer::importDFT(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// STFT: frames gathered with compile-time indices, times the window, times
+/// the DFT matrices.
+LogicalResult Importer::importSTFT(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  Type et = x->getElementType();
+  if (!et.isF32() && !et.isF64())
+    return unsupported(n, loc, "a non-float signal (float and double only)");
+  if (x->getRank() != 3 || x->getDimSize(2) != 1)
+    return unsupported(n, loc, "a signal other than real [batch, length, 1]");
+  const ConstTensor *stepT;
+  if (failed(constantInput(n, 1, loc, stepT)))
+    return failure();
+  int64_t step = stepT->numElements() == 1 ? stepT->intAt(0) : 0;
+  int64_t frameLength = 0;
+  if (has(n, 3)) {
+    const ConstTensor *lengthT;
+    if (failed(constantInput(n, 3, loc, lengthT)))
+      return failure();
+    frameLength = lengthT->numElements() == 1 ? lengthT->intAt(0) : 0;
+  }
+  if (has(n, 2)) {
+    auto w = inputType(n, 2, loc);
+    if (failed(w))
+      return failure();
+    if (w->getRank() != 1 || w->getElementType() != et ||
+        (frameLength && w->getDimSize(0) != frameLength))
+      return unsupported(n, loc,
+                         "a window that is not 1-D, of the signal's "
+                         "type and the frame's length");
+    frameLength = w->getDimSize(0);
+  }
+  int64_t batch = x->getDimSize(0), length = x->getDimSize(1);
+  constexpr int64_t kMaxLength = 4096;
+  if (step < 1 || frameLength < 1 || frameLength > length ||
+      frameLength > kMaxLength)
+    return unsupported(n, loc,
+                       "frame_step " + llvm::Twine(step) +
+                           " and frame length " + llvm::Twine(frameLength) +
+                           " (need step >= 1, "
+                           "1 <= length <= min(signal, 4096))");
+  bool onesided = attrInt(n, "onesided", 1) != 0;
+  int64_t frames = (length - frameLength) / step + 1;
+  int64_t bins = onesided ? frameLength / 2 + 1 : frameLength;
+
+  std::vector<int64_t> idx;
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t j = 0; j < frameLength; ++j)
+      idx.push_back(f * step + j);
+  auto indices =
+      materialize(ConstTensor::fromInts(idx, {frames, frameLength}), loc);
+  auto signal = reshapeTo(values[n.input(0)], {batch, length}, loc);
+  if (failed(indices) || failed(signal))
+    return failure();
+  auto framed =
+      create(nn::GatherOp::getOperationName(), loc, {*signal, *indices},
+             {named("axis", builder.getI64IntegerAttr(1))});
+  if (failed(framed))
+    return failure();
+  Value v = *framed;
+  if (has(n, 2)) {
+    auto w =
+        create(nn::MulOp::getOperationName(), loc, {v, values[n.input(2)]}, {});
+    if (failed(w))
+      return failure();
+    v = *w;
+  }
+  int32_t dtype = et.isF32() ? ox::TensorProto::FLOAT : ox::TensorProto::DOUBLE;
+  auto a = materialize(dftMatrix(dtype, frameLength, bins, false, false), loc);
+  auto b = materialize(dftMatrix(dtype, frameLength, bins, false, true), loc);
+  if (failed(a) || failed(b))
+    return failure();
+  llvm::SmallVector<Value> stacked;
+  for (Value m : {*a, *b}) {
+    auto p = create(nn::MatMulOp::getOperationName(), loc, {v, m}, {});
+    if (failed(p))
+      return failure();
+    auto r = reshapeTo(*p, {batch, frames, bins, 1}, loc);
+    if (failed(r))
+      return failure();
+    stacked.push_back(*r);
+  }
+  auto r = create(nn::ConcatOp::getOperationName(), loc, stacked,
+                  {named("axis", builder.getI64IntegerAttr(3))});
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::signalOps() {
   static const OpHandler table[] = {
       {"HannWindow", &Importer::importWindow},
       {"HammingWindow", &Importer::importWindow},
       {"BlackmanWindow", &Importer::importWindow},
       {"DFT", &Importer::importDFT},
+      {"STFT", &Importer::importSTFT},
   };
   return table;
 }

@@ -819,6 +819,14 @@ case("dft_complex_inverse", "DFT", lambda rng: single(
 case("dft_onesided", "DFT", lambda rng: single(
     "DFT", [("x", f32(rng, 2, 10, 1))], opset=17, axis=1, onesided=1,
     out_shapes=[(2, 6, 2)]))
+# onesided=0 only: ONNX 1.12's STFT shape inference ignores onesided (it
+# infers frame_length bins), so a onesided model fails strict inference.
+case("stft_window_twosided", "STFT", lambda rng: single(
+    "STFT", [("s", f32(rng, 2, 64, 1)), ("step", Init(i64(8))), ("w", f32(rng, 16))],
+    opset=17, onesided=0, out_shapes=[(2, 7, 16, 2)]))
+case("stft_frame_length_twosided", "STFT", lambda rng: single(
+    "STFT", [("s", f32(rng, 1, 40, 1)), ("step", Init(i64(5))), ("w", None),
+             ("len", Init(i64(10)))], opset=17, onesided=0, out_shapes=[(1, 7, 10, 2)]))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(
