@@ -382,6 +382,7 @@ private:
   LogicalResult importWindow(const ox::NodeProto &, Location);
   LogicalResult importDFT(const ox::NodeProto &, Location);
   LogicalResult importSTFT(const ox::NodeProto &, Location);
+  LogicalResult importMelWeightMatrix(const ox::NodeProto &, Location);
 
   MLIRContext &ctx;
   const ImportOptions &options;

@@ -1,9 +1,9 @@
 //===- SignalOps.cpp - ONNX import: signal processing ---------------------===//
 //
 // The window functions of opset 17 (HannWindow, HammingWindow,
-// BlackmanWindow). Their only input is the window's length, which an
-// ahead-of-time compiler needs as a constant anyway; the window itself is
-// then a constant, computed here in double precision.
+// BlackmanWindow) and MelWeightMatrix. Their inputs are sizes, which an
+// ahead-of-time compiler needs as constants anyway; their results are then
+// constants, computed here.
 //
 // DFT and STFT as products with constant cosine and sine matrices: with
 // static shapes they are compile-time constants, and the products are
@@ -323,6 +323,75 @@ LogicalResult Importer::importSTFT(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// MelWeightMatrix has only scalar inputs: the matrix is a constant, built
+/// as ONNX's reference does (mel edges in float32, bins floored).
+LogicalResult Importer::importMelWeightMatrix(const ox::NodeProto &n,
+                                              Location loc) {
+  const ConstTensor *t[5];
+  for (int i = 0; i < 5; ++i) {
+    if (failed(constantInput(n, i, loc, t[i])))
+      return failure();
+    if (t[i]->numElements() != 1)
+      return unsupported(n, loc,
+                         "input " + llvm::Twine(i) + " must be a scalar");
+  }
+  int64_t melBins = t[0]->intAt(0), dftLength = t[1]->intAt(0),
+          sampleRate = t[2]->intAt(0);
+  float lower = static_cast<float>(t[3]->floatAt(0)),
+        upper = static_cast<float>(t[4]->floatAt(0));
+  int32_t dtype = attrInt(n, "output_datatype", ox::TensorProto::FLOAT);
+  if (dtype != ox::TensorProto::FLOAT && dtype != ox::TensorProto::DOUBLE)
+    return unsupported(n, loc,
+                       "output_datatype " + llvm::Twine(dtype) +
+                           " (float and double only)");
+  if (melBins < 1 || melBins > 4096 || dftLength < 1 || dftLength > 65536 ||
+      sampleRate < 1 || !(lower >= 0) || !(upper > lower))
+    return unsupported(n, loc,
+                       "num_mel_bins, dft_length, sample_rate or the "
+                       "edges out of range");
+  int64_t spectrumBins = dftLength / 2 + 1;
+  auto mel = [](float hz) { return 2595.0f * std::log10(1.0f + hz / 700.0f); };
+  float lowMel = mel(lower), highMel = mel(upper);
+  float step = (highMel - lowMel) / static_cast<float>(melBins + 2);
+  std::vector<int64_t> edges(melBins + 2);
+  for (int64_t i = 0; i < melBins + 2; ++i) {
+    double m = double(i) * double(step) + double(lowMel);
+    double hz = 700.0 * (std::pow(10.0, m / 2595.0) - 1.0);
+    edges[i] = static_cast<int64_t>(
+        std::floor(double(dftLength + 1) * hz / double(sampleRate)));
+    if (edges[i] < 0 || edges[i] >= spectrumBins)
+      return unsupported(n, loc,
+                         "a mel band edge outside the spectrum's " +
+                             llvm::Twine(spectrumBins) + " bins");
+  }
+  std::vector<double> w(spectrumBins * melBins, 0.0);
+  for (int64_t i = 0; i < melBins; ++i) {
+    int64_t lo = edges[i], center = edges[i + 1], hi = edges[i + 2];
+    if (center == lo)
+      w[center * melBins + i] = 1.0;
+    else
+      for (int64_t j = lo; j <= center; ++j)
+        w[j * melBins + i] = double(j - lo) / double(center - lo);
+    for (int64_t j = center; j < hi; ++j)
+      w[j * melBins + i] = double(hi - j) / double(hi - center);
+  }
+  ConstTensor out;
+  out.dtype = dtype;
+  out.shape = {spectrumBins, melBins};
+  size_t es = elementSize(dtype);
+  out.bytes.resize(w.size() * es);
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (es == 4) {
+      float f = static_cast<float>(w[i]);
+      std::memcpy(out.bytes.data() + 4 * i, &f, 4);
+    } else {
+      std::memcpy(out.bytes.data() + 8 * i, &w[i], 8);
+    }
+  }
+  consts[n.output(0)] = std::move(out);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::signalOps() {
   static const OpHandler table[] = {
       {"HannWindow", &Importer::importWindow},
@@ -330,6 +399,7 @@ llvm::ArrayRef<OpHandler> Importer::signalOps() {
       {"BlackmanWindow", &Importer::importWindow},
       {"DFT", &Importer::importDFT},
       {"STFT", &Importer::importSTFT},
+      {"MelWeightMatrix", &Importer::importMelWeightMatrix},
   };
   return table;
 }

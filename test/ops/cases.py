@@ -827,6 +827,10 @@ case("stft_window_twosided", "STFT", lambda rng: single(
 case("stft_frame_length_twosided", "STFT", lambda rng: single(
     "STFT", [("s", f32(rng, 1, 40, 1)), ("step", Init(i64(5))), ("w", None),
              ("len", Init(i64(10)))], opset=17, onesided=0, out_shapes=[(1, 7, 10, 2)]))
+case("melweightmatrix_16k", "MelWeightMatrix", lambda rng: single(
+    "MelWeightMatrix", [("bins", Init(np.int64(10))), ("dft", Init(np.int64(64))),
+                        ("rate", Init(np.int64(16000))), ("lo", Init(np.float32(20))),
+                        ("hi", Init(np.float32(8000)))], opset=17, out_shapes=[(33, 10)]))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(
