@@ -309,6 +309,7 @@ private:
   LogicalResult importSoftmax(const ox::NodeProto &, Location); // + LogSoftmax
   LogicalResult importInstanceNorm(const ox::NodeProto &, Location);
   LogicalResult importLRN(const ox::NodeProto &, Location);
+  LogicalResult importMVN(const ox::NodeProto &, Location);
 
   // PoolingOps.cpp
   LogicalResult importPool(const ox::NodeProto &, Location);

@@ -7,6 +7,8 @@
 
 #include "compiler/onnx/ImporterImpl.h"
 
+#include <algorithm>
+
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
@@ -224,6 +226,64 @@ LogicalResult Importer::importLRN(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// MeanVarianceNormalization, as ONNX's function body defines it:
+/// (X - E[X]) / (sqrt(E[X^2] - E[X]^2) + 1e-9) over `axes`.
+LogicalResult Importer::importMVN(const ox::NodeProto &n, Location loc) {
+  auto x = inputType(n, 0, loc);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(x->getElementType()))
+    return unsupported(n, loc, "a non-float input");
+  int64_t rank = x->getRank();
+  std::vector<int64_t> axes = attrInts(n, "axes", {0, 2, 3});
+  for (int64_t &a : axes) {
+    if (a < -rank || a >= rank)
+      return unsupported(n, loc, "axis " + llvm::Twine(a) + " out of range");
+    if (a < 0)
+      a += rank;
+  }
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return unsupported(n, loc, "repeated axes");
+  Value in = values[n.input(0)];
+  auto mean = [&](Value v) {
+    return create(nn::ReduceMeanOp::getOperationName(), loc, {v},
+                  {named("axes", i64s(axes)),
+                   named("keepdims", builder.getBoolAttr(true))});
+  };
+  auto binary = [&](llvm::StringRef name, Value a, Value b) {
+    return create(name, loc, {a, b}, {});
+  };
+  Type et = x->getElementType();
+  Value eps = nn::ConstantOp::create(
+      builder, loc, RankedTensorType::get({}, et),
+      DenseElementsAttr::get(RankedTensorType::get({}, et),
+                             builder.getFloatAttr(et, 1e-9)));
+  auto ex = mean(in);
+  auto sq = binary(nn::MulOp::getOperationName(), in, in);
+  if (failed(ex) || failed(sq))
+    return failure();
+  auto exSq = binary(nn::MulOp::getOperationName(), *ex, *ex);
+  auto eSq = mean(*sq);
+  if (failed(exSq) || failed(eSq))
+    return failure();
+  auto var = binary(nn::SubOp::getOperationName(), *eSq, *exSq);
+  if (failed(var))
+    return failure();
+  auto sd = create(nn::SqrtOp::getOperationName(), loc, {*var}, {});
+  if (failed(sd))
+    return failure();
+  auto denom = binary(nn::AddOp::getOperationName(), *sd, eps);
+  auto centred = binary(nn::SubOp::getOperationName(), in, *ex);
+  if (failed(denom) || failed(centred))
+    return failure();
+  auto r = binary(nn::DivOp::getOperationName(), *centred, *denom);
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 llvm::ArrayRef<OpHandler> Importer::normalizationOps() {
   static const OpHandler table[] = {
       {"BatchNormalization", &Importer::importBatchNorm},
@@ -231,6 +291,7 @@ llvm::ArrayRef<OpHandler> Importer::normalizationOps() {
       {"LogSoftmax", &Importer::importSoftmax},
       {"InstanceNormalization", &Importer::importInstanceNorm},
       {"LRN", &Importer::importLRN},
+      {"MeanVarianceNormalization", &Importer::importMVN},
   };
   return table;
 }

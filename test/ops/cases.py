@@ -831,6 +831,10 @@ case("melweightmatrix_16k", "MelWeightMatrix", lambda rng: single(
     "MelWeightMatrix", [("bins", Init(np.int64(10))), ("dft", Init(np.int64(64))),
                         ("rate", Init(np.int64(16000))), ("lo", Init(np.float32(20))),
                         ("hi", Init(np.float32(8000)))], opset=17, out_shapes=[(33, 10)]))
+case("mvn_default_axes", "MeanVarianceNormalization", lambda rng: single(
+    "MeanVarianceNormalization", [("x", f32(rng, 2, 3, 4, 5, scale=3.0, shift=1.0))]))
+case("mvn_last_axis", "MeanVarianceNormalization", lambda rng: single(
+    "MeanVarianceNormalization", [("x", f32(rng, 3, 8, scale=2.0))], axes=[-1]))
 case("tile_3d", "Tile", lambda rng: single(
     "Tile", [("x", f32(rng, 2, 1, 3)), ("repeats", Init(i64([2, 3, 1])))]))
 case("tile_ones", "Tile", lambda rng: single(
