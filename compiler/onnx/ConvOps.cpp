@@ -360,68 +360,41 @@ FailureOr<Value> Importer::zeroPoint(const ox::NodeProto &n, int i,
   return *v;
 }
 
+/// QuantizeLinear (float32 -> uint8/int8) and DequantizeLinear (uint8, int8
+/// or int32 -> float32): data, a scale (scalar or per `axis`) and a zero
+/// point of the quantised type.
 LogicalResult Importer::importQuantizeLinear(const ox::NodeProto &n,
                                              Location loc) {
-  auto x = input(n, 0, loc), scale = input(n, 1, loc);
-  if (failed(x) || failed(scale))
+  bool quantize = n.op_type() == "QuantizeLinear";
+  auto x = input(n, 0, loc);
+  if (failed(x))
     return failure();
   auto xt = cast<RankedTensorType>(x->getType());
-  if (!xt.getElementType().isF32())
-    return unsupported(n, loc, "only float32 input is supported");
-  int32_t qType = has(n, 2) ? onnxType(n, 2) : ox::TensorProto::UINT8;
-  if (!isQuant8(qType))
-    return unsupported(n, loc, "only uint8 and int8 quantisation");
+  int32_t qType;
+  if (quantize) {
+    if (!xt.getElementType().isF32())
+      return unsupported(n, loc, "only float32 input is supported");
+    qType = has(n, 2) ? onnxType(n, 2) : ox::TensorProto::UINT8;
+    if (!isQuant8(qType))
+      return unsupported(n, loc, "only uint8 and int8 quantisation");
+  } else {
+    qType = onnxType(n, 0);
+    if (!isQuant8(qType) && qType != ox::TensorProto::INT32)
+      return unsupported(n, loc, "only uint8, int8 and int32 inputs");
+  }
+  auto scale = scaleInput(n, 1, loc);
+  if (failed(scale))
+    return failure();
   bool isUnsigned;
   auto zp = zeroPoint(n, 2, loc, isUnsigned, qType);
   if (failed(zp))
     return failure();
-  Value s = *scale;
-  if (auto st = cast<RankedTensorType>(s.getType());
-      st.getRank() > 0 && st.getNumElements() == 1) {
-    auto r = reshapeTo(s, {}, loc);
-    if (failed(r))
-      return failure();
-    s = *r;
-  }
   int64_t axis = attrInt(n, "axis", 1);
   if (axis < 0)
     axis += xt.getRank();
-  auto r = create(nn::QuantizeLinearOp::getOperationName(), loc, {*x, s, *zp},
-                  {named("axis", builder.getI64IntegerAttr(axis)),
-                   named("is_unsigned", builder.getBoolAttr(isUnsigned))});
-  if (failed(r))
-    return failure();
-  setOutput(n, 0, *r);
-  return success();
-}
-
-LogicalResult Importer::importDequantizeLinear(const ox::NodeProto &n,
-                                               Location loc) {
-  auto x = input(n, 0, loc), scale = input(n, 1, loc);
-  if (failed(x) || failed(scale))
-    return failure();
-  auto xt = cast<RankedTensorType>(x->getType());
-  int32_t qType = onnxType(n, 0);
-  if (!isQuant8(qType) && qType != ox::TensorProto::INT32)
-    return unsupported(n, loc, "only uint8, int8 and int32 inputs");
-  if (!cast<RankedTensorType>(scale->getType()).getElementType().isF32())
-    return unsupported(n, loc, "only float32 scales");
-  bool isUnsigned;
-  auto zp = zeroPoint(n, 2, loc, isUnsigned, qType);
-  if (failed(zp))
-    return failure();
-  Value s = *scale;
-  if (auto st = cast<RankedTensorType>(s.getType());
-      st.getRank() > 0 && st.getNumElements() == 1) {
-    auto r = reshapeTo(s, {}, loc);
-    if (failed(r))
-      return failure();
-    s = *r;
-  }
-  int64_t axis = attrInt(n, "axis", 1);
-  if (axis < 0)
-    axis += xt.getRank();
-  auto r = create(nn::DequantizeLinearOp::getOperationName(), loc, {*x, s, *zp},
+  auto r = create(quantize ? nn::QuantizeLinearOp::getOperationName()
+                           : nn::DequantizeLinearOp::getOperationName(),
+                  loc, {*x, *scale, *zp},
                   {named("axis", builder.getI64IntegerAttr(axis)),
                    named("is_unsigned", builder.getBoolAttr(isUnsigned))});
   if (failed(r))
@@ -632,7 +605,7 @@ llvm::ArrayRef<OpHandler> Importer::convOps() {
       {"MatMul", &Importer::importMatMul},
       {"Einsum", &Importer::importEinsum},
       {"QuantizeLinear", &Importer::importQuantizeLinear},
-      {"DequantizeLinear", &Importer::importDequantizeLinear},
+      {"DequantizeLinear", &Importer::importQuantizeLinear},
       {"DynamicQuantizeLinear", &Importer::importDynamicQuantizeLinear},
       {"MatMulInteger", &Importer::importMatMulInteger},
       {"ConvInteger", &Importer::importConvInteger},

@@ -342,10 +342,7 @@ LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
     acc = *r;
   }
   if (op == "Mean" && operands.size() > 1) {
-    auto type = RankedTensorType::get({}, et);
-    auto count = DenseElementsAttr::get(
-        type, builder.getFloatAttr(et, static_cast<double>(operands.size())));
-    Value c = nn::ConstantOp::create(builder, loc, type, count);
+    Value c = floatScalar(et, static_cast<double>(operands.size()), loc);
     auto r = create(nn::DivOp::getOperationName(), loc, {acc, c}, {});
     if (failed(r))
       return failure();

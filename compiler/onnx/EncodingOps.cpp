@@ -139,15 +139,9 @@ LogicalResult Importer::importHardmax(const ox::NodeProto &n, Location loc) {
   if (failed(mask))
     return failure();
   Type et = x->getElementType();
-  auto scalar = [&](double v) {
-    return nn::ConstantOp::create(
-               builder, loc, RankedTensorType::get({}, et),
-               DenseElementsAttr::get(RankedTensorType::get({}, et),
-                                      builder.getFloatAttr(et, v)))
-        .getResult();
-  };
-  auto r = create(nn::WhereOp::getOperationName(), loc,
-                  {*mask, scalar(1.0), scalar(0.0)}, {});
+  auto r =
+      create(nn::WhereOp::getOperationName(), loc,
+             {*mask, floatScalar(et, 1.0, loc), floatScalar(et, 0.0, loc)}, {});
   if (failed(r))
     return failure();
   Value out = *r;

@@ -115,9 +115,8 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
   }
   std::string why;
   if (const auto *bad = divisorAttributeProblem(model.graph(), why))
-    return emitError(fileLoc) << "invalid ONNX model: node '"
-                              << nodeName(*bad) << "' (" << bad->op_type()
-                              << "): " << why;
+    return emitError(fileLoc) << "invalid ONNX model: node '" << nodeName(*bad)
+                              << "' (" << bad->op_type() << "): " << why;
   if (opset >= kMinOpset)
     return success();
   try {
@@ -150,8 +149,9 @@ LogicalResult Importer::freezeInputs(ox::GraphProto &graph) {
     auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
     if (!buffer)
-      return emitError(fileLoc) << "--freeze-input " << name << ": cannot read '"
-                                << path << "': " << buffer.getError().message();
+      return emitError(fileLoc)
+             << "--freeze-input " << name << ": cannot read '" << path
+             << "': " << buffer.getError().message();
     ox::TensorProto value;
     llvm::StringRef bytes = (*buffer)->getBuffer();
     if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
@@ -161,8 +161,8 @@ LogicalResult Importer::freezeInputs(ox::GraphProto &graph) {
                                 << "' is not an ONNX TensorProto";
     const auto &type = in->type();
     if (!type.has_tensor_type())
-      return emitError(fileLoc) << "--freeze-input " << name
-                                << ": the input is not a tensor";
+      return emitError(fileLoc)
+             << "--freeze-input " << name << ": the input is not a tensor";
     if (value.data_type() != type.tensor_type().elem_type())
       return emitError(fileLoc)
              << "--freeze-input " << name << ": the value's data type ("
@@ -182,8 +182,8 @@ LogicalResult Importer::freezeInputs(ox::GraphProto &graph) {
         expected += (i ? "x" : "") + (dim.has_dim_value()
                                           ? std::to_string(dim.dim_value())
                                           : std::string("?"));
-        fits = fits &&
-               (!dim.has_dim_value() || dim.dim_value() == value.dims(i));
+        fits =
+            fits && (!dim.has_dim_value() || dim.dim_value() == value.dims(i));
       }
       if (!fits)
         return emitError(fileLoc)
@@ -257,7 +257,8 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
 }
 
 OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
-  if (failed(checkModel(model)) || failed(freezeInputs(*model.mutable_graph())) ||
+  if (failed(checkModel(model)) ||
+      failed(freezeInputs(*model.mutable_graph())) ||
       failed(pinInputShapes(*model.mutable_graph())))
     return nullptr;
   try {
@@ -282,8 +283,8 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   }
   // ONNX element types by value name: MLIR integers are signless, so the
   // ops that care (quantised ones) and the boundary look uint8 up here.
-  for (const auto *infos : {&graph.input(), &graph.value_info(),
-                            &graph.output()})
+  for (const auto *infos :
+       {&graph.input(), &graph.value_info(), &graph.output()})
     for (const auto &vi : *infos)
       if (vi.type().has_tensor_type())
         onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
@@ -577,9 +578,9 @@ FailureOr<Value> Importer::reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
 LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
-    for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
-                        reductionOps, dataMovementOps, tensorOps, resizeOps,
-                        encodingOps, signalOps})
+    for (auto family :
+         {convOps, elementwiseOps, normalizationOps, poolingOps, reductionOps,
+          dataMovementOps, tensorOps, resizeOps, encodingOps, signalOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

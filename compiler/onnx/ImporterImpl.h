@@ -258,6 +258,13 @@ private:
              llvm::ArrayRef<int64_t> dilations, std::vector<int64_t> &pads);
   FailureOr<Value> reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
                              Location loc);
+  /// A rank-0 constant `v` of float type `et`.
+  Value floatScalar(Type et, double v, Location loc) {
+    auto type = RankedTensorType::get({}, et);
+    return nn::ConstantOp::create(
+        builder, loc, type,
+        DenseElementsAttr::get(type, builder.getFloatAttr(et, v)));
+  }
   LogicalResult foldIntBinary(const ox::NodeProto &n, Location loc,
                               const ConstTensor &a, const ConstTensor &b);
 
@@ -268,8 +275,8 @@ private:
   LogicalResult importMatMul(const ox::NodeProto &, Location);
   LogicalResult importConvTranspose(const ox::NodeProto &, Location);
   LogicalResult importEinsum(const ox::NodeProto &, Location);
-  LogicalResult importQuantizeLinear(const ox::NodeProto &, Location);
-  LogicalResult importDequantizeLinear(const ox::NodeProto &, Location);
+  LogicalResult importQuantizeLinear(const ox::NodeProto &,
+                                     Location); // + DequantizeLinear
   LogicalResult importDynamicQuantizeLinear(const ox::NodeProto &, Location);
   LogicalResult importMatMulInteger(const ox::NodeProto &, Location);
   LogicalResult importConvInteger(const ox::NodeProto &, Location);

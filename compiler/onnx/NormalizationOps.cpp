@@ -111,22 +111,17 @@ LogicalResult Importer::importBatchNormTraining(const ox::NodeProto &n,
 
   float momentum = attrFloat(n, "momentum", 0.9f);
   Type et = x->getElementType();
-  auto scalar = [&](double v) -> Value {
-    auto type = RankedTensorType::get({}, et);
-    return nn::ConstantOp::create(
-        builder, loc, type,
-        DenseElementsAttr::get(type, builder.getFloatAttr(et, v)));
-  };
   Value stats[2] = {*mean, *var};
   for (int i = 1; i <= 2; ++i) {
     if (!consumed(n, i))
       continue;
     auto kept = binary(nn::MulOp::getOperationName(), operands[2 + i],
-                       scalar(momentum));
+                       floatScalar(et, momentum, loc));
     if (failed(kept))
       return failure();
-    auto fresh = binary(nn::MulOp::getOperationName(), stats[i - 1],
-                        scalar(1.0 - static_cast<double>(momentum)));
+    auto fresh =
+        binary(nn::MulOp::getOperationName(), stats[i - 1],
+               floatScalar(et, 1.0 - static_cast<double>(momentum), loc));
     if (failed(fresh))
       return failure();
     auto running = binary(nn::AddOp::getOperationName(), *kept, *fresh);
@@ -255,10 +250,7 @@ LogicalResult Importer::importMVN(const ox::NodeProto &n, Location loc) {
     return create(name, loc, {a, b}, {});
   };
   Type et = x->getElementType();
-  Value eps = nn::ConstantOp::create(
-      builder, loc, RankedTensorType::get({}, et),
-      DenseElementsAttr::get(RankedTensorType::get({}, et),
-                             builder.getFloatAttr(et, 1e-9)));
+  Value eps = floatScalar(et, 1e-9, loc);
   auto ex = mean(in);
   auto sq = binary(nn::MulOp::getOperationName(), in, in);
   if (failed(ex) || failed(sq))
