@@ -10,6 +10,36 @@ using namespace kiln;
 namespace kiln::cpu {
 namespace {
 
+/// The loops of a pooling window as a linalg.generic: n, c, the output's
+/// spatial dims (parallel), then the window's (reduction). The maps read the
+/// input at o * stride + k * dilation, the window at k and the output at o.
+struct WindowLoops {
+  SmallVector<AffineMap, 3> maps; // input, window, output
+  SmallVector<utils::IteratorType> iters;
+};
+WindowLoops windowLoops(MLIRContext *ctx, ArrayRef<int64_t> strides,
+                        ArrayRef<int64_t> dilations) {
+  int64_t spatial = strides.size(), loops = 2 + 2 * spatial;
+  SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
+                                getAffineDimExpr(1, ctx)},
+                          out = in, win;
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx),
+               k = getAffineDimExpr(2 + spatial + i, ctx);
+    in.push_back(o * strides[i] + k * dilations[i]);
+    out.push_back(o);
+    win.push_back(k);
+  }
+  WindowLoops w;
+  w.maps = {AffineMap::get(loops, 0, in, ctx),
+            AffineMap::get(loops, 0, win, ctx),
+            AffineMap::get(loops, 0, out, ctx)};
+  w.iters.assign(loops, utils::IteratorType::parallel);
+  for (int64_t i = 0; i < spatial; ++i)
+    w.iters[2 + spatial + i] = utils::IteratorType::reduction;
+  return w;
+}
+
 /// A pooling window over the (padded) N x C x spatial... `input` into
 /// `init` of `outType`: the named NCHW op for 2-D windows, the equivalent
 /// linalg.generic for other ranks. `isMax` picks max, otherwise sum.
@@ -29,27 +59,10 @@ Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
                b, loc, outType, ValueRange{input, window}, init, s, d)
         .getResult(0);
   }
-  // Loops: n, c, the output's spatial dims, then the window's.
-  int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
-  MLIRContext *ctx = b.getContext();
-  SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
-                                getAffineDimExpr(1, ctx)},
-                          out = in, win;
-  for (int64_t i = 0; i < spatial; ++i) {
-    AffineExpr o = getAffineDimExpr(2 + i, ctx),
-               k = getAffineDimExpr(2 + spatial + i, ctx);
-    in.push_back(o * strides[i] + k * dilations[i]);
-    out.push_back(o);
-    win.push_back(k);
-  }
-  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
-  for (int64_t i = 0; i < spatial; ++i)
-    iters[2 + spatial + i] = utils::IteratorType::reduction;
-  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, in, ctx),
-                                 AffineMap::get(loops, 0, win, ctx),
-                                 AffineMap::get(loops, 0, out, ctx)};
+  WindowLoops w = windowLoops(b.getContext(), strides, dilations);
   return linalg::GenericOp::create(
-             b, loc, outType, ValueRange{input, window}, init, maps, iters,
+             b, loc, outType, ValueRange{input, window}, init,
+             ArrayRef<AffineMap>(w.maps), w.iters,
              [&](OpBuilder &nb, Location l, ValueRange v) {
                Value r;
                if (!isMax)
@@ -120,19 +133,8 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
         padded(rewriter, loc, adaptor.getInput(),
                pads.take_front(kernel.size()), endPads(pads, extra), lowest);
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, et);
-    // Loops: n, c, the output's spatial dims, then the window's.
-    int64_t spatial = kernel.size(), loops = 2 + 2 * spatial;
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineExpr> in = {getAffineDimExpr(0, ctx),
-                                  getAffineDimExpr(1, ctx)},
-                            out = in, win;
-    for (int64_t i = 0; i < spatial; ++i) {
-      AffineExpr o = getAffineDimExpr(2 + i, ctx),
-                 k = getAffineDimExpr(2 + spatial + i, ctx);
-      in.push_back(o * strides[i] + k * dilations[i]);
-      out.push_back(o);
-      win.push_back(k);
-    }
+    int64_t spatial = kernel.size();
+    WindowLoops w = windowLoops(rewriter.getContext(), strides, dilations);
     // The flat input position of an element:
     // (n * C + c) * cells + sum(p_i * stride_i), p_i = o_i * s_i + k_i * d_i
     // - pad_i, with row-major (or column-major) spatial strides.
@@ -147,19 +149,14 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
     else
       for (int64_t i = spatial - 2; i >= 0; --i)
         place[i] = place[i + 1] * sizes[i + 1];
-    SmallVector<utils::IteratorType> iters(loops,
-                                           utils::IteratorType::parallel);
-    for (int64_t i = 0; i < spatial; ++i)
-      iters[2 + spatial + i] = utils::IteratorType::reduction;
-    AffineMap outMap = AffineMap::get(loops, 0, out, ctx);
+    // Values and indices both go to the output's map.
+    SmallVector<AffineMap> maps(w.maps.begin(), w.maps.end());
+    maps.push_back(w.maps[2]);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outType, idxType}, ValueRange{input, window},
         ValueRange{filled(rewriter, loc, outType, lowest),
                    filled(rewriter, loc, idxType, 0.0)},
-        SmallVector<AffineMap>{AffineMap::get(loops, 0, in, ctx),
-                               AffineMap::get(loops, 0, win, ctx), outMap,
-                               outMap},
-        iters, [&](OpBuilder &b, Location l, ValueRange v) {
+        maps, w.iters, [&](OpBuilder &b, Location l, ValueRange v) {
           // Strictly greater: the first maximum in the scan wins.
           Value better = isa<FloatType>(et)
                              ? arith::CmpFOp::create(
@@ -186,11 +183,10 @@ struct MaxPoolWithIndicesLowering : NNPattern<nn::MaxPoolWithIndicesOp> {
             p = arith::SubIOp::create(b, l, p, c(pads[i]));
             pos = madd(p, place[i], pos);
           }
-          Value pos64 = pos;
           linalg::YieldOp::create(
               b, l,
               ValueRange{arith::SelectOp::create(b, l, better, v[0], v[2]),
-                         arith::SelectOp::create(b, l, better, pos64, v[3])});
+                         arith::SelectOp::create(b, l, better, pos, v[3])});
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();
