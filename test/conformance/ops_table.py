@@ -6,6 +6,7 @@ run_conformance.py --write-docs calls write(); never edit docs/ops.md by hand.
 """
 
 import collections
+import functools
 import json
 import os
 import sys
@@ -26,12 +27,15 @@ DequantizeLinear QLinearConv QLinearMatMul ConvInteger Einsum TopK NonZero
 """.split()
 
 
+@functools.lru_cache(maxsize=None)
 def all_onnx_ops():
+    """The default domain's op names (once: the schema list is large)."""
     try:
         from onnx import defs
-        return {s.name for s in defs.get_all_schemas() if s.domain in ("", "ai.onnx")}
+        return frozenset(s.name for s in defs.get_all_schemas()
+                         if s.domain in ("", "ai.onnx"))
     except Exception:  # only used to name multi-node cases
-        return set()
+        return frozenset()
 
 
 def cell(text, limit=140):
