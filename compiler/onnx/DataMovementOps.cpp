@@ -60,6 +60,27 @@ LogicalResult Importer::importConcat(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+/// Output 0 is input 0 in `shape`: folded when the input is a constant
+/// (shape arithmetic), an nn.reshape otherwise.
+LogicalResult Importer::reshapeOutput(const ox::NodeProto &n,
+                                      llvm::ArrayRef<int64_t> shape,
+                                      Location loc) {
+  if (const ConstTensor *c = constant(n, 0)) {
+    ConstTensor t = *c;
+    t.shape = shape;
+    if (t.numElements() != c->numElements())
+      return emitError(loc) << "cannot reshape " << shapeString(c->shape)
+                            << " to " << shapeString(shape);
+    consts[n.output(0)] = std::move(t);
+    return success();
+  }
+  auto r = reshapeTo(values[n.input(0)], shape, loc);
+  if (failed(r))
+    return failure();
+  setOutput(n, 0, *r);
+  return success();
+}
+
 LogicalResult Importer::importReshape(const ox::NodeProto &n, Location loc) {
   auto x = inputType(n, 0, loc);
   if (failed(x))
@@ -107,20 +128,7 @@ LogicalResult Importer::importReshape(const ox::NodeProto &n, Location loc) {
                             << " to " << shapeString(request);
     shape[inferAt] = total / known;
   }
-  if (const ConstTensor *c = constant(n, 0)) { // shape arithmetic
-    ConstTensor t = *c;
-    t.shape = shape;
-    if (t.numElements() != c->numElements())
-      return emitError(loc) << "cannot reshape " << shapeString(c->shape)
-                            << " to " << shapeString(shape);
-    consts[n.output(0)] = t;
-    return success();
-  }
-  auto r = reshapeTo(values[n.input(0)], shape, loc);
-  if (failed(r))
-    return failure();
-  setOutput(n, 0, *r);
-  return success();
+  return reshapeOutput(n, shape, loc);
 }
 
 LogicalResult Importer::importFlatten(const ox::NodeProto &n, Location loc) {
@@ -597,17 +605,7 @@ LogicalResult Importer::importSqueeze(const ox::NodeProto &n, Location loc) {
         shape.push_back(inShape[d]);
     }
   }
-  if (c) {
-    ConstTensor t = *c;
-    t.shape = shape;
-    consts[n.output(0)] = t;
-    return success();
-  }
-  auto r = reshapeTo(values[n.input(0)], shape, loc);
-  if (failed(r))
-    return failure();
-  setOutput(n, 0, *r);
-  return success();
+  return reshapeOutput(n, shape, loc);
 }
 
 /// Trilu keeps one triangle of the last two dims: with static shapes the

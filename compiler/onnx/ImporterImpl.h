@@ -258,6 +258,8 @@ private:
              llvm::ArrayRef<int64_t> dilations, std::vector<int64_t> &pads);
   FailureOr<Value> reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
                              Location loc);
+  LogicalResult reshapeOutput(const ox::NodeProto &n,
+                              llvm::ArrayRef<int64_t> shape, Location loc);
   /// A rank-0 constant `v` of float type `et`.
   Value floatScalar(Type et, double v, Location loc) {
     auto type = RankedTensorType::get({}, et);
