@@ -112,11 +112,7 @@ LogicalResult Importer::importReshape(const ox::NodeProto &n, Location loc) {
       shape.push_back(1);
       continue;
     }
-    if (d == 0)
-      return unsupported(n, loc,
-                         "allowzero=1 with a 0 in the shape gives a tensor "
-                         "with no elements");
-    if (d < 1)
+    if (d < 0)
       return emitError(loc) << "Reshape: invalid dimension " << d;
     known *= d;
     shape.push_back(d);
@@ -263,8 +259,6 @@ LogicalResult Importer::importSplit(const ox::NodeProto &n, Location loc) {
   }
   int64_t sum = 0;
   for (int64_t s : split) {
-    if (s == 0)
-      return unsupported(n, loc, "zero-size outputs");
     if (s < 0 || s > dim)
       return emitError(loc)
              << "Split size " << s << " does not fit dimension " << dim;
@@ -355,10 +349,8 @@ LogicalResult Importer::importSlice(const ox::NodeProto &n, Location loc) {
       e = std::clamp<int64_t>(e, -1, dim - 1);
       size = s > e ? (s - e - step - 1) / -step : 0;
     }
-    if (size == 0)
-      return unsupported(n, loc, "empty slices (a dimension of size 0)");
     offsets[axis] = s;
-    strides[axis] = size == 1 ? 1 : step;
+    strides[axis] = size <= 1 ? 1 : step;
     sizes[axis] = size;
   }
   if (const ConstTensor *c = constant(n, 0);

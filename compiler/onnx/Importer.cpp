@@ -40,7 +40,7 @@ bool parseShape(llvm::StringRef text, std::vector<int64_t> &dims) {
   text.split(parts, 'x');
   for (llvm::StringRef p : parts) {
     int64_t d;
-    if (p.getAsInteger(10, d) || d < 1 || d > (int64_t(1) << 31))
+    if (p.getAsInteger(10, d) || d < 0 || d > (int64_t(1) << 31))
       return false;
     dims.push_back(d);
   }
@@ -247,7 +247,8 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
                                    "--input-shape "
                                 << in.name() << "=DIMS";
     for (const auto &d : shape->dim())
-      if (!d.has_dim_value() || d.dim_value() < 1)
+      // An explicit dim_value of 0 is a real, empty dimension.
+      if (!d.has_dim_value() || d.dim_value() < 0)
         return emitError(fileLoc)
                << "input '" << in.name() << "' has dynamic dimension '"
                << (d.has_dim_param() ? d.dim_param() : "?")

@@ -247,11 +247,7 @@ LogicalResult Importer::importConstantOfShape(const ox::NodeProto &n,
     if (d < 0)
       return emitError(loc)
              << "ConstantOfShape dimension " << d << " is negative";
-    if (d == 0)
-      return unsupported(n, loc,
-                         "a 0 in the shape gives a tensor with no "
-                         "elements");
-    if (count > static_cast<int64_t>(options.maxTensorBytes) / d)
+    if (d && count > static_cast<int64_t>(options.maxTensorBytes) / d)
       return emitError(loc) << "ConstantOfShape result is too large";
     count *= d;
   }

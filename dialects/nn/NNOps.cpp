@@ -481,6 +481,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
     int64_t dim = input.getDimSize(d);
     // |step| and size within the dimension first, so that `last` cannot
     // overflow.
+    // An empty slice reads nothing: its offset only has to be in [0, dim].
+    if (sizes[d] == 0 && steps[d] != 0 && offsets[d] >= 0 && offsets[d] <= dim)
+      continue;
     if (offsets[d] < 0 || offsets[d] >= dim || sizes[d] < 1 || sizes[d] > dim ||
         steps[d] == 0 || steps[d] < -dim || steps[d] > dim ||
         offsets[d] + (sizes[d] - 1) * steps[d] < 0 ||

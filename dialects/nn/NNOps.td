@@ -225,7 +225,8 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
   let summary = "strided slice with static, normalised bounds";
   let description = [{
     One entry per dimension: `size` elements are taken, at offset,
-    offset+step, ...; a negative step walks backwards from `offset`. ONNX
+    offset+step, ...; a negative step walks backwards from `offset`. A size
+    of 0 is an empty slice, whose offset may be anywhere in [0, dim]. ONNX
     Slice and Split are imported to this.
   }];
   let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$offsets,

@@ -118,11 +118,11 @@ static kiln_status parse_tensor(parser *p, const char *what, size_t index,
     if (!read_uint(&p->r, 8, &raw))
       return truncated(p, what, index);
     int64_t dim = (int64_t)raw;
-    if (dim < 1)
+    if (dim < 0)
       return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
-                       "descriptor %s '%.*s': dim %u is %lld, must be >= 1",
+                       "descriptor %s '%.*s': dim %u is %lld, must be >= 0",
                        what, name_shown, (const char *)name, i, (long long)dim);
-    if (raw > SIZE_MAX / size)
+    if (raw && size > SIZE_MAX / raw)
       return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
                        "descriptor %s '%.*s': size in bytes overflows", what,
                        name_shown, (const char *)name);

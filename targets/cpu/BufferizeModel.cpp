@@ -1,4 +1,5 @@
-//===- BufferizeModel.cpp - tensors to caller-owned buffers ----------------===//
+//===- BufferizeModel.cpp - tensors to caller-owned buffers
+//----------------===//
 #include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
@@ -6,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_BUFFERIZEMODELPASS
@@ -21,6 +23,27 @@ namespace {
 LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
   linalg::CopyOp::create(b, loc, from, to);
   return success();
+}
+
+/// A model argument with no elements (a dim is 0) is never read or written,
+/// but MLIR's bare-pointer calling convention cannot pass a memref whose
+/// inner dim is 0 (it has no strided layout). Such an argument becomes
+/// memref<0xi8>, and its uses get a local empty buffer of the old type.
+void detachEmptyArguments(func::FuncOp f) {
+  if (f.isExternal())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(&f.getBody().front());
+  SmallVector<Type> inputs(f.getArgumentTypes());
+  for (auto [i, arg] : llvm::enumerate(f.getArguments())) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() != 0)
+      continue;
+    if (!arg.use_empty())
+      arg.replaceAllUsesWith(memref::AllocaOp::create(b, f.getLoc(), type));
+    inputs[i] = MemRefType::get({0}, b.getI8Type());
+    arg.setType(inputs[i]);
+  }
+  f.setType(b.getFunctionType(inputs, f.getResultTypes()));
 }
 
 struct BufferizeModel
@@ -43,17 +66,18 @@ struct BufferizeModel
         bufferization::LayoutMapOption::IdentityLayoutMap);
     options.memCpyFn = linalgCopy;
     bufferization::BufferizationState state;
-    if (failed(bufferization::runOneShotModuleBufferize(module, options,
-                                                        state)))
+    if (failed(
+            bufferization::runOneShotModuleBufferize(module, options, state)))
       return signalPassFailure();
 
     bufferization::BufferResultsToOutParamsOpts outParams;
     outParams.hoistStaticAllocs = true;
     outParams.modifyPublicFunctions = true;
     outParams.memCpyFn = linalgCopy;
-    if (failed(bufferization::promoteBufferResultsToOutParams(module,
-                                                              outParams)))
+    if (failed(
+            bufferization::promoteBufferResultsToOutParams(module, outParams)))
       return signalPassFailure();
+    module.walk(detachEmptyArguments);
   }
 };
 

@@ -136,6 +136,13 @@ struct SliceLowering : NNPattern<nn::SliceOp> {
   matchAndRewrite(nn::SliceOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ArrayRef<int64_t> steps = op.getSteps();
+    // An empty slice reads nothing (and tensor.extract_slice wants its
+    // offsets inside the dimension even then).
+    if (resultType(op).getNumElements() == 0) {
+      rewriter.replaceOp(op,
+                         emptyTensor(rewriter, op.getLoc(), resultType(op)));
+      return success();
+    }
     if (llvm::all_of(steps, [](int64_t s) { return s > 0; })) {
       rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
           op, resultType(op), adaptor.getInput(), ValueRange{}, ValueRange{},

@@ -1,4 +1,5 @@
-//===- ObjectEmitter.cpp - LLVM dialect to object, header, .so -------------===//
+//===- ObjectEmitter.cpp - LLVM dialect to object, header, .so
+//-------------===//
 //
 // The artifact format is defined once, in runtime/include/kiln/
 // model_format.h; this file writes it.
@@ -80,20 +81,15 @@ LogicalResult specOf(Location loc, Type type, Attribute name,
   if (failed(dtype))
     return emitError(loc) << "element type " << tensor.getElementType()
                           << " cannot cross the model boundary";
-  if (llvm::is_contained(tensor.getShape(), 0))
-    return emitError(loc) << "model inputs and outputs need every dimension "
-                             ">= 1, got "
-                          << type;
   auto str = dyn_cast_or_null<StringAttr>(name);
   spec.name = str ? str.str() : std::move(fallback);
   if (spec.name.empty() || spec.name.size() > KILN_MAX_NAME_LEN ||
       spec.name.find('\0') != std::string::npos)
-    return emitError(loc) << "tensor name '" << spec.name
-                          << "' is not 1 to " << KILN_MAX_NAME_LEN
-                          << " bytes without NUL";
+    return emitError(loc) << "tensor name '" << spec.name << "' is not 1 to "
+                          << KILN_MAX_NAME_LEN << " bytes without NUL";
   // MLIR integers are signless: the importer marks uint8 with kiln.unsigned.
-  spec.dtype = isUnsigned && *dtype == KILN_DTYPE_I8 ? uint32_t(KILN_DTYPE_U8)
-                                                     : *dtype;
+  spec.dtype =
+      isUnsigned && *dtype == KILN_DTYPE_I8 ? uint32_t(KILN_DTYPE_U8) : *dtype;
   spec.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
   return success();
 }
@@ -104,8 +100,8 @@ LogicalResult checkUnique(Location loc, const char *what,
   llvm::StringSet<> names;
   for (const TensorSpec &t : specs)
     if (!names.insert(t.name).second)
-      return emitError(loc) << "two model " << what << "s are named '"
-                            << t.name << "'";
+      return emitError(loc)
+             << "two model " << what << "s are named '" << t.name << "'";
   return success();
 }
 
@@ -159,8 +155,7 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
     cpu = llvm::sys::getHostCPUName().str();
     // The host's CPU name can be a guess; its feature bits are not.
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features.push_back((feature.second ? "+" : "-") +
-                         feature.first().str());
+      features.push_back((feature.second ? "+" : "-") + feature.first().str());
   }
 
   // LLVM only warns about unknown CPUs and features and then ignores them;
@@ -177,19 +172,18 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
     bool enable = !name.consume_front("-");
     if (enable)
       name.consume_front("+");
-    if (!llvm::any_of(probe->getAllProcessorFeatures(),
-                      [&](const llvm::SubtargetFeatureKV &kv) {
-                        return name == kv.Key;
-                      }))
-      return emitError(loc) << "unknown target feature '" << name
-                            << "' for '" << opts.triple << "'";
+    if (!llvm::any_of(
+            probe->getAllProcessorFeatures(),
+            [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; }))
+      return emitError(loc) << "unknown target feature '" << name << "' for '"
+                            << opts.triple << "'";
     features.push_back((enable ? "+" : "-") + name.str());
   }
 
   llvm::TargetOptions targetOptions;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, llvm::join(features, ","), targetOptions,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, cpu, llvm::join(features, ","), targetOptions, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
     return emitError(loc) << "cannot create a target machine for '"
                           << opts.triple << "' (cpu '" << cpu << "')";
@@ -292,9 +286,8 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
 }
 
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
-                         const CPUTargetOptions &opts,
-                         llvm::TargetMachine &tm, bool shared, bool emitIR,
-                         llvm::StringRef path) {
+                         const CPUTargetOptions &opts, llvm::TargetMachine &tm,
+                         bool shared, bool emitIR, llvm::StringRef path) {
   MLIRContext &ctx = *module.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -350,8 +343,8 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   auto *entries = new llvm::GlobalVariable(
       m, entriesTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantArray::get(entriesTy, {entry}), prefix + "_entries");
-  auto *modelTy = llvm::StructType::get(llvmContext,
-                                        {i32, i32, ptrTy, i64, ptrTy, i32});
+  auto *modelTy =
+      llvm::StructType::get(llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32});
   auto *model = new llvm::GlobalVariable(
       m, modelTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantStruct::get(
@@ -366,9 +359,9 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   if (shared)
     exported.push_back("kiln_model_get");
   for (const std::string &name : exported) {
-    auto *fn = llvm::Function::Create(
-        llvm::FunctionType::get(ptrTy, {}, false),
-        llvm::GlobalValue::ExternalLinkage, name, m);
+    auto *fn =
+        llvm::Function::Create(llvm::FunctionType::get(ptrTy, {}, false),
+                               llvm::GlobalValue::ExternalLinkage, name, m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", fn));
     b.CreateRet(model);
   }
@@ -420,15 +413,15 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
 
 std::string headerText(const ModelSignature &sig,
                        const CPUTargetOptions &opts) {
-  std::string guard = "KILN_MODEL_" + llvm::StringRef(opts.modelName).upper() +
-                      "_H";
+  std::string guard =
+      "KILN_MODEL_" + llvm::StringRef(opts.modelName).upper() + "_H";
   std::string s;
   llvm::raw_string_ostream os(s);
   os << "/* Generated by kilnc for " << opts.triple << ". Do not edit.\n *\n";
   auto list = [&](const char *what, const std::vector<TensorSpec> &ts) {
     for (const TensorSpec &t : ts) {
-      os << " *   " << what << " '" << t.name << "': "
-         << dtypeName(t.dtype) << " ";
+      os << " *   " << what << " '" << t.name << "': " << dtypeName(t.dtype)
+         << " ";
       for (size_t i = 0; i < t.dims.size(); ++i)
         os << (i ? "x" : "") << t.dims[i];
       os << "\n";

@@ -27,6 +27,9 @@ def BufferizeModelPass : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
     Copies are emitted as `linalg.copy` (they become loops, never calls to a
     support library), and returned buffers become trailing out-parameters
     that the caller owns: after this pass `@main` returns nothing.
+    Arguments with no elements (a dimension of 0) become `memref<0xi8>`:
+    nothing reads or writes them, and a bare pointer cannot stand for a
+    memref whose inner dimension is 0.
   }];
   let dependentDialects = [
     "mlir::bufferization::BufferizationDialect", "mlir::linalg::LinalgDialect",

@@ -249,6 +249,45 @@ TEST(SessionScalar, RankZeroTensors) {
   kiln_session_destroy(session);
 }
 
+// Empty tensors (a dim of 0): size 0, data may be NULL, the entry still runs.
+TEST(SessionEmpty, ZeroDimTensors) {
+  DescriptorSpec spec;
+  spec.inputs = {{"e", KILN_DTYPE_F32, {3, 0, 5}}, {"s", KILN_DTYPE_I64, {}}};
+  spec.outputs = {{"o", KILN_DTYPE_F32, {0}}};
+  spec.segments = {{kRecordArena, {{KILN_ARG_INPUT, 1}}}};
+  FakeModel fake(spec);
+  kiln_session *session = nullptr;
+  kiln_error error{};
+  ASSERT_EQ(kiln_session_create(&fake.model, nullptr, &session, &error),
+            KILN_OK)
+      << error.message;
+  const kiln_tensor_info *e = kiln_session_input(session, 0);
+  EXPECT_EQ(e->size_bytes, 0u);
+  ASSERT_EQ(e->rank, 3);
+  EXPECT_EQ(e->dims[1], 0);
+  EXPECT_EQ(kiln_session_output(session, 0)->size_bytes, 0u);
+  int64_t edims[3] = {3, 0, 5}, odims[1] = {0}, s = 1;
+  kiln_tensor in[2] = {{KILN_DTYPE_F32, 3, edims, nullptr, 0},
+                       {KILN_DTYPE_I64, 0, nullptr, &s, sizeof s}};
+  kiln_tensor out{KILN_DTYPE_F32, 1, odims, nullptr, 0};
+  ASSERT_EQ(kiln_session_run(session, in, 2, &out, 1, &error), KILN_OK)
+      << error.message;
+  EXPECT_EQ(kiln_test_seen_arena, &s);
+  // A shape check still applies: 3x1x5 is not 3x0x5.
+  edims[1] = 1;
+  EXPECT_EQ(kiln_session_run(session, in, 2, &out, 1, &error),
+            KILN_ERROR_SHAPE_MISMATCH);
+  // NULL data is only fine when the tensor is empty.
+  edims[1] = 0;
+  in[1].data = nullptr;
+  EXPECT_EQ(kiln_session_run(session, in, 2, &out, 1, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error.message).find("input 's': data is NULL"),
+            std::string::npos)
+      << error.message;
+  kiln_session_destroy(session);
+}
+
 TEST(Status, Strings) {
   EXPECT_STREQ(kiln_status_string(KILN_OK), "ok");
   EXPECT_STREQ(kiln_status_string(KILN_ERROR_INVALID_ARGUMENT),

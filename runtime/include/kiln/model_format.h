@@ -19,7 +19,7 @@
  *     u32 num_inputs, u32 num_outputs
  *     tensor[num_inputs], tensor[num_outputs], each:
  *       u16 name_len, name bytes (not NUL terminated, 1..KILN_MAX_NAME_LEN),
- *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>= 1)
+ *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>= 0; a 0 dim makes an empty tensor)
  *     u64 arena_size       bytes of scratch the model needs (may be 0)
  *     u32 arena_alignment  power of two
  *     u32 num_segments     (>= 1)

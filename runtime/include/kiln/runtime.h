@@ -47,7 +47,7 @@ typedef struct kiln_tensor {
   kiln_dtype dtype;
   int32_t rank;
   const int64_t *dims;
-  void *data;
+  void *data;        /* may be NULL for an empty tensor (a dim is 0) */
   size_t size_bytes; /* capacity of data */
 } kiln_tensor;
 

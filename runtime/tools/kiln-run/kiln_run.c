@@ -315,7 +315,8 @@ static int prepare_inputs(state *st) {
       continue;
     const kiln_tensor_info *info = kiln_session_input(st->session, i);
     kiln_host_tensor *host = &st->host_inputs[i];
-    host->data = malloc(info->size_bytes);
+    /* One byte for an empty tensor: non-NULL data marks an input as set. */
+    host->data = malloc(info->size_bytes ? info->size_bytes : 1);
     if (!host->data)
       return fail("out of memory for input '%s' (%zu bytes)", info->name,
                   info->size_bytes);
@@ -338,7 +339,7 @@ static int prepare_outputs(state *st) {
     return fail("out of memory");
   for (size_t i = 0; i < n; ++i) {
     const kiln_tensor_info *info = kiln_session_output(st->session, i);
-    void *data = malloc(info->size_bytes);
+    void *data = malloc(info->size_bytes ? info->size_bytes : 1);
     if (!data)
       return fail("out of memory for output '%s' (%zu bytes)", info->name,
                   info->size_bytes);

@@ -114,3 +114,12 @@ func.func @gather_elements_too_wide(%x: tensor<3x3xf32>, %i: tensor<2x4xi64>) {
   %0 = nn.gather_elements %x, %i {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x4xi64>) -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+func.func @slice_empty_past_end(%x: tensor<10xf32>) {
+  // expected-error @+2 {{slice of dimension 0 is empty or out of bounds}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.slice %x {offsets = array<i64: 11>, sizes = array<i64: 0>, steps = array<i64: 1>} : (tensor<10xf32>) -> tensor<0xf32>
+  return
+}

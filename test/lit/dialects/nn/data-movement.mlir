@@ -63,3 +63,13 @@ func.func @gather_elements(%x: tensor<3x3xf32>, %i: tensor<2x3xi64>) -> tensor<2
   %0 = nn.gather_elements %x, %i {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// An empty slice (size 0) may start anywhere in [0, dim], even at the end.
+// CHECK-LABEL: func @slice_empty
+// CHECK: nn.slice %{{.*}} {offsets = array<i64: 0, 10>, sizes = array<i64: 20, 0>, steps = array<i64: 1, 1>}
+func.func @slice_empty(%x: tensor<20x10xf32>) -> tensor<20x0xf32> {
+  %0 = nn.slice %x {offsets = array<i64: 0, 10>, sizes = array<i64: 20, 0>, steps = array<i64: 1, 1>} : (tensor<20x10xf32>) -> tensor<20x0xf32>
+  return %0 : tensor<20x0xf32>
+}

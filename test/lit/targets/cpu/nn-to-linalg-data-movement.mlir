@@ -107,3 +107,15 @@ func.func @gather_elements(%x: tensor<3x4xf32>, %i: tensor<2x3xi64>) -> tensor<2
   %0 = nn.gather_elements %x, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// An empty slice reads nothing: it becomes an empty tensor.
+// CHECK-LABEL: func @slice_empty
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<20x0xf32>
+// CHECK-NOT: tensor.extract_slice
+// CHECK: return %[[E]]
+func.func @slice_empty(%x: tensor<20x10xf32>) -> tensor<20x0xf32> {
+  %0 = nn.slice %x {offsets = array<i64: 0, 10>, sizes = array<i64: 20, 0>, steps = array<i64: 1, 1>} : (tensor<20x10xf32>) -> tensor<20x0xf32>
+  return %0 : tensor<20x0xf32>
+}
