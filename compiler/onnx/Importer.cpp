@@ -257,11 +257,30 @@ LogicalResult Importer::pinInputShapes(ox::GraphProto &graph) {
   return success();
 }
 
+/// ONNX 1.12's STFT shape inference reads `onesided` with a default of 0,
+/// while the schema's default is 1: a model that relies on the default gets
+/// frame_length bins inferred instead of frame_length/2+1, and strict
+/// inference refuses it. Spelling the default out changes no semantics.
+static void spellOutStftOnesided(ox::GraphProto &graph) {
+  for (auto &node : *graph.mutable_node()) {
+    if (node.op_type() != "STFT" ||
+        llvm::any_of(node.attribute(), [](const ox::AttributeProto &a) {
+          return a.name() == "onesided";
+        }))
+      continue;
+    ox::AttributeProto *a = node.add_attribute();
+    a->set_name("onesided");
+    a->set_type(ox::AttributeProto::INT);
+    a->set_i(1);
+  }
+}
+
 OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   if (failed(checkModel(model)) ||
       failed(freezeInputs(*model.mutable_graph())) ||
       failed(pinInputShapes(*model.mutable_graph())))
     return nullptr;
+  spellOutStftOnesided(*model.mutable_graph());
   try {
     ox::shape_inference::InferShapes(
         model, ox::OpSchemaRegistry::Instance(),

@@ -43,6 +43,19 @@ def cell(text, limit=140):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def load_explanations(path=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "explained.txt")):
+    """case -> why it does not pass (test/conformance/explained.txt)."""
+    why = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                case, _, reason = line.partition(" ")
+                why[case] = reason.strip()
+    return why
+
+
 def write(summary, path):
     by_op = collections.defaultdict(list)
     for r in summary["results"]:
@@ -95,6 +108,17 @@ def write(summary, path):
     missing = [op for op in REQUIRED_OPS if op not in by_op]
     if missing:
         out += ["", "Required ops with no case in the test data: " + ", ".join(missing) + "."]
+    why = load_explanations()
+    open_cases = [r for r in summary["results"]
+                  if r["status"] != "pass" and (r.get("op") in required or r["case"] in why)]
+    if open_cases:
+        out += ["", "## Cases that do not pass, and why", "",
+                "Every case of a required op that does not pass, and any other case with a "
+                "recorded reason (test/conformance/explained.txt).", "",
+                "| case | op | status | why |", "|---|---|---|---|"]
+        for r in sorted(open_cases, key=lambda r: r["case"]):
+            out.append(f"| {r['case']} | {r.get('op') or '?'} | {r['status']} | "
+                       f"{cell(why.get(r['case'], 'no reason recorded'), 600)} |")
     out += ["", "## Reproduce", "", "```sh",
             "scripts/build.sh",
             "/usr/bin/python3 test/conformance/run_conformance.py --write-docs",

@@ -838,8 +838,15 @@ case("dft_complex_inverse", "DFT", lambda rng: single(
 case("dft_onesided", "DFT", lambda rng: single(
     "DFT", [("x", f32(rng, 2, 10, 1))], opset=17, axis=1, onesided=1,
     out_shapes=[(2, 6, 2)]))
-# onesided=0 only: ONNX 1.12's STFT shape inference ignores onesided (it
-# infers frame_length bins), so a onesided model fails strict inference.
+# onesided is explicit here: ONNX 1.12's Python-side inference (used to build
+# the case) reads it with a default of 0, the schema's is 1. kilnc writes the
+# default out itself (lit: compiler/onnx/import.test, STFT conformance cases).
+case("stft_window_onesided", "STFT", lambda rng: single(
+    "STFT", [("s", f32(rng, 2, 64, 1)), ("step", Init(i64(8))), ("w", f32(rng, 16))],
+    opset=17, onesided=1, out_shapes=[(2, 7, 9, 2)]))
+case("stft_frame_length_onesided", "STFT", lambda rng: single(
+    "STFT", [("s", f32(rng, 1, 40, 1)), ("step", Init(i64(5))), ("w", None),
+             ("len", Init(i64(10)))], opset=17, onesided=1, out_shapes=[(1, 7, 6, 2)]))
 case("stft_window_twosided", "STFT", lambda rng: single(
     "STFT", [("s", f32(rng, 2, 64, 1)), ("step", Init(i64(8))), ("w", f32(rng, 16))],
     opset=17, onesided=0, out_shapes=[(2, 7, 16, 2)]))

@@ -194,6 +194,14 @@ def hann_window():
                  [vi("x", [5])], [vi("y", [5])], [ints("n", 5)], opset=17)
 
 
+def stft_default():
+    # onesided left to its default (1): 16-sample frames give 9 bins.
+    return model([helper.make_node("STFT", ["s", "step", "w"], ["y"], name="stft")],
+                 [vi("s", [1, 64, 1])], [vi("y", [1, 7, 9, 2])],
+                 [ints("step", 8), numpy_helper.from_array(np.hanning(16).astype(np.float32), "w")],
+                 opset=17)
+
+
 def tensor_pb(kind, out):
     """Tensor files for --freeze-input tests."""
     values = {"shape": np.array([6, 4], np.int64),
