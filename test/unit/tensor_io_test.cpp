@@ -123,8 +123,7 @@ TEST(Npy, Bfloat16AsUint16Bits) {
   EXPECT_EQ(readFile(path).substr(10, expected.size()), expected);
   kiln_host_tensor t;
   kiln_error error{};
-  ASSERT_EQ(kiln_npy_read(path.c_str(), &t, &error), KILN_OK)
-      << error.message;
+  ASSERT_EQ(kiln_npy_read(path.c_str(), &t, &error), KILN_OK) << error.message;
   EXPECT_EQ(t.dtype, KILN_DTYPE_U16);
   ASSERT_EQ(t.size_bytes, sizeof bits);
   EXPECT_EQ(std::memcmp(t.data, bits, sizeof bits), 0);
@@ -462,8 +461,7 @@ TEST(OnnxPb, IntegerAndDoubleFields) {
 
   Proto u64InInt64; // the wrong field for the data_type
   u64InInt64.varint(1, 1).varint(2, KILN_DTYPE_U64).varint(7, 3);
-  EXPECT_EQ(parsePb(u64InInt64.out, &t, &message),
-            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(parsePb(u64InInt64.out, &t, &message), KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(message.find("does not match data_type"), std::string::npos)
       << message;
 
