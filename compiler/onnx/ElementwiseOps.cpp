@@ -70,7 +70,7 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
       cast<RankedTensorType>(a->getType()).getElementType().isInteger(8)) {
     // Divide in i32: UINT8 needs an unsigned quotient, and INT8's
     // -128 / -1 does not overflow there.
-    auto isUnsigned = i8IsUnsigned(n, loc);
+    auto isUnsigned = hasUnsignedData(n, loc);
     if (failed(isUnsigned))
       return failure();
     a = widenI8(*a, *isUnsigned, loc);
@@ -89,7 +89,8 @@ LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
-FailureOr<bool> Importer::i8IsUnsigned(const ox::NodeProto &n, Location loc) {
+FailureOr<bool> Importer::hasUnsignedData(const ox::NodeProto &n,
+                                          Location loc) {
   int32_t known = ox::TensorProto::UNDEFINED;
   for (int i = 0; i < n.input_size() && !known; ++i)
     if (has(n, i))
@@ -99,13 +100,19 @@ FailureOr<bool> Importer::i8IsUnsigned(const ox::NodeProto &n, Location loc) {
     if (it != onnxTypes.end())
       known = it->second;
   }
-  if (known != ox::TensorProto::INT8 && known != ox::TensorProto::UINT8)
-    return unsupported(n, loc,
-                       "8-bit inputs whose ONNX type (INT8 or UINT8) is "
-                       "unknown");
+  if (!known) {
+    auto v = has(n, 0) ? values.find(n.input(0)) : values.end();
+    if (v == values.end() || cast<RankedTensorType>(v->second.getType())
+                                 .getElementType()
+                                 .isInteger(8))
+      return unsupported(n, loc,
+                         "8-bit inputs whose ONNX type (INT8 or UINT8) is "
+                         "unknown");
+    return false;
+  }
   if (n.output_size() > 0)
     onnxTypes.emplace(n.output(0), known);
-  return known == ox::TensorProto::UINT8;
+  return isUnsignedType(known);
 }
 
 Value Importer::widenI8(Value v, bool isUnsigned, Location loc) {
@@ -180,23 +187,31 @@ LogicalResult Importer::importClip(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
+FailureOr<SmallVector<NamedAttribute, 1>>
+Importer::orderAttrs(const ox::NodeProto &n, Location loc, Type et) {
+  SmallVector<NamedAttribute, 1> attrs;
+  if (!isa<IntegerType>(et))
+    return attrs;
+  auto isUnsigned = hasUnsignedData(n, loc);
+  if (failed(isUnsigned))
+    return failure();
+  if (*isUnsigned)
+    attrs.push_back(named("is_unsigned", builder.getBoolAttr(true)));
+  return attrs;
+}
+
 /// Integer Clip (opset 11 and up) as nn.max / nn.min with the bounds, which
-/// stay exact at any width and may be computed at run time; i8 goes through
-/// i32 so that UINT8 orders as unsigned.
+/// stay exact at any width and may be computed at run time; integers order
+/// by their ONNX signedness.
 LogicalResult Importer::importIntClip(const ox::NodeProto &n, Location loc,
                                       RankedTensorType x) {
   Type et = x.getElementType();
   if (et.isInteger(1))
     return unsupported(n, loc, "boolean inputs");
+  auto order = orderAttrs(n, loc, et);
+  if (failed(order))
+    return failure();
   Value v = values[n.input(0)];
-  bool wide = et.isInteger(8), isUnsigned = false;
-  if (wide) {
-    auto u = i8IsUnsigned(n, loc);
-    if (failed(u))
-      return failure();
-    isUnsigned = *u;
-    v = widenI8(v, isUnsigned, loc);
-  }
   for (int i : {1, 2}) {
     if (!has(n, i))
       continue;
@@ -210,24 +225,22 @@ LogicalResult Importer::importIntClip(const ox::NodeProto &n, Location loc,
     if (bt.getRank() > x.getRank() || !bt.hasStaticShape() ||
         bt.getNumElements() != 1)
       return emitError(loc) << "Clip bounds must be scalars";
-    Value b = wide ? widenI8(*bound, isUnsigned, loc) : *bound;
     auto r = create(i == 1 ? nn::MaxOp::getOperationName()
                            : nn::MinOp::getOperationName(),
-                    loc, {v, b}, {});
+                    loc, {v, *bound}, *order);
     if (failed(r))
       return failure();
     v = *r;
   }
-  if (wide)
-    v = narrowToI8(v, loc);
-  else if (v == values[n.input(0)])
+  if (v == values[n.input(0)])
     v = nn::IdentityOp::create(builder, loc, v);
   setOutput(n, 0, v);
   return success();
 }
 
 /// Integer element types whose signedness Kiln knows: ONNX INT8 and UINT8
-/// both arrive as i8, so ops that order or negate integers refuse i8.
+/// both arrive as i8, so ops that order or negate integers refuse i8 (the
+/// wider unsigned types reach only the handlers that ask; see importNode).
 static bool hasKnownSign(Type et) {
   return !isa<IntegerType>(et) || et.isInteger(32) || et.isInteger(64);
 }
@@ -321,22 +334,16 @@ LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
     return unsupported(n, loc, "only floating-point inputs are supported");
   if (et.isInteger(1))
     return unsupported(n, loc, "boolean inputs");
-  // Max and Min of i8 work in i32 so that UINT8 orders as unsigned.
-  bool wide = et.isInteger(8);
-  if (wide) {
-    auto isUnsigned = i8IsUnsigned(n, loc);
-    if (failed(isUnsigned))
-      return failure();
-    for (Value &v : operands)
-      v = widenI8(v, *isUnsigned, loc);
-  }
+  auto attrs = orderAttrs(n, loc, et);
+  if (failed(attrs))
+    return failure();
   llvm::StringRef name = llvm::StringSwitch<llvm::StringRef>(op)
                              .Case("Max", nn::MaxOp::getOperationName())
                              .Case("Min", nn::MinOp::getOperationName())
                              .Default(nn::AddOp::getOperationName());
   Value acc = operands[0];
   for (Value v : llvm::drop_begin(operands)) {
-    auto r = create(name, loc, {acc, v}, {});
+    auto r = create(name, loc, {acc, v}, *attrs);
     if (failed(r))
       return failure();
     acc = *r;
@@ -348,9 +355,7 @@ LogicalResult Importer::importVariadic(const ox::NodeProto &n, Location loc) {
       return failure();
     acc = *r;
   }
-  if (wide)
-    acc = narrowToI8(acc, loc);
-  else if (operands.size() == 1)
+  if (operands.size() == 1)
     acc = nn::IdentityOp::create(builder, loc, acc);
   setOutput(n, 0, acc);
   return success();
@@ -364,13 +369,19 @@ LogicalResult Importer::importPow(const ox::NodeProto &n, Location loc) {
   if (!hasKnownSign(xt) || xt.isInteger(1))
     return unsupported(n, loc,
                        "the base must be floating point, int32 or int64");
-  if (!hasKnownSign(yt) || yt.isInteger(1) ||
-      (isa<FloatType>(xt) && isa<FloatType>(yt) && xt != yt))
+  int32_t exponentType = onnxType(n, 1);
+  bool unsignedExponent = isUnsignedType(exponentType);
+  if (!(hasKnownSign(yt) || exponentType == ox::TensorProto::INT8 ||
+        unsignedExponent) ||
+      yt.isInteger(1) || (isa<FloatType>(xt) && isa<FloatType>(yt) && xt != yt))
     return unsupported(n, loc,
-                       "the exponent must be int32, int64 or floating point "
-                       "(the base's type for a floating-point base)");
-  auto r = create(nn::PowOp::getOperationName(), loc,
-                  {values[n.input(0)], values[n.input(1)]}, {});
+                       "the exponent must be an integer of known ONNX type or "
+                       "floating point (the base's type for a floating-point "
+                       "base)");
+  auto r = create(
+      nn::PowOp::getOperationName(), loc,
+      {values[n.input(0)], values[n.input(1)]},
+      {named("unsigned_exponent", builder.getBoolAttr(unsignedExponent))});
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -394,7 +405,7 @@ LogicalResult Importer::importMod(const ox::NodeProto &n, Location loc) {
   // i8 works in i32 (the remainder's magnitude stays below the divisor's).
   bool wide = et.isInteger(8);
   if (wide) {
-    auto isUnsigned = i8IsUnsigned(n, loc);
+    auto isUnsigned = hasUnsignedData(n, loc);
     if (failed(isUnsigned))
       return failure();
     a = widenI8(a, *isUnsigned, loc);

@@ -14,6 +14,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <onnx/checker.h>
@@ -302,7 +303,7 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
     consts[t.name()] = std::move(*c);
   }
   // ONNX element types by value name: MLIR integers are signless, so the
-  // ops that care (quantised ones) and the boundary look uint8 up here.
+  // ops that care and the boundary look unsigned types up here.
   for (const auto *infos :
        {&graph.input(), &graph.value_info(), &graph.output()})
     for (const auto &vi : *infos)
@@ -336,7 +337,7 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
     func.setArgAttr(i, "kiln.name", builder.getStringAttr(name));
-    if (onnxTypes[name] == ox::TensorProto::UINT8)
+    if (isUnsignedType(onnxTypes[name]))
       func.setArgAttr(i, "kiln.unsigned", builder.getUnitAttr());
   }
   builder.setInsertionPointToEnd(entry);
@@ -375,7 +376,7 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
       builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "kiln.name", builder.getStringAttr(out.name()));
-    if (onnxTypes[out.name()] == ox::TensorProto::UINT8)
+    if (isUnsignedType(onnxTypes[out.name()]))
       func.setResultAttr(i, "kiln.unsigned", builder.getUnitAttr());
   }
 
@@ -394,10 +395,20 @@ FailureOr<Type> Importer::elementType(int32_t dtype, Location loc) {
     return Type(builder.getF32Type());
   case ox::TensorProto::DOUBLE:
     return Type(builder.getF64Type());
+  case ox::TensorProto::FLOAT16:
+    return Type(builder.getF16Type());
+  case ox::TensorProto::BFLOAT16:
+    return Type(builder.getBF16Type());
+  // Signless: the unsigned types are told apart by their ONNX type.
   case ox::TensorProto::INT64:
+  case ox::TensorProto::UINT64:
     return Type(builder.getI64Type());
   case ox::TensorProto::INT32:
+  case ox::TensorProto::UINT32:
     return Type(builder.getI32Type());
+  case ox::TensorProto::INT16:
+  case ox::TensorProto::UINT16:
+    return Type(builder.getI16Type());
   case ox::TensorProto::INT8:
   case ox::TensorProto::UINT8:
     return Type(builder.getI8Type());
@@ -456,6 +467,8 @@ FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
       convert(field.Get(i), c.bytes.data() + i * esize);
     return success();
   };
+  // Keeps the low `esize` bytes of the field's type `v` (kilnc runs on
+  // little-endian hosts, so those are the narrower type's bytes).
   auto store = [&](auto v) {
     return [esize](auto x, char *dst) {
       decltype(v) y = static_cast<decltype(v)>(x);
@@ -476,8 +489,12 @@ FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
   case ox::TensorProto::INT32:
     ok = copyFrom(t.int32_data(), store(int32_t()));
     break;
-  default: // 8-bit types travel in int32_data
-    ok = copyFrom(t.int32_data(), store(int8_t()));
+  case ox::TensorProto::UINT32:
+  case ox::TensorProto::UINT64:
+    ok = copyFrom(t.uint64_data(), store(uint64_t()));
+    break;
+  default: // 8- and 16-bit types (16-bit floats as bits) travel in int32_data
+    ok = copyFrom(t.int32_data(), store(int32_t()));
     break;
   }
   if (failed(ok))
@@ -610,7 +627,40 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
     return emitError(loc) << "unsupported operator " << node.op_type()
                           << " (node '" << nodeName(node) << "', opset "
                           << opset << "): Kiln has no lowering for it";
+  if (failed(refuseWideUnsigned(node, loc)))
+    return failure();
   return (this->*(it->second))(node, loc);
+}
+
+LogicalResult Importer::refuseWideUnsigned(const ox::NodeProto &n,
+                                           Location loc) {
+  // UINT16..UINT64 import as signless i16..i64, which the nn ops order,
+  // divide and convert as signed; only these handlers ask for the ONNX type
+  // (hasUnsignedData, isUnsignedType) or never depend on the sign. UINT8
+  // shares i8 with INT8, which every handler already tells apart.
+  static const llvm::StringSet<> signAware = {
+      "Cast", "CastLike", "Clip", "Constant", "Identity", "Max", "Min", "Pow"};
+  if (signAware.contains(n.op_type()))
+    return success();
+  auto wide = [](int32_t t) {
+    return isUnsignedType(t) && t != ox::TensorProto::UINT8;
+  };
+  auto refuse = [&](const llvm::Twine &what, int32_t t) {
+    return unsupported(
+        n, loc,
+        what + " has ONNX type " +
+            ox::TensorProto::DataType_Name(
+                static_cast<ox::TensorProto::DataType>(t)) +
+            ", which this op does not support (only Cast, Max, Min, Pow "
+            "and Clip know unsigned integers wider than 8 bits)");
+  };
+  for (int i = 0; i < n.input_size(); ++i)
+    if (wide(onnxType(n, i)))
+      return refuse("input " + llvm::Twine(i), onnxType(n, i));
+  for (const std::string &out : n.output())
+    if (auto t = onnxTypes.find(out); t != onnxTypes.end() && wide(t->second))
+      return refuse("output '" + out + "'", t->second);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

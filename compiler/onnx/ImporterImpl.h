@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -47,10 +48,17 @@ inline size_t elementSize(int32_t dtype) {
   switch (dtype) {
   case ox::TensorProto::FLOAT:
   case ox::TensorProto::INT32:
+  case ox::TensorProto::UINT32:
     return 4;
   case ox::TensorProto::INT64:
+  case ox::TensorProto::UINT64:
   case ox::TensorProto::DOUBLE:
     return 8;
+  case ox::TensorProto::FLOAT16:
+  case ox::TensorProto::BFLOAT16:
+  case ox::TensorProto::INT16:
+  case ox::TensorProto::UINT16:
+    return 2;
   case ox::TensorProto::INT8:
   case ox::TensorProto::UINT8:
   case ox::TensorProto::BOOL:
@@ -64,6 +72,13 @@ inline bool isIntegerType(int32_t dtype) {
   return dtype == ox::TensorProto::INT64 || dtype == ox::TensorProto::INT32 ||
          dtype == ox::TensorProto::INT8 || dtype == ox::TensorProto::UINT8 ||
          dtype == ox::TensorProto::BOOL;
+}
+
+/// ONNX's unsigned integer types: they import as signless iN, so the
+/// handlers that order, divide or convert integers ask for this.
+inline bool isUnsignedType(int32_t dtype) {
+  return dtype == ox::TensorProto::UINT8 || dtype == ox::TensorProto::UINT16 ||
+         dtype == ox::TensorProto::UINT32 || dtype == ox::TensorProto::UINT64;
 }
 
 /// A tensor whose value is known at compile time, in little-endian bytes.
@@ -80,38 +95,50 @@ struct ConstTensor {
   }
   int64_t intAt(int64_t i) const {
     switch (dtype) {
-    case ox::TensorProto::INT64: {
-      int64_t v;
-      std::memcpy(&v, bytes.data() + 8 * i, 8);
-      return v;
-    }
-    case ox::TensorProto::INT32: {
-      int32_t v;
-      std::memcpy(&v, bytes.data() + 4 * i, 4);
-      return v;
-    }
+    case ox::TensorProto::INT64:
+      return at<int64_t>(i);
+    case ox::TensorProto::INT32:
+      return at<int32_t>(i);
+    case ox::TensorProto::UINT64: // its bits; floatAt has its value
+      return static_cast<int64_t>(at<uint64_t>(i));
+    case ox::TensorProto::UINT32:
+      return at<uint32_t>(i);
+    case ox::TensorProto::INT16:
+      return at<int16_t>(i);
+    case ox::TensorProto::UINT16:
+      return at<uint16_t>(i);
     case ox::TensorProto::INT8:
       return static_cast<int8_t>(bytes[i]);
     case ox::TensorProto::UINT8:
     case ox::TensorProto::BOOL:
       return static_cast<uint8_t>(bytes[i]);
     case ox::TensorProto::FLOAT:
-      return static_cast<int64_t>(floatAt(i));
     case ox::TensorProto::DOUBLE:
+    case ox::TensorProto::FLOAT16:
+    case ox::TensorProto::BFLOAT16:
       return static_cast<int64_t>(floatAt(i));
     }
     return 0;
   }
   double floatAt(int64_t i) const {
-    if (dtype == ox::TensorProto::FLOAT) {
-      float v;
-      std::memcpy(&v, bytes.data() + 4 * i, 4);
-      return v;
+    switch (dtype) {
+    case ox::TensorProto::FLOAT:
+      return at<float>(i);
+    case ox::TensorProto::DOUBLE:
+      return at<double>(i);
+    case ox::TensorProto::UINT64:
+      return static_cast<double>(at<uint64_t>(i));
+    case ox::TensorProto::FLOAT16:
+    case ox::TensorProto::BFLOAT16: {
+      llvm::APFloat v(dtype == ox::TensorProto::FLOAT16
+                          ? llvm::APFloat::IEEEhalf()
+                          : llvm::APFloat::BFloat(),
+                      llvm::APInt(16, at<uint16_t>(i)));
+      bool lost; // widening is exact
+      v.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+      return v.convertToDouble();
     }
-    if (dtype == ox::TensorProto::DOUBLE) {
-      double v;
-      std::memcpy(&v, bytes.data() + 8 * i, 8);
-      return v;
     }
     return static_cast<double>(intAt(i));
   }
@@ -119,6 +146,11 @@ struct ConstTensor {
     std::vector<int64_t> v;
     for (int64_t i = 0, e = numElements(); i < e; ++i)
       v.push_back(intAt(i));
+    return v;
+  }
+  template <typename T> T at(int64_t i) const {
+    T v;
+    std::memcpy(&v, bytes.data() + sizeof(T) * i, sizeof(T));
     return v;
   }
   static ConstTensor fromInts(llvm::ArrayRef<int64_t> values,
@@ -161,6 +193,7 @@ private:
   LogicalResult freezeInputs(ox::GraphProto &graph);
   LogicalResult pinInputShapes(ox::GraphProto &graph);
   LogicalResult importNode(const ox::NodeProto &node, Location loc);
+  LogicalResult refuseWideUnsigned(const ox::NodeProto &n, Location loc);
 
   // Values and constants.
   FailureOr<ConstTensor> readTensor(const ox::TensorProto &t, Location loc);
@@ -232,11 +265,17 @@ private:
   Attribute i64s(llvm::ArrayRef<int64_t> v) {
     return builder.getDenseI64ArrayAttr(v);
   }
-  /// ONNX INT8 and UINT8 both import as i8. For a node whose i8 inputs all
-  /// have one ONNX type (as ONNX requires): whether it is UINT8, from the
-  /// first input or output whose ONNX type Kiln knows; refused (failure)
-  /// when none is known. Records the type for output 0.
-  FailureOr<bool> i8IsUnsigned(const ox::NodeProto &n, Location loc);
+  /// ONNX's signed and unsigned integers both import as signless iN. For a
+  /// node whose integer inputs all have one ONNX type (as ONNX requires):
+  /// whether it is unsigned, from the first input or output whose ONNX type
+  /// Kiln knows. Unknown is signed, except for i8, where it is refused
+  /// (failure): INT8 and UINT8 are equally likely there. Records the type
+  /// for output 0.
+  FailureOr<bool> hasUnsignedData(const ox::NodeProto &n, Location loc);
+  /// The attributes of nn.max / nn.min for element type `et`: integers
+  /// order by the node's ONNX signedness (is_unsigned).
+  FailureOr<SmallVector<NamedAttribute, 1>> orderAttrs(const ox::NodeProto &n,
+                                                       Location loc, Type et);
   /// i8 -> i32 (zero- or sign-extended), so that ordering and division
   /// need not know the sign; narrowToI8 truncates the result back.
   Value widenI8(Value v, bool isUnsigned, Location loc);

@@ -28,7 +28,7 @@ LogicalResult Importer::importPool(const ox::NodeProto &n, Location loc) {
     return unsupported(n, loc, "a non-float input");
   if (et.isInteger(8)) {
     // Pool i8 in i32, where UINT8 and INT8 both order as signed.
-    auto u = i8IsUnsigned(n, loc);
+    auto u = hasUnsignedData(n, loc);
     if (failed(u))
       return failure();
     wide = true;

@@ -127,9 +127,19 @@ LogicalResult Importer::importShape(const ox::NodeProto &n, Location loc) {
 LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
   // CastLike takes the target type from its second input.
   int32_t to = n.op_type() == "CastLike" ? onnxType(n, 1) : attrInt(n, "to", 0);
-  if (const ConstTensor *c = constant(n, 0)) {
-    if (!elementSize(to))
-      return unsupported(n, loc, "cast to data type " + llvm::Twine(to));
+  auto isHalf = [](int32_t t) {
+    return t == ox::TensorProto::FLOAT16 || t == ox::TensorProto::BFLOAT16;
+  };
+  if (!elementSize(to))
+    return unsupported(
+        n, loc,
+        "cast to " + (ox::TensorProto::DataType_IsValid(to)
+                          ? ox::TensorProto::DataType_Name(
+                                static_cast<ox::TensorProto::DataType>(to))
+                          : "data type " + std::to_string(to)));
+  // Constants fold here; 16-bit floats round in nn.cast's one conversion.
+  const ConstTensor *c = constant(n, 0);
+  if (c && !isHalf(to) && !isHalf(c->dtype)) {
     ConstTensor t;
     t.dtype = to;
     t.shape = c->shape;
@@ -146,10 +156,16 @@ LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
         put(c->floatAt(i));
         break;
       case ox::TensorProto::INT64:
+      case ox::TensorProto::UINT64:
         put(c->intAt(i));
         break;
       case ox::TensorProto::INT32:
+      case ox::TensorProto::UINT32:
         put(static_cast<int32_t>(c->intAt(i)));
+        break;
+      case ox::TensorProto::INT16:
+      case ox::TensorProto::UINT16:
+        put(static_cast<int16_t>(c->intAt(i)));
         break;
       case ox::TensorProto::BOOL:
         put(static_cast<uint8_t>(c->floatAt(i) != 0));
@@ -168,16 +184,15 @@ LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
   auto target = elementType(to, loc);
   if (failed(target))
     return failure();
-  if (*target == x->getElementType() &&
-      (onnxType(n, 0) == ox::TensorProto::UINT8) ==
-          (to == ox::TensorProto::UINT8)) {
+  bool fromUnsigned = isUnsignedType(onnxType(n, 0)),
+       toUnsigned = isUnsignedType(to);
+  if (*target == x->getElementType() && fromUnsigned == toUnsigned) {
     setOutput(n, 0, nn::IdentityOp::create(builder, loc, values[n.input(0)]));
     return success();
   }
-  auto cast = nn::CastOp::create(
-      builder, loc, RankedTensorType::get(x->getShape(), *target),
-      values[n.input(0)], onnxType(n, 0) == ox::TensorProto::UINT8,
-      to == ox::TensorProto::UINT8);
+  auto cast = nn::CastOp::create(builder, loc,
+                                 RankedTensorType::get(x->getShape(), *target),
+                                 values[n.input(0)], fromUnsigned, toUnsigned);
   setOutput(n, 0, cast.getResult());
   return success();
 }

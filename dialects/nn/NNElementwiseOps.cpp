@@ -104,6 +104,9 @@ LogicalResult IsInfOp::inferReturnTypes(MLIRContext *ctx,
   LogicalResult OP::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
       SmallVectorImpl<Type> &types) {                                          \
+    if (adaptor.getIsUnsigned() &&                                             \
+        !elementTypeOf(adaptor.getLhs()).isSignlessInteger())                  \
+      return emitOptionalError(loc, "is_unsigned needs integer operands");     \
     return inferSameTypeBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(),     \
                                   elementTypeOf(adaptor.getLhs()), types);     \
   }
@@ -136,6 +139,9 @@ LogicalResult PowOp::inferReturnTypes(MLIRContext *,
   Type exponent = elementTypeOf(adaptor.getRhs());
   if (base.isInteger(1) || exponent.isInteger(1))
     return emitOptionalError(loc, "operands must not be i1");
+  if (adaptor.getUnsignedExponent() && !isa<IntegerType>(exponent))
+    return emitOptionalError(loc,
+                             "unsigned_exponent needs an integer exponent");
   if (isa<FloatType>(base) && isa<FloatType>(exponent) && exponent != base)
     return emitOptionalError(
         loc, "a floating-point exponent must have the base's element type");

@@ -76,20 +76,31 @@ def NN_IsInfOp : NN_InferredOp<"is_inf"> {
 // Binary with numpy broadcasting
 //===----------------------------------------------------------------------===//
 
-def NN_MaxOp : NN_BinaryOp<"max", "elementwise maximum (signed for integers)">;
-def NN_MinOp : NN_BinaryOp<"min", "elementwise minimum (signed for integers)">;
+// MLIR integers are signless: `is_unsigned` orders integers as unsigned
+// (ONNX UINT8 to UINT64), else they order as signed.
+class NN_OrderOp<string mnemonic, string what> : NN_InferredOp<mnemonic> {
+  let summary = "elementwise " # what # " with numpy broadcasting";
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
+                   DefaultValuedAttr<BoolAttr, "false">:$is_unsigned);
+  let results = (outs NN_Tensor:$result);
+}
+
+def NN_MaxOp : NN_OrderOp<"max", "maximum">;
+def NN_MinOp : NN_OrderOp<"min", "minimum">;
 
 def NN_PowOp : NN_InferredOp<"pow"> {
   let summary = "lhs ^ rhs with numpy broadcasting";
   let description = [{
     The result has the base's element type. A floating-point base takes an
-    exponent of its own type or a signed integer one. A signed integer base
-    takes a signed integer or any floating-point exponent: an integral
+    exponent of its own type or an integer one. A signed integer base
+    takes an integer or any floating-point exponent: an integral
     exponent gives the exact (wrapping) integer power, where a negative one
     gives 1 / x^n truncated (0 unless x is 1 or -1); any other exponent
-    gives the floating-point power truncated toward zero.
+    gives the floating-point power truncated toward zero. An integer
+    exponent is signed unless `unsigned_exponent` (ONNX UINT8 to UINT64).
   }];
-  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs);
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
+                   DefaultValuedAttr<BoolAttr, "false">:$unsigned_exponent);
   let results = (outs NN_Tensor:$result);
 }
 

@@ -62,23 +62,6 @@ const char *kiln_status_string(kiln_status status) {
 }
 
 const char *kiln_dtype_name(kiln_dtype dtype) {
-  switch (dtype) {
-  case KILN_DTYPE_F32:
-    return "f32";
-  case KILN_DTYPE_U8:
-    return "u8";
-  case KILN_DTYPE_I8:
-    return "i8";
-  case KILN_DTYPE_I32:
-    return "i32";
-  case KILN_DTYPE_I64:
-    return "i64";
-  case KILN_DTYPE_BOOL:
-    return "bool";
-  case KILN_DTYPE_F16:
-    return "f16";
-  case KILN_DTYPE_F64:
-    return "f64";
-  }
-  return "unknown";
+  const char *name = kiln_dtype_short_name((uint32_t)dtype);
+  return name ? name : "unknown";
 }

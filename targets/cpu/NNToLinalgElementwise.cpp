@@ -354,15 +354,19 @@ Value ElementwiseLowering<nn::IsInfOp>::body(nn::IsInfOp op, OpBuilder &b,
 //===----------------------------------------------------------------------===//
 
 template <>
-Value ElementwiseLowering<nn::MaxOp>::body(nn::MaxOp, OpBuilder &b,
+Value ElementwiseLowering<nn::MaxOp>::body(nn::MaxOp op, OpBuilder &b,
                                            Location loc, Type et,
                                            ValueRange a) {
+  if (op.getIsUnsigned())
+    return arith::MaxUIOp::create(b, loc, a[0], a[1]);
   return binary<arith::MaximumFOp, arith::MaxSIOp>(b, loc, et, a);
 }
 template <>
-Value ElementwiseLowering<nn::MinOp>::body(nn::MinOp, OpBuilder &b,
+Value ElementwiseLowering<nn::MinOp>::body(nn::MinOp op, OpBuilder &b,
                                            Location loc, Type et,
                                            ValueRange a) {
+  if (op.getIsUnsigned())
+    return arith::MinUIOp::create(b, loc, a[0], a[1]);
   return binary<arith::MinimumFOp, arith::MinSIOp>(b, loc, et, a);
 }
 /// x^y for floats: exp(y * log|x|); a negative base needs an integral
@@ -396,11 +400,14 @@ static Value powF(OpBuilder &b, Location loc, Type et, Value x, Value y) {
   return arith::SelectOp::create(b, loc, trivial, one, r);
 }
 
-/// x^e for signed integers of one type: square and multiply over every bit
-/// of e (wrapping like integer multiplication). A negative e gives
+/// x^e for integer x: square and multiply over every bit of integer e, in
+/// e's own width so that no exponent bit is lost (wrapping like integer
+/// multiplication). A negative e (never when `unsignedE`) gives
 /// trunc(1 / x^-e): 1 for x = 1, +-1 for x = -1, 0 otherwise.
-static Value powI(OpBuilder &b, Location loc, Type it, Value x, Value e) {
-  unsigned width = it.getIntOrFloatBitWidth();
+static Value powI(OpBuilder &b, Location loc, Type it, Value x, Value e,
+                  bool unsignedE) {
+  Type et = e.getType();
+  unsigned width = et.getIntOrFloatBitWidth();
   Value zero = scalar(b, loc, it, 0), one = scalar(b, loc, it, 1);
   Value r = one, base = x, bits = e;
   for (unsigned i = 0; i < width; ++i) {
@@ -410,8 +417,10 @@ static Value powI(OpBuilder &b, Location loc, Type it, Value x, Value e) {
     if (i + 1 == width)
       break;
     base = arith::MulIOp::create(b, loc, base, base);
-    bits = arith::ShRUIOp::create(b, loc, bits, one);
+    bits = arith::ShRUIOp::create(b, loc, bits, scalar(b, loc, et, 1));
   }
+  if (unsignedE)
+    return r;
   Value eOdd = arith::TruncIOp::create(b, loc, b.getI1Type(), e);
   Value minusOne = scalar(b, loc, it, -1);
   Value ofMinusOne = arith::SelectOp::create(b, loc, eOdd, minusOne, one);
@@ -422,35 +431,26 @@ static Value powI(OpBuilder &b, Location loc, Type it, Value x, Value e) {
   inv = arith::SelectOp::create(
       b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, one),
       one, inv);
-  Value eNeg =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zero);
+  Value eNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e,
+                                     scalar(b, loc, et, 0));
   return arith::SelectOp::create(b, loc, eNeg, inv, r);
 }
 
-/// Converts signed integer `v` to integer type `to`.
-static Value castInt(OpBuilder &b, Location loc, Type to, Value v) {
-  unsigned from = v.getType().getIntOrFloatBitWidth(),
-           width = to.getIntOrFloatBitWidth();
-  if (from < width)
-    return arith::ExtSIOp::create(b, loc, to, v);
-  if (from > width)
-    return arith::TruncIOp::create(b, loc, to, v);
-  return v;
-}
-
 template <>
-Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp, OpBuilder &b,
+Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp op, OpBuilder &b,
                                            Location loc, Type et,
                                            ValueRange a) {
   Value x = a[0], y = a[1];
   Type yt = y.getType();
+  bool unsignedY = op.getUnsignedExponent();
   if (isa<FloatType>(et)) {
     if (!isa<FloatType>(yt))
-      y = arith::SIToFPOp::create(b, loc, et, y);
+      y = unsignedY ? arith::UIToFPOp::create(b, loc, et, y).getResult()
+                    : arith::SIToFPOp::create(b, loc, et, y).getResult();
     return powF(b, loc, et, x, y);
   }
   if (!isa<FloatType>(yt))
-    return powI(b, loc, et, x, castInt(b, loc, et, y));
+    return powI(b, loc, et, x, y, unsignedY);
   // Integer base, float exponent: exact when the exponent is an integer that
   // fits, else the float power truncated.
   Value integral = arith::AndIOp::create(
@@ -460,7 +460,8 @@ Value ElementwiseLowering<nn::PowOp>::body(nn::PowOp, OpBuilder &b,
       arith::CmpFOp::create(
           b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, y),
           scalar(b, loc, yt, std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1))));
-  Value exact = powI(b, loc, et, x, arith::FPToSIOp::create(b, loc, et, y));
+  Value exact = powI(b, loc, et, x, arith::FPToSIOp::create(b, loc, et, y),
+                     /*unsignedE=*/false);
   Value viaFloat = powF(b, loc, yt, arith::SIToFPOp::create(b, loc, yt, x), y);
   // fptosi of an out-of-range value is poison: clamp into range first.
   double limit = std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1);

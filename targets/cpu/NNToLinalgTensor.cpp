@@ -58,10 +58,17 @@ struct CastLowering : NNPattern<nn::CastOp> {
           // A bool is an unsigned 0 or 1.
           bool unsignedFrom = fromUnsigned || from.isInteger(1);
           if (auto ft = dyn_cast<FloatType>(to)) {
-            if (isa<FloatType>(from))
-              return ft.getWidth() > from.getIntOrFloatBitWidth()
+            if (isa<FloatType>(from)) {
+              unsigned fromWidth = from.getIntOrFloatBitWidth();
+              // f16 <-> bf16: neither holds the other, f32 holds both.
+              if (ft.getWidth() == fromWidth) {
+                x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+                fromWidth = 32;
+              }
+              return ft.getWidth() > fromWidth
                          ? arith::ExtFOp::create(b, loc, to, x).getResult()
                          : arith::TruncFOp::create(b, loc, to, x).getResult();
+            }
             return unsignedFrom
                        ? arith::UIToFPOp::create(b, loc, to, x).getResult()
                        : arith::SIToFPOp::create(b, loc, to, x).getResult();

@@ -47,19 +47,25 @@ bool isSupportedTriple(llvm::StringRef triple) {
 
 namespace {
 
-FailureOr<uint32_t> dtypeOf(Type t) {
+/// The boundary dtype of element type `t`; MLIR integers are signless, so
+/// `isUnsigned` (the importer's kiln.unsigned) picks the unsigned one.
+FailureOr<uint32_t> dtypeOf(Type t, bool isUnsigned) {
   if (t.isF32())
     return uint32_t(KILN_DTYPE_F32);
   if (t.isF64())
     return uint32_t(KILN_DTYPE_F64);
   if (t.isF16())
     return uint32_t(KILN_DTYPE_F16);
+  if (t.isBF16())
+    return uint32_t(KILN_DTYPE_BF16);
   if (t.isInteger(64))
-    return uint32_t(KILN_DTYPE_I64);
+    return uint32_t(isUnsigned ? KILN_DTYPE_U64 : KILN_DTYPE_I64);
   if (t.isInteger(32))
-    return uint32_t(KILN_DTYPE_I32);
+    return uint32_t(isUnsigned ? KILN_DTYPE_U32 : KILN_DTYPE_I32);
+  if (t.isInteger(16))
+    return uint32_t(isUnsigned ? KILN_DTYPE_U16 : KILN_DTYPE_I16);
   if (t.isInteger(8))
-    return uint32_t(KILN_DTYPE_I8);
+    return uint32_t(isUnsigned ? KILN_DTYPE_U8 : KILN_DTYPE_I8);
   if (t.isInteger(1))
     return uint32_t(KILN_DTYPE_BOOL);
   return failure();
@@ -77,7 +83,7 @@ LogicalResult specOf(Location loc, Type type, Attribute name,
     return emitError(loc) << "tensor rank " << tensor.getRank()
                           << " exceeds the artifact's limit of "
                           << KILN_MAX_RANK;
-  auto dtype = dtypeOf(tensor.getElementType());
+  auto dtype = dtypeOf(tensor.getElementType(), isUnsigned);
   if (failed(dtype))
     return emitError(loc) << "element type " << tensor.getElementType()
                           << " cannot cross the model boundary";
@@ -85,11 +91,10 @@ LogicalResult specOf(Location loc, Type type, Attribute name,
   spec.name = str ? str.str() : std::move(fallback);
   if (spec.name.empty() || spec.name.size() > KILN_MAX_NAME_LEN ||
       spec.name.find('\0') != std::string::npos)
-    return emitError(loc) << "tensor name '" << spec.name << "' is not 1 to "
-                          << KILN_MAX_NAME_LEN << " bytes without NUL";
-  // MLIR integers are signless: the importer marks uint8 with kiln.unsigned.
-  spec.dtype =
-      isUnsigned && *dtype == KILN_DTYPE_I8 ? uint32_t(KILN_DTYPE_U8) : *dtype;
+    return emitError(loc) << "tensor name '" << spec.name
+                          << "' is not 1 to " << KILN_MAX_NAME_LEN
+                          << " bytes without NUL";
+  spec.dtype = *dtype;
   spec.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
   return success();
 }
@@ -191,25 +196,8 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
 }
 
 const char *dtypeName(uint32_t dtype) {
-  switch (dtype) {
-  case KILN_DTYPE_F32:
-    return "f32";
-  case KILN_DTYPE_F64:
-    return "f64";
-  case KILN_DTYPE_F16:
-    return "f16";
-  case KILN_DTYPE_I64:
-    return "i64";
-  case KILN_DTYPE_I32:
-    return "i32";
-  case KILN_DTYPE_I8:
-    return "i8";
-  case KILN_DTYPE_U8:
-    return "u8";
-  case KILN_DTYPE_BOOL:
-    return "bool";
-  }
-  return "?";
+  const char *name = kiln_dtype_short_name(dtype);
+  return name ? name : "?";
 }
 
 LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {

@@ -49,4 +49,20 @@ def ApproximateMathPass : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def ExpandNarrowFloatsPass : Pass<"kiln-expand-narrow-floats",
+                                  "mlir::ModuleOp"> {
+  let summary = "Convert to and from f16 and bf16 with integer arithmetic";
+  let description = [{
+    `arith.extf` from f16/bf16 and `arith.truncf` to f16/bf16 (from f32 or
+    f64, rounding to nearest even; NaN stays NaN, overflow becomes inf)
+    become integer and f32/f64 arithmetic on the bits. Without it LLVM
+    calls `__extendhfsf2`, `__truncsfhf2`, `__truncsfbf2`, ... where the
+    target has no conversion instructions (x86-64 before F16C), and not
+    every toolchain's runtime library has them. Run it after
+    `arith-emulate-unsupported-floats` and `math-extend-to-supported-types`
+    so that these conversions are all that is left of f16 and bf16.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_TARGETS_CPU_PASSES

@@ -18,7 +18,8 @@ For each model (all seven torchvision architectures by default):
 
 Pass criterion, for every element of every output:
         |kiln - ort| <= ATOL + RTOL * |ort|     ATOL = 1e-4, RTOL = 1e-3
-(the shapes must match, and no NaN/Inf where onnxruntime has a finite value).
+(the shapes must match, and no NaN/Inf where onnxruntime has a finite value);
+integer and bool outputs must have onnxruntime's dtype and equal it exactly.
 Reported per model: max abs error, max rel error (|kiln - ort| / |ort| over
 elements with |ort| >= 1e-3), the tolerance ratio (max of error / allowed
 error: pass iff <= 1), whether the top-1 class agrees, compile time, status.
@@ -60,7 +61,7 @@ ATOL = 1e-4
 RTOL = 1e-3
 REL_FLOOR = 1e-3  # max rel error ignores elements with |ort| below this
 TOLERANCE_TEXT = (f"|kiln - ort| <= {ATOL:g} + {RTOL:g} * |ort| "
-                  "for every output element")
+                  "for every output element (integers and bool: equal)")
 
 ALL_MODELS = export_models.MODELS
 # The bundled sample (models/sample, committed): tested like the others, but
@@ -131,6 +132,18 @@ def compare_arrays(got, ref):
     if got.shape != ref.shape:
         out.update(ok=False, why=f"shape {list(got.shape)} != {list(ref.shape)}")
         return out
+    if (got.dtype.kind in "iub" or ref.dtype.kind in "iub") and got.dtype != ref.dtype:
+        out.update(ok=False, why=f"dtype {got.dtype} != {ref.dtype}")
+        return out
+    if ref.dtype.kind in "iub":  # exact, and exact beyond float64's 2^53
+        differ = got != ref
+        out.update(ok=not differ.any(), max_abs=0.0 if not differ.any() else float("inf"),
+                   max_rel=0.0, tol_ratio=0.0 if not differ.any() else float("inf"),
+                   n_fail=int(differ.sum()))
+        if differ.any():
+            out["worst_index"] = [int(i) for i in np.unravel_index(int(np.argmax(differ)),
+                                                                   ref.shape)]
+        return out
     g = got.astype(np.float64)
     r = ref.astype(np.float64)
     if g.size == 0:
@@ -140,7 +153,8 @@ def compare_arrays(got, ref):
     both_nan = np.isnan(g) & np.isnan(r)
     same_inf = np.isinf(g) & np.isinf(r) & (g == r)
     finite = np.isfinite(g) & np.isfinite(r)
-    err = np.where(finite, np.abs(g - r), 0.0)
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf
+        err = np.where(finite, np.abs(g - r), 0.0)
     allowed = ATOL + RTOL * np.abs(r)
     ratio = np.where(finite, err / allowed, 0.0)
     big = finite & (np.abs(r) >= REL_FLOOR)

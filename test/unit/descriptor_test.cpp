@@ -211,10 +211,49 @@ TEST(Descriptor, BadDims) {
   spec.inputs[0].dims = std::vector<int64_t>(KILN_MAX_RANK + 1, 1);
   expectInvalid(spec, "rank 9 exceeds 8");
   spec = addSpec();
-  spec.outputs[0].dtype = 4; // UINT16: an ONNX type Kiln does not have
-  expectInvalid(spec, "output 'out': unknown dtype 4");
+  spec.outputs[0].dtype = 8; // STRING: an ONNX type Kiln does not have
+  expectInvalid(spec, "output 'out': unknown dtype 8");
   spec.outputs[0].dtype = 0;
   expectInvalid(spec, "unknown dtype 0");
+}
+
+// Every boundary dtype (ONNX's numbering) is accepted, with its element
+// size in the tensor's size_bytes and its short name.
+TEST(Descriptor, EveryDtype) {
+  struct Case {
+    kiln_dtype dtype;
+    size_t size;
+    const char *name;
+  } cases[] = {{KILN_DTYPE_F32, 4, "f32"},  {KILN_DTYPE_U8, 1, "u8"},
+               {KILN_DTYPE_I8, 1, "i8"},    {KILN_DTYPE_U16, 2, "u16"},
+               {KILN_DTYPE_I16, 2, "i16"},  {KILN_DTYPE_I32, 4, "i32"},
+               {KILN_DTYPE_I64, 8, "i64"},  {KILN_DTYPE_BOOL, 1, "bool"},
+               {KILN_DTYPE_F16, 2, "f16"},  {KILN_DTYPE_F64, 8, "f64"},
+               {KILN_DTYPE_U32, 4, "u32"},  {KILN_DTYPE_U64, 8, "u64"},
+               {KILN_DTYPE_BF16, 2, "bf16"}};
+  EXPECT_EQ(KILN_DTYPE_U16, 4);
+  EXPECT_EQ(KILN_DTYPE_I16, 5);
+  EXPECT_EQ(KILN_DTYPE_U32, 12);
+  EXPECT_EQ(KILN_DTYPE_U64, 13);
+  EXPECT_EQ(KILN_DTYPE_BF16, 16);
+  for (const Case &c : cases) {
+    EXPECT_EQ(kiln_dtype_size(c.dtype), c.size) << c.name;
+    EXPECT_STREQ(kiln_dtype_name(c.dtype), c.name);
+    DescriptorSpec spec = addSpec();
+    spec.inputs[1].dtype = c.dtype;
+    spec.outputs[0].dtype = c.dtype;
+    FakeModel fake(spec);
+    kiln_session *session = nullptr;
+    kiln_error error{};
+    ASSERT_EQ(kiln_session_create(&fake.model, nullptr, &session, &error),
+              KILN_OK)
+        << c.name << ": " << error.message;
+    EXPECT_EQ(kiln_session_input(session, 1)->dtype, c.dtype);
+    EXPECT_EQ(kiln_session_input(session, 1)->size_bytes, 6 * c.size);
+    EXPECT_EQ(kiln_session_output(session, 0)->size_bytes, 6 * c.size);
+    kiln_session_destroy(session);
+  }
+  EXPECT_STREQ(kiln_dtype_name(static_cast<kiln_dtype>(8)), "unknown");
 }
 
 TEST(Descriptor, Names) {

@@ -68,8 +68,9 @@ TEST(Npy, RoundTripEveryDtype) {
     kiln_dtype dtype;
     size_t size;
   } cases[] = {{KILN_DTYPE_F32, 4}, {KILN_DTYPE_F64, 8}, {KILN_DTYPE_F16, 2},
-               {KILN_DTYPE_I64, 8}, {KILN_DTYPE_I32, 4}, {KILN_DTYPE_I8, 1},
-               {KILN_DTYPE_U8, 1},  {KILN_DTYPE_BOOL, 1}};
+               {KILN_DTYPE_I64, 8}, {KILN_DTYPE_I32, 4}, {KILN_DTYPE_I16, 2},
+               {KILN_DTYPE_I8, 1},  {KILN_DTYPE_U64, 8}, {KILN_DTYPE_U32, 4},
+               {KILN_DTYPE_U16, 2}, {KILN_DTYPE_U8, 1},  {KILN_DTYPE_BOOL, 1}};
   std::vector<std::vector<int64_t>> shapes = {{}, {5}, {2, 3, 4}, {1, 0}};
   for (const Case &c : cases) {
     for (const auto &shape : shapes) {
@@ -107,6 +108,26 @@ TEST(Npy, RoundTripEveryDtype) {
       kiln_host_tensor_free(&t);
     }
   }
+}
+
+// NumPy has no bfloat16: its bits are written as '<u2', which reads back
+// as u16 (kiln-run takes that for a bf16 input).
+TEST(Npy, Bfloat16AsUint16Bits) {
+  std::string path = tempPath("bf16.npy");
+  int64_t two = 2;
+  uint16_t bits[2] = {0x3f80, 0xc0a0}; // 1.0, -5.0
+  ASSERT_EQ(
+      kiln_npy_write(path.c_str(), KILN_DTYPE_BF16, 1, &two, bits, nullptr),
+      KILN_OK);
+  std::string expected = "{'descr': '<u2', 'fortran_order': False";
+  EXPECT_EQ(readFile(path).substr(10, expected.size()), expected);
+  kiln_host_tensor t;
+  kiln_error error{};
+  ASSERT_EQ(kiln_npy_read(path.c_str(), &t, &error), KILN_OK) << error.message;
+  EXPECT_EQ(t.dtype, KILN_DTYPE_U16);
+  ASSERT_EQ(t.size_bytes, sizeof bits);
+  EXPECT_EQ(std::memcmp(t.data, bits, sizeof bits), 0);
+  kiln_host_tensor_free(&t);
 }
 
 TEST(Npy, WritesNumpyHeaders) {
@@ -397,6 +418,52 @@ TEST(OnnxPb, IntegerAndDoubleFields) {
   ASSERT_EQ(parsePb(u8.out, &t, &message), KILN_OK) << message;
   EXPECT_EQ(std::memcmp(t.data, "\x00\xc8\xff", 3), 0);
   kiln_host_tensor_free(&t);
+
+  // ONNX keeps 16-bit types (f16 and bf16 as bits) in int32_data and
+  // uint32/uint64 in uint64_data (field 11).
+  Proto u16;
+  u16.varint(1, 2).varint(2, KILN_DTYPE_U16);
+  u16.bytes(5, Proto::packedVarints({65535, 7}));
+  ASSERT_EQ(parsePb(u16.out, &t, &message), KILN_OK) << message;
+  uint16_t expected16[2] = {65535, 7};
+  EXPECT_EQ(std::memcmp(t.data, expected16, sizeof expected16), 0);
+  kiln_host_tensor_free(&t);
+
+  Proto i16;
+  i16.varint(1, 2).varint(2, KILN_DTYPE_I16);
+  i16.bytes(5, Proto::packedVarints({-32768, 5}));
+  ASSERT_EQ(parsePb(i16.out, &t, &message), KILN_OK) << message;
+  int16_t expectedI16[2] = {-32768, 5};
+  EXPECT_EQ(std::memcmp(t.data, expectedI16, sizeof expectedI16), 0);
+  kiln_host_tensor_free(&t);
+
+  Proto bf16;
+  bf16.varint(1, 1).varint(2, KILN_DTYPE_BF16).varint(5, 0xc0a0);
+  ASSERT_EQ(parsePb(bf16.out, &t, &message), KILN_OK) << message;
+  EXPECT_EQ(*static_cast<uint16_t *>(t.data), 0xc0a0);
+  kiln_host_tensor_free(&t);
+
+  Proto u32;
+  u32.varint(1, 2).varint(2, KILN_DTYPE_U32);
+  u32.bytes(11, Proto::packedVarints({int64_t{4294967295}, 1}));
+  ASSERT_EQ(parsePb(u32.out, &t, &message), KILN_OK) << message;
+  uint32_t expectedU32[2] = {4294967295u, 1};
+  EXPECT_EQ(std::memcmp(t.data, expectedU32, sizeof expectedU32), 0);
+  kiln_host_tensor_free(&t);
+
+  Proto u64;
+  u64.varint(1, 2).varint(2, KILN_DTYPE_U64).varint(11, UINT64_MAX);
+  u64.varint(11, 3);
+  ASSERT_EQ(parsePb(u64.out, &t, &message), KILN_OK) << message;
+  uint64_t expectedU64[2] = {UINT64_MAX, 3};
+  EXPECT_EQ(std::memcmp(t.data, expectedU64, sizeof expectedU64), 0);
+  kiln_host_tensor_free(&t);
+
+  Proto u64InInt64; // the wrong field for the data_type
+  u64InInt64.varint(1, 1).varint(2, KILN_DTYPE_U64).varint(7, 3);
+  EXPECT_EQ(parsePb(u64InInt64.out, &t, &message), KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(message.find("does not match data_type"), std::string::npos)
+      << message;
 
   Proto boolean;
   boolean.varint(1, 2).varint(2, KILN_DTYPE_BOOL);

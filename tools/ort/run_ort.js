@@ -12,9 +12,10 @@
 // --top K prints the K largest scores of each float output shaped [1, N].
 // --info prints the model's inputs and outputs and exits.
 //
-// .npy files: little-endian, C order, dtypes float32/float64/int8/uint8/
-// int16/int32/int64/bool. .pb files: an ONNX TensorProto (as in ONNX's
-// backend test data), raw_data or the typed repeated fields.
+// .npy files: little-endian, C order, dtypes float32/float64/float16/int8/
+// uint8/int16/uint16/int32/uint32/int64/uint64/bool. .pb files: an ONNX
+// TensorProto (as in ONNX's backend test data), raw_data or the typed
+// repeated fields.
 'use strict';
 
 const fs = require('fs');
@@ -47,6 +48,7 @@ const DTYPES = [
   {ort: 'int32', npy: 'i4', array: Int32Array, onnx: 6},
   {ort: 'int64', npy: 'i8', array: BigInt64Array, onnx: 7},
   {ort: 'bool', npy: 'b1', array: Uint8Array, onnx: 9},
+  {ort: 'float16', npy: 'f2', array: Uint16Array, onnx: 10}, // as bits
   {ort: 'float64', npy: 'f8', array: Float64Array, onnx: 11},
   {ort: 'uint32', npy: 'u4', array: Uint32Array, onnx: 12},
   {ort: 'uint64', npy: 'u8', array: BigUint64Array, onnx: 13},

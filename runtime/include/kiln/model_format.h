@@ -52,11 +52,16 @@ typedef enum kiln_dtype {
   KILN_DTYPE_F32 = 1,
   KILN_DTYPE_U8 = 2,
   KILN_DTYPE_I8 = 3,
+  KILN_DTYPE_U16 = 4,
+  KILN_DTYPE_I16 = 5,
   KILN_DTYPE_I32 = 6,
   KILN_DTYPE_I64 = 7,
   KILN_DTYPE_BOOL = 9,
   KILN_DTYPE_F16 = 10,
-  KILN_DTYPE_F64 = 11
+  KILN_DTYPE_F64 = 11,
+  KILN_DTYPE_U32 = 12,
+  KILN_DTYPE_U64 = 13,
+  KILN_DTYPE_BF16 = 16
 } kiln_dtype; /* values follow onnx::TensorProto::DataType */
 
 typedef enum kiln_device { KILN_DEVICE_CPU = 0 } kiln_device;
@@ -97,15 +102,55 @@ static inline size_t kiln_dtype_size(uint32_t dtype) {
   case KILN_DTYPE_BOOL:
     return 1;
   case KILN_DTYPE_F16:
+  case KILN_DTYPE_BF16:
+  case KILN_DTYPE_I16:
+  case KILN_DTYPE_U16:
     return 2;
   case KILN_DTYPE_F32:
   case KILN_DTYPE_I32:
+  case KILN_DTYPE_U32:
     return 4;
   case KILN_DTYPE_I64:
+  case KILN_DTYPE_U64:
   case KILN_DTYPE_F64:
     return 8;
   default:
     return 0;
+  }
+}
+
+/* Short name of `dtype` ("f32", "u16", "bf16", ...), NULL if unknown: the
+ * one spelling the runtime's messages and the generated header share. */
+static inline const char *kiln_dtype_short_name(uint32_t dtype) {
+  switch (dtype) {
+  case KILN_DTYPE_F32:
+    return "f32";
+  case KILN_DTYPE_F64:
+    return "f64";
+  case KILN_DTYPE_F16:
+    return "f16";
+  case KILN_DTYPE_BF16:
+    return "bf16";
+  case KILN_DTYPE_I64:
+    return "i64";
+  case KILN_DTYPE_I32:
+    return "i32";
+  case KILN_DTYPE_I16:
+    return "i16";
+  case KILN_DTYPE_I8:
+    return "i8";
+  case KILN_DTYPE_U64:
+    return "u64";
+  case KILN_DTYPE_U32:
+    return "u32";
+  case KILN_DTYPE_U16:
+    return "u16";
+  case KILN_DTYPE_U8:
+    return "u8";
+  case KILN_DTYPE_BOOL:
+    return "bool";
+  default:
+    return NULL;
   }
 }
 

@@ -22,6 +22,20 @@ static uint16_t half_from_grid(float x) {
   return (uint16_t)(sign | (uint16_t)(exp - 1 + 15) << 10 | mantissa);
 }
 
+/* bfloat16 is the top half of a float: exact for the values it holds. */
+static uint16_t bf16_from_float(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, 4);
+  return (uint16_t)(bits >> 16);
+}
+
+static float bf16_to_float(uint16_t b) {
+  uint32_t bits = (uint32_t)b << 16;
+  float v;
+  memcpy(&v, &bits, 4);
+  return v;
+}
+
 static float half_to_float(uint16_t h) {
   int exp = (h >> 10) & 0x1f;
   int mantissa = h & 0x3ff;
@@ -57,6 +71,12 @@ void kiln_fill_random(kiln_dtype dtype, void *data, size_t count,
       memcpy(bytes + 2 * i, &v, 2);
       break;
     }
+    case KILN_DTYPE_BF16: {
+      /* 8 random bits: exact in a bfloat16. */
+      uint16_t v = bf16_from_float((float)(r >> 56) * 0x1p-7f - 1.0f);
+      memcpy(bytes + 2 * i, &v, 2);
+      break;
+    }
     case KILN_DTYPE_BOOL:
       bytes[i] = (uint8_t)(r >> 63);
       break;
@@ -64,13 +84,21 @@ void kiln_fill_random(kiln_dtype dtype, void *data, size_t count,
     case KILN_DTYPE_I8:
       bytes[i] = (uint8_t)((r >> 32) % 10);
       break;
-    case KILN_DTYPE_I32: {
-      int32_t v = (int32_t)((r >> 32) % 10);
+    case KILN_DTYPE_I16:
+    case KILN_DTYPE_U16: {
+      uint16_t v = (uint16_t)((r >> 32) % 10);
+      memcpy(bytes + 2 * i, &v, 2);
+      break;
+    }
+    case KILN_DTYPE_I32:
+    case KILN_DTYPE_U32: {
+      uint32_t v = (uint32_t)((r >> 32) % 10);
       memcpy(bytes + 4 * i, &v, 4);
       break;
     }
-    case KILN_DTYPE_I64: {
-      int64_t v = (int64_t)((r >> 32) % 10);
+    case KILN_DTYPE_I64:
+    case KILN_DTYPE_U64: {
+      uint64_t v = (r >> 32) % 10;
       memcpy(bytes + 8 * i, &v, 8);
       break;
     }
@@ -78,7 +106,8 @@ void kiln_fill_random(kiln_dtype dtype, void *data, size_t count,
   }
 }
 
-/* Integer-valued dtypes are returned exactly through `integer`. */
+/* Integer-valued dtypes are returned exactly through `integer` (u64 as its
+ * bits: kiln_format_value prints it unsigned). */
 static double value_at(kiln_dtype dtype, const void *data, size_t i,
                        int64_t *integer, int *is_integer) {
   const uint8_t *bytes = data;
@@ -102,6 +131,12 @@ static double value_at(kiln_dtype dtype, const void *data, size_t i,
     *is_integer = 0;
     return half_to_float(v);
   }
+  case KILN_DTYPE_BF16: {
+    uint16_t v;
+    memcpy(&v, bytes + 2 * i, 2);
+    *is_integer = 0;
+    return bf16_to_float(v);
+  }
   case KILN_DTYPE_U8:
   case KILN_DTYPE_BOOL:
     *integer = bytes[i];
@@ -109,8 +144,26 @@ static double value_at(kiln_dtype dtype, const void *data, size_t i,
   case KILN_DTYPE_I8:
     *integer = (int8_t)bytes[i];
     break;
+  case KILN_DTYPE_I16: {
+    int16_t v;
+    memcpy(&v, bytes + 2 * i, 2);
+    *integer = v;
+    break;
+  }
+  case KILN_DTYPE_U16: {
+    uint16_t v;
+    memcpy(&v, bytes + 2 * i, 2);
+    *integer = v;
+    break;
+  }
   case KILN_DTYPE_I32: {
     int32_t v;
+    memcpy(&v, bytes + 4 * i, 4);
+    *integer = v;
+    break;
+  }
+  case KILN_DTYPE_U32: {
+    uint32_t v;
     memcpy(&v, bytes + 4 * i, 4);
     *integer = v;
     break;
@@ -118,6 +171,12 @@ static double value_at(kiln_dtype dtype, const void *data, size_t i,
   case KILN_DTYPE_I64:
     memcpy(integer, bytes + 8 * i, 8);
     break;
+  case KILN_DTYPE_U64: {
+    uint64_t v;
+    memcpy(&v, bytes + 8 * i, 8);
+    *integer = (int64_t)v;
+    return (double)v;
+  }
   }
   return (double)*integer;
 }
@@ -127,7 +186,9 @@ void kiln_format_value(char *buf, size_t size, kiln_dtype dtype,
   int64_t integer = 0;
   int is_integer;
   double v = value_at(dtype, data, i, &integer, &is_integer);
-  if (is_integer)
+  if (dtype == KILN_DTYPE_U64)
+    snprintf(buf, size, "%llu", (unsigned long long)integer);
+  else if (is_integer)
     snprintf(buf, size, "%lld", (long long)integer);
   else
     snprintf(buf, size, "%g", v);

@@ -12,13 +12,18 @@
 
 static const char kMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
+/* Reading takes the first entry with the descr, writing the first with the
+ * dtype. NumPy has no bfloat16: bf16 is written as its bits, '<u2' (which
+ * reads back as u16; kiln-run takes u16 data for a bf16 input). */
 static const struct {
   const char *descr;
   kiln_dtype dtype;
 } kDescrs[] = {
-    {"<f4", KILN_DTYPE_F32}, {"<f8", KILN_DTYPE_F64},  {"<f2", KILN_DTYPE_F16},
-    {"<i8", KILN_DTYPE_I64}, {"<i4", KILN_DTYPE_I32},  {"|i1", KILN_DTYPE_I8},
-    {"|u1", KILN_DTYPE_U8},  {"|b1", KILN_DTYPE_BOOL},
+    {"<f4", KILN_DTYPE_F32},  {"<f8", KILN_DTYPE_F64}, {"<f2", KILN_DTYPE_F16},
+    {"<i8", KILN_DTYPE_I64},  {"<i4", KILN_DTYPE_I32}, {"<i2", KILN_DTYPE_I16},
+    {"|i1", KILN_DTYPE_I8},   {"<u8", KILN_DTYPE_U64}, {"<u4", KILN_DTYPE_U32},
+    {"<u2", KILN_DTYPE_U16},  {"|u1", KILN_DTYPE_U8},  {"|b1", KILN_DTYPE_BOOL},
+    {"<u2", KILN_DTYPE_BF16},
 };
 
 typedef struct cursor {
@@ -157,8 +162,8 @@ static kiln_status parse_header(cursor *c, kiln_host_tensor *out) {
     return kiln_io_fail(c->error, KILN_ERROR_UNSUPPORTED,
                         "big-endian dtype '%s' is not supported", descr);
   return kiln_io_fail(c->error, KILN_ERROR_UNSUPPORTED,
-                      "dtype '%s' is not supported (f4, f8, f2, i8, i4, i1, "
-                      "u1, b1 are)",
+                      "dtype '%s' is not supported (f4, f8, f2, i8, i4, i2, "
+                      "i1, u8, u4, u2, u1, b1 are)",
                       descr);
 }
 

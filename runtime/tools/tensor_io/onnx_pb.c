@@ -15,6 +15,7 @@ enum {
   FIELD_NAME = 8,
   FIELD_RAW_DATA = 9,
   FIELD_DOUBLE_DATA = 10,
+  FIELD_UINT64_DATA = 11,
   FIELD_EXTERNAL_DATA = 13,
   FIELD_DATA_LOCATION = 14,
 };
@@ -169,7 +170,13 @@ static void typed_field(kiln_dtype dtype, uint32_t *number, uint32_t *wire) {
     *number = FIELD_INT64_DATA;
     *wire = WIRE_VARINT;
     return;
-  default: /* i32, i8, u8, bool and f16 (as bits) live in int32_data */
+  case KILN_DTYPE_U32:
+  case KILN_DTYPE_U64:
+    *number = FIELD_UINT64_DATA;
+    *wire = WIRE_VARINT;
+    return;
+  default: /* i32, 16- and 8-bit integers, bool, f16 and bf16 (as bits) live
+            * in int32_data */
     *number = FIELD_INT32_DATA;
     *wire = WIRE_VARINT;
     return;
@@ -185,14 +192,19 @@ static void store(kiln_host_tensor *out, size_t i, uint64_t v) {
   }
   case KILN_DTYPE_F64:
   case KILN_DTYPE_I64:
+  case KILN_DTYPE_U64:
     memcpy((uint8_t *)out->data + 8 * i, &v, 8);
     break;
-  case KILN_DTYPE_I32: {
-    int32_t x = (int32_t)(uint32_t)v;
+  case KILN_DTYPE_I32:
+  case KILN_DTYPE_U32: {
+    uint32_t x = (uint32_t)v;
     memcpy((uint8_t *)out->data + 4 * i, &x, 4);
     break;
   }
-  case KILN_DTYPE_F16: {
+  case KILN_DTYPE_F16:
+  case KILN_DTYPE_BF16:
+  case KILN_DTYPE_I16:
+  case KILN_DTYPE_U16: {
     uint16_t x = (uint16_t)v;
     memcpy((uint8_t *)out->data + 2 * i, &x, 2);
     break;
@@ -212,7 +224,7 @@ typedef struct summary {
   const uint8_t *raw;
   size_t raw_size;
   bool has_raw;
-  size_t typed_count[FIELD_DOUBLE_DATA + 1];
+  size_t typed_count[FIELD_UINT64_DATA + 1];
 } summary;
 
 static kiln_status summarize(const uint8_t *bytes, size_t size,
@@ -258,7 +270,8 @@ static kiln_status summarize(const uint8_t *bytes, size_t size,
     case FIELD_FLOAT_DATA:
     case FIELD_INT32_DATA:
     case FIELD_INT64_DATA:
-    case FIELD_DOUBLE_DATA: {
+    case FIELD_DOUBLE_DATA:
+    case FIELD_UINT64_DATA: {
       uint32_t wire = f.number == FIELD_FLOAT_DATA    ? WIRE_FIXED32
                       : f.number == FIELD_DOUBLE_DATA ? WIRE_FIXED64
                                                       : WIRE_VARINT;
@@ -309,7 +322,7 @@ kiln_status kiln_pb_parse(const uint8_t *bytes, size_t size,
   size_t count = needed / kiln_dtype_size(out->dtype);
   uint32_t number, wire;
   typed_field(out->dtype, &number, &wire);
-  for (uint32_t n = 0; n <= FIELD_DOUBLE_DATA; ++n)
+  for (uint32_t n = 0; n <= FIELD_UINT64_DATA; ++n)
     if (s.typed_count[n] && (s.has_raw || n != number))
       return malformed(error, "data in a field that does not match "
                               "data_type");

@@ -448,12 +448,14 @@ func.func @pow_float_int(%a: tensor<2x3xf32>, %b: tensor<3xi64>) -> tensor<2x3xf
 
 // -----
 
+// The exponent's bits are walked at its own width (no bit of an i64
+// exponent is lost to an i32 base).
 // CHECK-LABEL: func @pow_int
 // CHECK: linalg.generic
-// CHECK: arith.trunci %{{.*}} : i64 to i32
-// CHECK: arith.muli
-// CHECK: arith.shrui
-// CHECK: arith.cmpi slt
+// CHECK-NOT: arith.trunci %{{.*}} : i64 to i32
+// CHECK: arith.muli %{{.*}} : i32
+// CHECK: arith.shrui %{{.*}} : i64
+// CHECK: arith.cmpi slt, %{{.*}} : i64
 // CHECK: arith.select
 func.func @pow_int(%a: tensor<3xi32>, %b: tensor<3xi64>) -> tensor<3xi32> {
   %0 = nn.pow %a, %b : (tensor<3xi32>, tensor<3xi64>) -> tensor<3xi32>
@@ -637,4 +639,43 @@ func.func @xor(%a: tensor<2x3xi1>, %b: tensor<3xi1>) -> tensor<2x3xi1> {
 func.func @where(%c: tensor<2x1xi1>, %a: tensor<3xi64>, %b: tensor<i64>) -> tensor<2x3xi64> {
   %0 = nn.where %c, %a, %b : (tensor<2x1xi1>, tensor<3xi64>, tensor<i64>) -> tensor<2x3xi64>
   return %0 : tensor<2x3xi64>
+}
+
+// -----
+
+// An unsigned exponent converts as unsigned, and is never negative.
+// CHECK-LABEL: func @pow_unsigned_exponent
+// CHECK: arith.uitofp %{{.*}} : i64 to f32
+// CHECK: math.exp
+func.func @pow_unsigned_exponent(%a: tensor<3xf32>, %b: tensor<3xi64>) -> tensor<3xf32> {
+  %0 = nn.pow %a, %b {unsigned_exponent = true} : (tensor<3xf32>, tensor<3xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @pow_int_unsigned_exponent
+// CHECK: arith.shrui %{{.*}} : i32
+// CHECK-NOT: arith.cmpi slt
+// CHECK: linalg.yield
+func.func @pow_int_unsigned_exponent(%a: tensor<3xi64>, %b: tensor<3xi32>) -> tensor<3xi64> {
+  %0 = nn.pow %a, %b {unsigned_exponent = true} : (tensor<3xi64>, tensor<3xi32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @max_min_unsigned
+// CHECK: arith.maxui %{{.*}} : i32
+// CHECK: arith.minui %{{.*}} : i32
+// CHECK-LABEL: func @max_signed
+// CHECK: arith.maxsi %{{.*}} : i16
+func.func @max_min_unsigned(%a: tensor<3xi32>, %b: tensor<3xi32>) -> tensor<3xi32> {
+  %0 = nn.max %a, %b {is_unsigned = true} : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  %1 = nn.min %0, %b {is_unsigned = true} : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return %1 : tensor<3xi32>
+}
+func.func @max_signed(%a: tensor<3xi16>, %b: tensor<3xi16>) -> tensor<3xi16> {
+  %0 = nn.max %a, %b : (tensor<3xi16>, tensor<3xi16>) -> tensor<3xi16>
+  return %0 : tensor<3xi16>
 }

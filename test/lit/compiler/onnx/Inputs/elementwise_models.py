@@ -54,6 +54,30 @@ def max_int8():
                  [vi("y", [4], TensorProto.INT8)])
 
 
+def max_uint64():
+    return model([helper.make_node("Max", ["a", "b"], ["y"], name="max_u64")],
+                 [vi("a", [4], TensorProto.UINT64), vi("b", [4], TensorProto.UINT64)],
+                 [vi("y", [4], TensorProto.UINT64)])
+
+
+def min_int16():
+    return model([helper.make_node("Min", ["a", "b"], ["y"], name="min_s16")],
+                 [vi("a", [4], TensorProto.INT16), vi("b", [4], TensorProto.INT16)],
+                 [vi("y", [4], TensorProto.INT16)])
+
+
+def mod_uint32():
+    return model([helper.make_node("Mod", ["a", "b"], ["y"], name="mod_u32")],
+                 [vi("a", [4], TensorProto.UINT32), vi("b", [4], TensorProto.UINT32)],
+                 [vi("y", [4], TensorProto.UINT32)])
+
+
+def pow_uint32():
+    return model([helper.make_node("Pow", ["x", "e"], ["y"], name="pow_u32")],
+                 [vi("x", [3]), vi("e", [3], TensorProto.UINT32)], [vi("y", [3])],
+                 opset=15)
+
+
 def maxpool_uint8():
     # Not elementwise, but imported the same way as Max on UINT8.
     return model([helper.make_node("MaxPool", ["x"], ["y"], name="pool_u8",
