@@ -16,6 +16,9 @@ namespace kiln {
 
 /// Name of the function attribute holding the planned arena size in bytes.
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "kiln.arena_size";
+/// Name of the function attribute holding the sum of the sizes of all the
+/// buffers the plan placed (what the arena would be without any reuse).
+inline constexpr llvm::StringLiteral kBuffersSizeAttr = "kiln.buffers_size";
 /// Alignment of every planned buffer and of the arena itself.
 inline constexpr int64_t kArenaAlignment = 64;
 } // namespace kiln

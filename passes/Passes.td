@@ -10,12 +10,18 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
     Runs on bufferized code. Every `memref.alloc` of the function's entry
     block becomes a `memref.view` into a new trailing argument
     `memref<Nxi8>` (the arena the runtime allocates once per session).
-    Offsets come from a greedy, liveness-aware placement: a buffer is live
-    from its allocation to the last use of it or of any view of it, and
-    buffers whose lifetimes do not overlap share space. Larger buffers are
-    placed first, each at the lowest 64-byte-aligned offset that does not
-    collide with a placed buffer live at the same time. The arena size is
-    recorded as `kiln.arena_size` on the function.
+    A buffer is live from its allocation to the last use of it or of any
+    view of it, and buffers whose lifetimes do not overlap share space.
+    In-place reuse: an elementwise `linalg.generic` whose output is a fresh
+    buffer and one of whose inputs dies at it, read through the same
+    indexing map and not aliased by another operand, writes its output over
+    that input (they get one slot). Concatenation needs nothing here:
+    bufferization already has producers write into the concat's slices.
+    Slots are placed greedily (larger first, each at the lowest
+    64-byte-aligned offset free of the placed slots live at the same time);
+    with at most `exact-limit` slots, an exact search then looks for a
+    smaller arena. The arena size is recorded as `kiln.arena_size` on the
+    function, the sum of all planned buffers as `kiln.buffers_size`.
 
     Aliases are followed conservatively: views, any memref computed from
     an alias, and the results of region ops that yield one. Dynamically
@@ -24,6 +30,13 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
     planned statically and are refused. Deallocations of planned buffers
     (and of their aliases) are erased.
   }];
+  let options = [
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "let elementwise ops write over an input that dies at them">,
+    Option<"exactLimit", "exact-limit", "int64_t", /*default=*/"8",
+           "search for an optimal plan when there are at most this many "
+           "slots (0: greedy only)">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];
 }

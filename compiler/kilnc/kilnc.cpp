@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/Importer.h"
 #include "dialects/nn/NNDialect.h"
+#include "dialects/nn/NNOps.h"
 #include "passes/Passes.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
@@ -35,6 +36,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -198,8 +200,36 @@ void writeText(llvm::StringRef path, llvm::function_ref<void(
   out->keep();
 }
 
+/// Bytes of all intermediate tensors of the graph (nn op results that are
+/// neither constants nor model outputs), as if each had its own buffer.
+/// Reshapes, flattens and identities are views and not counted.
+uint64_t intermediateTensorBytes(ModuleOp module) {
+  uint64_t bytes = 0;
+  module.walk([&](func::FuncOp func) {
+    llvm::DenseSet<Value> returned;
+    func.walk([&](func::ReturnOp ret) {
+      returned.insert(ret.getOperands().begin(), ret.getOperands().end());
+    });
+    func.walk([&](Operation *op) {
+      if (!isa<kiln::nn::NNDialect>(op->getDialect()) ||
+          isa<kiln::nn::ConstantOp, kiln::nn::ReshapeOp, kiln::nn::FlattenOp,
+              kiln::nn::IdentityOp>(op))
+        return;
+      for (Value v : op->getResults()) {
+        auto type = dyn_cast<RankedTensorType>(v.getType());
+        if (!type || !type.hasStaticShape() || returned.contains(v))
+          continue;
+        bytes += type.getNumElements() *
+                 ((type.getElementTypeBitWidth() + 7) / 8);
+      }
+    });
+  });
+  return bytes;
+}
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
+                  uint64_t graphBytes,
                   const kiln::cpu::CPUTargetOptions &target,
                   llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
@@ -229,7 +259,11 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   list("output", sig.outputs);
   os << "kilnc:   constants: " << weights << " (" << weightBytes
      << " bytes)\n"
-     << "kilnc:   arena: " << sig.arenaSize << " bytes\n"
+     << "kilnc:   arena: " << sig.arenaSize << " bytes; intermediate tensors "
+     << graphBytes << " bytes (arena/tensors "
+     << llvm::format("%.1f%%", graphBytes ? 100.0 * sig.arenaSize / graphBytes
+                                          : 0.0)
+     << "); lowered buffers " << sig.buffersSize << " bytes\n"
      << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
 }
 
@@ -351,6 +385,7 @@ int main(int argc, char **argv) {
   kiln::cpu::ModelSignature signature;
   if (failed(kiln::cpu::readSignature(*module, signature)))
     return 1;
+  uint64_t graphBytes = intermediateTensorBytes(*module);
 
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
@@ -385,8 +420,11 @@ int main(int argc, char **argv) {
     return 1;
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
     if (fn.getName() == "main")
-      if (auto size = fn->getAttrOfType<IntegerAttr>(kiln::kArenaSizeAttr))
+      if (auto size = fn->getAttrOfType<IntegerAttr>(kiln::kArenaSizeAttr)) {
         signature.arenaSize = size.getInt();
+        if (auto all = fn->getAttrOfType<IntegerAttr>(kiln::kBuffersSizeAttr))
+          signature.buffersSize = all.getInt();
+      }
   if (emitKind == Emit::MLIRLLVM) {
     writeText(output, print);
     return 0;
@@ -424,6 +462,6 @@ int main(int argc, char **argv) {
     });
   }
   if (stats)
-    printSummary(*module, signature, target, output);
+    printSummary(*module, signature, graphBytes, target, output);
   return 0;
 }

@@ -39,6 +39,7 @@ const char *dtypeName(uint32_t dtype);
 struct ModelSignature {
   std::vector<TensorSpec> inputs, outputs;
   uint64_t arenaSize = 0;
+  uint64_t buffersSize = 0; // all intermediate buffers, without reuse
 };
 
 /// Reads names, dtypes and shapes from `@main` (on tensors, before

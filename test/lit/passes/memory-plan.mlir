@@ -131,3 +131,109 @@ func.func @nested(%cond: i1) {
   }
   return
 }
+
+// -----
+
+// In place: the relu-like generic reads %a for the last time, through the
+// same map as it writes the fresh %b, so %b takes %a's slot.
+// CHECK-LABEL: func @in_place
+// CHECK-SAME: kiln.arena_size = 64 : i64
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: memref.view %{{.*}}[%[[C0]]][] : memref<64xi8> to memref<4xf32>
+// CHECK: %[[C0B:.*]] = arith.constant 0 : index
+// CHECK: memref.view %{{.*}}[%[[C0B]]][] : memref<64xi8> to memref<4xf32>
+#id = affine_map<(d0) -> (d0)>
+func.func @in_place(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  %b = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %cst : f32
+    linalg.yield %m : f32
+  }
+  linalg.copy ins(%b : memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+// Not in place: %a is read again after the generic.
+// CHECK-LABEL: func @input_still_live
+// CHECK-SAME: kiln.arena_size = 128 : i64
+#id = affine_map<(d0) -> (d0)>
+func.func @input_still_live(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  %b = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  linalg.add ins(%a, %b : memref<4xf32>, memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+// Not in place: a transpose reads %a[j, i] while writing %b[i, j].
+// CHECK-LABEL: func @other_map
+// CHECK-SAME: kiln.arena_size = 128 : i64
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+func.func @other_map(%out: memref<2x2xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<2x2xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<2x2xf32>)
+  %b = memref.alloc() : memref<2x2xf32>
+  linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]} ins(%a : memref<2x2xf32>) outs(%b : memref<2x2xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  linalg.copy ins(%b : memref<2x2xf32>) outs(%out : memref<2x2xf32>)
+  return
+}
+
+// -----
+
+// Not in place: a view of %a is another operand, read under another map.
+// CHECK-LABEL: func @aliased_operand
+// CHECK-SAME: kiln.arena_size = 128 : i64
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @aliased_operand(%out: memref<2x2xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<2x2xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<2x2xf32>)
+  %t = memref.transpose %a (i, j) -> (j, i) : memref<2x2xf32> to memref<2x2xf32, strided<[1, 2]>>
+  %b = memref.alloc() : memref<2x2xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%a, %t : memref<2x2xf32>, memref<2x2xf32, strided<[1, 2]>>) outs(%b : memref<2x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  linalg.copy ins(%b : memref<2x2xf32>) outs(%out : memref<2x2xf32>)
+  return
+}
+
+// -----
+
+// Not in place: the output was written before the generic.
+// CHECK-LABEL: func @output_used_before
+// CHECK-SAME: kiln.arena_size = 128 : i64
+#id = affine_map<(d0) -> (d0)>
+func.func @output_used_before(%out: memref<4xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %b = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%b : memref<4xf32>)
+  %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<4xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.copy ins(%b : memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
