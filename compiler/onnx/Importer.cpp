@@ -288,11 +288,23 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
     for (const auto &vi : *infos)
       if (vi.type().has_tensor_type())
         onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
-  for (const auto &node : graph.node())
-    for (const auto &i : node.input())
-      used.insert(i);
-  for (const auto &o : graph.output())
-    used.insert(o.name());
+  // Subgraphs (Loop and If bodies) use outer values by name too.
+  std::function<void(const ox::GraphProto &)> collectUses =
+      [&](const ox::GraphProto &g) {
+        for (const auto &node : g.node()) {
+          for (const auto &i : node.input())
+            used.insert(i);
+          for (const auto &a : node.attribute()) {
+            if (a.has_g())
+              collectUses(a.g());
+            for (const auto &sub : a.graphs())
+              collectUses(sub);
+          }
+        }
+        for (const auto &o : g.output())
+          used.insert(o.name());
+      };
+  collectUses(graph);
 
   // Signature: graph inputs (minus initializers) -> graph outputs.
   SmallVector<Type> argTypes;
@@ -321,17 +333,9 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   }
   builder.setInsertionPointToEnd(entry);
 
-  for (const auto &node : graph.node()) {
-    Location loc = NameLoc::get(builder.getStringAttr(nodeName(node)));
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
-      emitError(loc) << "unsupported operator " << node.domain()
-                     << "::" << node.op_type() << " (node '" << nodeName(node)
-                     << "'): custom domains are not supported";
-      return nullptr;
-    }
-    if (failed(importNode(node, loc)))
-      return nullptr;
-  }
+  scopes.push_back(&graph);
+  if (failed(importNodes(graph)))
+    return nullptr;
 
   SmallVector<Value> results;
   for (const auto &out : graph.output()) {
@@ -575,12 +579,26 @@ FailureOr<Value> Importer::reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
 // Dispatch
 //===----------------------------------------------------------------------===//
 
+LogicalResult Importer::importNodes(const ox::GraphProto &graph) {
+  for (const auto &node : graph.node()) {
+    Location loc = NameLoc::get(builder.getStringAttr(nodeName(node)));
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return emitError(loc)
+             << "unsupported operator " << node.domain()
+             << "::" << node.op_type() << " (node '" << nodeName(node)
+             << "'): custom domains are not supported";
+    if (failed(importNode(node, loc)))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
-    for (auto family :
-         {convOps, elementwiseOps, normalizationOps, poolingOps, reductionOps,
-          dataMovementOps, tensorOps, resizeOps, encodingOps, signalOps})
+    for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
+                        reductionOps, dataMovementOps, tensorOps, resizeOps,
+                        encodingOps, signalOps, controlFlowOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

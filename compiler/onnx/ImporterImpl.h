@@ -22,6 +22,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -121,6 +122,42 @@ struct ConstTensor {
       v.push_back(intAt(i));
     return v;
   }
+  /// Stores `v` as element `i`, converted to the dtype (bool: v != 0).
+  /// Integers pass as int64_t so that int64 values keep every bit.
+  template <typename T> void set(int64_t i, T v) {
+    char *dst = bytes.data() + i * elementSize(dtype);
+    auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
+    switch (dtype) {
+    case ox::TensorProto::FLOAT:
+      put(static_cast<float>(v));
+      break;
+    case ox::TensorProto::DOUBLE:
+      put(static_cast<double>(v));
+      break;
+    case ox::TensorProto::INT64:
+      put(static_cast<int64_t>(v));
+      break;
+    case ox::TensorProto::INT32:
+      put(static_cast<int32_t>(v));
+      break;
+    case ox::TensorProto::BOOL:
+      put(static_cast<uint8_t>(v != 0));
+      break;
+    case ox::TensorProto::UINT8:
+      put(static_cast<uint8_t>(v));
+      break;
+    default:
+      put(static_cast<int8_t>(v));
+      break;
+    }
+  }
+  static ConstTensor zeros(int32_t dtype, std::vector<int64_t> shape) {
+    ConstTensor t;
+    t.dtype = dtype;
+    t.shape = std::move(shape);
+    t.bytes.assign(t.numElements() * elementSize(dtype), '\0');
+    return t;
+  }
   static ConstTensor fromInts(llvm::ArrayRef<int64_t> values,
                               std::vector<int64_t> shape) {
     ConstTensor t;
@@ -155,11 +192,15 @@ private:
   static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
   static llvm::ArrayRef<OpHandler> encodingOps();      // EncodingOps.cpp
   static llvm::ArrayRef<OpHandler> signalOps();        // SignalOps.cpp
+  static llvm::ArrayRef<OpHandler> controlFlowOps();   // ControlFlowOps.cpp
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
   LogicalResult freezeInputs(ox::GraphProto &graph);
   LogicalResult pinInputShapes(ox::GraphProto &graph);
+  /// Imports the nodes of `graph` (the model's, or a subgraph's once its
+  /// inputs are bound) in order.
+  LogicalResult importNodes(const ox::GraphProto &graph);
   LogicalResult importNode(const ox::NodeProto &node, Location loc);
 
   // Values and constants.
@@ -267,8 +308,14 @@ private:
         builder, loc, type,
         DenseElementsAttr::get(type, builder.getFloatAttr(et, v)));
   }
-  LogicalResult foldIntBinary(const ox::NodeProto &n, Location loc,
-                              const ConstTensor &a, const ConstTensor &b);
+  /// Add/Sub/Mul/Div (into a constant of the operands' dtype) or a
+  /// comparison (into bool) of two constants of one dtype: shape arithmetic,
+  /// and the trip counts and conditions of loops unrolled at import.
+  LogicalResult foldBinary(const ox::NodeProto &n, Location loc,
+                           const ConstTensor &a, const ConstTensor &b);
+  /// Output 0 as `f` of each element of input 0 when that is a
+  /// floating-point constant; false (nothing done) otherwise.
+  bool foldFloatUnary(const ox::NodeProto &n, double (*f)(double));
 
   // One handler per ONNX op (or group of alike ops), in the family files.
   // ConvOps.cpp
@@ -363,6 +410,42 @@ private:
   LogicalResult importEyeLike(const ox::NodeProto &, Location);
   LogicalResult importNonZero(const ox::NodeProto &, Location);
 
+  // ControlFlowOps.cpp
+  /// A value at a subgraph's boundary: a compile-time constant, or else an
+  /// SSA value.
+  struct Bound {
+    std::optional<ConstTensor> constant;
+    Value value;
+    static Bound of(ConstTensor t) { return {std::move(t), {}}; }
+    static Bound of(Value v) { return {std::nullopt, v}; }
+  };
+  LogicalResult importLoop(const ox::NodeProto &, Location);
+  LogicalResult importIf(const ox::NodeProto &, Location);
+  /// Imports subgraph `graph` of node `n` with its inputs bound to `inputs`
+  /// and returns its outputs. The names the subgraph defines hide outer
+  /// values of the same name only until it returns.
+  FailureOr<std::vector<Bound>> importSubgraph(const ox::NodeProto &n,
+                                               Location loc,
+                                               const ox::GraphProto &graph,
+                                               llvm::ArrayRef<Bound> inputs);
+  FailureOr<Bound> lookup(const ox::NodeProto &n, const std::string &name,
+                          Location loc);
+  void bind(const std::string &name, const Bound &b);
+  FailureOr<Value> valueOf(const Bound &b, Location loc) {
+    return b.constant ? materialize(*b.constant, loc)
+                      : FailureOr<Value>(b.value);
+  }
+  FailureOr<Bound> stackScans(const ox::NodeProto &n, Location loc, int output,
+                              llvm::ArrayRef<Bound> parts);
+  /// Refuses node `n`: "<what> '<name>' is only known at run time <why>",
+  /// naming the model input `name` is computed from, if any, as one that
+  /// must be a compile-time constant (kilnc --freeze-input). `inner` is a
+  /// subgraph whose names are searched first.
+  LogicalResult runTimeOnly(const ox::NodeProto &n, Location loc,
+                            const llvm::Twine &what, const std::string &name,
+                            const llvm::Twine &why,
+                            const ox::GraphProto *inner = nullptr);
+
   // ResizeOps.cpp
   struct ResizeParams { // the attributes of nn.resize
     std::vector<int64_t> sizes;
@@ -405,6 +488,8 @@ private:
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;
   std::map<std::string, int32_t> onnxTypes; // ONNX elem_type by value name
+  // The graphs being imported: the model's, then the subgraphs entered.
+  std::vector<const ox::GraphProto *> scopes;
 
 public:
   /// The ONNX element type of node input `i` (TensorProto::DataType), or
