@@ -155,48 +155,9 @@ LogicalResult Importer::runTimeOnly(const ox::NodeProto &n, Location loc,
                                     const std::string &name,
                                     const llvm::Twine &why,
                                     const ox::GraphProto *inner) {
-  // Walk back from `name` through the nodes that compute it to a model
-  // input that is not a constant yet: freezing it (kilnc --freeze-input)
-  // may make `name` one.
-  std::vector<const ox::GraphProto *> graphs(scopes.rbegin(), scopes.rend());
-  if (inner)
-    graphs.insert(graphs.begin(), inner);
-  const ox::GraphProto &model = *scopes.front();
-  std::string hint;
-  std::set<std::string> seen;
-  std::vector<std::string> work = {name};
-  while (!work.empty() && hint.empty()) {
-    std::string v = work.back();
-    work.pop_back();
-    if (v.empty() || !seen.insert(v).second)
-      continue;
-    for (const ox::GraphProto *g : graphs) {
-      auto isV = [&](const auto &x) { return x.name() == v; };
-      if (g == &model && !consts.count(v)) {
-        int index = 0;
-        for (const auto &in : g->input()) {
-          if (in.name() == v)
-            hint = "; model input " + std::to_string(index) + " ('" + v +
-                   "') must be a compile-time constant";
-          if (!consts.count(in.name()))
-            ++index;
-        }
-      }
-      if (!hint.empty() || llvm::any_of(g->input(), isV) ||
-          llvm::any_of(g->initializer(), isV))
-        break;
-      auto producer = llvm::find_if(g->node(), [&](const ox::NodeProto &p) {
-        return llvm::is_contained(p.output(), v);
-      });
-      if (producer != g->node().end()) {
-        work.insert(work.end(), producer->input().begin(),
-                    producer->input().end());
-        break;
-      }
-    }
-  }
-  return unsupported(
-      n, loc, what + " '" + name + "' is only known at run time " + why + hint);
+  return unsupported(n, loc,
+                     what + " '" + name + "' is only known at run time " + why +
+                         freezeHint(name, /*orItself=*/true, inner));
 }
 
 FailureOr<Importer::Bound> Importer::stackScans(const ox::NodeProto &n,

@@ -522,12 +522,58 @@ FailureOr<RankedTensorType> Importer::inputType(const ox::NodeProto &n, int i,
 LogicalResult Importer::constantInput(const ox::NodeProto &n, int i,
                                       Location loc, const ConstTensor *&out) {
   out = constant(n, i);
-  if (!out)
+  if (!out) {
+    std::string name = has(n, i) ? n.input(i) : "";
     return unsupported(n, loc,
-                       "input " + llvm::Twine(i) + " ('" +
-                           (has(n, i) ? n.input(i) : "") +
-                           "') must be a compile-time constant");
+                       "input " + llvm::Twine(i) + " ('" + name +
+                           "') must be a compile-time constant" +
+                           freezeHint(name, /*orItself=*/false));
+  }
   return success();
+}
+
+std::string Importer::freezeHint(const std::string &name, bool orItself,
+                                 const ox::GraphProto *inner) const {
+  // Walk back from `name` through the nodes that compute it, innermost
+  // graph first, to a model input that is not a constant yet.
+  std::vector<const ox::GraphProto *> graphs(scopes.rbegin(), scopes.rend());
+  if (inner)
+    graphs.insert(graphs.begin(), inner);
+  const ox::GraphProto &model = *scopes.front();
+  std::set<std::string> seen;
+  std::vector<std::string> work = {name};
+  while (!work.empty()) {
+    std::string v = work.back();
+    work.pop_back();
+    if (v.empty() || consts.count(v) || !seen.insert(v).second)
+      continue;
+    for (const ox::GraphProto *g : graphs) {
+      auto isV = [&](const auto &x) { return x.name() == v; };
+      if (g == &model) {
+        int index = 0;
+        for (const auto &in : g->input()) {
+          if (in.name() == v)
+            return orItself || v != name
+                       ? "; model input " + std::to_string(index) + " ('" + v +
+                             "') must be a compile-time constant"
+                       : "";
+          if (!consts.count(in.name()))
+            ++index;
+        }
+      }
+      if (llvm::any_of(g->input(), isV) || llvm::any_of(g->initializer(), isV))
+        break;
+      auto producer = llvm::find_if(g->node(), [&](const ox::NodeProto &p) {
+        return llvm::is_contained(p.output(), v);
+      });
+      if (producer != g->node().end()) {
+        work.insert(work.end(), producer->input().begin(),
+                    producer->input().end());
+        break;
+      }
+    }
+  }
+  return "";
 }
 
 LogicalResult Importer::refuseExtraOutputs(const ox::NodeProto &n, int keep,

@@ -221,6 +221,13 @@ private:
                                         Location loc);
   LogicalResult constantInput(const ox::NodeProto &n, int i, Location loc,
                               const ConstTensor *&out);
+  /// For a value that is not a compile-time constant: "; model input N
+  /// ('X') must be a compile-time constant", naming the model input it is
+  /// computed from (kilnc --freeze-input X=FILE.pb may make it one), or ""
+  /// when there is none, or when it is `name` itself and not `orItself`.
+  /// `inner` is a subgraph (no longer being imported) searched first.
+  std::string freezeHint(const std::string &name, bool orItself,
+                         const ox::GraphProto *inner = nullptr) const;
   void setOutput(const ox::NodeProto &n, int i, Value v) {
     values[n.output(i)] = v;
   }
@@ -437,10 +444,8 @@ private:
   }
   FailureOr<Bound> stackScans(const ox::NodeProto &n, Location loc, int output,
                               llvm::ArrayRef<Bound> parts);
-  /// Refuses node `n`: "<what> '<name>' is only known at run time <why>",
-  /// naming the model input `name` is computed from, if any, as one that
-  /// must be a compile-time constant (kilnc --freeze-input). `inner` is a
-  /// subgraph whose names are searched first.
+  /// Refuses node `n`: "<what> '<name>' is only known at run time <why>"
+  /// and the freezeHint for `name`.
   LogicalResult runTimeOnly(const ox::NodeProto &n, Location loc,
                             const llvm::Twine &what, const std::string &name,
                             const llvm::Twine &why,
