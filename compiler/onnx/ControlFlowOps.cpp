@@ -3,7 +3,9 @@
 // Kiln compiles static shapes ahead of time, so control flow is resolved at
 // import: a Loop whose trip count and condition are known at compile time
 // is unrolled (its body imported once per iteration, scan outputs stacked
-// along a new axis 0); an If with a constant condition imports the taken
+// along a new axis 0), and so is a Scan (its length is a static dimension,
+// each iteration's slices nn.slice + nn.reshape); an If with a constant
+// condition imports the taken
 // branch only, one with a run-time condition imports both and selects with
 // nn.where, which needs both branches to give one static type.
 //
@@ -162,14 +164,16 @@ LogicalResult Importer::runTimeOnly(const ox::NodeProto &n, Location loc,
 
 FailureOr<Importer::Bound> Importer::stackScans(const ox::NodeProto &n,
                                                 Location loc, int output,
-                                                llvm::ArrayRef<Bound> parts) {
+                                                llvm::ArrayRef<Bound> parts,
+                                                int64_t axis) {
   if (parts.empty())
     return unsupported(n, loc,
                        "scan output " + llvm::Twine(output) + " ('" +
                            n.output(output) +
                            "') of a loop that runs no iteration has no "
                            "elements");
-  if (llvm::all_of(parts, [](const Bound &b) { return b.constant; })) {
+  if (axis == 0 &&
+      llvm::all_of(parts, [](const Bound &b) { return b.constant; })) {
     const ConstTensor &first = *parts.front().constant;
     if (first.bytes.size() > options.maxTensorBytes / parts.size())
       return emitError(loc) << "Loop node '" << nodeName(n) << "': scan output "
@@ -202,15 +206,19 @@ FailureOr<Importer::Bound> Importer::stackScans(const ox::NodeProto &n,
                              typeString(rowType) + " in iteration 0 but " +
                              typeString(type) + " in iteration " +
                              llvm::Twine(rows.size()));
-    SmallVector<int64_t> shape = {1};
-    shape.append(type.getShape().begin(), type.getShape().end());
+    if (axis < 0 || axis > type.getRank())
+      return emitError(loc) << n.op_type() << " node '" << nodeName(n)
+                            << "': scan output axis " << axis
+                            << " is out of range for " << type;
+    SmallVector<int64_t> shape(type.getShape());
+    shape.insert(shape.begin() + axis, 1);
     auto row = reshapeTo(*v, shape, loc);
     if (failed(row))
       return failure();
     rows.push_back(*row);
   }
   auto stacked = create(nn::ConcatOp::getOperationName(), loc, rows,
-                        {named("axis", builder.getI64IntegerAttr(0))});
+                        {named("axis", builder.getI64IntegerAttr(axis))});
   if (failed(stacked))
     return failure();
   return Bound::of(*stacked);
@@ -306,7 +314,175 @@ LogicalResult Importer::importLoop(const ox::NodeProto &n, Location loc) {
     }
     if (!consumed(n, i))
       continue;
-    auto stacked = stackScans(n, loc, i, scanned[i - carried]);
+    auto stacked = stackScans(n, loc, i, scanned[i - carried], 0);
+    if (failed(stacked))
+      return failure();
+    bind(n.output(i), *stacked);
+  }
+  return success();
+}
+
+FailureOr<Value> Importer::takeAt(Value v, int64_t axis, int64_t index,
+                                  Location loc) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape()),
+      steps(type.getRank(), 1);
+  offsets[axis] = index;
+  sizes[axis] = 1;
+  auto slice =
+      create(nn::SliceOp::getOperationName(), loc, {v},
+             {named("offsets", i64s(offsets)), named("sizes", i64s(sizes)),
+              named("steps", i64s(steps))});
+  if (failed(slice))
+    return failure();
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + axis);
+  return reshapeTo(*slice, shape, loc);
+}
+
+LogicalResult Importer::importScan(const ox::NodeProto &n, Location loc) {
+  const ox::AttributeProto *bodyAttr = attr(n, "body");
+  if (!bodyAttr || !bodyAttr->has_g())
+    return emitError(loc) << "Scan node '" << nodeName(n) << "' has no body";
+  const ox::GraphProto &body = bodyAttr->g();
+  // Scan-8 starts with sequence_lens and scans axis 1 of a batch (axis 0),
+  // running the body per batch element; Scan-9 has no batch and takes the
+  // axes and directions as attributes.
+  bool batched = opset < 9;
+  if (batched && has(n, 0))
+    return unsupported(n, loc, "sequence_lens (a length per batch element)");
+  int first = batched ? 1 : 0;
+  int numScanInputs = attrInt(n, "num_scan_inputs", 0);
+  int numStates = n.input_size() - first - numScanInputs;
+  int numScanOutputs = body.output_size() - numStates;
+  if (numScanInputs < 1 || numStates < 0 || numScanOutputs < 0 ||
+      body.input_size() != numStates + numScanInputs ||
+      n.output_size() > numStates + numScanOutputs)
+    return emitError(loc) << "Scan node '" << nodeName(n) << "': its body has "
+                          << body.input_size() << " inputs and "
+                          << body.output_size() << " outputs for "
+                          << n.input_size() - first << " inputs, "
+                          << numScanInputs << " of them scanned";
+  std::vector<int64_t> inAxes =
+                           attrInts(n, "scan_input_axes",
+                                    std::vector<int64_t>(numScanInputs, 0)),
+                       inReverse = attrInts(
+                           n, batched ? "directions" : "scan_input_directions",
+                           std::vector<int64_t>(numScanInputs, 0)),
+                       outAxes =
+                           attrInts(n, "scan_output_axes",
+                                    std::vector<int64_t>(numScanOutputs, 0)),
+                       outReverse =
+                           attrInts(n, "scan_output_directions",
+                                    std::vector<int64_t>(numScanOutputs, 0));
+  if (static_cast<int>(inAxes.size()) != numScanInputs ||
+      static_cast<int>(inReverse.size()) != numScanInputs ||
+      static_cast<int>(outAxes.size()) != numScanOutputs ||
+      static_cast<int>(outReverse.size()) != numScanOutputs)
+    return emitError(loc) << "Scan node '" << nodeName(n)
+                          << "': an axes or directions attribute has the "
+                             "wrong length";
+
+  std::vector<Value> states, scanned;
+  for (int i = first; i < n.input_size(); ++i) {
+    auto v = input(n, i, loc);
+    if (failed(v))
+      return failure();
+    (i < first + numStates ? states : scanned).push_back(*v);
+  }
+  // Scan axes, after the batch axis where there is one.
+  int64_t length = -1;
+  for (int k = 0; k < numScanInputs; ++k) {
+    auto type = cast<RankedTensorType>(scanned[k].getType());
+    int64_t rank = type.getRank() - (batched ? 1 : 0);
+    int64_t &axis = inAxes[k];
+    if (axis < -rank || axis >= rank)
+      return emitError(loc) << "Scan node '" << nodeName(n) << "': scan axis "
+                            << axis << " is out of range for " << type;
+    axis = (axis < 0 ? axis + rank : axis) + (batched ? 1 : 0);
+    if (length >= 0 && type.getDimSize(axis) != length)
+      return emitError(loc) << "Scan node '" << nodeName(n)
+                            << "': the scan inputs differ in length";
+    length = type.getDimSize(axis);
+  }
+  int64_t batch =
+      batched ? cast<RankedTensorType>(scanned[0].getType()).getDimSize(0) : 1;
+  int64_t bodyNodes = std::max<int64_t>(countNodes(body), 1);
+  if (batch * length * bodyNodes > kMaxUnrolledNodes)
+    return unsupported(
+        n, loc,
+        llvm::Twine(batch * length) + " iterations with a body of " +
+            llvm::Twine(bodyNodes) + " nodes unroll to more than " +
+            llvm::Twine(kMaxUnrolledNodes) + " nodes, Kiln's limit");
+  if (length == 0)
+    return unsupported(n, loc, "the scan inputs have no elements");
+
+  // Per batch element (one, without a batch): the final states and the
+  // stacked scan outputs.
+  std::vector<std::vector<Bound>> finalStates(numStates),
+      scanOutputs(numScanOutputs);
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<Bound> state;
+    for (Value s : states) {
+      auto v = batched ? takeAt(s, 0, b, loc) : FailureOr<Value>(s);
+      if (failed(v))
+        return failure();
+      state.push_back(Bound::of(*v));
+    }
+    // This batch element's scan inputs, scan axes renumbered without it.
+    std::vector<Value> sequences = scanned;
+    if (batched)
+      for (Value &x : sequences) {
+        auto row = takeAt(x, 0, b, loc);
+        if (failed(row))
+          return failure();
+        x = *row;
+      }
+    std::vector<std::vector<Bound>> steps(numScanOutputs);
+    for (int64_t t = 0; t < length; ++t) {
+      std::vector<Bound> inputs = state;
+      for (int k = 0; k < numScanInputs; ++k) {
+        auto slice = takeAt(sequences[k], inAxes[k] - (batched ? 1 : 0),
+                            inReverse[k] ? length - 1 - t : t, loc);
+        if (failed(slice))
+          return failure();
+        inputs.push_back(Bound::of(*slice));
+      }
+      auto outputs = importSubgraph(n, loc, body, inputs);
+      if (failed(outputs))
+        return failure();
+      state.assign(outputs->begin(), outputs->begin() + numStates);
+      for (int k = 0; k < numScanOutputs; ++k)
+        steps[k].push_back((*outputs)[numStates + k]);
+    }
+    for (int i = 0; i < numStates; ++i)
+      finalStates[i].push_back(state[i]);
+    for (int k = 0; k < numScanOutputs; ++k) {
+      if (outReverse[k])
+        std::reverse(steps[k].begin(), steps[k].end());
+      int64_t axis = outAxes[k];
+      if (axis < 0) { // counts from the end of the stacked output's rank
+        auto v = valueOf(steps[k][0], loc);
+        if (failed(v))
+          return failure();
+        axis += cast<RankedTensorType>(v->getType()).getRank() + 1;
+      }
+      auto stacked = stackScans(n, loc, numStates + k, steps[k], axis);
+      if (failed(stacked))
+        return failure();
+      scanOutputs[k].push_back(*stacked);
+    }
+  }
+
+  for (int i = 0; i < n.output_size(); ++i) {
+    if (n.output(i).empty())
+      continue;
+    auto &parts = i < numStates ? finalStates[i] : scanOutputs[i - numStates];
+    if (!batched) {
+      bind(n.output(i), parts[0]);
+      continue;
+    }
+    auto stacked = stackScans(n, loc, i, parts, 0);
     if (failed(stacked))
       return failure();
     bind(n.output(i), *stacked);
@@ -392,6 +568,7 @@ llvm::ArrayRef<OpHandler> Importer::controlFlowOps() {
   static const OpHandler table[] = {
       {"Loop", &Importer::importLoop},
       {"If", &Importer::importIf},
+      {"Scan", &Importer::importScan},
   };
   return table;
 }

@@ -288,7 +288,7 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
     for (const auto &vi : *infos)
       if (vi.type().has_tensor_type())
         onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
-  // Subgraphs (Loop and If bodies) use outer values by name too.
+  // Subgraphs (Loop, Scan and If bodies) use outer values by name too.
   std::function<void(const ox::GraphProto &)> collectUses =
       [&](const ox::GraphProto &g) {
         for (const auto &node : g.node()) {

@@ -442,8 +442,13 @@ private:
     return b.constant ? materialize(*b.constant, loc)
                       : FailureOr<Value>(b.value);
   }
+  /// Output `output` of `n`: `parts` stacked along a new axis `axis` (a
+  /// constant when they all are and the axis is 0).
   FailureOr<Bound> stackScans(const ox::NodeProto &n, Location loc, int output,
-                              llvm::ArrayRef<Bound> parts);
+                              llvm::ArrayRef<Bound> parts, int64_t axis);
+  LogicalResult importScan(const ox::NodeProto &, Location);
+  /// Element `index` of `v` along `axis`, that axis dropped.
+  FailureOr<Value> takeAt(Value v, int64_t axis, int64_t index, Location loc);
   /// Refuses node `n`: "<what> '<name>' is only known at run time <why>"
   /// and the freezeHint for `name`.
   LogicalResult runTimeOnly(const ox::NodeProto &n, Location loc,

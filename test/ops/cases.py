@@ -1415,7 +1415,33 @@ def if_model(cond, **branch_attrs):
         {"x": f32(rng, 2, 3), "b": f32(rng, 3), "c": cond}, ["y0", "y1"])
 
 
+def scan_model(opset, **attrs):
+    # A running sum of x's slices (state) and its tanh per step (scan output).
+    vi = helper.make_tensor_value_info
+    body = helper.make_graph(
+        [helper.make_node("Add", ["sum_in", "next"], ["sum_out"]),
+         helper.make_node("Tanh", ["sum_out"], ["scan_out"])],
+        "body", [vi("sum_in", F32, [4]), vi("next", F32, [4])],
+        [vi("sum_out", F32, [4]), vi("scan_out", F32, [4])])
+    if opset < 9:  # Scan-8: sequence_lens first, a batch of 2 along axis 0
+        return lambda rng: graph_model(
+            [helper.make_node("Scan", ["", "init", "x"], ["sum", "scans"], name="scan",
+                              body=body, num_scan_inputs=1, **attrs)],
+            {"init": f32(rng, 2, 4), "x": f32(rng, 2, 3, 4)}, ["sum", "scans"],
+            opset=opset, out_shapes=[(2, 4), (2, 3, 4)])
+    return lambda rng: graph_model(
+        [helper.make_node("Scan", ["init", "x"], ["sum", "scans"], name="scan", body=body,
+                          num_scan_inputs=1, **attrs)],
+        {"init": f32(rng, 4), "x": f32(rng, 4, 3)}, ["sum", "scans"], opset=opset,
+        out_shapes=[(4,), (4, 3)])
+
+
 case("loop_accumulate_scan", "Loop", loop_accumulate)
+# Scanning axis 1 backwards, stacking along axis 1 backwards.
+case("scan9_axes_reversed", "Scan", scan_model(
+    11, scan_input_axes=[1], scan_input_directions=[1], scan_output_axes=[-1],
+    scan_output_directions=[1]))
+case("scan8_batch", "Scan", scan_model(8, directions=[1]))
 case("loop_while_folded_cond", "Loop", loop_while)
 case("loop_range_int32", "Loop", loop_range_int32)
 case("if_const_cond", "If", if_model(Init(np.bool_(False))))

@@ -128,6 +128,23 @@ def loop_too_long():
         [const("n", 100000)])
 
 
+def scan_sum(length=3):
+    # Scan-9: a running sum over x's rows (state) and each step's sum.
+    b = helper.make_graph(
+        [helper.make_node("Add", ["sum_in", "next"], ["sum_out"], name="add"),
+         helper.make_node("Identity", ["sum_out"], ["scan_out"], name="emit")],
+        "body", [vi("sum_in", [2]), vi("next", [2])], [vi("sum_out", [2]), vi("scan_out", [2])])
+    return model(
+        [helper.make_node("Scan", ["init", "x"], ["sum", "sums"], name="scan", body=b,
+                          num_scan_inputs=1)],
+        [vi("init", [2]), vi("x", [length, 2])], [vi("sum", [2]), vi("sums", [length, 2])],
+        opset=11)
+
+
+def scan_too_long():
+    return scan_sum(40000)
+
+
 def branches(then_shape, else_shape):
     then_b = helper.make_graph(
         [helper.make_node("Relu", ["x"], ["a"], name="then_relu")], "then_branch", [],
