@@ -17,17 +17,13 @@ namespace ox = ::onnx;
 
 namespace kiln::onnx {
 
-LogicalResult Importer::foldIntBinary(const ox::NodeProto &n, Location loc,
-                                      const ConstTensor &a,
-                                      const ConstTensor &b) {
+LogicalResult Importer::foldBinary(const ox::NodeProto &n, Location loc,
+                                   const ConstTensor &a, const ConstTensor &b) {
   auto shape = nn::broadcastShapes(a.shape, b.shape);
   if (failed(shape))
     return emitError(loc) << "shapes " << shapeString(a.shape) << " and "
                           << shapeString(b.shape) << " do not broadcast";
   std::vector<int64_t> out(shape->begin(), shape->end());
-  int64_t count = 1;
-  for (int64_t d : out)
-    count *= d;
   // Index into a broadcast operand: walk the result index backwards.
   auto at = [&](const ConstTensor &t, int64_t flat) {
     int64_t idx = 0, stride = 1;
@@ -41,27 +37,46 @@ LogicalResult Importer::foldIntBinary(const ox::NodeProto &n, Location loc,
         stride *= t.shape[td];
       }
     }
-    return t.intAt(idx);
+    return idx;
   };
-  std::vector<int64_t> result(count);
   const std::string &op = n.op_type();
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t x = at(a, i), y = at(b, i);
-    if (op == "Div" && y == 0)
+  bool compare = op != "Add" && op != "Sub" && op != "Mul" && op != "Div";
+  // Comparisons give bool; arithmetic keeps the operands' dtype.
+  auto apply = [&](ConstTensor &result, int64_t i, auto x, auto y) {
+    if (!compare)
+      result.set(i, op == "Add"   ? x + y
+                    : op == "Sub" ? x - y
+                    : op == "Mul" ? x * y
+                                  : x / y);
+    else
+      result.set(i, op == "Equal"         ? x == y
+                    : op == "Less"        ? x < y
+                    : op == "LessOrEqual" ? x <= y
+                    : op == "Greater"     ? x > y
+                                          : x >= y);
+  };
+  ConstTensor result =
+      ConstTensor::zeros(compare ? ox::TensorProto::BOOL : a.dtype, out);
+  for (int64_t i = 0, e = result.numElements(); i < e; ++i) {
+    int64_t ia = at(a, i), ib = at(b, i);
+    if (!isIntegerType(a.dtype)) {
+      // One float operation in double, rounded once to float: the same
+      // value as float arithmetic, so folding changes no result.
+      apply(result, i, a.floatAt(ia), b.floatAt(ib));
+      continue;
+    }
+    if (op == "Div" && b.intAt(ib) == 0)
       return emitError(loc) << "integer division by zero";
-    result[i] = op == "Add"   ? x + y
-                : op == "Sub" ? x - y
-                : op == "Mul" ? x * y
-                              : x / y;
+    apply(result, i, a.intAt(ia), b.intAt(ib));
   }
-  consts[n.output(0)] = ConstTensor::fromInts(result, out);
+  consts[n.output(0)] = std::move(result);
   return success();
 }
 
 LogicalResult Importer::importBinary(const ox::NodeProto &n, Location loc) {
   const ConstTensor *ca = constant(n, 0), *cb = constant(n, 1);
-  if (ca && cb && isIntegerType(ca->dtype) && isIntegerType(cb->dtype))
-    return foldIntBinary(n, loc, *ca, *cb);
+  if (ca && cb && ca->dtype == cb->dtype)
+    return foldBinary(n, loc, *ca, *cb);
   auto a = input(n, 0, loc), b = input(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();
@@ -128,7 +143,21 @@ Value Importer::narrowToI8(Value v, Location loc) {
                             /*unsigned_result=*/false);
 }
 
+bool Importer::foldFloatUnary(const ox::NodeProto &n, double (*f)(double)) {
+  const ConstTensor *c = constant(n, 0);
+  if (!c || isIntegerType(c->dtype))
+    return false;
+  ConstTensor result = ConstTensor::zeros(c->dtype, c->shape);
+  for (int64_t i = 0, e = c->numElements(); i < e; ++i)
+    result.set(i, f(c->floatAt(i)));
+  consts[n.output(0)] = std::move(result);
+  return true;
+}
+
 LogicalResult Importer::importUnary(const ox::NodeProto &n, Location loc) {
+  if (n.op_type() == "Relu" &&
+      foldFloatUnary(n, [](double x) { return x < 0 ? 0.0 : x; }))
+    return success();
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
@@ -246,6 +275,17 @@ static bool hasKnownSign(Type et) {
 }
 
 LogicalResult Importer::importMath(const ox::NodeProto &n, Location loc) {
+  // The exact ones are folded: they turn up in shape and trip-count
+  // arithmetic (Range's function body computes its trip count with Ceil).
+  using Exact = double (*)(double);
+  Exact exact = llvm::StringSwitch<Exact>(n.op_type())
+                    .Case("Abs", [](double x) { return std::fabs(x); })
+                    .Case("Neg", [](double x) { return -x; })
+                    .Case("Ceil", [](double x) { return std::ceil(x); })
+                    .Case("Floor", [](double x) { return std::floor(x); })
+                    .Default(nullptr);
+  if (exact && foldFloatUnary(n, exact))
+    return success();
   auto x = inputType(n, 0, loc);
   if (failed(x))
     return failure();
@@ -448,6 +488,9 @@ LogicalResult Importer::importPRelu(const ox::NodeProto &n, Location loc) {
 }
 
 LogicalResult Importer::importCompare(const ox::NodeProto &n, Location loc) {
+  const ConstTensor *ca = constant(n, 0), *cb = constant(n, 1);
+  if (ca && cb && ca->dtype == cb->dtype)
+    return foldBinary(n, loc, *ca, *cb);
   auto a = inputType(n, 0, loc), b = inputType(n, 1, loc);
   if (failed(a) || failed(b))
     return failure();

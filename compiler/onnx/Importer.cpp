@@ -309,11 +309,23 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
     for (const auto &vi : *infos)
       if (vi.type().has_tensor_type())
         onnxTypes[vi.name()] = vi.type().tensor_type().elem_type();
-  for (const auto &node : graph.node())
-    for (const auto &i : node.input())
-      used.insert(i);
-  for (const auto &o : graph.output())
-    used.insert(o.name());
+  // Subgraphs (Loop, Scan and If bodies) use outer values by name too.
+  std::function<void(const ox::GraphProto &)> collectUses =
+      [&](const ox::GraphProto &g) {
+        for (const auto &node : g.node()) {
+          for (const auto &i : node.input())
+            used.insert(i);
+          for (const auto &a : node.attribute()) {
+            if (a.has_g())
+              collectUses(a.g());
+            for (const auto &sub : a.graphs())
+              collectUses(sub);
+          }
+        }
+        for (const auto &o : g.output())
+          used.insert(o.name());
+      };
+  collectUses(graph);
 
   // Signature: graph inputs (minus initializers) -> graph outputs.
   SmallVector<Type> argTypes;
@@ -342,17 +354,9 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   }
   builder.setInsertionPointToEnd(entry);
 
-  for (const auto &node : graph.node()) {
-    Location loc = NameLoc::get(builder.getStringAttr(nodeName(node)));
-    if (!node.domain().empty() && node.domain() != "ai.onnx") {
-      emitError(loc) << "unsupported operator " << node.domain()
-                     << "::" << node.op_type() << " (node '" << nodeName(node)
-                     << "'): custom domains are not supported";
-      return nullptr;
-    }
-    if (failed(importNode(node, loc)))
-      return nullptr;
-  }
+  scopes.push_back(&graph);
+  if (failed(importNodes(graph)))
+    return nullptr;
 
   SmallVector<Value> results;
   for (const auto &out : graph.output()) {
@@ -555,12 +559,58 @@ FailureOr<RankedTensorType> Importer::inputType(const ox::NodeProto &n, int i,
 LogicalResult Importer::constantInput(const ox::NodeProto &n, int i,
                                       Location loc, const ConstTensor *&out) {
   out = constant(n, i);
-  if (!out)
+  if (!out) {
+    std::string name = has(n, i) ? n.input(i) : "";
     return unsupported(n, loc,
-                       "input " + llvm::Twine(i) + " ('" +
-                           (has(n, i) ? n.input(i) : "") +
-                           "') must be a compile-time constant");
+                       "input " + llvm::Twine(i) + " ('" + name +
+                           "') must be a compile-time constant" +
+                           freezeHint(name, /*orItself=*/false));
+  }
   return success();
+}
+
+std::string Importer::freezeHint(const std::string &name, bool orItself,
+                                 const ox::GraphProto *inner) const {
+  // Walk back from `name` through the nodes that compute it, innermost
+  // graph first, to a model input that is not a constant yet.
+  std::vector<const ox::GraphProto *> graphs(scopes.rbegin(), scopes.rend());
+  if (inner)
+    graphs.insert(graphs.begin(), inner);
+  const ox::GraphProto &model = *scopes.front();
+  std::set<std::string> seen;
+  std::vector<std::string> work = {name};
+  while (!work.empty()) {
+    std::string v = work.back();
+    work.pop_back();
+    if (v.empty() || consts.count(v) || !seen.insert(v).second)
+      continue;
+    for (const ox::GraphProto *g : graphs) {
+      auto isV = [&](const auto &x) { return x.name() == v; };
+      if (g == &model) {
+        int index = 0;
+        for (const auto &in : g->input()) {
+          if (in.name() == v)
+            return orItself || v != name
+                       ? "; model input " + std::to_string(index) + " ('" + v +
+                             "') must be a compile-time constant"
+                       : "";
+          if (!consts.count(in.name()))
+            ++index;
+        }
+      }
+      if (llvm::any_of(g->input(), isV) || llvm::any_of(g->initializer(), isV))
+        break;
+      auto producer = llvm::find_if(g->node(), [&](const ox::NodeProto &p) {
+        return llvm::is_contained(p.output(), v);
+      });
+      if (producer != g->node().end()) {
+        work.insert(work.end(), producer->input().begin(),
+                    producer->input().end());
+        break;
+      }
+    }
+  }
+  return "";
 }
 
 LogicalResult Importer::refuseExtraOutputs(const ox::NodeProto &n, int keep,
@@ -612,12 +662,26 @@ FailureOr<Value> Importer::reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
 // Dispatch
 //===----------------------------------------------------------------------===//
 
+LogicalResult Importer::importNodes(const ox::GraphProto &graph) {
+  for (const auto &node : graph.node()) {
+    Location loc = NameLoc::get(builder.getStringAttr(nodeName(node)));
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return emitError(loc)
+             << "unsupported operator " << node.domain()
+             << "::" << node.op_type() << " (node '" << nodeName(node)
+             << "'): custom domains are not supported";
+    if (failed(importNode(node, loc)))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
-    for (auto family :
-         {convOps, elementwiseOps, normalizationOps, poolingOps, reductionOps,
-          dataMovementOps, tensorOps, resizeOps, encodingOps, signalOps})
+    for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
+                        reductionOps, dataMovementOps, tensorOps, resizeOps,
+                        encodingOps, signalOps, controlFlowOps})
       for (const OpHandler &h : family())
         map[h.opType] = h.handler;
     return map;

@@ -18,11 +18,13 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -153,6 +155,66 @@ struct ConstTensor {
     std::memcpy(&v, bytes.data() + sizeof(T) * i, sizeof(T));
     return v;
   }
+  /// Stores `v` as element `i`, converted to the dtype (bool: v != 0).
+  /// Integers pass as int64_t so that int64 values keep every bit.
+  template <typename T> void set(int64_t i, T v) {
+    char *dst = bytes.data() + i * elementSize(dtype);
+    auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
+    switch (dtype) {
+    case ox::TensorProto::FLOAT:
+      put(static_cast<float>(v));
+      break;
+    case ox::TensorProto::DOUBLE:
+      put(static_cast<double>(v));
+      break;
+    case ox::TensorProto::INT64:
+      put(static_cast<int64_t>(v));
+      break;
+    case ox::TensorProto::INT32:
+      put(static_cast<int32_t>(v));
+      break;
+    case ox::TensorProto::BOOL:
+      put(static_cast<uint8_t>(v != 0));
+      break;
+    case ox::TensorProto::UINT8:
+      put(static_cast<uint8_t>(v));
+      break;
+    case ox::TensorProto::INT16:
+      put(static_cast<int16_t>(v));
+      break;
+    case ox::TensorProto::UINT16:
+      put(static_cast<uint16_t>(v));
+      break;
+    case ox::TensorProto::UINT32:
+      put(static_cast<uint32_t>(v));
+      break;
+    case ox::TensorProto::UINT64:
+      put(static_cast<uint64_t>(v));
+      break;
+    case ox::TensorProto::INT8:
+      put(static_cast<int8_t>(v));
+      break;
+    case ox::TensorProto::FLOAT16:
+    case ox::TensorProto::BFLOAT16: {
+      llvm::APFloat f(static_cast<double>(v));
+      bool lost;
+      f.convert(dtype == ox::TensorProto::FLOAT16 ? llvm::APFloat::IEEEhalf()
+                                                  : llvm::APFloat::BFloat(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      put(static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue()));
+      break;
+    }
+    default:
+      llvm_unreachable("a ConstTensor's dtype has an element size");
+    }
+  }
+  static ConstTensor zeros(int32_t dtype, std::vector<int64_t> shape) {
+    ConstTensor t;
+    t.dtype = dtype;
+    t.shape = std::move(shape);
+    t.bytes.assign(t.numElements() * elementSize(dtype), '\0');
+    return t;
+  }
   static ConstTensor fromInts(llvm::ArrayRef<int64_t> values,
                               std::vector<int64_t> shape) {
     ConstTensor t;
@@ -187,11 +249,15 @@ private:
   static llvm::ArrayRef<OpHandler> resizeOps();        // ResizeOps.cpp
   static llvm::ArrayRef<OpHandler> encodingOps();      // EncodingOps.cpp
   static llvm::ArrayRef<OpHandler> signalOps();        // SignalOps.cpp
+  static llvm::ArrayRef<OpHandler> controlFlowOps();   // ControlFlowOps.cpp
 
   // Model-level steps.
   LogicalResult checkModel(ox::ModelProto &model);
   LogicalResult freezeInputs(ox::GraphProto &graph);
   LogicalResult pinInputShapes(ox::GraphProto &graph);
+  /// Imports the nodes of `graph` (the model's, or a subgraph's once its
+  /// inputs are bound) in order.
+  LogicalResult importNodes(const ox::GraphProto &graph);
   LogicalResult importNode(const ox::NodeProto &node, Location loc);
   LogicalResult refuseWideUnsigned(const ox::NodeProto &n, Location loc);
 
@@ -213,6 +279,13 @@ private:
                                         Location loc);
   LogicalResult constantInput(const ox::NodeProto &n, int i, Location loc,
                               const ConstTensor *&out);
+  /// For a value that is not a compile-time constant: "; model input N
+  /// ('X') must be a compile-time constant", naming the model input it is
+  /// computed from (kilnc --freeze-input X=FILE.pb may make it one), or ""
+  /// when there is none, or when it is `name` itself and not `orItself`.
+  /// `inner` is a subgraph (no longer being imported) searched first.
+  std::string freezeHint(const std::string &name, bool orItself,
+                         const ox::GraphProto *inner = nullptr) const;
   void setOutput(const ox::NodeProto &n, int i, Value v) {
     values[n.output(i)] = v;
   }
@@ -306,8 +379,14 @@ private:
         builder, loc, type,
         DenseElementsAttr::get(type, builder.getFloatAttr(et, v)));
   }
-  LogicalResult foldIntBinary(const ox::NodeProto &n, Location loc,
-                              const ConstTensor &a, const ConstTensor &b);
+  /// Add/Sub/Mul/Div (into a constant of the operands' dtype) or a
+  /// comparison (into bool) of two constants of one dtype: shape arithmetic,
+  /// and the trip counts and conditions of loops unrolled at import.
+  LogicalResult foldBinary(const ox::NodeProto &n, Location loc,
+                           const ConstTensor &a, const ConstTensor &b);
+  /// Output 0 as `f` of each element of input 0 when that is a
+  /// floating-point constant; false (nothing done) otherwise.
+  bool foldFloatUnary(const ox::NodeProto &n, double (*f)(double));
 
   // One handler per ONNX op (or group of alike ops), in the family files.
   // ConvOps.cpp
@@ -402,6 +481,45 @@ private:
   LogicalResult importEyeLike(const ox::NodeProto &, Location);
   LogicalResult importNonZero(const ox::NodeProto &, Location);
 
+  // ControlFlowOps.cpp
+  /// A value at a subgraph's boundary: a compile-time constant, or else an
+  /// SSA value.
+  struct Bound {
+    std::optional<ConstTensor> constant;
+    Value value;
+    static Bound of(ConstTensor t) { return {std::move(t), {}}; }
+    static Bound of(Value v) { return {std::nullopt, v}; }
+  };
+  LogicalResult importLoop(const ox::NodeProto &, Location);
+  LogicalResult importIf(const ox::NodeProto &, Location);
+  /// Imports subgraph `graph` of node `n` with its inputs bound to `inputs`
+  /// and returns its outputs. The names the subgraph defines hide outer
+  /// values of the same name only until it returns.
+  FailureOr<std::vector<Bound>> importSubgraph(const ox::NodeProto &n,
+                                               Location loc,
+                                               const ox::GraphProto &graph,
+                                               llvm::ArrayRef<Bound> inputs);
+  FailureOr<Bound> lookup(const ox::NodeProto &n, const std::string &name,
+                          Location loc);
+  void bind(const std::string &name, const Bound &b);
+  FailureOr<Value> valueOf(const Bound &b, Location loc) {
+    return b.constant ? materialize(*b.constant, loc)
+                      : FailureOr<Value>(b.value);
+  }
+  /// Output `output` of `n`: `parts` stacked along a new axis `axis` (a
+  /// constant when they all are and the axis is 0).
+  FailureOr<Bound> stackScans(const ox::NodeProto &n, Location loc, int output,
+                              llvm::ArrayRef<Bound> parts, int64_t axis);
+  LogicalResult importScan(const ox::NodeProto &, Location);
+  /// Element `index` of `v` along `axis`, that axis dropped.
+  FailureOr<Value> takeAt(Value v, int64_t axis, int64_t index, Location loc);
+  /// Refuses node `n`: "<what> '<name>' is only known at run time <why>"
+  /// and the freezeHint for `name`.
+  LogicalResult runTimeOnly(const ox::NodeProto &n, Location loc,
+                            const llvm::Twine &what, const std::string &name,
+                            const llvm::Twine &why,
+                            const ox::GraphProto *inner = nullptr);
+
   // ResizeOps.cpp
   struct ResizeParams { // the attributes of nn.resize
     std::vector<int64_t> sizes;
@@ -444,6 +562,8 @@ private:
   std::map<std::string, ConstTensor> consts;
   std::set<std::string> used;
   std::map<std::string, int32_t> onnxTypes; // ONNX elem_type by value name
+  // The graphs being imported: the model's, then the subgraphs entered.
+  std::vector<const ox::GraphProto *> scopes;
 
 public:
   /// The ONNX element type of node input `i` (TensorProto::DataType), or

@@ -197,46 +197,6 @@ LogicalResult Importer::importCast(const ox::NodeProto &n, Location loc) {
   return success();
 }
 
-namespace {
-/// Stores `v` as element `i` of `t` (whose dtype has an elementSize).
-void store(ConstTensor &t, int64_t i, double v) {
-  size_t es = elementSize(t.dtype);
-  char *dst = t.bytes.data() + i * es;
-  auto put = [&](auto x) { std::memcpy(dst, &x, sizeof(x)); };
-  switch (t.dtype) {
-  case ox::TensorProto::FLOAT:
-    put(static_cast<float>(v));
-    break;
-  case ox::TensorProto::DOUBLE:
-    put(v);
-    break;
-  case ox::TensorProto::INT64:
-    put(static_cast<int64_t>(v));
-    break;
-  case ox::TensorProto::INT32:
-    put(static_cast<int32_t>(v));
-    break;
-  case ox::TensorProto::BOOL:
-    put(static_cast<uint8_t>(v != 0));
-    break;
-  case ox::TensorProto::UINT8:
-    put(static_cast<uint8_t>(v));
-    break;
-  default:
-    put(static_cast<int8_t>(v));
-    break;
-  }
-}
-
-ConstTensor zeros(int32_t dtype, std::vector<int64_t> shape) {
-  ConstTensor t;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.bytes.assign(t.numElements() * elementSize(dtype), '\0');
-  return t;
-}
-} // namespace
-
 LogicalResult Importer::importSize(const ox::NodeProto &n, Location loc) {
   int64_t size;
   if (const ConstTensor *c = constant(n, 0)) {
@@ -266,7 +226,7 @@ LogicalResult Importer::importConstantOfShape(const ox::NodeProto &n,
       return emitError(loc) << "ConstantOfShape result is too large";
     count *= d;
   }
-  ConstTensor value = zeros(ox::TensorProto::FLOAT, {1});
+  ConstTensor value = ConstTensor::zeros(ox::TensorProto::FLOAT, {1});
   if (const auto *a = attr(n, "value")) {
     auto t = readTensor(a->t(), loc);
     if (failed(t))
@@ -332,19 +292,16 @@ LogicalResult Importer::importRange(const ox::NodeProto &n, Location loc) {
     return unsupported(n, loc,
                        "an empty range gives a tensor with no "
                        "elements");
-  ConstTensor t = zeros(dtype, {count});
+  ConstTensor t = ConstTensor::zeros(dtype, {count});
   for (int64_t i = 0; i < count; ++i) {
     if (dtype == ox::TensorProto::FLOAT)
-      store(t, i,
+      t.set(i,
             static_cast<float>(start->floatAt(0)) +
                 static_cast<float>(i) * static_cast<float>(delta->floatAt(0)));
     else if (dtype == ox::TensorProto::DOUBLE)
-      store(t, i, start->floatAt(0) + i * delta->floatAt(0));
-    else if (dtype == ox::TensorProto::INT64) {
-      int64_t v = start->intAt(0) + i * delta->intAt(0);
-      std::memcpy(t.bytes.data() + 8 * i, &v, 8);
-    } else
-      store(t, i, static_cast<double>(start->intAt(0) + i * delta->intAt(0)));
+      t.set(i, start->floatAt(0) + i * delta->floatAt(0));
+    else
+      t.set(i, start->intAt(0) + i * delta->intAt(0));
   }
   consts[n.output(0)] = std::move(t);
   return success();
@@ -376,10 +333,10 @@ LogicalResult Importer::importEyeLike(const ox::NodeProto &n, Location loc) {
     return emitError(loc) << "EyeLike needs a 2-D input, got "
                           << shapeString(shape);
   int64_t k = attrInt(n, "k", 0);
-  ConstTensor t = zeros(dtype, shape);
+  ConstTensor t = ConstTensor::zeros(dtype, shape);
   for (int64_t i = 0; i < shape[0]; ++i)
     if (i + k >= 0 && i + k < shape[1])
-      store(t, i * shape[1] + i + k, 1);
+      t.set(i * shape[1] + i + k, 1);
   consts[n.output(0)] = std::move(t);
   return success();
 }

@@ -9,7 +9,8 @@ For every case directory in /usr/share/libonnx-testdata/data/{node,
 pytorch-converted, pytorch-operator, simple} (libonnx-testdata):
   1. kilnc model.onnx --target=x86_64-linux-gnu --emit=shared; where kilnc
      says an input must be a compile-time constant (a shape, axes, pads fed
-     as a graph input), again with --freeze-input NAME=input_N.pb; where it
+     as a graph input, or computed from one), again with --freeze-input
+     NAME=input_N.pb for the graph input it names; where it
      says an input has a dynamic dimension, again with --input-shape pinned
      to the test input's shape
   2. kiln-run on the other test_data_set_0/input_N.pb (by the graph's names)
@@ -278,9 +279,11 @@ def compile_case(ctx, model_path, inputs, d, log):
             result = {"status": "ok"}
         elif p.returncode == 1 and len(err) == 1 and err[0].startswith("kilnc: error: "):
             result = {"status": "unsupported", "message": err[0][len("kilnc: error: "):]}
-            m = FREEZE_RX.search(err[0])
-            if m and m.group(1) in inputs and m.group(1) not in frozen:
-                frozen.append(m.group(1))
+            # kilnc names the operand, then (when it is computed) the model
+            # input it is computed from: freeze the first graph input named.
+            names = [n for n in FREEZE_RX.findall(err[0]) if n in inputs and n not in frozen]
+            if names:
+                frozen.append(names[0])
                 continue
             m = PIN_RX.search(err[0])
             if m and m.group(1) in inputs and m.group(1) not in pinned:

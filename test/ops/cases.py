@@ -1472,6 +1472,117 @@ case("spacetodepth_b3", "SpaceToDepth", lambda rng: single(
     "SpaceToDepth", [("x", f32(rng, 2, 2, 6, 9))], blocksize=3))
 
 
+# ---- Loop and If (unrolled / resolved at import) ----------------------------------
+
+def loop_body(nodes, carried, outputs):
+    """A Loop body: (i, cond, *carried) -> (cond_out, *outputs); carried and
+    outputs are (name, elem_type, shape)."""
+    vi = helper.make_tensor_value_info
+    return helper.make_graph(
+        nodes, "body",
+        [vi("i", I64, []), vi("cond", TensorProto.BOOL, []), *(vi(*c) for c in carried)],
+        [vi("cond_out", TensorProto.BOOL, []), *(vi(*o) for o in outputs)])
+
+
+def loop_accumulate(rng):
+    # acc += w * i (w an outer-scope graph input); scan output tanh(acc).
+    body = loop_body(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]),
+         helper.make_node("Cast", ["i"], ["fi"], to=F32),
+         helper.make_node("Mul", ["w", "fi"], ["step"]),
+         helper.make_node("Add", ["acc", "step"], ["acc_out"]),
+         helper.make_node("Tanh", ["acc_out"], ["scan"])],
+        [("acc", F32, [3, 4])], [("acc_out", F32, [3, 4]), ("scan", F32, [3, 4])])
+    return graph_model(
+        [helper.make_node("Loop", ["n", "c", "x"], ["final", "scans"], name="loop",
+                          body=body)],
+        {"x": f32(rng, 3, 4), "w": f32(rng, 3, 4), "n": Init(i64(4)),
+         "c": Init(np.bool_(True))},
+        ["final", "scans"], out_shapes=[(3, 4), (4, 3, 4)])
+
+
+def loop_while(rng):
+    # No trip count: the condition i + 1 < 3, folded at import, ends it.
+    body = loop_body(
+        [helper.make_node("Add", ["i", "one"], ["i1"]),
+         helper.make_node("Less", ["i1", "three"], ["cond_out"]),
+         helper.make_node("Mul", ["acc", "x"], ["acc_out"]),
+         helper.make_node("Sigmoid", ["acc_out"], ["scan"])],
+        [("acc", F32, [5])], [("acc_out", F32, [5]), ("scan", F32, [5])])
+    return graph_model(
+        [helper.make_node("Loop", ["", "c", "x"], ["final", "scans"], name="loop",
+                          body=body)],
+        {"x": f32(rng, 5), "c": Init(np.bool_(True)), "one": Init(i64(1)),
+         "three": Init(i64(3))},
+        ["final", "scans"], out_shapes=[(5,), (3, 5)])
+
+
+def loop_range_int32(rng):
+    # Range's function body: every value a constant, the scan output folds.
+    body = loop_body(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]),
+         helper.make_node("Add", ["prev", "delta"], ["next"]),
+         helper.make_node("Identity", ["prev"], ["value"])],
+        [("prev", TensorProto.INT32, [])],
+        [("next", TensorProto.INT32, []), ("value", TensorProto.INT32, [])])
+    return graph_model(
+        [helper.make_node("Loop", ["n", "", "start"], ["last", "range"], name="loop",
+                          body=body),
+         helper.make_node("Add", ["range", "x"], ["y"])],
+        {"x": ints(rng, 6, dtype=np.int32), "n": Init(i64(6)),
+         "start": Init(np.int32(10)), "delta": Init(np.int32(-3))},
+        [("y", TensorProto.INT32)], out_shapes=[(6,)])
+
+
+def if_model(cond, **branch_attrs):
+    # then: relu(x) and x + b, else: sigmoid(x) and x * b (x, b from outside).
+    vi = helper.make_tensor_value_info
+    then_b = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["t0"]), helper.make_node("Add", ["x", "b"], ["t1"])],
+        "then_branch", [], [vi("t0", F32, [2, 3]), vi("t1", F32, [2, 3])])
+    else_b = helper.make_graph(
+        [helper.make_node("Sigmoid", ["x"], ["e0"]), helper.make_node("Mul", ["x", "b"], ["e1"])],
+        "else_branch", [], [vi("e0", F32, [2, 3]), vi("e1", F32, [2, 3])])
+    return lambda rng: graph_model(
+        [helper.make_node("If", ["c"], ["y0", "y1"], name="if", then_branch=then_b,
+                          else_branch=else_b)],
+        {"x": f32(rng, 2, 3), "b": f32(rng, 3), "c": cond}, ["y0", "y1"])
+
+
+def scan_model(opset, **attrs):
+    # A running sum of x's slices (state) and its tanh per step (scan output).
+    vi = helper.make_tensor_value_info
+    body = helper.make_graph(
+        [helper.make_node("Add", ["sum_in", "next"], ["sum_out"]),
+         helper.make_node("Tanh", ["sum_out"], ["scan_out"])],
+        "body", [vi("sum_in", F32, [4]), vi("next", F32, [4])],
+        [vi("sum_out", F32, [4]), vi("scan_out", F32, [4])])
+    if opset < 9:  # Scan-8: sequence_lens first, a batch of 2 along axis 0
+        return lambda rng: graph_model(
+            [helper.make_node("Scan", ["", "init", "x"], ["sum", "scans"], name="scan",
+                              body=body, num_scan_inputs=1, **attrs)],
+            {"init": f32(rng, 2, 4), "x": f32(rng, 2, 3, 4)}, ["sum", "scans"],
+            opset=opset, out_shapes=[(2, 4), (2, 3, 4)])
+    return lambda rng: graph_model(
+        [helper.make_node("Scan", ["init", "x"], ["sum", "scans"], name="scan", body=body,
+                          num_scan_inputs=1, **attrs)],
+        {"init": f32(rng, 4), "x": f32(rng, 4, 3)}, ["sum", "scans"], opset=opset,
+        out_shapes=[(4,), (4, 3)])
+
+
+case("loop_accumulate_scan", "Loop", loop_accumulate)
+# Scanning axis 1 backwards, stacking along axis 1 backwards.
+case("scan9_axes_reversed", "Scan", scan_model(
+    11, scan_input_axes=[1], scan_input_directions=[1], scan_output_axes=[-1],
+    scan_output_directions=[1]))
+case("scan8_batch", "Scan", scan_model(8, directions=[1]))
+case("loop_while_folded_cond", "Loop", loop_while)
+case("loop_range_int32", "Loop", loop_range_int32)
+case("if_const_cond", "If", if_model(Init(np.bool_(False))))
+case("if_runtime_cond_true", "If", if_model(np.array([True])))
+case("if_runtime_cond_false", "If", if_model(np.array([False])))
+
+
 # ---- Negative cases: kilnc must refuse with a one-line error ------------------------
 
 negative("neg_resize_runtime_scales", "Resize", lambda rng: single(
@@ -1523,3 +1634,20 @@ negative("neg_topk_runtime_k", "TopK", lambda rng: single(
     "TopK", [("x", f32(rng, 3, 4)), ("k", i64([2]))],
     outs=("values", ("indices", TensorProto.INT64)), node_name="topk_rt"),
     expect=["TopK", "topk_rt"])
+negative("neg_loop_runtime_trip_count", "Loop", lambda rng: graph_model(
+    [helper.make_node("Loop", ["n", "", "x"], ["final"], name="loop_rt", body=loop_body(
+        [helper.make_node("Identity", ["cond"], ["cond_out"]),
+         helper.make_node("Neg", ["acc"], ["acc_out"])],
+        [("acc", F32, [2])], [("acc_out", F32, [2])]))],
+    {"x": f32(rng, 2), "n": i64(3)}, ["final"], out_shapes=[(2,)]),
+    expect=["Loop", "loop_rt", "trip count 'n' is only known at run time",
+            "model input 1 ('n') must be a compile-time constant"])
+negative("neg_if_branch_shapes", "If", lambda rng: graph_model(
+    [helper.make_node("If", ["c"], ["y"], name="if_shapes", then_branch=helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["t"])], "then_branch", [],
+        [helper.make_tensor_value_info("t", F32, [3])]), else_branch=helper.make_graph(
+        [helper.make_node("Identity", ["z"], ["e"])], "else_branch", [],
+        [helper.make_tensor_value_info("e", F32, [4])]))],
+    {"x": f32(rng, 3), "c": np.array(True), "z": Init(f32(rng, 4))}, ["y"],
+    out_shapes=[("N",)]),
+    expect=["If", "if_shapes", "tensor<3xf32> in then_branch but tensor<4xf32> in else_branch"])

@@ -153,6 +153,14 @@ def reshape_input():
                  [vi("y", [6, 4])])
 
 
+def reshape_computed():
+    # The shape is computed from a graph input: kilnc names that input.
+    return model([helper.make_node("Mul", ["shape", "one"], ["shape2"], name="mul"),
+                  helper.make_node("Reshape", ["x", "shape2"], ["y"], name="reshape")],
+                 [vi("x", [2, 3, 4]), vi("shape", [2], TensorProto.INT64)],
+                 [vi("y", [6, 4])], [ints("one", [1, 1])])
+
+
 def legacy_broadcast():
     # Opset 6: Add broadcasts only with broadcast=1 (pre-numpy semantics),
     # and Relu feeds it, so the converter needs inferred shapes.
