@@ -15,8 +15,12 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
     In-place reuse: an elementwise `linalg.generic` whose output is a fresh
     buffer and one of whose inputs dies at it, read through the same
     indexing map and not aliased by another operand, writes its output over
-    that input (they get one slot). Concatenation needs nothing here:
-    bufferization already has producers write into the concat's slices.
+    that input (they get one slot). Copy elision into slices: a buffer that
+    dies at a `linalg.copy` into a subview of a fresh buffer (a padded
+    input; a concat result where bufferization did not already place the
+    producer) is replaced by that subview: the fresh buffer's allocation,
+    fill and subview move up to the first buffer's allocation, its
+    producers write straight into the slice, and the copy goes.
     Slots are placed greedily (larger first, each at the lowest
     64-byte-aligned offset free of the placed slots live at the same time);
     with at most `exact-limit` slots, an exact search then looks for a
@@ -33,6 +37,9 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
   let options = [
     Option<"inPlace", "in-place", "bool", /*default=*/"true",
            "let elementwise ops write over an input that dies at them">,
+    Option<"elideCopies", "elide-copies", "bool", /*default=*/"true",
+           "let producers write straight into the slice of a padded or "
+           "concatenated buffer they are copied into">,
     Option<"exactLimit", "exact-limit", "int64_t", /*default=*/"8",
            "search for an optimal plan when there are at most this many "
            "slots (0: greedy only)">

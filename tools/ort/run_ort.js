@@ -3,7 +3,7 @@
 //
 //   node tools/ort/run_ort.js MODEL.onnx --input NAME=FILE.npy|.pb ...
 //        [--output-dir DIR] [--threads N] [--runs N] [--warmup N] [--top K]
-//        [--info]
+//        [--info] [--no-session]
 //
 // Writes every model output to DIR/<output name>.npy, as kiln-run does ('/'
 // in a name becomes '_'). Single-threaded by default
@@ -11,6 +11,8 @@
 // "median latency: X.XXX ms over N runs" (after --warmup runs, default 1).
 // --top K prints the K largest scores of each float output shaped [1, N].
 // --info prints the model's inputs and outputs and exits.
+// --no-session loads onnxruntime-node and reads the inputs, then exits
+// without creating a session: the process baseline of memory measurements.
 //
 // .npy files: little-endian, C order, dtypes float32/float64/float16/int8/
 // uint8/int16/uint16/int32/uint32/int64/uint64/bool. .pb files: an ONNX
@@ -193,7 +195,7 @@ function readPb(file) {
 
 function parseArgs(argv) {
   const a = {model: null, inputs: [], outputDir: '.', threads: 1, runs: 1, warmup: null,
-             info: false, top: 0};
+             info: false, top: 0, noSession: false};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = () => {
@@ -215,8 +217,9 @@ function parseArgs(argv) {
     else if (arg === '--warmup') a.warmup = num(val());
     else if (arg === '--top') a.top = num(val());
     else if (arg === '--info') a.info = true;
+    else if (arg === '--no-session') a.noSession = true;
     else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 17)
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 20)
                                .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
       process.exit(0);
     } else if (arg.startsWith('-')) die(`unknown option ${arg}`);
@@ -242,6 +245,13 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const ort = loadOrt();
   if (!fs.existsSync(args.model)) die(`${args.model}: no such file`);
+  if (args.noSession) {
+    for (const {file} of args.inputs) {
+      const t = file.endsWith('.pb') ? readPb(file) : readNpy(file);
+      new ort.Tensor(t.type, t.data, t.dims);
+    }
+    return;
+  }
   const opts = {
     intraOpNumThreads: args.threads,
     interOpNumThreads: 1,

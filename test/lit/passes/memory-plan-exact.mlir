@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s -kiln-plan-memory='exact-limit=0' | FileCheck %s --check-prefix=GREEDY
-// RUN: kiln-opt %s -kiln-plan-memory | FileCheck %s --check-prefix=EXACT
+// RUN: kiln-opt %s -kiln-plan-memory='exact-limit=0 elide-copies=0' | FileCheck %s --check-prefix=GREEDY
+// RUN: kiln-opt %s -kiln-plan-memory='elide-copies=0' | FileCheck %s --check-prefix=EXACT
 // Lifetimes form a path b2 - b3 - b1 - b0 (sizes 128, 128, 64, 128 bytes).
 // Greedy by size puts b2 and b0 at 0 and b3 at 128, so b1, live with both
 // b3 and b0, lands at 256: 320 bytes. The exact search finds 256 (b3 at 0,

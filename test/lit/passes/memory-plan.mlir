@@ -135,13 +135,12 @@ func.func @nested(%cond: i1) {
 // -----
 
 // In place: the relu-like generic reads %a for the last time, through the
-// same map as it writes the fresh %b, so %b takes %a's slot.
+// same map as it writes the fresh %b, so it writes over %a and %b goes.
 // CHECK-LABEL: func @in_place
-// CHECK-SAME: kiln.arena_size = 64 : i64
-// CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: memref.view %{{.*}}[%[[C0]]][] : memref<64xi8> to memref<4xf32>
-// CHECK: %[[C0B:.*]] = arith.constant 0 : index
-// CHECK: memref.view %{{.*}}[%[[C0B]]][] : memref<64xi8> to memref<4xf32>
+// CHECK-SAME: kiln.arena_size = 64 : i64, kiln.buffers_size = 128 : i64
+// CHECK: %[[A:.*]] = memref.view
+// CHECK-NOT: memref.view
+// CHECK: linalg.generic {{.*}} ins(%[[A]] : memref<4xf32>) outs(%[[A]] : memref<4xf32>)
 #id = affine_map<(d0) -> (d0)>
 func.func @in_place(%out: memref<4xf32>) {
   %cst = arith.constant 1.0 : f32
@@ -235,5 +234,74 @@ func.func @output_used_before(%out: memref<4xf32>) {
     linalg.yield %s : f32
   }
   linalg.copy ins(%b : memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}
+
+// -----
+
+// Copy elision into a slice: %x dies copied into the interior of the padded
+// %p, so %p's allocation, fill and subview move up and %x's producer writes
+// straight into the interior; the copy and %x go.
+// CHECK-LABEL: func @pad_placement
+// CHECK-SAME: kiln.arena_size = 64 : i64, kiln.buffers_size = 128 : i64
+// CHECK: %[[P:.*]] = memref.view {{.*}} to memref<4x4xf32>
+// CHECK-NEXT: linalg.map outs(%[[P]] : memref<4x4xf32>)
+// CHECK: %[[S:.*]] = memref.subview %[[P]][1, 1] [2, 2] [1, 1]
+// CHECK-NEXT: linalg.generic {{.*}} ins(%{{.*}} : memref<2x2xf32>) outs(%[[S]] : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+// CHECK-NOT: linalg.copy ins(%{{.*}} : memref<2x2xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @pad_placement(%in: memref<2x2xf32>, %out: memref<4x4xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<2x2xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%in : memref<2x2xf32>) outs(%x : memref<2x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %cst : f32
+    linalg.yield %m : f32
+  }
+  %p = memref.alloc() : memref<4x4xf32>
+  linalg.map outs(%p : memref<4x4xf32>)
+    (%init: f32) {
+      linalg.yield %cst : f32
+    }
+  %s = memref.subview %p[1, 1] [2, 2] [1, 1] : memref<4x4xf32> to memref<2x2xf32, strided<[4, 1], offset: 5>>
+  linalg.copy ins(%x : memref<2x2xf32>) outs(%s : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+  linalg.copy ins(%p : memref<4x4xf32>) outs(%out : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+// No elision: %x is read again after the copy.
+// CHECK-LABEL: func @copy_source_live
+// CHECK-SAME: kiln.arena_size = 128 : i64
+// CHECK: linalg.copy ins(%{{.*}} : memref<2x2xf32>) outs(%{{.*}} : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+func.func @copy_source_live(%in: memref<2x2xf32>, %out: memref<4x4xf32>, %out2: memref<2x2xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<2x2xf32>
+  linalg.copy ins(%in : memref<2x2xf32>) outs(%x : memref<2x2xf32>)
+  %p = memref.alloc() : memref<4x4xf32>
+  linalg.fill ins(%cst : f32) outs(%p : memref<4x4xf32>)
+  %s = memref.subview %p[1, 1] [2, 2] [1, 1] : memref<4x4xf32> to memref<2x2xf32, strided<[4, 1], offset: 5>>
+  linalg.copy ins(%x : memref<2x2xf32>) outs(%s : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+  linalg.copy ins(%x : memref<2x2xf32>) outs(%out2 : memref<2x2xf32>)
+  linalg.copy ins(%p : memref<4x4xf32>) outs(%out : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+// No elision: %p is filled from a value computed after %x was allocated
+// (moving the fill up would read it before it exists).
+// CHECK-LABEL: func @fill_from_later_value
+// CHECK: linalg.copy ins(%{{.*}} : memref<2x2xf32>) outs(%{{.*}} : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+func.func @fill_from_later_value(%in: memref<2x2xf32>, %v: memref<f32>, %out: memref<4x4xf32>) {
+  %x = memref.alloc() : memref<2x2xf32>
+  linalg.copy ins(%in : memref<2x2xf32>) outs(%x : memref<2x2xf32>)
+  %c = memref.load %v[] : memref<f32>
+  %p = memref.alloc() : memref<4x4xf32>
+  linalg.fill ins(%c : f32) outs(%p : memref<4x4xf32>)
+  %s = memref.subview %p[1, 1] [2, 2] [1, 1] : memref<4x4xf32> to memref<2x2xf32, strided<[4, 1], offset: 5>>
+  linalg.copy ins(%x : memref<2x2xf32>) outs(%s : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+  linalg.copy ins(%p : memref<4x4xf32>) outs(%out : memref<4x4xf32>)
   return
 }
