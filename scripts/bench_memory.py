@@ -32,11 +32,11 @@ import subprocess
 import sys
 import tempfile
 
+import benchdoc  # scripts/benchdoc.py, next to this file
 import export_models  # scripts/export_models.py, next to this file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("KILN_BIN", os.path.join(ROOT, "build", "bin"))
-BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
 
 
 def run(cmd, **kw):
@@ -103,19 +103,6 @@ def table(rows):
     return "\n".join(out)
 
 
-def write_docs(text):
-    path = os.path.join(ROOT, "docs", "benchmarks.md")
-    doc = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc:
-        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc,
-                     flags=re.S)
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(doc)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=",".join(export_models.MODELS))
@@ -127,7 +114,7 @@ def main():
     text = table(rows)
     print(text)
     if args.write_docs:
-        write_docs(text)
+        benchdoc.write_block("memory", text)
 
 
 if __name__ == "__main__":

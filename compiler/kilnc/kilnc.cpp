@@ -87,6 +87,11 @@ cl::opt<std::string> modelName(
     "name", cl::desc("model name: the object defines kiln_model_<name>() "
                      "(default: the output file's stem)"),
     cl::cat(kilncCategory));
+cl::opt<bool> noMemoryReuse(
+    "no-memory-reuse",
+    cl::desc("plan the arena without in-place reuse or copy elision "
+             "(liveness-based sharing stays): for measuring their effect"),
+    cl::cat(kilncCategory));
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("target CPU (e.g. cortex-a76, native)"),
                           cl::cat(kilncCategory));
@@ -415,7 +420,9 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  kiln::cpu::buildLinalgToLLVMPipeline(pm);
+  kiln::PlanMemoryOptions plan;
+  plan.inPlace = plan.elideCopies = !noMemoryReuse;
+  kiln::cpu::buildLinalgToLLVMPipeline(pm, plan);
   if (failed(pm.run(*module)))
     return 1;
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())

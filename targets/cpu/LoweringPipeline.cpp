@@ -23,13 +23,14 @@ using namespace mlir;
 
 namespace kiln::cpu {
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const kiln::PlanMemoryOptions &plan) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createBufferizeModelPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(kiln::createPlanMemory());
+  pm.addNestedPass<func::FuncOp>(kiln::createPlanMemory(plan));
   // f16 and bf16 compute in f32 (numpy's rounding: once, per op), and
   // their conversions become integer code: no libgcc/compiler-rt calls.
   pm.addPass(math::createMathExtendToSupportedTypes());
@@ -64,7 +65,7 @@ void registerCPUPipelines() {
       "kiln-lower-cpu",
       "Lower linalg on tensors to the LLVM dialect (bare-pointer @main with "
       "an arena argument)",
-      buildLinalgToLLVMPipeline);
+      [](OpPassManager &pm) { buildLinalgToLLVMPipeline(pm); });
   PassPipelineRegistration<>("kiln-nn-to-llvm",
                              "Lower the nn dialect to the LLVM dialect",
                              buildNNToLLVMPipeline);

@@ -2,6 +2,8 @@
 #ifndef KILN_TARGETS_CPU_LOWERINGPIPELINE_H
 #define KILN_TARGETS_CPU_LOWERINGPIPELINE_H
 
+#include "passes/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 
 namespace kiln::cpu {
@@ -10,7 +12,10 @@ namespace kiln::cpu {
 /// tensors to the LLVM dialect: bufferization with out-parameters, the
 /// arena memory plan, loops, and the LLVM conversions. `@main` ends with the
 /// bare-pointer calling convention: (inputs..., outputs..., arena).
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+/// `plan` configures the memory plan (kilnc --no-memory-reuse turns its
+/// in-place reuse and copy elision off).
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const kiln::PlanMemoryOptions &plan = {});
 
 /// The whole CPU pipeline from the nn dialect.
 void buildNNToLLVMPipeline(mlir::OpPassManager &pm);

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""Latency effect of each graph-pass group: every group on, and each one off.
+
+    /usr/bin/python3 scripts/bench_passes.py [--models a,b] [--rounds N]
+        [--runs N] [--write-docs]
+
+For each model-zoo model (build/models, exported by scripts/export_models.py
+when missing), kilnc compiles one shared library per configuration:
+    all passes          (the default)
+    --no-fold           without folding/canonicalisation
+    --no-fuse           without fusion
+    --no-memory-reuse   without in-place reuse and copy elision in the plan
+then kiln-run times them interleaved: --rounds rounds, each running every
+configuration once with --runs timed runs (after one warm-up run); a
+configuration's latency is the median over rounds of its per-round median.
+The table gives each configuration's latency and its ratio to "all passes"
+(> 1: turning the group off makes the model slower). Ratios within one run
+are what to compare; the machine is noisy.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import benchdoc  # scripts/benchdoc.py, next to this file
+import export_models  # scripts/export_models.py, next to this file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("KILN_BIN", os.path.join(ROOT, "build", "bin"))
+CONFIGS = [("all passes", []), ("no fold", ["--no-fold"]), ("no fuse", ["--no-fuse"]),
+           ("no memory reuse", ["--no-memory-reuse"])]
+DEFAULT_MODELS = "mobilenet_v2,resnet18,squeezenet1_1,shufflenet_v2_x1_0"
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench_passes: {' '.join(cmd)} failed:\n{r.stderr[-2000:]}")
+    return r.stdout + r.stderr
+
+
+def bench(name, work, rounds, runs):
+    models = os.path.join(ROOT, "build", "models")
+    if not export_models.up_to_date(models, name):
+        run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"), models,
+             "--models", name, "--no-op-table"])
+    files = export_models.paths(models, name)
+    libs = []
+    for label, flags in CONFIGS:
+        so = os.path.join(work, f"{name}.{len(libs)}.so")
+        run([os.path.join(BIN, "kilnc"), files["onnx"], "--emit=shared", "-o", so] + flags)
+        libs.append(so)
+    times = [[] for _ in CONFIGS]
+    feed = f"{export_models.INPUT_NAME}={files['input']}"
+    for _ in range(rounds):
+        for i, so in enumerate(libs):
+            out = run([os.path.join(BIN, "kiln-run"), so, "--input", feed, "--runs",
+                       str(runs), "--warmup", "1", "--top", "0"])
+            m = re.search(r"median latency: ([0-9.]+) ms", out)
+            if not m:
+                sys.exit(f"bench_passes: no median latency from kiln-run for {name}")
+            times[i].append(float(m.group(1)))
+    return [statistics.median(t) for t in times]
+
+
+def table(results):
+    head = " | ".join(f"{label} ms" + ("" if i == 0 else f" | {label} / all")
+                      for i, (label, _) in enumerate(CONFIGS))
+    out = [f"| model | {head} |", "|---" * (1 + 2 * len(CONFIGS) - 1) + "|"]
+    for name, ms in results:
+        cells = [f"{ms[0]:.1f}"]
+        for t in ms[1:]:
+            cells += [f"{t:.1f}", f"{t / ms[0]:.2f}"]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default=DEFAULT_MODELS)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        results = [(m, bench(m, work, args.rounds, args.runs))
+                   for m in args.models.split(",")]
+    text = table(results)
+    print(text)
+    if args.write_docs:
+        benchdoc.write_block("passes", text)
+
+
+if __name__ == "__main__":
+    main()
