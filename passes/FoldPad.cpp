@@ -15,7 +15,7 @@ using namespace mlir;
 namespace nn = kiln::nn;
 
 namespace {
-/// The spatial pads of `op` in the window-op layout (all begins, then all
+/// The spatial pads of `pad` in the window-op layout (all begins, then all
 /// ends), when it is a constant pad of `value` that leaves N and C alone.
 std::optional<SmallVector<int64_t>> spatialPads(nn::PadOp pad, double value) {
   if (pad.getMode() != "constant" || pad.getValue().convertToDouble() != value)
