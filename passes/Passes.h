@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
 
 namespace kiln {
 #define GEN_PASS_DECL
@@ -13,6 +14,14 @@ namespace kiln {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+/// The pattern of kiln-fold-constants, for the passes that create weight
+/// arithmetic and want it evaluated in the same run.
+void populateFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
+
+/// Applies a graph pass's patterns to `root` as all graph passes do.
+void applyGraphPatterns(mlir::Operation *root,
+                        mlir::FrozenRewritePatternSet patterns);
 
 /// Name of the function attribute holding the planned arena size in bytes.
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "kiln.arena_size";

@@ -48,4 +48,89 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Graph folding on the nn dialect (before nn -> linalg)
+//===----------------------------------------------------------------------===//
+
+def EraseIdentityAndDead : Pass<"kiln-erase-identity-and-dead",
+                                "mlir::func::FuncOp"> {
+  let summary = "Remove nn.identity ops and nn ops whose results are unused";
+  let description = [{
+    Every `nn.identity` (ONNX Identity, and Dropout at inference) is
+    replaced by its input, which lets the other folds see producer and
+    consumer side by side (a Dropout between a Conv and its
+    BatchNormalization). Every nn op is `Pure`, so an op none of whose
+    results is used is dead and erased, operands first reached last, so a
+    dead chain goes at once. Ops of other dialects are left alone. The
+    canonicalizer does the same through `nn.identity`'s folder and its own
+    dead-code elimination; this pass does only that, so the graph pipeline
+    changes nothing else it does not mean to.
+  }];
+}
+
+def FoldConstants : Pass<"kiln-fold-constants", "mlir::func::FuncOp"> {
+  let summary = "Evaluate nn ops whose operands are all constants";
+  let description = [{
+    A weight-only subgraph (a transpose, reshape, cast or arithmetic of
+    `nn.constant`s) is evaluated at compile time into one `nn.constant`:
+    inline `dense` up to 16 elements, a `dense_resource` blob above.
+    Supported: `nn.identity`, `nn.reshape`, `nn.flatten`, `nn.transpose` on
+    any element type but i1; `nn.cast` between float types; `nn.neg`,
+    `nn.abs`, `nn.sqrt`, `nn.reciprocal`, `nn.add`, `nn.sub`, `nn.mul`,
+    `nn.div` on floats (numpy broadcasting). An op is kept when its result
+    would hold more elements than its largest operand (a broadcast would
+    grow the weights the model carries), and when an operand's data is not
+    available. Folded-away constants left without users are erased.
+  }];
+}
+
+def CancelTransposeReshape : Pass<"kiln-cancel-transpose-reshape",
+                                  "mlir::func::FuncOp"> {
+  let summary = "Compose transpose and reshape chains; drop no-op ones";
+  let description = [{
+    `nn.transpose(nn.transpose(x, p), q)` becomes one transpose of `x` by
+    the composed permutation (`r[i] = p[q[i]]`), or `x` itself when that is
+    the identity; a transpose by the identity permutation is removed. A
+    reshape of a reshape or flatten becomes one reshape of the original
+    input; a reshape to the input's own type is removed. A transpose that
+    does not compose with another to the identity is kept: moving data is
+    what it is there for.
+  }];
+}
+
+def FoldBatchNorm : Pass<"kiln-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "Fold inference BatchNormalization into the conv or gemm before it";
+  let description = [{
+    With `f = scale / sqrt(variance + epsilon)` per channel,
+    `batch_norm(conv(x, w, b))` is `conv(x, w * f, (b - mean) * f + bias)`
+    (`f` broadcast over each output channel's filter), and
+    `batch_norm(gemm(A, B, C))` is a gemm with B's output columns scaled by
+    `f`, `C' = (beta * C - mean) * f + bias` and `beta = 1`. The new weights
+    are computed at compile time (the constant folder runs in this pass).
+
+    Refused when the conv or gemm result has another user (it would need
+    the unnormalised value too), when the filter, bias, C or any
+    BatchNormalization parameter is not a constant (folding would move run
+    time work, not remove it), and for element types other than floats.
+  }];
+}
+
+def FoldPad : Pass<"kiln-fold-pad", "mlir::func::FuncOp"> {
+  let summary = "Fold nn.pad into the pads of the conv or pooling op that reads it";
+  let description = [{
+    A constant-mode `nn.pad` that pads only spatial dims (not N or C) is
+    absorbed into the `pads` of the op that reads it, when the result is
+    the same:
+    * `nn.conv`: the pad value is 0 (a conv pads with zeros).
+    * `nn.max_pool` on floats: the pad value is -inf, which is what the
+      pool's own padding stands for (it never wins).
+    * `nn.avg_pool`: the pad value is 0 and the padded elements count in
+      the divisor either way: the pool already has `count_include_pad`, or
+      has no pads of its own and takes `count_include_pad` on.
+    Pools with `ceil_mode` are refused (the extra window's extent depends
+    on where the padding came from). Reflect and edge pads are never
+    folded. The pad stays for any other user.
+  }];
+}
+
 #endif // KILN_PASSES

@@ -13,6 +13,7 @@
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNOps.h"
 #include "passes/Passes.h"
+#include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
@@ -98,6 +99,11 @@ cl::opt<std::string> mcpu("mcpu",
 cl::opt<std::string> mattr("mattr",
                            cl::desc("target features (e.g. +dotprod,-avx2)"),
                            cl::cat(kilncCategory));
+cl::opt<bool> noFold("no-fold",
+                     cl::desc("skip the graph folding passes (identity and "
+                              "dead ops, constants, transpose/reshape chains, "
+                              "BatchNormalization, Pad)"),
+                     cl::cat(kilncCategory));
 
 /// Options registered by MLIR and LLVM that are part of kilnc's interface.
 /// (--mlir-print-ir-before/after=PASS only know registered passes, which
@@ -108,8 +114,8 @@ cl::opt<std::string> mattr("mattr",
 const std::pair<const char *, const char *> kSharedOptions[] = {
     {"print-after", "print the IR after the named pass (e.g. "
                     "kiln-plan-memory) to stderr"},
-    {"stats", "print a summary of the artifact (tensors, constants, arena, "
-              "size) to stderr"},
+    {"stats", "print a summary of the artifact (tensors, nn ops before and "
+              "after each graph pass, constants, arena, size) to stderr"},
     {"mlir-print-ir-after-all", nullptr},
     {"mlir-print-ir-before-all", nullptr},
     {"mlir-print-ir-after-change", nullptr},
@@ -232,11 +238,34 @@ uint64_t intermediateTensorBytes(ModuleOp module) {
   return bytes;
 }
 
+/// --stats: how many nn ops (constants aside) each graph pass removed,
+/// counted around the passes that see nn ops.
+struct GraphPassCounts : PassInstrumentation {
+  std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> counts;
+  int64_t before = 0;
+
+  static int64_t countOps(Operation *root) {
+    int64_t n = 0;
+    root->walk([&](Operation *op) {
+      if (isa<kiln::nn::NNDialect>(op->getDialect()) &&
+          !isa<kiln::nn::ConstantOp>(op))
+        ++n;
+    });
+    return n;
+  }
+  void runBeforePass(Pass *, Operation *op) override { before = countOps(op); }
+  void runAfterPass(Pass *pass, Operation *op) override {
+    // Only Kiln's graph passes: the lowering removes every nn op.
+    if (before && pass->getArgument().starts_with("kiln-"))
+      counts.push_back({pass->getArgument().str(), {before, countOps(op)}});
+  }
+};
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   uint64_t graphBytes,
                   const kiln::cpu::CPUTargetOptions &target,
-                  llvm::StringRef output) {
+                  const GraphPassCounts &passCounts, llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
   module.walk([&](LLVM::GlobalOp global) {
     auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
@@ -262,6 +291,9 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   };
   list("input ", sig.inputs);
   list("output", sig.outputs);
+  for (const auto &[pass, count] : passCounts.counts)
+    os << "kilnc:   " << pass << ": " << count.first << " -> " << count.second
+       << " nn ops\n";
   os << "kilnc:   constants: " << weights << " (" << weightBytes
      << " bytes)\n"
      << "kilnc:   arena: " << sig.arenaSize << " bytes; intermediate tensors "
@@ -411,8 +443,16 @@ int main(int argc, char **argv) {
         },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
-  if (hasNN)
+  auto passCounts = std::make_unique<GraphPassCounts>();
+  GraphPassCounts &graphCounts = *passCounts;
+  if (stats)
+    pm.addInstrumentation(std::move(passCounts));
+  if (hasNN) {
+    kiln::GraphPipelineOptions graphOptions;
+    graphOptions.fold = !noFold;
+    kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
+  }
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
@@ -469,6 +509,6 @@ int main(int argc, char **argv) {
     });
   }
   if (stats)
-    printSummary(*module, signature, graphBytes, target, output);
+    printSummary(*module, signature, graphBytes, target, graphCounts, output);
   return 0;
 }

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ImporterImpl.h"
+#include "dialects/nn/ConstantEvaluation.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -519,15 +519,7 @@ FailureOr<Value> Importer::materialize(const ConstTensor &t, Location loc) {
     value = DenseElementsAttr::get(type, bits);
     return nn::ConstantOp::create(builder, loc, type, value).getResult();
   }
-  llvm::ArrayRef<char> raw(t.bytes.data(), t.bytes.size());
-  // Small constants stay inline so they read well and fold; weights become
-  // resource blobs, as the design asks.
-  if (t.numElements() <= 16)
-    value = DenseElementsAttr::getFromRawBuffer(type, raw);
-  else
-    value = DenseResourceElementsAttr::get(
-        type, "weight",
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, alignof(int64_t)));
+  value = nn::constantValue(type, {t.bytes.data(), t.bytes.size()});
   return nn::ConstantOp::create(builder, loc, type, value).getResult();
 }
 

@@ -1,0 +1,28 @@
+//===- Pipeline.h - the graph pass pipeline on the nn dialect ---*- C++ -*-===//
+#ifndef KILN_PASSES_PIPELINE_H
+#define KILN_PASSES_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+
+/// Which groups of graph passes run (kilnc turns them off one by one to
+/// measure what each is worth).
+struct GraphPipelineOptions {
+  /// Folding and canonicalisation: identity and dead ops, weight-only
+  /// subgraphs, transpose/reshape chains, BatchNormalization, Pad.
+  bool fold = true;
+  /// Fusion.
+  bool fuse = true;
+};
+
+/// Adds the graph passes that run on the nn dialect before it is lowered.
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        const GraphPipelineOptions &options);
+
+/// Registers the default graph pipeline as `kiln-graph-opt` (for kiln-opt).
+void registerGraphPipeline();
+
+} // namespace kiln
+
+#endif // KILN_PASSES_PIPELINE_H
