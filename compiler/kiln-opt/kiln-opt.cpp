@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNDialect.h"
 #include "passes/Passes.h"
+#include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/Passes.h"
 
@@ -18,6 +19,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   kiln::registerKilnPasses();
+  kiln::registerGraphPipeline();
   kiln::cpu::registerCPUConversionPasses();
   kiln::cpu::registerCPUPipelines();
 

@@ -11,7 +11,9 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/Importer.h"
 #include "dialects/nn/NNDialect.h"
+#include "dialects/nn/NNOps.h"
 #include "passes/Passes.h"
+#include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
@@ -42,6 +44,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <map>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -88,6 +91,10 @@ cl::opt<std::string> modelName(
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("target CPU (e.g. cortex-a76, native)"),
                           cl::cat(kilncCategory));
+cl::opt<bool> noFuse("no-fuse",
+                     cl::desc("keep every nn op a kernel of its own (no "
+                              "kiln-fuse-* passes)"),
+                     cl::cat(kilncCategory));
 cl::opt<std::string> mattr("mattr",
                            cl::desc("target features (e.g. +dotprod,-avx2)"),
                            cl::cat(kilncCategory));
@@ -102,7 +109,7 @@ const std::pair<const char *, const char *> kSharedOptions[] = {
     {"print-after", "print the IR after the named pass (e.g. "
                     "kiln-plan-memory) to stderr"},
     {"stats", "print a summary of the artifact (tensors, constants, arena, "
-              "size) to stderr"},
+              "fused groups, size) to stderr"},
     {"mlir-print-ir-after-all", nullptr},
     {"mlir-print-ir-before-all", nullptr},
     {"mlir-print-ir-after-change", nullptr},
@@ -198,9 +205,25 @@ void writeText(llvm::StringRef path, llvm::function_ref<void(
   out->keep();
 }
 
+/// Counts the nn.fused groups by kind just before the nn IR is lowered (the
+/// groups are gone afterwards) for --stats.
+struct FusionCounter : PassInstrumentation {
+  std::map<std::string, int64_t> &counts;
+  explicit FusionCounter(std::map<std::string, int64_t> &counts)
+      : counts(counts) {}
+  void runBeforePass(Pass *pass, Operation *op) override {
+    if (pass->getArgument() != "convert-nn-to-linalg")
+      return;
+    op->walk([&](kiln::nn::FusedOp fused) {
+      ++counts[kiln::nn::stringifyFusedKind(fused.getKind()).str()];
+    });
+  }
+};
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   const kiln::cpu::CPUTargetOptions &target,
+                  const std::map<std::string, int64_t> &fusions,
                   llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
   module.walk([&](LLVM::GlobalOp global) {
@@ -230,6 +253,12 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   os << "kilnc:   constants: " << weights << " (" << weightBytes
      << " bytes)\n"
      << "kilnc:   arena: " << sig.arenaSize << " bytes\n"
+     << "kilnc:   fused groups:";
+  if (fusions.empty())
+    os << " none";
+  for (const auto &[kind, count] : fusions)
+    os << " " << kind << " " << count;
+  os << "\n"
      << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
 }
 
@@ -371,8 +400,15 @@ int main(int argc, char **argv) {
         },
         /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
   }
-  if (hasNN)
+  std::map<std::string, int64_t> fusions;
+  if (hasNN) {
+    kiln::GraphPipelineOptions graphOptions;
+    graphOptions.fuse = !noFuse;
+    kiln::buildGraphPipeline(pm, graphOptions);
+    if (stats)
+      pm.addInstrumentation(std::make_unique<FusionCounter>(fusions));
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
+  }
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
@@ -424,6 +460,6 @@ int main(int argc, char **argv) {
     });
   }
   if (stats)
-    printSummary(*module, signature, target, output);
+    printSummary(*module, signature, target, fusions, output);
   return 0;
 }
