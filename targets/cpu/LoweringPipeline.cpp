@@ -22,7 +22,6 @@ using namespace mlir;
 namespace kiln::cpu {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(createTileFusedEpiloguesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createBufferizeModelPass());

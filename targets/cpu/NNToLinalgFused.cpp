@@ -5,12 +5,10 @@
 // use. In an epilogue group that generic's output is the anchor's result
 // itself: it reads each accumulated element and overwrites it, so
 // bufferization keeps one buffer for the whole group and no intermediate
-// tensor is written. The generic is marked for kiln-tile-fused-epilogues,
-// which moves it into the product's loops.
+// tensor is written.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/NNToLinalgPatterns.h"
-#include "targets/cpu/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
 
@@ -78,8 +76,6 @@ struct FusedLowering : NNPattern<nn::FusedOp> {
           }
           linalg::YieldOp::create(b, l, scalars.lookup(yielded));
         });
-    if (anchor)
-      generic->setAttr(kEpilogueAttr, rewriter.getUnitAttr());
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }

@@ -7,10 +7,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -20,10 +18,6 @@ namespace kiln::cpu {
 
 #define GEN_PASS_REGISTRATION
 #include "targets/cpu/Passes.h.inc"
-
-/// Marks the elementwise generic of a lowered conv or gemm epilogue for
-/// kiln-tile-fused-epilogues.
-inline constexpr llvm::StringLiteral kEpilogueAttr = "kiln.epilogue";
 
 inline void registerCPUConversionPasses() { registerKilnCPUPasses(); }
 } // namespace kiln::cpu

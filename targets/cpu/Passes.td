@@ -18,28 +18,6 @@ def ConvertNNToLinalgPass : Pass<"convert-nn-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
-def TileFusedEpiloguesPass
-    : Pass<"kiln-tile-fused-epilogues", "mlir::func::FuncOp"> {
-  let summary = "Compute the epilogue of a fused conv/gemm group row by row, "
-                "inside the loops of the product";
-  let description = [{
-    The lowering of an `nn.fused` conv or gemm epilogue marks its
-    elementwise generic `kiln.epilogue`; its output operand is the
-    product's result. This pass tiles that generic by 1 along every loop
-    but the innermost and fuses the chain of destinations behind it (the
-    product, then the product's initial value: the broadcast bias, `beta *
-    C` or a fill) into the tile loops. Each iteration computes one row of
-    the product and applies the epilogue to it while it is in cache, and the
-    whole chain stays in place in one buffer. The product's other operands
-    (the padded input, the weights) are not fused: recomputing them per row
-    would cost more than it saves. A product that reaches the epilogue
-    through a reshape (grouped, 1-D and 3-D convolutions) is left as it is.
-  }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect",
-                           "mlir::scf::SCFDialect",
-                           "mlir::tensor::TensorDialect"];
-}
-
 def BufferizeModelPass : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
   let summary = "Bufferize a model: one-shot module bufferization, results "
                 "returned through out-parameters";
