@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s | kiln-opt | FileCheck %s
+// RUN: kiln-opt %s --mlir-print-op-generic | kiln-opt | FileCheck %s
 
 // CHECK-LABEL: func @round_trip
 // CHECK: nn.fused conv_epilogue(%{{.*}}, %{{.*}}) : (tensor<1x3x4x4xf32>, tensor<8x3x1x1xf32>) -> tensor<1x8x4x4xf32> {
