@@ -133,4 +133,34 @@ def FoldPad : Pass<"kiln-fold-pad", "mlir::func::FuncOp"> {
   }];
 }
 
+def FuseConvEpilogue : Pass<"kiln-fuse-conv-epilogue", "mlir::func::FuncOp"> {
+  let summary = "Fuse conv, gemm and matmul with the elementwise ops after "
+                "them (bias, activation, residual add)";
+  let description = [{
+    Each group becomes one `nn.fused` of kind `conv_epilogue` (anchor
+    `nn.conv`) or `gemm_epilogue` (anchor `nn.gemm` or `nn.matmul`). A group
+    grows backwards from an elementwise op through producers that are float
+    elementwise ops (`nn::isFusibleElementwise`) or the one anchor, taking a
+    producer only when all its users are already in the group (so no
+    intermediate value is needed outside it) and its result has the
+    anchor's shape (so every other operand broadcasts into the anchor's
+    result, never the result into a larger one). A group without an anchor
+    is left for `kiln-fuse-elementwise`. Integer (ConvInteger,
+    MatMulInteger) anchors are not fused.
+  }];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
+def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse groups of float elementwise ops into one nn.fused";
+  let description = [{
+    Runs after `kiln-fuse-conv-epilogue`. Groups grow as there, without an
+    anchor: backwards from an elementwise op through elementwise producers
+    of the same result shape whose users are all in the group. A group of
+    two ops or more becomes one `nn.fused` of kind `elementwise`, which the
+    CPU lowering emits as one loop nest with no intermediate tensors.
+  }];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
 #endif // KILN_PASSES

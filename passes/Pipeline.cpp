@@ -2,12 +2,27 @@
 #include "passes/Pipeline.h"
 #include "passes/Passes.h"
 
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 
-void kiln::buildGraphPipeline(mlir::OpPassManager &pm,
-                              const GraphPipelineOptions &options) {
+using namespace mlir;
+
+namespace kiln {
+
+namespace {
+struct GraphPipelineCLOptions
+    : public PassPipelineOptions<GraphPipelineCLOptions> {
+  Option<bool> fold{*this, "fold", llvm::cl::desc("run the folding passes"),
+                    llvm::cl::init(true)};
+  Option<bool> fuse{*this, "fuse", llvm::cl::desc("run the fusion passes"),
+                    llvm::cl::init(true)};
+};
+} // namespace
+
+void buildGraphPipeline(OpPassManager &pm,
+                        const GraphPipelineOptions &options) {
+  OpPassManager &fn = pm.nest<func::FuncOp>();
   if (options.fold) {
-    mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
     // Identities first: a Dropout between a Conv and its BatchNormalization
     // hides the pair from the BN fold. Constants next, so that the weights
     // the later folds read are constants; transposes and reshapes before
@@ -18,10 +33,24 @@ void kiln::buildGraphPipeline(mlir::OpPassManager &pm,
     fn.addPass(createFoldBatchNorm());
     fn.addPass(createFoldPad());
   }
+  // Fusion after folding (a folded BN or Pad leaves the conv next to its
+  // epilogue); epilogues first: a chain that ends a convolution belongs to
+  // it, not to an elementwise group of its own.
+  if (options.fuse) {
+    fn.addPass(createFuseConvEpilogue());
+    fn.addPass(createFuseElementwise());
+  }
 }
 
-void kiln::registerGraphPipeline() {
-  mlir::PassPipelineRegistration<>(
+void registerGraphPipeline() {
+  PassPipelineRegistration<GraphPipelineCLOptions>(
       "kiln-graph-opt", "the graph passes kilnc runs on the nn dialect",
-      [](mlir::OpPassManager &pm) { buildGraphPipeline(pm, {}); });
+      [](OpPassManager &pm, const GraphPipelineCLOptions &cl) {
+        GraphPipelineOptions options;
+        options.fold = cl.fold;
+        options.fuse = cl.fuse;
+        buildGraphPipeline(pm, options);
+      });
 }
+
+} // namespace kiln

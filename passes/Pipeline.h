@@ -20,7 +20,8 @@ struct GraphPipelineOptions {
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options);
 
-/// Registers the default graph pipeline as `kiln-graph-opt` (for kiln-opt).
+/// Registers `kiln-graph-opt` (with the `fold` and `fuse` options) for
+/// kiln-opt.
 void registerGraphPipeline();
 
 } // namespace kiln

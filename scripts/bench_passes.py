@@ -2,7 +2,7 @@
 """Latency effect of each graph-pass group: every group on, and each one off.
 
     /usr/bin/python3 scripts/bench_passes.py [--models a,b] [--rounds N]
-        [--runs N] [--write-docs]
+        [--runs N] [--cachegrind] [--write-docs]
 
 For each model-zoo model (build/models, exported by scripts/export_models.py
 when missing), kilnc compiles one shared library per configuration:
@@ -16,6 +16,12 @@ configuration's latency is the median over rounds of its per-round median.
 The table gives each configuration's latency and its ratio to "all passes"
 (> 1: turning the group off makes the model slower). Ratios within one run
 are what to compare; the machine is noisy.
+
+The wall clock on a shared machine can vary by more than a pass group
+changes it, so --cachegrind adds deterministic counts for one run of each
+library under `valgrind --tool=cachegrind --cache-sim=yes`: instructions
+executed and simulated L1 data-cache misses (a proxy for memory traffic),
+each as the ratio of the configuration to "all passes".
 """
 
 import argparse
@@ -43,7 +49,18 @@ def run(cmd):
     return r.stdout + r.stderr
 
 
-def bench(name, work, rounds, runs):
+def cachegrind(lib, feed):
+    """(instructions, D1 misses) of one run under cachegrind."""
+    err = run(["valgrind", "--tool=cachegrind", "--cache-sim=yes",
+               "--cachegrind-out-file=/dev/null", os.path.join(BIN, "kiln-run"), lib,
+               "--input", feed, "--runs", "1", "--warmup", "0", "--top", "0"])
+
+    def count(label):
+        return int(re.search(label + r":\s+([0-9,]+)", err).group(1).replace(",", ""))
+    return count(r"I\s+refs"), count(r"D1\s+misses")
+
+
+def bench(name, work, rounds, runs, with_cachegrind):
     models = os.path.join(ROOT, "build", "models")
     if not export_models.up_to_date(models, name):
         run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"), models,
@@ -64,17 +81,26 @@ def bench(name, work, rounds, runs):
             if not m:
                 sys.exit(f"bench_passes: no median latency from kiln-run for {name}")
             times[i].append(float(m.group(1)))
-    return [statistics.median(t) for t in times]
+    counts = [cachegrind(so, feed) for so in libs] if with_cachegrind else None
+    return [statistics.median(t) for t in times], counts
 
 
 def table(results):
-    head = " | ".join(f"{label} ms" + ("" if i == 0 else f" | {label} / all")
-                      for i, (label, _) in enumerate(CONFIGS))
-    out = [f"| model | {head} |", "|---" * (1 + 2 * len(CONFIGS) - 1) + "|"]
-    for name, ms in results:
+    heads = [f"{CONFIGS[0][0]} ms"]
+    for label, _ in CONFIGS[1:]:
+        heads += [f"{label} ms", f"{label} / all"]
+    with_counts = results[0][2] is not None
+    if with_counts:
+        for label, _ in CONFIGS[1:]:
+            heads += [f"{label}: instructions / all", f"{label}: D1 misses / all"]
+    out = ["| model | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
+    for name, ms, counts in results:
         cells = [f"{ms[0]:.1f}"]
         for t in ms[1:]:
             cells += [f"{t:.1f}", f"{t / ms[0]:.2f}"]
+        if with_counts:
+            for ins, miss in counts[1:]:
+                cells += [f"{ins / counts[0][0]:.3f}", f"{miss / counts[0][1]:.3f}"]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -84,10 +110,11 @@ def main():
     ap.add_argument("--models", default=DEFAULT_MODELS)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cachegrind", action="store_true")
     ap.add_argument("--write-docs", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        results = [(m, bench(m, work, args.rounds, args.runs))
+        results = [(m, *bench(m, work, args.rounds, args.runs, args.cachegrind))
                    for m in args.models.split(",")]
     text = table(results)
     print(text)

@@ -45,6 +45,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <map>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -96,6 +97,10 @@ cl::opt<bool> noMemoryReuse(
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("target CPU (e.g. cortex-a76, native)"),
                           cl::cat(kilncCategory));
+cl::opt<bool> noFuse("no-fuse",
+                     cl::desc("keep every nn op a kernel of its own (no "
+                              "kiln-fuse-* passes)"),
+                     cl::cat(kilncCategory));
 cl::opt<std::string> mattr("mattr",
                            cl::desc("target features (e.g. +dotprod,-avx2)"),
                            cl::cat(kilncCategory));
@@ -115,7 +120,8 @@ const std::pair<const char *, const char *> kSharedOptions[] = {
     {"print-after", "print the IR after the named pass (e.g. "
                     "kiln-plan-memory) to stderr"},
     {"stats", "print a summary of the artifact (tensors, nn ops before and "
-              "after each graph pass, constants, arena, size) to stderr"},
+              "after each graph pass, fused groups, constants, arena, size) "
+              "to stderr"},
     {"mlir-print-ir-after-all", nullptr},
     {"mlir-print-ir-before-all", nullptr},
     {"mlir-print-ir-after-change", nullptr},
@@ -238,8 +244,9 @@ uint64_t intermediateTensorBytes(ModuleOp module) {
   return bytes;
 }
 
-/// --stats: how many nn ops (constants aside) each graph pass removed,
-/// counted around the passes that see nn ops.
+/// --stats: how many nn ops (constants aside; a fused group counts as the
+/// ops inside it) each graph pass removed, counted around the passes that
+/// see nn ops.
 struct GraphPassCounts : PassInstrumentation {
   std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> counts;
   int64_t before = 0;
@@ -248,7 +255,7 @@ struct GraphPassCounts : PassInstrumentation {
     int64_t n = 0;
     root->walk([&](Operation *op) {
       if (isa<kiln::nn::NNDialect>(op->getDialect()) &&
-          !isa<kiln::nn::ConstantOp>(op))
+          !isa<kiln::nn::ConstantOp, kiln::nn::FusedOp, kiln::nn::YieldOp>(op))
         ++n;
     });
     return n;
@@ -261,11 +268,28 @@ struct GraphPassCounts : PassInstrumentation {
   }
 };
 
+/// Counts the nn.fused groups by kind just before the nn IR is lowered (the
+/// groups are gone afterwards) for --stats.
+struct FusionCounter : PassInstrumentation {
+  std::map<std::string, int64_t> &counts;
+  explicit FusionCounter(std::map<std::string, int64_t> &counts)
+      : counts(counts) {}
+  void runBeforePass(Pass *pass, Operation *op) override {
+    if (pass->getArgument() != "convert-nn-to-linalg")
+      return;
+    op->walk([&](kiln::nn::FusedOp fused) {
+      ++counts[kiln::nn::stringifyFusedKind(fused.getKind()).str()];
+    });
+  }
+};
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   uint64_t graphBytes,
                   const kiln::cpu::CPUTargetOptions &target,
-                  const GraphPassCounts &passCounts, llvm::StringRef output) {
+                  const GraphPassCounts &passCounts,
+                  const std::map<std::string, int64_t> &fusions,
+                  llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
   module.walk([&](LLVM::GlobalOp global) {
     auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
@@ -301,6 +325,12 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
      << llvm::format("%.1f%%", graphBytes ? 100.0 * sig.arenaSize / graphBytes
                                           : 0.0)
      << "); lowered buffers " << sig.buffersSize << " bytes\n"
+     << "kilnc:   fused groups:";
+  if (fusions.empty())
+    os << " none";
+  for (const auto &[kind, count] : fusions)
+    os << " " << kind << " " << count;
+  os << "\n"
      << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
 }
 
@@ -445,11 +475,15 @@ int main(int argc, char **argv) {
   }
   auto passCounts = std::make_unique<GraphPassCounts>();
   GraphPassCounts &graphCounts = *passCounts;
-  if (stats)
+  std::map<std::string, int64_t> fusions;
+  if (stats) {
     pm.addInstrumentation(std::move(passCounts));
+    pm.addInstrumentation(std::make_unique<FusionCounter>(fusions));
+  }
   if (hasNN) {
     kiln::GraphPipelineOptions graphOptions;
     graphOptions.fold = !noFold;
+    graphOptions.fuse = !noFuse;
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
@@ -509,6 +543,7 @@ int main(int argc, char **argv) {
     });
   }
   if (stats)
-    printSummary(*module, signature, graphBytes, target, graphCounts, output);
+    printSummary(*module, signature, graphBytes, target, graphCounts, fusions,
+                 output);
   return 0;
 }

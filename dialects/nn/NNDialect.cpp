@@ -2,12 +2,23 @@
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNOps.h"
 
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
 using namespace mlir;
 using namespace kiln::nn;
 
 #include "dialects/nn/NNDialect.cpp.inc"
+#include "dialects/nn/NNEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/nn/NNAttrs.cpp.inc"
 
 void NNDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/nn/NNAttrs.cpp.inc"
+      >();
   addOperations<
 #define GET_OP_LIST
 #include "dialects/nn/NNOps.cpp.inc"

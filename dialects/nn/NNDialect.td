@@ -21,6 +21,7 @@ def NN_Dialect : Dialect {
   }];
   let cppNamespace = "::kiln::nn";
   let hasConstantMaterializer = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []>

@@ -9,6 +9,11 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/nn/NNEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/nn/NNAttrs.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/nn/NNOps.h.inc"
 
@@ -21,6 +26,11 @@ broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          int64_t dilation, int64_t padBegin, int64_t padEnd,
                          bool ceilMode);
+
+/// A float elementwise op that a fused group may hold (nn.fused): its
+/// operands broadcast into its result, and the CPU lowering has a scalar
+/// body for it.
+bool isFusibleElementwise(mlir::Operation *op);
 } // namespace kiln::nn
 
 #endif // KILN_DIALECTS_NN_NNOPS_H

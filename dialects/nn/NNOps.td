@@ -238,5 +238,6 @@ include "dialects/nn/NNReductionOps.td"
 include "dialects/nn/NNDataMovementOps.td"
 include "dialects/nn/NNElementwiseOps.td"
 include "dialects/nn/NNResizeOps.td"
+include "dialects/nn/NNFusedOps.td"
 
 #endif // KILN_NN_OPS

@@ -36,6 +36,7 @@ struct ConvertNNToLinalg
     kiln::cpu::populateNNToLinalgConvPatterns(patterns);
     kiln::cpu::populateNNToLinalgDataMovementPatterns(patterns);
     kiln::cpu::populateNNToLinalgElementwisePatterns(patterns);
+    kiln::cpu::populateNNToLinalgFusedPatterns(patterns);
     kiln::cpu::populateNNToLinalgNormalizationPatterns(patterns);
     kiln::cpu::populateNNToLinalgPoolingPatterns(patterns);
     kiln::cpu::populateNNToLinalgReductionPatterns(patterns);

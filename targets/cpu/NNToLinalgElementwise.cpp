@@ -1,6 +1,8 @@
 //===- NNToLinalgElementwise.cpp - nn -> linalg: elementwise ops ---------===//
 #include "targets/cpu/NNToLinalgPatterns.h"
 
+#include "llvm/ADT/TypeSwitch.h"
+
 #include <cmath>
 #include <limits>
 
@@ -555,6 +557,26 @@ Value ElementwiseLowering<nn::WhereOp>::body(nn::WhereOp, OpBuilder &b,
 }
 
 } // namespace
+
+Value fusibleElementwiseBody(Operation *op, OpBuilder &b, Location loc,
+                             ValueRange args) {
+  Type et = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case<nn::ReluOp, nn::SigmoidOp, nn::HardSwishOp, nn::ClipOp,
+            nn::HardSigmoidOp, nn::LeakyReluOp, nn::AddOp, nn::SubOp, nn::MulOp,
+            nn::DivOp, nn::MaxOp, nn::MinOp, nn::PReluOp, nn::AbsOp, nn::NegOp,
+            nn::ExpOp, nn::LogOp, nn::SqrtOp, nn::ReciprocalOp, nn::TanhOp,
+            nn::ErfOp, nn::SoftplusOp, nn::SoftsignOp, nn::EluOp, nn::SeluOp,
+            nn::CeluOp>([&](auto typed) {
+        return ElementwiseLowering<decltype(typed)>::body(typed, b, loc, et,
+                                                          args);
+      })
+      .Default([](Operation *other) -> Value {
+        // The nn.fused verifier admits only what nn::isFusibleElementwise
+        // accepts, and that is the list above.
+        llvm_unreachable("not a fusible elementwise op");
+      });
+}
 
 void populateNNToLinalgElementwisePatterns(RewritePatternSet &patterns) {
   patterns

@@ -70,6 +70,12 @@ Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
 Value reduce(OpBuilder &b, Location loc, Value input, RankedTensorType outType,
              ArrayRef<int64_t> reduced, Value init, BodyFn combine);
 
+/// The scalar body of a fusible elementwise op (nn::isFusibleElementwise)
+/// applied to `args`, one scalar per operand: what its own lowering puts in
+/// its linalg.generic, for a fused group to compose.
+Value fusibleElementwiseBody(Operation *op, OpBuilder &b, Location loc,
+                             ValueRange args);
+
 /// A conversion pattern for one nn op, with its (ranked) result type.
 template <typename Op> struct NNPattern : OpConversionPattern<Op> {
   using OpConversionPattern<Op>::OpConversionPattern;
@@ -82,6 +88,7 @@ template <typename Op> struct NNPattern : OpConversionPattern<Op> {
 void populateNNToLinalgConvPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgDataMovementPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgElementwisePatterns(RewritePatternSet &patterns);
+void populateNNToLinalgFusedPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgNormalizationPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgReductionPatterns(RewritePatternSet &patterns);

@@ -1382,6 +1382,84 @@ case("fold_pad_avgpool_own_pads", "Pad/AveragePool", fold_pad_window(
 case("fold_transposes", "Transpose", fold_transposes)
 case("fold_weight_subgraph", "Transpose/Mul/MatMul/Reshape/Add", fold_weight_subgraph)
 
+# ---- Fusion (kiln-fuse-conv-epilogue, kiln-fuse-elementwise) ------------------
+# Graphs the fusion passes turn into nn.fused groups; the lit tests in
+# test/lit/passes/ show the groups, these check the fused kernels' numbers.
+
+def fused_conv(x_shape, w_shape, tail, conv_attrs=None, bias=False, opset=DEFAULT_OPSET):
+    """Conv (output "c") followed by the nodes `tail(rng)` returns, ending in "y"."""
+    def build(rng):
+        fan_in = int(np.prod(w_shape[1:]))
+        ops = {"x": f32(rng, *x_shape), "w": Init(f32(rng, *w_shape, scale=fan_in ** -0.5))}
+        names = ["x", "w"]
+        if bias:
+            ops["b"] = Init(f32(rng, w_shape[0]))
+            names.append("b")
+        nodes = [helper.make_node("Conv", names, ["c"], name="conv", **(conv_attrs or {}))]
+        more_nodes, more_ops = tail(rng)
+        nodes += more_nodes
+        ops.update(more_ops)
+        return graph_model(nodes, ops, ["y"], opset)
+    return build
+
+
+def node(op, ins, out, **attrs):
+    return helper.make_node(op, ins, [out], name=out, **attrs)
+
+
+case("fuse_conv_add_bias_relu", "Conv/Add/Relu", fused_conv(
+    (1, 3, 8, 8), (8, 3, 3, 3),
+    lambda rng: ([node("Add", ["c", "bias"], "cb"), node("Relu", ["cb"], "y")],
+                 {"bias": Init(f32(rng, 8, 1, 1))}),
+    conv_attrs={"pads": [1, 1, 1, 1]}))
+case("fuse_conv_relu_residual", "Conv/Relu/Add", fused_conv(
+    (1, 4, 6, 6), (4, 4, 3, 3),
+    lambda rng: ([node("Relu", ["c"], "r"), node("Add", ["r", "x"], "y")], {}),
+    conv_attrs={"pads": [1, 1, 1, 1]}, bias=True))
+case("fuse_conv_clip_relu6", "Conv/Clip", fused_conv(
+    (1, 3, 7, 7), (6, 3, 3, 3),
+    lambda rng: ([node("Clip", ["c", "lo", "hi"], "y")],
+                 {"lo": Init(np.float32(0)), "hi": Init(np.float32(6))}),
+    conv_attrs={"strides": [2, 2]}, bias=True))
+case("fuse_dwconv_hardswish", "Conv/HardSwish", fused_conv(
+    (1, 6, 8, 8), (6, 1, 3, 3),
+    lambda rng: ([node("HardSwish", ["c"], "y")], {}),
+    conv_attrs={"group": 6, "pads": [1, 1, 1, 1]}, bias=True, opset=14))
+case("fuse_conv_silu", "Conv/Sigmoid/Mul", fused_conv(
+    (1, 3, 6, 6), (5, 3, 1, 1),
+    lambda rng: ([node("Sigmoid", ["c"], "s"), node("Mul", ["c", "s"], "y")], {})))
+case("fuse_gemm_sigmoid", "Gemm/Sigmoid", lambda rng: graph_model(
+    [node("Gemm", ["a", "b", "c"], "g", transB=1), node("Sigmoid", ["g"], "y")],
+    {"a": f32(rng, 3, 16), "b": Init(f32(rng, 10, 16, scale=0.25)), "c": Init(f32(rng, 10))},
+    ["y"]))
+case("fuse_matmul_add_leaky_relu", "MatMul/Add/LeakyRelu", lambda rng: graph_model(
+    [node("MatMul", ["a", "b"], "m"), node("Add", ["m", "c"], "mc"),
+     node("LeakyRelu", ["mc"], "y", alpha=0.2)],
+    {"a": f32(rng, 2, 3, 8), "b": Init(f32(rng, 8, 5, scale=0.35)), "c": Init(f32(rng, 5))},
+    ["y"]))
+case("fuse_elementwise_chain", "Mul/Add/Sigmoid/Mul", lambda rng: graph_model(
+    [node("Mul", ["x", "s"], "m"), node("Add", ["m", "b"], "a"),
+     node("Sigmoid", ["a"], "g"), node("Mul", ["a", "g"], "y")],
+    {"x": f32(rng, 2, 4, 5), "s": f32(rng, 4, 1), "b": Init(f32(rng, 5))}, ["y"]))
+case("fuse_elementwise_gelu", "Div/Erf/Add/Mul", lambda rng: graph_model(
+    [node("Div", ["x", "sqrt2"], "d"), node("Erf", ["d"], "e"),
+     node("Add", ["e", "one"], "e1"), node("Mul", ["x", "e1"], "xe"),
+     node("Mul", ["xe", "half"], "y")],
+    {"x": f32(rng, 3, 7, scale=2.0), "sqrt2": Init(np.float32(np.sqrt(2))),
+     "one": Init(np.float32(1)), "half": Init(np.float32(0.5))}, ["y"]))
+
+
+def fuse_escaping_intermediate(rng):
+    """The conv's activation is a second output: the group ends there."""
+    nodes = [node("Conv", ["x", "w"], "c"), node("Relu", ["c"], "r"),
+             node("Add", ["r", "x"], "y"), node("Exp", ["y"], "z"),
+             node("Neg", ["z"], "n")]
+    ops = {"x": f32(rng, 1, 3, 4, 4), "w": Init(f32(rng, 3, 3, 1, 1, scale=0.5))}
+    return graph_model(nodes, ops, ["r", "n"])
+
+
+case("fuse_escaping_intermediate", "Conv/Relu/Add/Exp/Neg", fuse_escaping_intermediate)
+
 # ---- More elementwise: unary math, activations, n-ary, Pow, Mod, logic ----
 
 SPECIAL = np.array([0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 2.0, -3.0,

@@ -1,4 +1,5 @@
-// RUN: kiln-opt %s -kiln-graph-opt | FileCheck %s
+// RUN: kiln-opt %s -kiln-graph-opt='fuse=false' | FileCheck %s
+// RUN: kiln-opt %s -kiln-graph-opt | FileCheck %s --check-prefix=FULL
 
 // The fold group together: the identity (a Dropout) between conv and BN
 // goes first, so BN folds; the transposed weight is a constant by then; the
@@ -9,6 +10,12 @@
 // CHECK-NEXT: %[[C:.*]] = nn.conv %arg0, %[[W]], %[[B]] {{{.*}}pads = array<i64: 1, 1, 1, 1>
 // CHECK-NEXT: %[[R:.*]] = nn.relu %[[C]]
 // CHECK-NEXT: return %[[R]]
+// Fusion runs after the folds: the folded conv and the relu are one group.
+// FULL-LABEL: func @graph
+// FULL: nn.fused  conv_epilogue(%arg0, %{{.*}}, %{{.*}})
+// FULL: nn.conv {{.*}}pads = array<i64: 1, 1, 1, 1>
+// FULL-NEXT: nn.relu
+// FULL-NEXT: nn.yield
 func.func @graph(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x4x4xf32> {
   %wt = nn.constant dense<[[[[2.0, 3.0]]]]> : tensor<1x1x1x2xf32>
   %w = nn.transpose %wt {perm = array<i64: 3, 0, 1, 2>} : (tensor<1x1x1x2xf32>) -> tensor<2x1x1x1xf32>
