@@ -133,6 +133,25 @@ def FoldPad : Pass<"kiln-fold-pad", "mlir::func::FuncOp"> {
   }];
 }
 
+def MergeParallelConvs : Pass<"kiln-merge-parallel-convs",
+                              "mlir::func::FuncOp"> {
+  let summary = "Merge convolutions that read the same tensor into one "
+                "wider convolution plus channel slices";
+  let description = [{
+    `nn.conv` ops of one block that read the same value with the same
+    strides, pads, dilations, filter window and float element type, with
+    group 1 and constant filters and biases, become one `nn.conv` over the
+    filters concatenated along the output channels (a missing bias is
+    zeros), and each original result becomes an `nn.slice` of its channels:
+    the input is read once, by one larger product instead of several small
+    ones. Convolutions that differ in any of these (e.g. SqueezeNet's 1x1
+    and 3x3 expand convs), grouped ones and ones with run-time weights are
+    left alone. Runs before fusion; an activation after a slice is not fused
+    into the merged convolution.
+  }];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
 def FuseConvEpilogue : Pass<"kiln-fuse-conv-epilogue", "mlir::func::FuncOp"> {
   let summary = "Fuse conv, gemm and matmul with the elementwise ops after "
                 "them (bias, activation, residual add)";

@@ -14,6 +14,9 @@ struct GraphPipelineCLOptions
     : public PassPipelineOptions<GraphPipelineCLOptions> {
   Option<bool> fold{*this, "fold", llvm::cl::desc("run the folding passes"),
                     llvm::cl::init(true)};
+  Option<bool> merge{*this, "merge",
+                     llvm::cl::desc("run the merging passes"),
+                     llvm::cl::init(true)};
   Option<bool> fuse{*this, "fuse", llvm::cl::desc("run the fusion passes"),
                     llvm::cl::init(true)};
 };
@@ -33,6 +36,9 @@ void buildGraphPipeline(OpPassManager &pm,
     fn.addPass(createFoldBatchNorm());
     fn.addPass(createFoldPad());
   }
+  // Merging after folding (BatchNorm folded, the filters are constants).
+  if (options.merge)
+    fn.addPass(createMergeParallelConvs());
   // Fusion after folding (a folded BN or Pad leaves the conv next to its
   // epilogue); epilogues first: a chain that ends a convolution belongs to
   // it, not to an elementwise group of its own.
@@ -48,6 +54,7 @@ void registerGraphPipeline() {
       [](OpPassManager &pm, const GraphPipelineCLOptions &cl) {
         GraphPipelineOptions options;
         options.fold = cl.fold;
+        options.merge = cl.merge;
         options.fuse = cl.fuse;
         buildGraphPipeline(pm, options);
       });

@@ -12,6 +12,8 @@ struct GraphPipelineOptions {
   /// Folding and canonicalisation: identity and dead ops, weight-only
   /// subgraphs, transpose/reshape chains, BatchNormalization, Pad.
   bool fold = true;
+  /// Merging of parallel nodes: sibling convolutions on one input.
+  bool merge = true;
   /// Fusion.
   bool fuse = true;
 };

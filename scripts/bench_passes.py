@@ -8,6 +8,7 @@ For each model-zoo model (build/models, exported by scripts/export_models.py
 when missing), kilnc compiles one shared library per configuration:
     all passes          (the default)
     --no-fold           without folding/canonicalisation
+    --no-merge          without merging of sibling convolutions
     --no-fuse           without fusion
     --no-memory-reuse   without in-place reuse and copy elision in the plan
 then kiln-run times them interleaved: --rounds rounds, each running every
@@ -37,7 +38,8 @@ import export_models  # scripts/export_models.py, next to this file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("KILN_BIN", os.path.join(ROOT, "build", "bin"))
-CONFIGS = [("all passes", []), ("no fold", ["--no-fold"]), ("no fuse", ["--no-fuse"]),
+CONFIGS = [("all passes", []), ("no fold", ["--no-fold"]), ("no merge", ["--no-merge"]),
+           ("no fuse", ["--no-fuse"]),
            ("no memory reuse", ["--no-memory-reuse"])]
 DEFAULT_MODELS = "mobilenet_v2,resnet18,squeezenet1_1,shufflenet_v2_x1_0"
 

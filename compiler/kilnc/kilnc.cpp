@@ -104,6 +104,10 @@ cl::opt<bool> noFuse("no-fuse",
 cl::opt<std::string> mattr("mattr",
                            cl::desc("target features (e.g. +dotprod,-avx2)"),
                            cl::cat(kilncCategory));
+cl::opt<bool> noMerge("no-merge",
+                      cl::desc("skip the graph merging passes (sibling "
+                               "convolutions on one input)"),
+                      cl::cat(kilncCategory));
 cl::opt<bool> noFold("no-fold",
                      cl::desc("skip the graph folding passes (identity and "
                               "dead ops, constants, transpose/reshape chains, "
@@ -483,6 +487,7 @@ int main(int argc, char **argv) {
   if (hasNN) {
     kiln::GraphPipelineOptions graphOptions;
     graphOptions.fold = !noFold;
+    graphOptions.merge = !noMerge;
     graphOptions.fuse = !noFuse;
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());

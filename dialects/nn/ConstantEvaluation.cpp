@@ -41,7 +41,8 @@ size_t elementBytes(Type type) {
   return bits % 8 || bits > 64 ? 0 : bits / 8;
 }
 
-/// The elements of `attr` as raw bytes, splats expanded.
+} // namespace
+
 std::optional<SmallVector<char>> rawElements(ElementsAttr attr) {
   auto type = cast<ShapedType>(attr.getType());
   size_t size = elementBytes(type.getElementType());
@@ -69,6 +70,8 @@ std::optional<SmallVector<char>> rawElements(ElementsAttr attr) {
     expanded.append(data.begin(), data.end());
   return expanded;
 }
+
+namespace {
 
 SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> strides(shape.size(), 1);

@@ -26,6 +26,10 @@ inline constexpr int64_t kInlineConstantElements = 16;
 mlir::ElementsAttr constantValue(mlir::RankedTensorType type,
                                  llvm::ArrayRef<char> raw);
 
+/// The elements of `attr` as raw little-endian bytes (splats expanded), or
+/// nothing for an element type without a byte size or unloaded data.
+std::optional<llvm::SmallVector<char>> rawElements(mlir::ElementsAttr attr);
+
 /// Evaluates `op` with `operands` as the values of its operands. Fails when
 /// the op or its element type is not supported, when an operand's data is
 /// not available (an unloaded resource blob), or when the result would hold

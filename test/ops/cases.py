@@ -1382,6 +1382,27 @@ case("fold_pad_avgpool_own_pads", "Pad/AveragePool", fold_pad_window(
 case("fold_transposes", "Transpose", fold_transposes)
 case("fold_weight_subgraph", "Transpose/Mul/MatMul/Reshape/Add", fold_weight_subgraph)
 
+
+# ---- Merging: sibling convolutions on one input (kiln-merge-parallel-convs) ----
+
+def merge_siblings(rng):
+    """Three convs read x: two 3x3 with the same geometry (one without a
+    bias) merge into one conv plus slices; the 1x1 stays on its own."""
+    x = f32(rng, 1, 4, 7, 7)
+    nodes = [
+        helper.make_node("Conv", ["x", "wa", "ba"], ["a"], name="conv_a", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["x", "wb"], ["b"], name="conv_b", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["x", "wc", "bc"], ["c"], name="conv_c"),
+        helper.make_node("Relu", ["a"], ["ra"], name="relu_a"),
+        helper.make_node("Concat", ["ra", "b", "c"], ["y"], name="concat", axis=1),
+    ]
+    return graph_model(nodes, {"x": x, "wa": Init(f32(rng, 3, 4, 3, 3)), "ba": Init(f32(rng, 3)),
+                               "wb": Init(f32(rng, 5, 4, 3, 3)), "wc": Init(f32(rng, 2, 4, 1, 1)),
+                               "bc": Init(f32(rng, 2))}, ["y"])
+
+
+case("merge_sibling_convs", "Conv/Relu/Concat", merge_siblings)
+
 # ---- Fusion (kiln-fuse-conv-epilogue, kiln-fuse-elementwise) ------------------
 # Graphs the fusion passes turn into nn.fused groups; the lit tests in
 # test/lit/passes/ show the groups, these check the fused kernels' numbers.
