@@ -152,6 +152,23 @@ def MergeParallelConvs : Pass<"kiln-merge-parallel-convs",
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def MergeConsecutiveConvs : Pass<"kiln-merge-consecutive-convs",
+                                 "mlir::func::FuncOp"> {
+  let summary = "Merge two 1x1 convolutions in a row into one";
+  let description = [{
+    `conv(conv(x, W1, b1), W2, b2)` with nothing between them, both 1x1,
+    group 1, float32, constant weights, the first conv's result used only
+    by the second, and the second with strides 1 and no pads, becomes
+    `conv(x, W2·W1, W2·b1 + b2)` with the first conv's strides, pads and
+    dilations (a padded border of the first is b1, which the merged bias
+    maps right). Only when it adds no work:
+    `C_out·C_in <= C_mid·(C_in + C_out)` (a bottleneck such as
+    MobileNetV2's project/expand pair is left alone). Products are
+    accumulated in double and rounded once.
+  }];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
 def FuseConvEpilogue : Pass<"kiln-fuse-conv-epilogue", "mlir::func::FuncOp"> {
   let summary = "Fuse conv, gemm and matmul with the elementwise ops after "
                 "them (bias, activation, residual add)";

@@ -37,8 +37,10 @@ void buildGraphPipeline(OpPassManager &pm,
     fn.addPass(createFoldPad());
   }
   // Merging after folding (BatchNorm folded, the filters are constants).
-  if (options.merge)
+  if (options.merge) {
     fn.addPass(createMergeParallelConvs());
+    fn.addPass(createMergeConsecutiveConvs());
+  }
   // Fusion after folding (a folded BN or Pad leaves the conv next to its
   // epilogue); epilogues first: a chain that ends a convolution belongs to
   // it, not to an elementwise group of its own.

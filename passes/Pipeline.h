@@ -12,7 +12,7 @@ struct GraphPipelineOptions {
   /// Folding and canonicalisation: identity and dead ops, weight-only
   /// subgraphs, transpose/reshape chains, BatchNormalization, Pad.
   bool fold = true;
-  /// Merging of parallel nodes: sibling convolutions on one input.
+  /// Merging: sibling convolutions on one input, consecutive 1x1 convs.
   bool merge = true;
   /// Fusion.
   bool fuse = true;

@@ -106,7 +106,8 @@ cl::opt<std::string> mattr("mattr",
                            cl::cat(kilncCategory));
 cl::opt<bool> noMerge("no-merge",
                       cl::desc("skip the graph merging passes (sibling "
-                               "convolutions on one input)"),
+                               "convolutions on one input, consecutive 1x1 "
+                               "convolutions)"),
                       cl::cat(kilncCategory));
 cl::opt<bool> noFold("no-fold",
                      cl::desc("skip the graph folding passes (identity and "

@@ -1403,6 +1403,22 @@ def merge_siblings(rng):
 
 case("merge_sibling_convs", "Conv/Relu/Concat", merge_siblings)
 
+
+def merge_consecutive(rng):
+    """1x1 conv (stride 2, padded) then 1x1 conv, 3 -> 4 -> 3 channels: one
+    conv after kiln-merge-consecutive-convs."""
+    x = f32(rng, 1, 3, 6, 6)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["h"], name="conv1", strides=[2, 2],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["h", "w2", "b2"], ["y"], name="conv2"),
+    ]
+    return graph_model(nodes, {"x": x, "w1": Init(f32(rng, 4, 3, 1, 1)), "b1": Init(f32(rng, 4)),
+                               "w2": Init(f32(rng, 3, 4, 1, 1)), "b2": Init(f32(rng, 3))}, ["y"])
+
+
+case("merge_consecutive_1x1", "Conv/Conv", merge_consecutive)
+
 # ---- Fusion (kiln-fuse-conv-epilogue, kiln-fuse-elementwise) ------------------
 # Graphs the fusion passes turn into nn.fused groups; the lit tests in
 # test/lit/passes/ show the groups, these check the fused kernels' numbers.
