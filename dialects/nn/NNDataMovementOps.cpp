@@ -15,6 +15,19 @@ using namespace mlir;
 using namespace kiln::nn;
 using namespace kiln::nn::infer;
 
+/// The axis Gather and GatherElements take their indices along, in
+/// [0, rank): a scalar has none, and a negative axis counts from the end.
+static FailureOr<int64_t> gatherAxis(std::optional<Location> loc, int64_t axis,
+                                     int64_t rank) {
+  if (rank == 0)
+    return emitOptionalError(loc, "cannot gather from a scalar");
+  int64_t normalised = normaliseAxis(axis, rank);
+  if (normalised < 0)
+    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
+                             rank);
+  return normalised;
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -22,14 +35,10 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
   int64_t rank = input.getRank();
-  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
-  if (rank == 0)
-    return emitOptionalError(loc, "cannot gather from a scalar");
-  if (axis < -rank || axis >= rank)
-    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
-                             rank);
-  if (axis < 0)
-    axis += rank;
+  FailureOr<int64_t> normalised = gatherAxis(loc, adaptor.getAxis(), rank);
+  if (failed(normalised))
+    return failure();
+  int64_t axis = *normalised;
   SmallVector<int64_t> shape(input.getShape().take_front(axis));
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, input.getShape().drop_front(axis + 1));
@@ -44,14 +53,10 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
   int64_t rank = input.getRank();
-  int64_t axis = static_cast<int64_t>(adaptor.getAxis());
-  if (rank == 0)
-    return emitOptionalError(loc, "cannot gather from a scalar");
-  if (axis < -rank || axis >= rank)
-    return emitOptionalError(loc, "axis ", axis, " out of range for rank ",
-                             rank);
-  if (axis < 0)
-    axis += rank;
+  FailureOr<int64_t> normalised = gatherAxis(loc, adaptor.getAxis(), rank);
+  if (failed(normalised))
+    return failure();
+  int64_t axis = *normalised;
   if (indices.getRank() != rank)
     return emitOptionalError(loc, "indices must have rank ", rank, ", got ",
                              indices.getRank());
