@@ -159,10 +159,22 @@ void elideCopiesIntoSlices(Block &entry) {
     auto p = sub.getSource().getDefiningOp<memref::AllocOp>();
     if (!p || p->getBlock() != &entry || !x->isBeforeInBlock(p))
       continue;
-    // %x: used only by linalg ops in this block, the copy last.
-    bool xOk = llvm::all_of(x->getUsers(), [&](Operation *user) {
+    // %x: used only by linalg ops in this block, the copy last, directly
+    // or through subviews of its own rank (the pieces of a split op each
+    // writing its slice).
+    auto linalgBeforeCopy = [&](Operation *user) {
       return user->getBlock() == &entry && isa<linalg::LinalgOp>(user) &&
              (user == copy || user->isBeforeInBlock(copy));
+    };
+    SmallVector<memref::SubViewOp> xViews;
+    bool xOk = llvm::all_of(x->getUsers(), [&](Operation *user) {
+      auto view = dyn_cast<memref::SubViewOp>(user);
+      if (!view)
+        return linalgBeforeCopy(user);
+      xViews.push_back(view);
+      return view->getBlock() == &entry &&
+             view.getType().getRank() == x.getType().getRank() &&
+             llvm::all_of(view->getUsers(), linalgBeforeCopy);
     });
     // %p before the copy: the subview and linalg ops that write only %p
     // from values that exist where %x is allocated.
@@ -190,6 +202,15 @@ void elideCopiesIntoSlices(Block &entry) {
     p->moveBefore(x);
     for (Operation *op : move)
       op->moveBefore(x);
+    // A view of %x becomes the same view of the slice (its layout changes).
+    for (memref::SubViewOp view : xViews) {
+      OpBuilder b(view);
+      auto moved = memref::SubViewOp::create(
+          b, view.getLoc(), sub.getResult(), view.getMixedOffsets(),
+          view.getMixedSizes(), view.getMixedStrides());
+      view.getResult().replaceAllUsesWith(moved.getResult());
+      view->erase();
+    }
     x.getResult().replaceAllUsesWith(sub.getResult());
     copy->erase();
     x->erase();

@@ -18,7 +18,9 @@ def PlanMemory : Pass<"kiln-plan-memory", "mlir::func::FuncOp"> {
     that input (they get one slot). Copy elision into slices: a buffer that
     dies at a `linalg.copy` into a subview of a fresh buffer (a padded
     input; a concat result where bufferization did not already place the
-    producer) is replaced by that subview: the fresh buffer's allocation,
+    producer), written whole or through views of its own rank (the pieces
+    of a split op), is replaced by that subview (its views by the same
+    views of it): the fresh buffer's allocation,
     fill and subview move up to the first buffer's allocation, its
     producers write straight into the slice, and the copy goes.
     Slots are placed greedily (larger first, each at the lowest
@@ -71,11 +73,11 @@ def EraseIdentityAndDead : Pass<"kiln-erase-identity-and-dead",
 def FoldConstants : Pass<"kiln-fold-constants", "mlir::func::FuncOp"> {
   let summary = "Evaluate nn ops whose operands are all constants";
   let description = [{
-    A weight-only subgraph (a transpose, reshape, cast or arithmetic of
-    `nn.constant`s) is evaluated at compile time into one `nn.constant`:
+    A weight-only subgraph (a transpose, reshape, slice, cast or arithmetic
+    of `nn.constant`s) is evaluated at compile time into one `nn.constant`:
     inline `dense` up to 16 elements, a `dense_resource` blob above.
-    Supported: `nn.identity`, `nn.reshape`, `nn.flatten`, `nn.transpose` on
-    any element type but i1; `nn.cast` between float types; `nn.neg`,
+    Supported: `nn.identity`, `nn.reshape`, `nn.flatten`, `nn.transpose`,
+    `nn.slice` on any element type but i1; `nn.cast` between float types; `nn.neg`,
     `nn.abs`, `nn.sqrt`, `nn.reciprocal`, `nn.add`, `nn.sub`, `nn.mul`,
     `nn.div` on floats (numpy broadcasting). An op is kept when its result
     would hold more elements than its largest operand (a broadcast would
@@ -133,38 +135,48 @@ def FoldPad : Pass<"kiln-fold-pad", "mlir::func::FuncOp"> {
   }];
 }
 
-def MergeParallelConvs : Pass<"kiln-merge-parallel-convs",
-                              "mlir::func::FuncOp"> {
-  let summary = "Merge convolutions that read the same tensor into one "
-                "wider convolution plus channel slices";
+def MergeParallel : Pass<"kiln-merge-parallel", "mlir::func::FuncOp"> {
+  let summary = "Merge convolutions, matmuls and gemms that read the same "
+                "tensor into one wider op plus slices";
   let description = [{
-    `nn.conv` ops of one block that read the same value with the same
-    strides, pads, dilations, filter window and float element type, with
-    group 1 and constant filters and biases, become one `nn.conv` over the
-    filters concatenated along the output channels (a missing bias is
-    zeros), and each original result becomes an `nn.slice` of its channels:
-    the input is read once, by one larger product instead of several small
-    ones. Convolutions that differ in any of these (e.g. SqueezeNet's 1x1
-    and 3x3 expand convs), grouped ones and ones with run-time weights are
-    left alone. Runs before fusion; an activation after a slice is not fused
-    into the merged convolution.
+    Ops of one block that read the same value with constant weights and
+    float element type merge into one op over the weights concatenated
+    along the output channels or columns, placed where the first of them
+    was; each original result becomes an `nn.slice` of its part. The input
+    is read once, by one larger product instead of several small ones.
+    - `nn.conv`: same strides, pads, dilations, filter window, group 1;
+      filters concatenated along F, biases too (a missing bias is zeros).
+    - `nn.matmul` with a 2-D constant right operand (a transformer's Q, K
+      and V projections): right operands concatenated along their columns.
+    - `nn.gemm`: same trans_a, trans_b, alpha, beta; B concatenated along
+      its N dim, C (absent: zeros) when it holds one value per column.
+    Ops that differ in any of these (e.g. SqueezeNet's 1x1 and 3x3 expand
+    convs), grouped convs, run-time weights, gemms whose C is a scalar or a
+    matrix are left alone. Runs before fusion; an activation after a slice
+    is not fused into the merged op.
   }];
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
-def MergeConsecutiveConvs : Pass<"kiln-merge-consecutive-convs",
-                                 "mlir::func::FuncOp"> {
-  let summary = "Merge two 1x1 convolutions in a row into one";
+def MergeConsecutive : Pass<"kiln-merge-consecutive", "mlir::func::FuncOp"> {
+  let summary = "Merge two 1x1 convolutions, gemms or matmuls in a row into "
+                "one";
   let description = [{
-    `conv(conv(x, W1, b1), W2, b2)` with nothing between them, both 1x1,
-    group 1, float32, constant weights, the first conv's result used only
-    by the second, and the second with strides 1 and no pads, becomes
-    `conv(x, W2·W1, W2·b1 + b2)` with the first conv's strides, pads and
-    dilations (a padded border of the first is b1, which the merged bias
-    maps right). Only when it adds no work:
-    `C_out·C_in <= C_mid·(C_in + C_out)` (a bottleneck such as
+    Two linear products in a row, float32 with constant weights, the first
+    one's result used only by the second, become one, when that adds no
+    work (`C_out·C_in <= C_mid·(C_in + C_out)`: a bottleneck such as
     MobileNetV2's project/expand pair is left alone). Products are
     accumulated in double and rounded once.
+    - `conv(conv(x, W1, b1), W2, b2)`, both 1x1 and group 1, the second
+      with strides 1 and no pads, becomes `conv(x, W2·W1, W2·b1 + b2)` with
+      the first conv's strides, pads and dilations (a padded border of the
+      first is b1, which the merged bias maps right).
+    - `gemm(gemm(x, B1, C1), B2, C2)`, the second without trans_a, C
+      absent, a scalar or one value per column: `gemm(x, α1·B1'·α2·B2',
+      α2·β1·C1·B2' + β2·C2)` (B' the possibly transposed B) with the first
+      gemm's trans_a, alpha = beta = 1.
+    - `matmul(matmul(x, B1), B2)` with 2-D constant right operands:
+      `matmul(x, B1·B2)`.
   }];
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
@@ -196,6 +208,46 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
     two ops or more becomes one `nn.fused` of kind `elementwise`, which the
     CPU lowering emits as one loop nest with no intermediate tensors.
   }];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
+def SplitToBudget : Pass<"kiln-split", "mlir::func::FuncOp"> {
+  let summary = "Split convolutions and gemms whose working set exceeds a "
+                "budget into pieces along batch, output channels or rows";
+  let description = [{
+    The working set of a 2-D `nn.conv` or an `nn.gemm`, alone or as the
+    anchor of an `nn.fused` epilogue group, is the bytes of all its operands
+    and of its result. When it exceeds `tile-budget`, the op becomes a grid
+    of pieces, each the same op on slices of its operands, whose results
+    are concatenated back (`nn.concat`, which the memory plan turns into
+    writes straight into the result's slices):
+    - batch (conv dim 0, gemm rows): every operand that has the dim is
+      sliced; weights are not;
+    - output channels (conv dim 1, gemm columns): filters, biases and
+      per-channel operands are sliced; a grouped conv is cut at group
+      boundaries (the piece's input is its groups' channels); pieces are
+      multiples of 8 channels when the count allows, so that they stay
+      whole vectors;
+    - rows (conv dim 2): each piece reads the input rows its output rows
+      need (the halo of a kernel taller than its stride is read twice).
+    A padded conv's input is padded once, before its pieces (one `nn.pad`,
+    which the memory plan lets the producer write straight into), and the
+    pieces have no pads: each reads a view of the padded tensor.
+    Of the grids of at most `max-pieces` pieces, the one with the fewest
+    pieces whose largest piece fits the budget is taken (ties: the smaller
+    working set); when none fits, the one with the smallest working set.
+    Each output element is computed by the same products in the same order
+    as before, so the result is identical. Constant operands are sliced at
+    compile time. Every piece carries `kiln.split = [index, count]`.
+    Convs of 1 or 3 spatial dims, integer anchors, matmuls and other ops
+    are left alone. `tile-budget=0` splits nothing.
+  }];
+  let options = [
+    Option<"tileBudget", "tile-budget", "int64_t", /*default=*/"1048576",
+           "the largest working set in bytes an op may keep (0: no split)">,
+    Option<"maxPieces", "max-pieces", "int64_t", /*default=*/"64",
+           "the most pieces one op is split into">
+  ];
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 

@@ -19,6 +19,11 @@ struct GraphPipelineCLOptions
                      llvm::cl::init(true)};
   Option<bool> fuse{*this, "fuse", llvm::cl::desc("run the fusion passes"),
                     llvm::cl::init(true)};
+  Option<int64_t> tileBudget{
+      *this, "tile-budget",
+      llvm::cl::desc("split ops whose working set exceeds this many bytes "
+                     "(0: no split)"),
+      llvm::cl::init(0)};
 };
 } // namespace
 
@@ -38,8 +43,8 @@ void buildGraphPipeline(OpPassManager &pm,
   }
   // Merging after folding (BatchNorm folded, the filters are constants).
   if (options.merge) {
-    fn.addPass(createMergeParallelConvs());
-    fn.addPass(createMergeConsecutiveConvs());
+    fn.addPass(createMergeParallel());
+    fn.addPass(createMergeConsecutive());
   }
   // Fusion after folding (a folded BN or Pad leaves the conv next to its
   // epilogue); epilogues first: a chain that ends a convolution belongs to
@@ -47,6 +52,12 @@ void buildGraphPipeline(OpPassManager &pm,
   if (options.fuse) {
     fn.addPass(createFuseConvEpilogue());
     fn.addPass(createFuseElementwise());
+  }
+  // Split last: a fused group is cut as a whole, its epilogue with it.
+  if (options.tileBudget > 0) {
+    SplitToBudgetOptions split;
+    split.tileBudget = options.tileBudget;
+    fn.addPass(createSplitToBudget(split));
   }
 }
 
@@ -58,6 +69,7 @@ void registerGraphPipeline() {
         options.fold = cl.fold;
         options.merge = cl.merge;
         options.fuse = cl.fuse;
+        options.tileBudget = cl.tileBudget;
         buildGraphPipeline(pm, options);
       });
 }

@@ -16,13 +16,17 @@ struct GraphPipelineOptions {
   bool merge = true;
   /// Fusion.
   bool fuse = true;
+  /// Split: convs and gemms whose working set exceeds this many bytes are
+  /// cut into pieces (0: no split).
+  int64_t tileBudget = 0;
 };
 
 /// Adds the graph passes that run on the nn dialect before it is lowered.
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options);
 
-/// Registers `kiln-graph-opt` (with the `fold` and `fuse` options) for
+/// Registers `kiln-graph-opt` (options `fold`, `merge`, `fuse`,
+/// `tile-budget`) for
 /// kiln-opt.
 void registerGraphPipeline();
 

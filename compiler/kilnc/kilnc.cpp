@@ -45,6 +45,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 using namespace mlir;
@@ -109,6 +110,13 @@ cl::opt<bool> noMerge("no-merge",
                                "convolutions on one input, consecutive 1x1 "
                                "convolutions)"),
                       cl::cat(kilncCategory));
+cl::opt<std::string> tileBudgetFlag(
+    "tile-budget",
+    cl::desc("split convolutions and gemms whose operands and result take "
+             "more than this many bytes (suffix K, M: KiB, MiB; 0: no "
+             "split; default: the target's last-level cache, 8M on x86-64, "
+             "2M on aarch64)"),
+    cl::value_desc("BYTES"), cl::cat(kilncCategory));
 cl::opt<bool> noFold("no-fold",
                      cl::desc("skip the graph folding passes (identity and "
                               "dead ops, constants, transpose/reshape chains, "
@@ -273,17 +281,30 @@ struct GraphPassCounts : PassInstrumentation {
   }
 };
 
-/// Counts the nn.fused groups by kind just before the nn IR is lowered (the
-/// groups are gone afterwards) for --stats.
-struct FusionCounter : PassInstrumentation {
-  std::map<std::string, int64_t> &counts;
-  explicit FusionCounter(std::map<std::string, int64_t> &counts)
-      : counts(counts) {}
+/// The graph passes' decisions, counted just before the nn IR is lowered
+/// (the groups and pieces are gone afterwards) for --stats.
+struct GraphDecisions {
+  std::map<std::string, int64_t> fusions; // nn.fused groups by kind
+  int64_t splitOps = 0, splitPieces = 0;  // kiln-split
+};
+
+struct DecisionCounter : PassInstrumentation {
+  GraphDecisions &decisions;
+  explicit DecisionCounter(GraphDecisions &decisions)
+      : decisions(decisions) {}
   void runBeforePass(Pass *pass, Operation *op) override {
     if (pass->getArgument() != "convert-nn-to-linalg")
       return;
-    op->walk([&](kiln::nn::FusedOp fused) {
-      ++counts[kiln::nn::stringifyFusedKind(fused.getKind()).str()];
+    op->walk([&](Operation *inner) {
+      if (auto fused = dyn_cast<kiln::nn::FusedOp>(inner))
+        ++decisions.fusions[kiln::nn::stringifyFusedKind(fused.getKind())
+                                .str()];
+      // Every piece carries [index, count].
+      if (auto piece = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.split")) {
+        ++decisions.splitPieces;
+        if (piece.asArrayRef().front() == 0)
+          ++decisions.splitOps;
+      }
     });
   }
 };
@@ -293,7 +314,7 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   uint64_t graphBytes,
                   const kiln::cpu::CPUTargetOptions &target,
                   const GraphPassCounts &passCounts,
-                  const std::map<std::string, int64_t> &fusions,
+                  const GraphDecisions &decisions, int64_t tileBudget,
                   llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
   module.walk([&](LLVM::GlobalOp global) {
@@ -331,12 +352,36 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                                           : 0.0)
      << "); lowered buffers " << sig.buffersSize << " bytes\n"
      << "kilnc:   fused groups:";
-  if (fusions.empty())
+  if (decisions.fusions.empty())
     os << " none";
-  for (const auto &[kind, count] : fusions)
+  for (const auto &[kind, count] : decisions.fusions)
     os << " " << kind << " " << count;
   os << "\n"
+     << "kilnc:   split (tile budget " << tileBudget
+     << " bytes): " << decisions.splitOps << " ops into "
+     << decisions.splitPieces << " pieces\n"
      << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
+}
+
+/// --tile-budget's value in bytes: a count with an optional K or M suffix
+/// (KiB, MiB), or, when not given, the target's last-level cache: a
+/// desktop x86-64's L3 share, a phone's L3 (Cortex-A76 cluster). The CPU
+/// kernels tile for L1/L2 themselves; an L2-sized budget cut ResNet18 into
+/// 112 pieces that cost 10 points of arena (docs/passes.md).
+std::optional<int64_t> parseTileBudget(llvm::StringRef text,
+                                       llvm::StringRef triple) {
+  if (text.empty())
+    return (triple.starts_with("aarch64") ? 2 : 8) * 1024 * 1024;
+  int64_t scale = 1;
+  if (text.consume_back("K") || text.consume_back("KiB"))
+    scale = 1024;
+  else if (text.consume_back("M") || text.consume_back("MiB"))
+    scale = 1024 * 1024;
+  int64_t value = 0;
+  if (text.getAsInteger(10, value) || value < 0 ||
+      value > std::numeric_limits<int64_t>::max() / scale)
+    return std::nullopt;
+  return value * scale;
 }
 
 } // namespace
@@ -357,6 +402,12 @@ int main(int argc, char **argv) {
     fail("unknown target triple '" + targetTriple +
          "' (supported: x86_64-linux-gnu, aarch64-linux-gnu, "
          "aarch64-linux-android)");
+  std::optional<int64_t> parsedBudget =
+      parseTileBudget(tileBudgetFlag, targetTriple);
+  if (!parsedBudget)
+    fail("--tile-budget: '" + tileBudgetFlag +
+         "' is not a byte count (e.g. 1048576, 512K, 2M, 0)");
+  int64_t tileBudget = *parsedBudget;
 
   std::optional<Emit> parsedEmit =
       llvm::StringSwitch<std::optional<Emit>>(emitKindName)
@@ -480,16 +531,17 @@ int main(int argc, char **argv) {
   }
   auto passCounts = std::make_unique<GraphPassCounts>();
   GraphPassCounts &graphCounts = *passCounts;
-  std::map<std::string, int64_t> fusions;
+  GraphDecisions decisions;
   if (stats) {
     pm.addInstrumentation(std::move(passCounts));
-    pm.addInstrumentation(std::make_unique<FusionCounter>(fusions));
+    pm.addInstrumentation(std::make_unique<DecisionCounter>(decisions));
   }
   if (hasNN) {
     kiln::GraphPipelineOptions graphOptions;
     graphOptions.fold = !noFold;
     graphOptions.merge = !noMerge;
     graphOptions.fuse = !noFuse;
+    graphOptions.tileBudget = tileBudget;
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
@@ -549,7 +601,8 @@ int main(int argc, char **argv) {
     });
   }
   if (stats)
-    printSummary(*module, signature, graphBytes, target, graphCounts, fusions,
+    printSummary(*module, signature, graphBytes, target, graphCounts, decisions,
+                 tileBudget,
                  output);
   return 0;
 }

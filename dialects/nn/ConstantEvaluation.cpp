@@ -81,17 +81,19 @@ SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
 }
 
 /// For every element of a result of `shape`, in row-major order, the index
-/// of the source element it reads when result dim d advances the source by
-/// `strides[d]` elements (0 for a broadcast dim).
+/// of the source element it reads when the first one reads `start` and
+/// result dim d advances the source by `strides[d]` elements (0 for a
+/// broadcast dim).
 SmallVector<int64_t> sourceIndices(ArrayRef<int64_t> shape,
-                                   ArrayRef<int64_t> strides) {
+                                   ArrayRef<int64_t> strides,
+                                   int64_t start = 0) {
   int64_t count = 1;
   for (int64_t s : shape)
     count *= s;
   SmallVector<int64_t> indices;
   indices.reserve(count);
   SmallVector<int64_t> position(shape.size(), 0);
-  int64_t offset = 0;
+  int64_t offset = start;
   for (int64_t i = 0; i < count; ++i) {
     indices.push_back(offset);
     for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
@@ -215,11 +217,12 @@ elementwise(ArrayRef<ElementsAttr> operands, RankedTensorType result,
 FailureOr<SmallVector<char>> evaluateRaw(Operation *op,
                                          ArrayRef<ElementsAttr> operands,
                                          RankedTensorType result) {
-  auto moved = [&](ArrayRef<int64_t> strides) -> FailureOr<SmallVector<char>> {
+  auto moved = [&](ArrayRef<int64_t> strides,
+                   int64_t start = 0) -> FailureOr<SmallVector<char>> {
     std::optional<SmallVector<char>> raw = rawElements(operands[0]);
     if (!raw)
       return failure();
-    return gather(*raw, sourceIndices(result.getShape(), strides),
+    return gather(*raw, sourceIndices(result.getShape(), strides, start),
                   elementBytes(result.getElementType()));
   };
   auto unary = [&](double (*fn)(double)) {
@@ -241,6 +244,17 @@ FailureOr<SmallVector<char>> evaluateRaw(Operation *op,
         for (int64_t p : transpose.getPerm())
           strides.push_back(own[p]);
         return moved(strides);
+      })
+      .Case([&](SliceOp slice) {
+        SmallVector<int64_t> own =
+            rowMajorStrides(slice.getInput().getType().getShape());
+        SmallVector<int64_t> strides;
+        int64_t start = 0;
+        for (auto [d, step] : llvm::enumerate(slice.getSteps())) {
+          strides.push_back(own[d] * step);
+          start += own[d] * slice.getOffsets()[d];
+        }
+        return moved(strides, start);
       })
       .Case([&](CastOp) { return unary([](double x) { return x; }); })
       .Case([&](NegOp) { return unary([](double x) { return -x; }); })

@@ -1383,7 +1383,7 @@ case("fold_transposes", "Transpose", fold_transposes)
 case("fold_weight_subgraph", "Transpose/Mul/MatMul/Reshape/Add", fold_weight_subgraph)
 
 
-# ---- Merging: sibling convolutions on one input (kiln-merge-parallel-convs) ----
+# ---- Merging: sibling convs, matmuls and gemms on one input (kiln-merge-parallel)
 
 def merge_siblings(rng):
     """Three convs read x: two 3x3 with the same geometry (one without a
@@ -1404,9 +1404,46 @@ def merge_siblings(rng):
 case("merge_sibling_convs", "Conv/Relu/Concat", merge_siblings)
 
 
+def merge_qkv(rng):
+    """Q/K/V projections of one input, MatMul + Add each, then scores
+    Q·K^T: the three MatMuls merge into one plus column slices."""
+    x = f32(rng, 1, 6, 8)
+    nodes = [helper.make_node("MatMul", ["x", "w" + n], ["m" + n], name="proj_" + n)
+             for n in "qkv"]
+    nodes += [helper.make_node("Add", ["m" + n, "b" + n], [n], name="bias_" + n) for n in "qkv"]
+    nodes += [
+        helper.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="scores"),
+        helper.make_node("MatMul", ["s", "v"], ["y"], name="attend"),
+    ]
+    weights = {"w" + n: Init(f32(rng, 8, w, scale=8 ** -0.5)) for n, w in zip("qkv", (4, 4, 5))}
+    weights.update({"b" + n: Init(f32(rng, w)) for n, w in zip("qkv", (4, 4, 5))})
+    return graph_model(nodes, {"x": x, **weights}, ["y"])
+
+
+case("merge_qkv_matmuls", "MatMul/Add/Transpose", merge_qkv)
+
+
+def merge_gemms(rng):
+    """Two Gemms (transB) of one input, one without a bias, merge; a third
+    with another alpha stays."""
+    x = f32(rng, 3, 6)
+    nodes = [
+        helper.make_node("Gemm", ["x", "wa", "ba"], ["a"], name="fc_a", transB=1),
+        helper.make_node("Gemm", ["x", "wb"], ["b"], name="fc_b", transB=1),
+        helper.make_node("Gemm", ["x", "wc"], ["c"], name="fc_c", transB=1, alpha=0.5),
+        helper.make_node("Concat", ["a", "b", "c"], ["y"], name="concat", axis=1),
+    ]
+    return graph_model(nodes, {"x": x, "wa": Init(f32(rng, 4, 6)), "ba": Init(f32(rng, 4)),
+                               "wb": Init(f32(rng, 3, 6)), "wc": Init(f32(rng, 2, 6))}, ["y"])
+
+
+case("merge_sibling_gemms", "Gemm/Concat", merge_gemms)
+
+
 def merge_consecutive(rng):
     """1x1 conv (stride 2, padded) then 1x1 conv, 3 -> 4 -> 3 channels: one
-    conv after kiln-merge-consecutive-convs."""
+    conv after kiln-merge-consecutive."""
     x = f32(rng, 1, 3, 6, 6)
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["h"], name="conv1", strides=[2, 2],
@@ -1418,6 +1455,34 @@ def merge_consecutive(rng):
 
 
 case("merge_consecutive_1x1", "Conv/Conv", merge_consecutive)
+
+
+def merge_gemm_chain(rng):
+    """Gemm (bias) then Gemm (transB, alpha, beta, bias), 12 -> 6 -> 5: one
+    Gemm after kiln-merge-consecutive."""
+    x = f32(rng, 3, 12)
+    nodes = [
+        helper.make_node("Gemm", ["x", "b1", "c1"], ["h"], name="fc1"),
+        helper.make_node("Gemm", ["h", "b2", "c2"], ["y"], name="fc2", transB=1, alpha=0.5,
+                         beta=2.0),
+    ]
+    return graph_model(nodes, {"x": x, "b1": Init(f32(rng, 12, 6)), "c1": Init(f32(rng, 6)),
+                               "b2": Init(f32(rng, 5, 6)), "c2": Init(f32(rng, 5))}, ["y"])
+
+
+case("merge_gemm_chain", "Gemm/Gemm", merge_gemm_chain)
+
+
+def merge_matmul_chain(rng):
+    """Two MatMuls by constants on a batched input, 8 -> 4 -> 6: one MatMul."""
+    x = f32(rng, 2, 3, 8)
+    nodes = [helper.make_node("MatMul", ["x", "b1"], ["h"], name="mm1"),
+             helper.make_node("MatMul", ["h", "b2"], ["y"], name="mm2")]
+    return graph_model(nodes, {"x": x, "b1": Init(f32(rng, 8, 4)), "b2": Init(f32(rng, 4, 6))},
+                       ["y"])
+
+
+case("merge_matmul_chain", "MatMul/MatMul", merge_matmul_chain)
 
 # ---- Fusion (kiln-fuse-conv-epilogue, kiln-fuse-elementwise) ------------------
 # Graphs the fusion passes turn into nn.fused groups; the lit tests in

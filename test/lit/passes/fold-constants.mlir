@@ -12,6 +12,19 @@ func.func @transpose() -> tensor<3x2xf32> {
 
 // -----
 
+// A strided slice of a weight (offset 1 and step 2 on columns, reversed
+// rows) is the weight's sliced elements.
+// CHECK-LABEL: func @slice
+// CHECK-NEXT: %[[C:.*]] = nn.constant dense<{{\[}}[6.000000e+00, 8.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @slice() -> tensor<2x2xf32> {
+  %w = nn.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf32>
+  %s = nn.slice %w {offsets = array<i64: 1, 1>, sizes = array<i64: 2, 2>, steps = array<i64: -1, 2>} : (tensor<2x4xf32>) -> tensor<2x2xf32>
+  return %s : tensor<2x2xf32>
+}
+
+// -----
+
 // A chain of weight arithmetic, with broadcasting, folds to one constant.
 // CHECK-LABEL: func @chain
 // CHECK-NEXT: %[[C:.*]] = nn.constant dense<{{\[}}[4.000000e+00, 4.000000e+00, 1.600000e+01, 1.600000e+01]]> : tensor<1x4xf32>

@@ -271,6 +271,35 @@ func.func @pad_placement(%in: memref<2x2xf32>, %out: memref<4x4xf32>) {
 
 // -----
 
+// Copy elision through views: %x is written in two halves (the pieces of a
+// split conv), then dies copied into the padded %p. Each half becomes the
+// same half of %p's interior.
+// CHECK-LABEL: func @pieces_placement
+// CHECK-SAME: kiln.arena_size = 64 : i64, kiln.buffers_size = 128 : i64
+// CHECK: %[[P:.*]] = memref.view {{.*}} to memref<4x4xf32>
+// CHECK: %[[S:.*]] = memref.subview %[[P]][1, 1] [2, 2] [1, 1]
+// CHECK: %[[H0:.*]] = memref.subview %[[S]][0, 0] [1, 2] [1, 1] : memref<2x2xf32, strided<[4, 1], offset: 5>> to memref<1x2xf32, strided<[4, 1], offset: 5>>
+// CHECK-NEXT: linalg.copy ins(%{{.*}}) outs(%[[H0]]
+// CHECK: %[[H1:.*]] = memref.subview %[[S]][1, 0] [1, 2] [1, 1] : memref<2x2xf32, strided<[4, 1], offset: 5>> to memref<1x2xf32, strided<[4, 1], offset: 9>>
+// CHECK-NEXT: linalg.copy ins(%{{.*}}) outs(%[[H1]]
+// CHECK-NOT: linalg.copy ins(%{{.*}} : memref<2x2xf32>)
+func.func @pieces_placement(%in: memref<1x2xf32>, %out: memref<4x4xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %x = memref.alloc() : memref<2x2xf32>
+  %x0 = memref.subview %x[0, 0] [1, 2] [1, 1] : memref<2x2xf32> to memref<1x2xf32, strided<[2, 1]>>
+  linalg.copy ins(%in : memref<1x2xf32>) outs(%x0 : memref<1x2xf32, strided<[2, 1]>>)
+  %x1 = memref.subview %x[1, 0] [1, 2] [1, 1] : memref<2x2xf32> to memref<1x2xf32, strided<[2, 1], offset: 2>>
+  linalg.copy ins(%in : memref<1x2xf32>) outs(%x1 : memref<1x2xf32, strided<[2, 1], offset: 2>>)
+  %p = memref.alloc() : memref<4x4xf32>
+  linalg.fill ins(%cst : f32) outs(%p : memref<4x4xf32>)
+  %s = memref.subview %p[1, 1] [2, 2] [1, 1] : memref<4x4xf32> to memref<2x2xf32, strided<[4, 1], offset: 5>>
+  linalg.copy ins(%x : memref<2x2xf32>) outs(%s : memref<2x2xf32, strided<[4, 1], offset: 5>>)
+  linalg.copy ins(%p : memref<4x4xf32>) outs(%out : memref<4x4xf32>)
+  return
+}
+
+// -----
+
 // No elision: %x is read again after the copy.
 // CHECK-LABEL: func @copy_source_live
 // CHECK-SAME: kiln.arena_size = 128 : i64

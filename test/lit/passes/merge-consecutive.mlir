@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-merge-consecutive-convs | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-merge-consecutive | FileCheck %s
 
 // Two 1x1 convs in a row (2 -> 3 -> 2 channels: 4 multiplies per pixel
 // merged, 12 before) become one: W = W2·W1, b = W2·b1 + b2, with the first
@@ -52,4 +52,60 @@ func.func @refused(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x
   %4 = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
   %5 = nn.conv %4, %w3 {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
   return %0, %1, %3, %5 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Two gemms in a row (3 -> 2 -> 2, the second with trans_b, alpha 2 and a
+// scalar C) are one: B = B1·(2·B2ᵀ) = [[4, 8], [4, 8], [4, 8]] and C =
+// (C1·2·B2ᵀ) + 1·C2 = [1·2 + 1·2 + 1, 1·4 + 1·4 + 1] = [5, 9].
+// CHECK-LABEL: func @gemms
+// CHECK-DAG: %[[B:.*]] = nn.constant dense<{{\[}}[4.000000e+00, 8.000000e+00], [4.000000e+00, 8.000000e+00], [4.000000e+00, 8.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[C:.*]] = nn.constant dense<[5.000000e+00, 9.000000e+00]> : tensor<2xf32>
+// CHECK: %[[G:.*]] = nn.gemm %arg0, %[[B]], %[[C]] {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false}
+// CHECK-NEXT: return %[[G]]
+func.func @gemms(%x: tensor<5x3xf32>) -> tensor<5x2xf32> {
+  %b1 = nn.constant dense<1.0> : tensor<3x2xf32>
+  %c1 = nn.constant dense<1.0> : tensor<2xf32>
+  %b2 = nn.constant dense<[[1.0, 1.0], [2.0, 2.0]]> : tensor<2x2xf32>
+  %c2 = nn.constant dense<1.0> : tensor<1xf32>
+  %0 = nn.gemm %x, %b1, %c1 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<5x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<5x2xf32>
+  %1 = nn.gemm %0, %b2, %c2 {alpha = 2.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<5x2xf32>, tensor<2x2xf32>, tensor<1xf32>) -> tensor<5x2xf32>
+  return %1 : tensor<5x2xf32>
+}
+
+// -----
+
+// Two matmuls by constants (batched left operand) are one matmul by B1·B2.
+// CHECK-LABEL: func @matmuls
+// CHECK: %[[B:.*]] = nn.constant dense<6.000000e+00> : tensor<4x2xf32>
+// CHECK: nn.matmul %arg0, %[[B]] : (tensor<2x5x4xf32>, tensor<4x2xf32>) -> tensor<2x5x2xf32>
+// CHECK-NOT: nn.matmul
+func.func @matmuls(%x: tensor<2x5x4xf32>) -> tensor<2x5x2xf32> {
+  %b1 = nn.constant dense<1.0> : tensor<4x3xf32>
+  %b2 = nn.constant dense<2.0> : tensor<3x2xf32>
+  %0 = nn.matmul %x, %b1 : (tensor<2x5x4xf32>, tensor<4x3xf32>) -> tensor<2x5x3xf32>
+  %1 = nn.matmul %0, %b2 : (tensor<2x5x3xf32>, tensor<3x2xf32>) -> tensor<2x5x2xf32>
+  return %1 : tensor<2x5x2xf32>
+}
+
+// -----
+
+// Not merged: a bottleneck (8 -> 1 -> 8), a gemm whose C is a matrix, a
+// second gemm with trans_a, a matmul by a run-time value.
+// CHECK-LABEL: func @products_refused
+// CHECK-COUNT-6: nn.{{gemm|matmul}}
+func.func @products_refused(%x: tensor<4x8xf32>, %r: tensor<2x2xf32>) -> (tensor<4x8xf32>, tensor<4x2xf32>, tensor<2x2xf32>, tensor<4x2xf32>) {
+  %b1 = nn.constant dense<1.0> : tensor<8x1xf32>
+  %b2 = nn.constant dense<1.0> : tensor<1x8xf32>
+  %0 = nn.gemm %x, %b1 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x8xf32>, tensor<8x1xf32>) -> tensor<4x1xf32>
+  %1 = nn.gemm %0, %b2 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x1xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  %b3 = nn.constant dense<1.0> : tensor<8x2xf32>
+  %cm = nn.constant dense<1.0> : tensor<4x2xf32>
+  %2 = nn.gemm %x, %b3, %cm {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x8xf32>, tensor<8x2xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
+  %b4 = nn.constant dense<1.0> : tensor<4x2xf32>
+  %3 = nn.gemm %2, %b4 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = true, trans_b = false} : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
+  %4 = nn.matmul %x, %b3 : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
+  %5 = nn.matmul %4, %r : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  return %1, %2, %3, %5 : tensor<4x8xf32>, tensor<4x2xf32>, tensor<2x2xf32>, tensor<4x2xf32>
 }

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -kiln-merge-parallel-convs | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-merge-parallel | FileCheck %s
 
 // Two 1x1 convs on %x (one without a bias) become one conv over both
 // filters, the missing bias zeros; each result is a slice of its channels.
@@ -36,4 +36,49 @@ func.func @refused(%x: tensor<1x2x4x4xf32>, %wr: tensor<1x2x1x1xf32>) -> (tensor
   %3 = nn.conv %x, %wg {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
   %4 = nn.conv %x, %wr {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x1x4x4xf32>
   return %0, %1, %2, %3, %4 : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32>, tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// Q, K and V: three matmuls of %x by constant 2-D weights become one matmul
+// by the weights side by side (row k of the merged weight is row k of each
+// in turn), and each result the slice of its columns.
+// CHECK-LABEL: func @qkv
+// CHECK: %[[W:.*]] = nn.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00, 3.000000e+00], [1.000000e+00, 2.000000e+00, 3.000000e+00, 3.000000e+00]]> : tensor<2x4xf32>
+// CHECK: %[[M:.*]] = nn.matmul %arg0, %[[W]] : (tensor<1x5x2xf32>, tensor<2x4xf32>) -> tensor<1x5x4xf32>
+// CHECK-DAG: %[[Q:.*]] = nn.slice %[[M]] {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 1, 5, 1>
+// CHECK-DAG: %[[K:.*]] = nn.slice %[[M]] {offsets = array<i64: 0, 0, 1>, sizes = array<i64: 1, 5, 1>
+// CHECK-DAG: %[[V:.*]] = nn.slice %[[M]] {offsets = array<i64: 0, 0, 2>, sizes = array<i64: 1, 5, 2>
+// CHECK: return %[[Q]], %[[K]], %[[V]]
+func.func @qkv(%x: tensor<1x5x2xf32>) -> (tensor<1x5x1xf32>, tensor<1x5x1xf32>, tensor<1x5x2xf32>) {
+  %wq = nn.constant dense<1.0> : tensor<2x1xf32>
+  %wk = nn.constant dense<2.0> : tensor<2x1xf32>
+  %wv = nn.constant dense<3.0> : tensor<2x2xf32>
+  %q = nn.matmul %x, %wq : (tensor<1x5x2xf32>, tensor<2x1xf32>) -> tensor<1x5x1xf32>
+  %k = nn.matmul %x, %wk : (tensor<1x5x2xf32>, tensor<2x1xf32>) -> tensor<1x5x1xf32>
+  %v = nn.matmul %x, %wv : (tensor<1x5x2xf32>, tensor<2x2xf32>) -> tensor<1x5x2xf32>
+  return %q, %k, %v : tensor<1x5x1xf32>, tensor<1x5x1xf32>, tensor<1x5x2xf32>
+}
+
+// -----
+
+// Two gemms with transposed B: the B rows are appended, the biases too (a
+// missing one is zeros). A gemm with another alpha and one with a run-time
+// B stay.
+// CHECK-LABEL: func @gemms
+// CHECK-DAG: %[[B:.*]] = nn.constant dense<{{\[}}[1.000000e+00, 1.000000e+00], [2.000000e+00, 2.000000e+00], [2.000000e+00, 2.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[C:.*]] = nn.constant dense<[5.000000e-01, 0.000000e+00, 0.000000e+00]> : tensor<3xf32>
+// CHECK: %[[G:.*]] = nn.gemm %arg0, %[[B]], %[[C]] {{.*}}trans_b = true{{.*}} -> tensor<4x3xf32>
+// CHECK: nn.slice %[[G]] {offsets = array<i64: 0, 0>, sizes = array<i64: 4, 1>
+// CHECK: nn.slice %[[G]] {offsets = array<i64: 0, 1>, sizes = array<i64: 4, 2>
+// CHECK-COUNT-2: nn.gemm %arg0
+func.func @gemms(%a: tensor<4x2xf32>, %br: tensor<1x2xf32>) -> (tensor<4x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+  %b0 = nn.constant dense<1.0> : tensor<1x2xf32>
+  %c0 = nn.constant dense<0.5> : tensor<1xf32>
+  %b1 = nn.constant dense<2.0> : tensor<2x2xf32>
+  %0 = nn.gemm %a, %b0, %c0 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<1x2xf32>, tensor<1xf32>) -> tensor<4x1xf32>
+  %1 = nn.gemm %a, %b1 {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %2 = nn.gemm %a, %b0 {alpha = 2.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x1xf32>
+  %3 = nn.gemm %a, %br {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x1xf32>
+  return %0, %1, %2, %3 : tensor<4x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>
 }

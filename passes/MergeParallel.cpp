@@ -1,0 +1,235 @@
+//===- MergeParallel.cpp - sibling convs and matmuls as one wider op ------===//
+//
+// Convolutions, matmuls and gemms that read the same tensor with the same
+// geometry become one op over their weights concatenated along the output
+// channels (columns), and each original result a slice of it: the input is
+// read once, and one larger product replaces several small ones (a
+// transformer's Q/K/V projections, Inception-style branches).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "dialects/nn/ConstantEvaluation.h"
+#include "dialects/nn/NNOps.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/ADT/bit.h"
+
+#include <tuple>
+
+namespace kiln {
+#define GEN_PASS_DEF_MERGEPARALLEL
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+namespace nn = kiln::nn;
+
+namespace {
+
+/// A weight of a sibling: a constant (or, for a missing bias, nothing: zeros)
+/// concatenated with its siblings' along `axis`.
+struct Weight {
+  Value value;
+  RankedTensorType type; // the weight's type (of the zeros when missing)
+  int64_t axis;
+};
+
+/// The weights of a mergeable op, the input they are applied to, and the
+/// result dim its siblings' results are concatenated along.
+struct Sibling {
+  Operation *op;
+  Value input;
+  SmallVector<Weight> weights;
+  int64_t resultAxis;
+};
+
+/// What must be equal for siblings to merge: the op, its attributes but the
+/// output width, and the element type.
+using MergeKey = std::tuple<OperationName, SmallVector<int64_t>, Type>;
+
+bool isConstant(Value v) { return v && v.getDefiningOp<nn::ConstantOp>(); }
+
+std::optional<std::pair<Sibling, MergeKey>> sibling(Operation *op) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  Type element = resultType.getElementType();
+  if (!isa<FloatType>(element))
+    return std::nullopt;
+  SmallVector<int64_t> attrs;
+  Sibling s{op, Value(), {}, resultType.getRank() - 1};
+  if (auto conv = dyn_cast<nn::ConvOp>(op)) {
+    auto filter = conv.getFilter().getType();
+    if (conv.getGroup() != 1 || !isConstant(conv.getFilter()) ||
+        (conv.getBias() && !isConstant(conv.getBias())))
+      return std::nullopt;
+    llvm::append_range(attrs, conv.getStrides());
+    llvm::append_range(attrs, conv.getPads());
+    llvm::append_range(attrs, conv.getDilations());
+    llvm::append_range(attrs, filter.getShape().drop_front());
+    s.input = conv.getInput();
+    s.weights = {{conv.getFilter(), filter, 0},
+                 {conv.getBias(),
+                  RankedTensorType::get({filter.getDimSize(0)}, element), 0}};
+    s.resultAxis = 1;
+  } else if (auto matmul = dyn_cast<nn::MatMulOp>(op)) {
+    auto rhs = matmul.getRhs().getType();
+    if (rhs.getRank() != 2 || !isConstant(matmul.getRhs()))
+      return std::nullopt;
+    attrs.push_back(rhs.getDimSize(0));
+    s.input = matmul.getLhs();
+    s.weights = {{matmul.getRhs(), rhs, 1}};
+  } else if (auto gemm = dyn_cast<nn::GemmOp>(op)) {
+    auto b = gemm.getB().getType();
+    int64_t columns = resultType.getDimSize(1);
+    // A bias of one value per column concatenates; one per element (or a
+    // scalar broadcast) does not.
+    if (!isConstant(gemm.getB()) ||
+        (gemm.getC() && (!isConstant(gemm.getC()) ||
+                         gemm.getC().getType().getNumElements() != columns ||
+                         gemm.getC().getType().getShape().back() != columns)))
+      return std::nullopt;
+    bool transB = gemm.getTransB();
+    attrs = {gemm.getTransA(), transB, b.getDimSize(transB ? 1 : 0),
+             static_cast<int64_t>(
+                 llvm::bit_cast<uint32_t>(gemm.getAlpha().convertToFloat())),
+             static_cast<int64_t>(
+                 llvm::bit_cast<uint32_t>(gemm.getBeta().convertToFloat()))};
+    s.input = gemm.getA();
+    s.weights = {{gemm.getB(), b, transB ? 0 : 1},
+                 {gemm.getC(), RankedTensorType::get({columns}, element), 0}};
+  } else {
+    return std::nullopt;
+  }
+  return std::make_pair(s, MergeKey{op->getName(), attrs, element});
+}
+
+/// The raw bytes of weight `w` (zeros when it is missing), or nothing if
+/// its data is not available.
+std::optional<SmallVector<char>> weightBytes(const Weight &w) {
+  int64_t bytes = w.type.getNumElements() * w.type.getElementTypeBitWidth() / 8;
+  if (!w.value)
+    return SmallVector<char>(bytes, 0);
+  return nn::rawElements(w.value.getDefiningOp<nn::ConstantOp>().getValue());
+}
+
+/// The k-th weights of `siblings` concatenated along their axis, as a new
+/// constant; nothing if none has that weight, failure if data is missing.
+FailureOr<Value> mergedWeight(OpBuilder &b, Location loc,
+                              ArrayRef<Sibling> siblings, size_t k) {
+  if (llvm::none_of(siblings, [&](const Sibling &s) {
+        return static_cast<bool>(s.weights[k].value);
+      }))
+    return Value();
+  const Weight &first = siblings.front().weights[k];
+  int64_t axis = first.axis;
+  // Row-major: the axis and what follows it is one contiguous chunk per
+  // index of the dims before it; the merged weight takes each sibling's
+  // chunk in turn.
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= first.type.getDimSize(d);
+  SmallVector<SmallVector<char>> parts;
+  int64_t width = 0;
+  for (const Sibling &s : siblings) {
+    std::optional<SmallVector<char>> bytes = weightBytes(s.weights[k]);
+    if (!bytes)
+      return failure();
+    parts.push_back(std::move(*bytes));
+    width += s.weights[k].type.getDimSize(axis);
+  }
+  SmallVector<char> merged;
+  for (int64_t i = 0; i < outer; ++i)
+    for (const SmallVector<char> &part : parts) {
+      int64_t chunk = part.size() / outer;
+      merged.append(part.begin() + i * chunk, part.begin() + (i + 1) * chunk);
+    }
+  SmallVector<int64_t> shape(first.type.getShape());
+  shape[axis] = width;
+  auto type = RankedTensorType::get(shape, first.type.getElementType());
+  return Value(
+      nn::ConstantOp::create(b, loc, type, nn::constantValue(type, merged)));
+}
+
+/// Replaces `siblings` (same input, same key, one block, in program order)
+/// by one op where the first one was, and slices. Fails, changing nothing,
+/// if a weight's data is not available.
+LogicalResult merge(ArrayRef<Sibling> siblings) {
+  Operation *first = siblings.front().op;
+  OpBuilder b(first);
+  SmallVector<Location> locs;
+  for (const Sibling &s : siblings)
+    locs.push_back(s.op->getLoc());
+  Location loc = b.getFusedLoc(locs);
+  SmallVector<Value> weights;
+  for (size_t k = 0; k < siblings.front().weights.size(); ++k) {
+    FailureOr<Value> w = mergedWeight(b, loc, siblings, k);
+    if (failed(w)) {
+      for (Value made : weights)
+        if (made)
+          made.getDefiningOp()->erase();
+      return failure();
+    }
+    weights.push_back(*w);
+  }
+  Value input = siblings.front().input;
+  Value merged =
+      llvm::TypeSwitch<Operation *, Value>(first)
+          .Case([&](nn::ConvOp conv) {
+            return nn::ConvOp::create(b, loc, input, weights[0], weights[1],
+                                      conv.getStridesAttr(), conv.getPadsAttr(),
+                                      conv.getDilationsAttr(),
+                                      conv.getGroupAttr());
+          })
+          .Case([&](nn::MatMulOp) {
+            return nn::MatMulOp::create(b, loc, input, weights[0]);
+          })
+          .Case([&](nn::GemmOp gemm) {
+            return nn::GemmOp::create(
+                b, loc, input, weights[0], weights[1], gemm.getAlphaAttr(),
+                gemm.getBetaAttr(), gemm.getTransAAttr(), gemm.getTransBAttr());
+          });
+
+  // Each original result is its part of the merged one. The siblings go
+  // after every slice is built: the builder inserts before the first one.
+  int64_t axis = siblings.front().resultAxis, offset = 0;
+  for (const Sibling &s : siblings) {
+    auto type = cast<RankedTensorType>(s.op->getResult(0).getType());
+    SmallVector<int64_t> offsets(type.getRank(), 0), steps(type.getRank(), 1);
+    offsets[axis] = offset;
+    offset += type.getDimSize(axis);
+    auto slice = nn::SliceOp::create(
+        b, s.op->getLoc(), merged, b.getDenseI64ArrayAttr(offsets),
+        b.getDenseI64ArrayAttr(type.getShape()), b.getDenseI64ArrayAttr(steps));
+    s.op->getResult(0).replaceAllUsesWith(slice.getResult());
+  }
+  for (const Sibling &s : siblings) {
+    s.op->erase();
+    // The old weights, unless something else still reads them.
+    for (const Weight &w : s.weights)
+      if (w.value && w.value.use_empty())
+        w.value.getDefiningOp()->erase();
+  }
+  return success();
+}
+
+struct MergeParallel : kiln::impl::MergeParallelBase<MergeParallel> {
+  void runOnOperation() override {
+    // Users of one value, in one block, with one key merge, in program
+    // order.
+    llvm::MapVector<std::tuple<Value, Block *, MergeKey>, SmallVector<Sibling>>
+        groups;
+    getOperation().walk([&](Operation *op) {
+      if (!isa<nn::ConvOp, nn::MatMulOp, nn::GemmOp>(op))
+        return;
+      if (auto found = sibling(op))
+        groups[{found->first.input, op->getBlock(), found->second}].push_back(
+            found->first);
+    });
+    for (auto &[key, siblings] : groups)
+      if (siblings.size() > 1)
+        (void)merge(siblings); // unavailable weights: left as they are
+  }
+};
+
+} // namespace
