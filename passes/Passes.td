@@ -211,6 +211,35 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def FuseDepthwisePointwise : Pass<"kiln-fuse-depthwise-pointwise",
+                                  "mlir::func::FuncOp"> {
+  let summary = "Run a depthwise conv and the pointwise conv after it band "
+                "by band when their intermediate does not fit the cache";
+  let description = [{
+    A depthwise 2-D conv (group = channels, one filter per channel; alone
+    or as the anchor of a fused epilogue group, e.g. with its ReLU6) whose
+    result is read only by a pointwise conv (1x1, stride 1, no pads, group
+    1; alone or fused, e.g. with a residual add) as its input, and whose
+    result takes more than `intermediate-budget` bytes, is cut with it into
+    bands of rows: the depthwise piece of band i, then the pointwise piece
+    of band i, and so on; the pointwise pieces write the rows of the result
+    (`nn.concat`, placed by the memory plan). Only one band of the
+    intermediate is live at a time, and it is read back right after it is
+    written, while in the cache; the whole intermediate never exists.
+    Bands are as many as make each band's intermediate fit the budget (at
+    most one per row). The depthwise conv's input is padded once, before
+    the bands. Both pieces of band i carry `kiln.dw_pw = [i, bands]`.
+    Every output element is computed as before: the result is identical.
+  }];
+  let options = [
+    Option<"intermediateBudget", "intermediate-budget", "int64_t",
+           /*default=*/"262144",
+           "fuse when the depthwise result takes more bytes than this, in "
+           "bands of at most this many">
+  ];
+  let dependentDialects = ["kiln::nn::NNDialect"];
+}
+
 def SplitToBudget : Pass<"kiln-split", "mlir::func::FuncOp"> {
   let summary = "Split convolutions and gemms whose working set exceeds a "
                 "budget into pieces along batch, output channels or rows";

@@ -52,6 +52,7 @@ void buildGraphPipeline(OpPassManager &pm,
   if (options.fuse) {
     fn.addPass(createFuseConvEpilogue());
     fn.addPass(createFuseElementwise());
+    fn.addPass(createFuseDepthwisePointwise());
   }
   // Split last: a fused group is cut as a whole, its epilogue with it.
   if (options.tileBudget > 0) {

@@ -8,13 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/Pieces.h"
 
 #include "dialects/nn/NNOps.h"
 
 #include "mlir/IR/PatternMatch.h"
-
-#include <map>
-#include <numeric>
 
 namespace kiln {
 #define GEN_PASS_DEF_SPLITTOBUDGET
@@ -22,264 +20,13 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln::pieces;
 namespace nn = kiln::nn;
 
 namespace {
 
 /// Name of the attribute `[index, count]` every piece carries.
 constexpr llvm::StringLiteral kSplitAttr = "kiln.split";
-
-/// Piece boundaries along output channels are multiples of this many
-/// channels when the channel count allows (a vector of 8 floats).
-constexpr int64_t kChannelAlignment = 8;
-
-/// How an operand of the split op follows the output's dimensions.
-enum class Role { ConvInput, ConvFilter, ConvBias, GemmA, GemmB, Broadcast };
-
-struct Range {
-  int64_t begin = 0, end = 0;
-  int64_t size() const { return end - begin; }
-};
-
-/// One way the split op reads an operand (a fused group's operand can be
-/// read twice: a residual that is also the conv's input).
-struct Read {
-  unsigned operand;
-  Role role;
-};
-
-/// A 2-D conv or a gemm, alone or as the anchor of a fused group.
-struct Splittable {
-  Operation *op;   // what the pieces replace
-  Operation *core; // the conv or gemm
-  SmallVector<Read> reads;
-  // Per output dim, the multiple piece boundaries fall on (0: not split).
-  SmallVector<int64_t> units;
-};
-
-Role coreRole(Operation *core, unsigned index) {
-  if (isa<nn::ConvOp>(core))
-    return index == 0 ? Role::ConvInput
-                      : (index == 1 ? Role::ConvFilter : Role::ConvBias);
-  return index == 0 ? Role::GemmA
-                    : (index == 1 ? Role::GemmB : Role::Broadcast);
-}
-
-/// The role of a use of a fused group's block argument.
-Role useRole(OpOperand &use, Operation *core) {
-  return use.getOwner() == core ? coreRole(core, use.getOperandNumber())
-                                : Role::Broadcast;
-}
-
-/// How `op`, whose core is `core`, reads its operands.
-SmallVector<Read> readsOf(Operation *op, Operation *core) {
-  SmallVector<Read> reads;
-  if (op == core) {
-    for (unsigned i = 0; i < op->getNumOperands(); ++i)
-      reads.push_back({i, coreRole(core, i)});
-    return reads;
-  }
-  for (BlockArgument arg : op->getRegion(0).front().getArguments()) {
-    SmallVector<Role> roles;
-    for (OpOperand &use : arg.getUses())
-      if (!llvm::is_contained(roles, useRole(use, core)))
-        roles.push_back(useRole(use, core));
-    for (Role role : roles)
-      reads.push_back({arg.getArgNumber(), role});
-  }
-  return reads;
-}
-
-/// Gives each read of a fused group's operand its own operand and block
-/// argument, so that each is sliced its own way; one read per operand
-/// afterwards.
-void separateReads(Splittable &s) {
-  auto fused = dyn_cast<nn::FusedOp>(s.op);
-  if (!fused)
-    return;
-  Block &body = fused.getBody().front();
-  SmallVector<Read> reads;
-  SmallVector<bool> seen(fused->getNumOperands(), false);
-  for (Read read : s.reads) {
-    if (!seen[read.operand]) {
-      seen[read.operand] = true;
-      reads.push_back(read);
-      continue;
-    }
-    BlockArgument old = body.getArgument(read.operand);
-    unsigned index = fused->getNumOperands();
-    fused->insertOperands(index, fused->getOperand(read.operand));
-    BlockArgument arg = body.addArgument(old.getType(), old.getLoc());
-    old.replaceUsesWithIf(
-        arg, [&](OpOperand &use) { return useRole(use, s.core) == read.role; });
-    reads.push_back({index, read.role});
-  }
-  s.reads = std::move(reads);
-}
-
-std::optional<Splittable> splittable(Operation *op) {
-  Operation *core = op;
-  if (auto fused = dyn_cast<nn::FusedOp>(op))
-    core = fused.getAnchor();
-  auto type = dyn_cast_or_null<RankedTensorType>(
-      core ? core->getResult(0).getType() : Type());
-  if (!type || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
-    return std::nullopt;
-  SmallVector<int64_t> units;
-  if (auto conv = dyn_cast<nn::ConvOp>(core)) {
-    if (type.getRank() != 4 || !conv.getInput().getType().hasStaticShape())
-      return std::nullopt;
-    // A piece holds whole groups (one channel each when group is 1).
-    int64_t channels = type.getDimSize(1);
-    int64_t perGroup = conv.getGroup() == 1 ? 1 : channels / conv.getGroup();
-    int64_t aligned = std::lcm(perGroup, kChannelAlignment);
-    units = {1, channels % aligned == 0 ? aligned : perGroup, 1, 0};
-  } else if (isa<nn::GemmOp>(core)) {
-    int64_t columns = type.getDimSize(1);
-    units = {1, columns % kChannelAlignment == 0 ? kChannelAlignment : 1};
-  } else {
-    return std::nullopt;
-  }
-  return Splittable{op, core, readsOf(op, core), std::move(units)};
-}
-
-/// A piece's slice of one operand: a range per operand dim, and for a conv
-/// input the pads [top, bottom] its rows keep.
-struct OperandSlice {
-  SmallVector<Range> ranges;
-  int64_t padTop = 0, padBottom = 0;
-};
-
-/// What the piece covering `out` (a range per output dim) reads of an
-/// operand of `type` in `role`; nothing if the piece would read no input.
-std::optional<OperandSlice> sliceOf(const Splittable &s, Role role,
-                                    RankedTensorType type,
-                                    ArrayRef<Range> out) {
-  OperandSlice slice;
-  for (int64_t d : type.getShape())
-    slice.ranges.push_back({0, d});
-  auto outType = cast<RankedTensorType>(s.core->getResult(0).getType());
-  switch (role) {
-  case Role::Broadcast: {
-    int64_t lead = outType.getRank() - type.getRank();
-    for (int64_t d = std::max<int64_t>(lead, 0); d < outType.getRank(); ++d)
-      if (type.getDimSize(d - lead) != 1)
-        slice.ranges[d - lead] = out[d];
-    return slice;
-  }
-  case Role::ConvFilter:
-  case Role::ConvBias:
-    slice.ranges[0] = out[1];
-    return slice;
-  case Role::GemmA:
-    slice.ranges[cast<nn::GemmOp>(s.core).getTransA() ? 1 : 0] = out[0];
-    return slice;
-  case Role::GemmB:
-    slice.ranges[cast<nn::GemmOp>(s.core).getTransB() ? 0 : 1] = out[1];
-    return slice;
-  case Role::ConvInput:
-    break;
-  }
-  auto conv = cast<nn::ConvOp>(s.core);
-  slice.ranges[0] = out[0];
-  if (conv.getGroup() != 1) {
-    int64_t perGroup = outType.getDimSize(1) / conv.getGroup();
-    int64_t inPerGroup = conv.getFilter().getType().getDimSize(1);
-    slice.ranges[1] = {out[1].begin / perGroup * inPerGroup,
-                       out[1].end / perGroup * inPerGroup};
-  }
-  // Output rows [r0, r1) read input rows [r0*s - top, (r1-1)*s + extent -
-  // top); what falls outside the input is the pads this piece keeps.
-  int64_t stride = conv.getStrides()[0], top = conv.getPads()[0];
-  int64_t extent =
-      (conv.getFilter().getType().getDimSize(2) - 1) * conv.getDilations()[0] +
-      1;
-  int64_t height = type.getDimSize(2);
-  int64_t begin = out[2].begin * stride - top;
-  int64_t end = (out[2].end - 1) * stride + extent - top;
-  slice.ranges[2] = {std::max<int64_t>(begin, 0), std::min(end, height)};
-  if (slice.ranges[2].size() <= 0)
-    return std::nullopt;
-  slice.padTop = std::max<int64_t>(-begin, 0);
-  slice.padBottom = std::max<int64_t>(end - height, 0);
-  return slice;
-}
-
-int64_t bytesOf(ArrayRef<Range> ranges, Type elementType) {
-  int64_t bytes = elementType.getIntOrFloatBitWidth() / 8;
-  for (Range r : ranges)
-    bytes *= r.size();
-  return bytes;
-}
-
-/// Pads the conv's input once, before the pieces, and takes the pads off
-/// the conv: every piece then reads a view of one padded tensor, which its
-/// producer writes straight into, instead of padding a copy of its own.
-void hoistPads(OpBuilder &b, Splittable &s) {
-  auto conv = dyn_cast<nn::ConvOp>(s.core);
-  if (!conv || llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }))
-    return;
-  const Read *read = llvm::find_if(
-      s.reads, [](const Read &r) { return r.role == Role::ConvInput; });
-  ArrayRef<int64_t> p = conv.getPads(); // top, left, bottom, right
-  Value padded = nn::PadOp::create(
-      b, conv.getLoc(), s.op->getOperand(read->operand),
-      b.getDenseI64ArrayAttr({0, 0, p[0], p[1], 0, 0, p[2], p[3]}),
-      b.getF32FloatAttr(0.0f), b.getStringAttr("constant"));
-  s.op->setOperand(read->operand, padded);
-  if (s.op != s.core)
-    s.op->getRegion(0)
-        .front()
-        .getArgument(read->operand)
-        .setType(padded.getType());
-  conv.setPads(SmallVector<int64_t>(4, 0));
-}
-
-/// The pieces of a grid: `counts[d]` pieces along output dim d, each a
-/// multiple of `units[d]` (balanced: sizes differ by at most one unit).
-SmallVector<SmallVector<Range>> piecesOf(ArrayRef<int64_t> shape,
-                                         ArrayRef<int64_t> units,
-                                         ArrayRef<int64_t> counts) {
-  SmallVector<SmallVector<Range>> pieces = {{}};
-  for (auto [d, size] : llvm::enumerate(shape)) {
-    int64_t unit = units[d] ? units[d] : size;
-    int64_t whole = size / unit, count = counts[d];
-    SmallVector<SmallVector<Range>> next;
-    for (const SmallVector<Range> &prefix : pieces)
-      for (int64_t i = 0; i < count; ++i) {
-        SmallVector<Range> piece = prefix;
-        piece.push_back(
-            {i * whole / count * unit,
-             i + 1 == count ? size : (i + 1) * whole / count * unit});
-        next.push_back(std::move(piece));
-      }
-    pieces = std::move(next);
-  }
-  return pieces;
-}
-
-/// The largest working set of the pieces, or nothing if a piece is empty
-/// or reads no input.
-std::optional<int64_t> workingSet(const Splittable &s,
-                                  ArrayRef<SmallVector<Range>> pieces) {
-  auto outType = cast<RankedTensorType>(s.op->getResult(0).getType());
-  int64_t largest = 0;
-  for (ArrayRef<Range> piece : pieces) {
-    int64_t bytes = bytesOf(piece, outType.getElementType());
-    if (bytes == 0)
-      return std::nullopt;
-    for (Read read : s.reads) {
-      auto type =
-          cast<RankedTensorType>(s.op->getOperand(read.operand).getType());
-      std::optional<OperandSlice> slice = sliceOf(s, read.role, type, piece);
-      if (!slice)
-        return std::nullopt;
-      bytes += bytesOf(slice->ranges, type.getElementType());
-    }
-    largest = std::max(largest, bytes);
-  }
-  return largest;
-}
 
 /// The grid (pieces per output dim) this op is cut into; all ones if it
 /// fits already.
@@ -288,7 +35,7 @@ SmallVector<int64_t> chooseGrid(const Splittable &s, int64_t budget,
   ArrayRef<int64_t> shape =
       cast<RankedTensorType>(s.op->getResult(0).getType()).getShape();
   SmallVector<int64_t> ones(shape.size(), 1);
-  SmallVector<SmallVector<Range>> whole = piecesOf(shape, s.units, ones);
+  SmallVector<SmallVector<Span>> whole = piecesOf(shape, s.units, ones);
   std::optional<int64_t> now = workingSet(s, whole);
   if (!now || *now <= budget)
     return ones;
@@ -334,101 +81,6 @@ SmallVector<int64_t> chooseGrid(const Splittable &s, int64_t budget,
   }
   return best;
 }
-
-/// Slices already built for the pieces of one op: pieces on one row share
-/// their filter slice (one copy of the weights), and so on.
-using SliceCache = std::map<std::pair<void *, SmallVector<int64_t>>, Value>;
-
-/// `value` restricted to `ranges` (itself when they cover it).
-Value sliceValue(OpBuilder &b, Location loc, SliceCache &cache, Value value,
-                 ArrayRef<Range> ranges) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> offsets, sizes, steps(ranges.size(), 1);
-  for (Range r : ranges) {
-    offsets.push_back(r.begin);
-    sizes.push_back(r.size());
-  }
-  if (sizes == type.getShape())
-    return value;
-  SmallVector<int64_t> key = offsets;
-  key.append(sizes);
-  Value &slice = cache[{value.getAsOpaquePointer(), key}];
-  if (!slice)
-    slice = nn::SliceOp::create(b, loc, value, b.getDenseI64ArrayAttr(offsets),
-                                b.getDenseI64ArrayAttr(sizes),
-                                b.getDenseI64ArrayAttr(steps));
-  return slice;
-}
-
-/// One piece: `s.op` cloned onto its operands' slices, with the result
-/// types of the piece and the conv's pads and group adjusted.
-Value buildPiece(OpBuilder &b, SliceCache &cache, const Splittable &s,
-                 ArrayRef<Range> piece, int64_t index, int64_t count) {
-  Location loc = s.op->getLoc();
-  SmallVector<Value> operands(s.op->getNumOperands());
-  int64_t padTop = 0, padBottom = 0;
-  for (Read read : s.reads) {
-    Value operand = s.op->getOperand(read.operand);
-    auto type = cast<RankedTensorType>(operand.getType());
-    OperandSlice slice = *sliceOf(s, read.role, type, piece);
-    if (read.role == Role::ConvInput) {
-      padTop = slice.padTop;
-      padBottom = slice.padBottom;
-    }
-    operands[read.operand] = sliceValue(b, loc, cache, operand, slice.ranges);
-  }
-  Operation *clone = b.clone(*s.op);
-  clone->setOperands(operands);
-  SmallVector<int64_t> shape;
-  for (Range r : piece)
-    shape.push_back(r.size());
-  auto retype = [&](Value v) {
-    auto type = cast<RankedTensorType>(v.getType());
-    v.setType(RankedTensorType::get(shape, type.getElementType()));
-  };
-  Operation *core = clone;
-  if (auto fused = dyn_cast<nn::FusedOp>(clone)) {
-    Block &body = fused.getBody().front();
-    for (auto [arg, operand] : llvm::zip(body.getArguments(), operands))
-      arg.setType(operand.getType());
-    // Every value of a group has the group's shape.
-    for (Operation &op : body.without_terminator())
-      retype(op.getResult(0));
-    core = fused.getAnchor();
-  }
-  retype(clone->getResult(0));
-  if (auto conv = dyn_cast<nn::ConvOp>(core)) {
-    SmallVector<int64_t> pads(conv.getPads());
-    pads[0] = padTop;
-    pads[2] = padBottom;
-    conv.setPads(pads);
-    if (conv.getGroup() != 1)
-      conv.setGroup(piece[1].size() /
-                    (cast<RankedTensorType>(s.core->getResult(0).getType())
-                         .getDimSize(1) /
-                     conv.getGroup()));
-  }
-  clone->setAttr(kSplitAttr, b.getDenseI64ArrayAttr({index, count}));
-  return clone->getResult(0);
-}
-
-/// Concatenates `values` (pieces in grid order, the last dim fastest)
-/// back into one tensor: the innermost dim first.
-Value concatGrid(OpBuilder &b, Location loc, SmallVector<Value> values,
-                 ArrayRef<int64_t> grid) {
-  for (int64_t d = static_cast<int64_t>(grid.size()) - 1; d >= 0; --d) {
-    if (grid[d] == 1)
-      continue;
-    SmallVector<Value> next;
-    for (size_t i = 0; i < values.size(); i += grid[d])
-      next.push_back(nn::ConcatOp::create(
-          b, loc, ArrayRef<Value>(values).slice(i, grid[d]),
-          b.getI64IntegerAttr(d)));
-    values = std::move(next);
-  }
-  return values.front();
-}
-
 struct SplitToBudget : kiln::impl::SplitToBudgetBase<SplitToBudget> {
   using Base::Base;
 
@@ -450,14 +102,19 @@ struct SplitToBudget : kiln::impl::SplitToBudgetBase<SplitToBudget> {
         continue;
       ArrayRef<int64_t> shape =
           cast<RankedTensorType>(op->getResult(0).getType()).getShape();
-      SmallVector<SmallVector<Range>> pieces = piecesOf(shape, s->units, grid);
+      SmallVector<SmallVector<Span>> pieces = piecesOf(shape, s->units, grid);
       separateReads(*s);
       OpBuilder b(op);
       hoistPads(b, *s);
       SliceCache cache;
       SmallVector<Value> results;
-      for (auto [i, piece] : llvm::enumerate(pieces))
-        results.push_back(buildPiece(b, cache, *s, piece, i, pieces.size()));
+      for (auto [i, piece] : llvm::enumerate(pieces)) {
+        Operation *made = buildPiece(b, cache, *s, piece);
+        made->setAttr(kSplitAttr, b.getDenseI64ArrayAttr(
+                                      {static_cast<int64_t>(i),
+                                       static_cast<int64_t>(pieces.size())}));
+        results.push_back(made->getResult(0));
+      }
       op->getResult(0).replaceAllUsesWith(
           concatGrid(b, op->getLoc(), results, grid));
       op->erase();

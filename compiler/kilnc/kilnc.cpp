@@ -286,6 +286,7 @@ struct GraphPassCounts : PassInstrumentation {
 struct GraphDecisions {
   std::map<std::string, int64_t> fusions; // nn.fused groups by kind
   int64_t splitOps = 0, splitPieces = 0;  // kiln-split
+  int64_t dwPwPairs = 0, dwPwBands = 0;   // kiln-fuse-depthwise-pointwise
 };
 
 struct DecisionCounter : PassInstrumentation {
@@ -299,11 +300,17 @@ struct DecisionCounter : PassInstrumentation {
       if (auto fused = dyn_cast<kiln::nn::FusedOp>(inner))
         ++decisions.fusions[kiln::nn::stringifyFusedKind(fused.getKind())
                                 .str()];
-      // Every piece carries [index, count].
+      // Every piece carries [index, count]; both pieces of a band of a
+      // depthwise + pointwise pair carry [band, bands].
       if (auto piece = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.split")) {
         ++decisions.splitPieces;
         if (piece.asArrayRef().front() == 0)
           ++decisions.splitOps;
+      }
+      if (auto band = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.dw_pw")) {
+        ++decisions.dwPwBands;
+        if (band.asArrayRef().front() == 0)
+          ++decisions.dwPwPairs;
       }
     });
   }
@@ -357,6 +364,8 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   for (const auto &[kind, count] : decisions.fusions)
     os << " " << kind << " " << count;
   os << "\n"
+     << "kilnc:   depthwise+pointwise: " << decisions.dwPwPairs / 2
+     << " pairs in " << decisions.dwPwBands / 2 << " bands\n"
      << "kilnc:   split (tile budget " << tileBudget
      << " bytes): " << decisions.splitOps << " ops into "
      << decisions.splitPieces << " pieces\n"

@@ -7,12 +7,12 @@ dilated conv with a residual Add; a global pool and a Gemm (transB). With
 a budget of a few KiB, kiln-split cuts rows, channels (at group boundaries
 for the depthwise conv), batch and Gemm columns, fused epilogues included.
 """
-import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
+
+import onnx_model
 
 
 def main(out):
@@ -42,18 +42,8 @@ def main(out):
         helper.make_node("Gemm", ["f", "w4", "b4"], ["y"], name="fc",
                          transB=1),
     ]
-    graph = helper.make_graph(
-        nodes, "split", [helper.make_tensor_value_info(
-            "x", TensorProto.FLOAT, [2, 8, 20, 20])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 200]),
-         helper.make_tensor_value_info("a3", TensorProto.FLOAT,
-                                       [2, 16, 10, 10])],
-        inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    onnx.save(model, os.path.join(out, "split.onnx"))
-    np.save(os.path.join(out, "x.npy"),
-            rng.standard_normal((2, 8, 20, 20)).astype(np.float32))
+    onnx_model.write(out, "split", nodes, rng.standard_normal((2, 8, 20, 20)),
+                     {"y": [2, 200], "a3": [2, 16, 10, 10]}, inits)
 
 
 if __name__ == "__main__":
