@@ -1,0 +1,481 @@
+//===- VectorKernels.cpp - register-blocked vector code for hot linalg ops
+//-===//
+//
+// Convolutions and matrix products on buffers become explicit loop nests
+// around register tiles of vector accumulators. Everything is static (model
+// shapes are), so each tile size, tail and mask is a compile-time constant.
+//
+// The common shape is a small GEMM update C[r, x] += A[r, k] * B[k, x] over
+// a tile of `rows` x `width` outputs: `rows` broadcast scalars of A meet
+// ceil(width / 8) vectors of B per reduction step, with the accumulators
+// in registers for the whole reduction (loaded from C once, stored once).
+// In NCHW the vector dim is the output's innermost spatial dim, which is
+// contiguous in both the output and the input (for stride 1; strided reads
+// deinterleave a wider load), so no packing is needed:
+//   conv_2d_nchw_fchw:     r = output channels, x = output columns of one
+//                          row, k = (input channel, kh, kw); a 1x1 stride-1
+//                          convolution is a GEMM over the flattened H*W.
+//   depthwise NCHW:        r = 1 (the channel's own filter), x = one row.
+//   matmul (B is K x N):   r = rows of A, x = columns of B and C.
+// A matrix product whose B is N x K (Gemm with transB: fully connected
+// layers) reduces along the contiguous K instead: dot products of vectors.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_VECTORKERNELSPASS
+#include "targets/cpu/Passes.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+/// f32 lanes per vector: one AVX2 register, two NEON registers.
+constexpr int64_t kLanes = 8;
+
+/// Register tile of a GEMM-like update: `kRows` x `kCols` vectors of
+/// accumulators (12 of the 16 AVX2 registers; the rest hold B and A).
+constexpr int64_t kRows = 6, kCols = 2;
+
+/// Depthwise rows are wider: one scalar of A per step feeds all vectors.
+constexpr int64_t kDepthwiseCols = 4;
+
+/// Dot-product tiles (B is N x K): this many rows of B share a load of A.
+constexpr int64_t kDotRows = 4;
+
+/// Small helpers around an OpBuilder at a fixed location.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t c) {
+    return c == 0 ? x : arith::AddIOp::create(b, loc, x, index(c)).getResult();
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t c) {
+    return c == 1 ? x : arith::MulIOp::create(b, loc, x, index(c)).getResult();
+  }
+  VectorType vecType(int64_t n) { return VectorType::get({n}, b.getF32Type()); }
+  Value zeros(int64_t n) {
+    VectorType t = vecType(n);
+    return arith::ConstantOp::create(b, loc, t,
+                                     DenseElementsAttr::get(t, 0.0f));
+  }
+  Value mask(int64_t n, int64_t set) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({n}, b.getI1Type()), ArrayRef<int64_t>{set});
+  }
+
+  /// The `lanes` (<= kLanes) elements memref[idx[0], ..., idx.back() + i *
+  /// stride] as a vector<kLanes> whose other lanes are zero. Reads nothing
+  /// else: a strided read loads the span it covers (masked to its extent)
+  /// and keeps every stride-th lane.
+  Value loadVector(Value memref, ArrayRef<Value> idx, int64_t lanes,
+                   int64_t stride) {
+    int64_t width = kLanes * stride, extent = (lanes - 1) * stride + 1;
+    Value v;
+    if (extent == width)
+      v = vector::LoadOp::create(b, loc, vecType(width), memref, idx);
+    else
+      v = vector::MaskedLoadOp::create(b, loc, vecType(width), memref, idx,
+                                       mask(width, extent), zeros(width));
+    if (stride == 1)
+      return v;
+    SmallVector<int64_t> pick;
+    for (int64_t i = 0; i < kLanes; ++i)
+      pick.push_back(i * stride);
+    return vector::ShuffleOp::create(b, loc, v, v, pick);
+  }
+
+  void storeVector(Value v, Value memref, ArrayRef<Value> idx, int64_t lanes) {
+    if (lanes == kLanes)
+      vector::StoreOp::create(b, loc, v, memref, idx);
+    else
+      vector::MaskedStoreOp::create(b, loc, memref, idx, mask(kLanes, lanes),
+                                    v);
+  }
+
+  /// for (iv = 0; iv < count * step; iv += step) body(iv), then the tail
+  /// body(count * step) of size `total - count * step` if there is one.
+  void forTiles(int64_t total, int64_t step,
+                function_ref<void(Value, int64_t)> body) {
+    int64_t full = total / step * step;
+    if (full == step) {
+      body(index(0), step);
+    } else if (full > 0) {
+      auto loop =
+          scf::ForOp::create(b, loc, index(0), index(full), index(step));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      body(loop.getInductionVar(), step);
+    }
+    if (total > full)
+      body(index(full), total - full);
+  }
+
+  /// for (iv = 0; iv < n; ++iv) body(iv); no loop when n is 1.
+  void forEach(int64_t n, function_ref<void(Value)> body) {
+    if (n == 1)
+      return body(index(0));
+    auto loop = scf::ForOp::create(b, loc, index(0), index(n), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+};
+
+/// One register tile C[r, x] += sum_k A[r, k] * B[k, x] for r < rows,
+/// x < width. The reduction runs over the nested loops `kSizes` (outer
+/// first); the innermost `unrolled` of them are unrolled.
+struct TileSpec {
+  int64_t rows, width;
+  ArrayRef<int64_t> kSizes;
+  size_t unrolled;
+  /// Indices of C at row r, column offset x (from the tile's origin).
+  function_ref<SmallVector<Value>(int64_t r, int64_t x)> cIndex;
+  Value c;
+  /// A[r, k] (a scalar) and B[k, 8 * j ...] (a vector of `lanes`).
+  function_ref<Value(ValueRange k, int64_t r)> loadA;
+  function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
+};
+
+void emitTile(Emitter &e, const TileSpec &t) {
+  OpBuilder &b = e.b;
+  int64_t numVec = (t.width + kLanes - 1) / kLanes;
+  auto lanes = [&](int64_t j) {
+    return std::min(kLanes, t.width - j * kLanes);
+  };
+  SmallVector<Value> acc;
+  for (int64_t r = 0; r < t.rows; ++r)
+    for (int64_t j = 0; j < numVec; ++j)
+      acc.push_back(e.loadVector(t.c, t.cIndex(r, j * kLanes), lanes(j), 1));
+
+  SmallVector<Value> ks;
+  std::function<void(size_t)> reduce = [&](size_t level) {
+    if (level == t.kSizes.size()) {
+      SmallVector<Value> bVec;
+      for (int64_t j = 0; j < numVec; ++j)
+        bVec.push_back(t.loadB(ks, j, lanes(j)));
+      for (int64_t r = 0; r < t.rows; ++r) {
+        Value a = vector::BroadcastOp::create(b, e.loc, e.vecType(kLanes),
+                                              t.loadA(ks, r));
+        for (int64_t j = 0; j < numVec; ++j) {
+          Value &c = acc[r * numVec + j];
+          c = vector::FMAOp::create(b, e.loc, a, bVec[j], c);
+        }
+      }
+      return;
+    }
+    if (level >= t.kSizes.size() - t.unrolled) {
+      for (int64_t i = 0; i < t.kSizes[level]; ++i) {
+        ks.push_back(e.index(i));
+        reduce(level + 1);
+        ks.pop_back();
+      }
+      return;
+    }
+    auto loop = scf::ForOp::create(b, e.loc, e.index(0),
+                                   e.index(t.kSizes[level]), e.index(1), acc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    llvm::copy(loop.getRegionIterArgs(), acc.begin());
+    ks.push_back(loop.getInductionVar());
+    reduce(level + 1);
+    ks.pop_back();
+    scf::YieldOp::create(b, e.loc, acc);
+    llvm::copy(loop.getResults(), acc.begin());
+  };
+  reduce(0);
+  for (int64_t r = 0; r < t.rows; ++r)
+    for (int64_t j = 0; j < numVec; ++j)
+      e.storeVector(acc[r * numVec + j], t.c, t.cIndex(r, j * kLanes),
+                    lanes(j));
+}
+
+bool isF32(Value v) {
+  return cast<MemRefType>(v.getType()).getElementType().isF32();
+}
+
+/// A static f32 buffer whose innermost dim is contiguous (vector loads).
+bool isVectorizable(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  if (!t || !t.hasStaticShape() || !t.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(t.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// How many reduction loops to unroll for a KH x KW window: both for small
+/// windows, only the inner one for large ones.
+size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
+
+/// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
+/// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op) {
+  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
+        out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
+      !cast<MemRefType>(w.getType()).hasStaticShape())
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  int64_t batch = outShape[0], filters = outShape[1], rows = outShape[2],
+          cols = outShape[3];
+  int64_t kh = wShape[2], kw = wShape[3];
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc()};
+  // A 1x1 stride-1 convolution is a GEMM over the flattened image: rows of
+  // H*W columns keep the vectors full where rows are short (7, 14, 28).
+  SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
+  bool flatten = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
+                 inShape[2] == rows && inShape[3] == cols &&
+                 memref::CollapseShapeOp::isGuaranteedCollapsible(
+                     cast<MemRefType>(in.getType()), flat) &&
+                 memref::CollapseShapeOp::isGuaranteedCollapsible(
+                     cast<MemRefType>(out.getType()), flat);
+  if (flatten) {
+    in = memref::CollapseShapeOp::create(b, e.loc, in, flat);
+    out = memref::CollapseShapeOp::create(b, e.loc, out, flat);
+    cols *= rows;
+    rows = 1;
+  }
+  SmallVector<int64_t> kSizes = {wShape[1], kh, kw};
+  e.forEach(batch, [&](Value n) {
+    e.forEach(rows, [&](Value oh) {
+      e.forTiles(cols, kCols * kLanes, [&](Value ow, int64_t width) {
+        e.forTiles(filters, kRows, [&](Value f, int64_t tileRows) {
+          auto cIndex = [&](int64_t r, int64_t x) {
+            SmallVector<Value> idx = {n, e.add(f, r)};
+            if (!flatten)
+              idx.push_back(oh);
+            idx.push_back(e.add(ow, x));
+            return idx;
+          };
+          auto loadA = [&](ValueRange k, int64_t r) -> Value {
+            return memref::LoadOp::create(
+                b, e.loc, w, ValueRange{e.add(f, r), k[0], k[1], k[2]});
+          };
+          auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+            Value x = e.add(e.mul(e.add(ow, j * kLanes), strides[1]),
+                            e.mul(k[2], dilations[1]));
+            if (flatten)
+              return e.loadVector(in, {n, k[0], x}, lanes, 1);
+            Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
+            return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1]);
+          };
+          emitTile(e, TileSpec{tileRows, width, kSizes, windowUnroll(kh, kw),
+                               cIndex, out, loadA, loadB});
+        });
+      });
+    });
+  });
+  op.erase();
+  return success();
+}
+
+/// depthwise_conv_2d_nchw_chw: out[n, c, oh, ow] += w[c, kh, kw] *
+/// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
+LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op) {
+  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
+        out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
+      !cast<MemRefType>(w.getType()).hasStaticShape())
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  int64_t kh = wShape[1], kw = wShape[2];
+  SmallVector<int64_t> kSizes = {kh, kw};
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc()};
+  e.forEach(outShape[0], [&](Value n) {
+    e.forEach(outShape[1], [&](Value c) {
+      e.forEach(outShape[2], [&](Value oh) {
+        e.forTiles(
+            outShape[3], kDepthwiseCols * kLanes, [&](Value ow, int64_t width) {
+              auto cIndex = [&](int64_t, int64_t x) {
+                return SmallVector<Value>{n, c, oh, e.add(ow, x)};
+              };
+              auto loadA = [&](ValueRange k, int64_t) -> Value {
+                return memref::LoadOp::create(b, e.loc, w,
+                                              ValueRange{c, k[0], k[1]});
+              };
+              auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+                Value y =
+                    e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
+                Value x = e.add(e.mul(e.add(ow, j * kLanes), strides[1]),
+                                e.mul(k[1], dilations[1]));
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
+              };
+              emitTile(e, TileSpec{1, width, kSizes, kSizes.size(), cIndex, out,
+                                   loadA, loadB});
+            });
+      });
+    });
+  });
+  op.erase();
+  return success();
+}
+
+/// The alpha of a contraction body `acc + a * b [* alpha]` (NNToLinalg's
+/// `contraction`), or nothing for any other body.
+std::optional<double> contractionAlpha(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || add.getLhs() != body.getArgument(2))
+    return std::nullopt;
+  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+  double alpha = 1.0;
+  if (mul && mul.getLhs().getDefiningOp<arith::MulFOp>()) {
+    FloatAttr scale;
+    if (!matchPattern(mul.getRhs(), m_Constant(&scale)))
+      return std::nullopt;
+    alpha = scale.getValueAsDouble();
+    mul = mul.getLhs().getDefiningOp<arith::MulFOp>();
+  }
+  if (!mul || mul.getLhs() != body.getArgument(0) ||
+      mul.getRhs() != body.getArgument(1) || body.getOperations().size() > 5)
+    return std::nullopt;
+  return alpha;
+}
+
+/// A 2-D matrix product as a linalg.generic over (m, n, k) with C (m, n),
+/// A (m, k) or (k, m) and B (k, n) or (n, k).
+LogicalResult lowerMatmul(linalg::GenericOp op) {
+  if (op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray()[2] != utils::IteratorType::reduction)
+    return failure();
+  std::optional<double> alpha = contractionAlpha(op);
+  if (!alpha)
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(3, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  bool aMK = maps[0] == map({m, k}), aKM = maps[0] == map({k, m});
+  bool bKN = maps[1] == map({k, n}), bNK = maps[1] == map({n, k});
+  Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1],
+        c = op.getDpsInits()[0];
+  if (!(aMK || aKM) || !(bKN || bNK) || maps[2] != map({m, n}) ||
+      !isVectorizable(c) || !isVectorizable(bMat) || !isF32(a) ||
+      !cast<MemRefType>(a.getType()).hasStaticShape())
+    return failure();
+  // Dot products read A along k: it has to be contiguous there.
+  if (bNK && !(aMK && isVectorizable(a)))
+    return failure();
+  ArrayRef<int64_t> cShape = cast<MemRefType>(c.getType()).getShape();
+  int64_t size = cast<MemRefType>(a.getType()).getShape()[aMK ? 1 : 0];
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc()};
+  Value scale;
+  if (*alpha != 1.0)
+    scale = arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(*alpha));
+  if (bKN) {
+    SmallVector<int64_t> kSizes = {size};
+    e.forTiles(cShape[1], kCols * kLanes, [&](Value col, int64_t width) {
+      e.forTiles(cShape[0], kRows, [&](Value row, int64_t tileRows) {
+        auto cIndex = [&](int64_t r, int64_t x) {
+          return SmallVector<Value>{e.add(row, r), e.add(col, x)};
+        };
+        auto loadA = [&](ValueRange ks, int64_t r) -> Value {
+          Value i = e.add(row, r);
+          Value v = memref::LoadOp::create(
+              b, e.loc, a, aMK ? ValueRange{i, ks[0]} : ValueRange{ks[0], i});
+          return scale ? arith::MulFOp::create(b, e.loc, v, scale).getResult()
+                       : v;
+        };
+        auto loadB = [&](ValueRange ks, int64_t j, int64_t lanes) {
+          return e.loadVector(bMat, {ks[0], e.add(col, j * kLanes)}, lanes, 1);
+        };
+        emitTile(e,
+                 TileSpec{tileRows, width, kSizes, 0, cIndex, c, loadA, loadB});
+      });
+    });
+    op.erase();
+    return success();
+  }
+  // C[m, n] += alpha * dot(A[m, :], B[n, :]): kDotRows rows of B at a time,
+  // vector partial sums over k, reduced once at the end.
+  e.forEach(cShape[0], [&](Value row) {
+    e.forTiles(cShape[1], kDotRows, [&](Value col, int64_t tileRows) {
+      SmallVector<Value> acc(tileRows, e.zeros(kLanes));
+      auto step = [&](Value kk, int64_t lanes) {
+        Value x = e.loadVector(a, {row, kk}, lanes, 1);
+        for (int64_t r = 0; r < tileRows; ++r)
+          acc[r] = vector::FMAOp::create(
+              b, e.loc, x, e.loadVector(bMat, {e.add(col, r), kk}, lanes, 1),
+              acc[r]);
+      };
+      int64_t full = size / kLanes * kLanes;
+      if (full > 0) {
+        auto loop = scf::ForOp::create(b, e.loc, e.index(0), e.index(full),
+                                       e.index(kLanes), acc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        llvm::copy(loop.getRegionIterArgs(), acc.begin());
+        step(loop.getInductionVar(), kLanes);
+        scf::YieldOp::create(b, e.loc, acc);
+        b.setInsertionPointAfter(loop);
+        llvm::copy(loop.getResults(), acc.begin());
+      }
+      if (size > full)
+        step(e.index(full), size - full);
+      for (int64_t r = 0; r < tileRows; ++r) {
+        Value sum = vector::ReductionOp::create(
+            b, e.loc, vector::CombiningKind::ADD, acc[r]);
+        if (scale)
+          sum = arith::MulFOp::create(b, e.loc, sum, scale);
+        SmallVector<Value> idx = {row, e.add(col, r)};
+        Value old = memref::LoadOp::create(b, e.loc, c, idx);
+        memref::StoreOp::create(
+            b, e.loc, arith::AddFOp::create(b, e.loc, old, sum), c, idx);
+      }
+    });
+  });
+  op.erase();
+  return success();
+}
+
+struct VectorKernelsPass
+    : kiln::cpu::impl::VectorKernelsPassBase<VectorKernelsPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+              linalg::GenericOp>(op) &&
+          cast<linalg::LinalgOp>(op).hasPureBufferSemantics())
+        ops.push_back(op);
+    });
+    // Ops that do not fit a kernel stay for linalg's loop lowering.
+    for (Operation *op : ops) {
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+        (void)lowerConv(conv);
+      else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
+        (void)lowerDepthwise(dw);
+      else
+        (void)lowerMatmul(cast<linalg::GenericOp>(op));
+    }
+  }
+};
+
+} // namespace
