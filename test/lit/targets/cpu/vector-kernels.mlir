@@ -1,0 +1,116 @@
+// RUN: kiln-opt %s -split-input-file -kiln-vector-kernels -canonicalize | FileCheck %s
+// Convolutions and matrix products on buffers become register tiles of
+// vector.fma accumulators in scf loops: loaded from the output once, updated
+// over the whole reduction (iter_args), stored once; tails are masked.
+
+// A 3x3 convolution: per output row, one tile of 3 filters x 4 columns (a
+// masked vector each); the channel loop carries the accumulators and the
+// 3x3 taps are unrolled: 9 input vectors, 27 FMAs per channel.
+// CHECK-LABEL: func.func @conv3x3
+// CHECK:         scf.for %[[OH:.*]] = %c0 to %c4 step %c1 {
+// CHECK-COUNT-3:   vector.maskedload %arg2
+// CHECK:           scf.for %[[C:.*]] = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:             vector.maskedload %arg0[%c0, %[[C]], %[[OH]], %c0]
+// CHECK:             memref.load %arg1[%c0, %[[C]], %c0, %c0]
+// CHECK-COUNT-27:    vector.fma
+// CHECK:             scf.yield
+// CHECK-COUNT-3:   vector.maskedstore %arg2
+// CHECK-NOT:     linalg.conv
+func.func @conv3x3(%in: memref<1x2x6x6xf32>, %w: memref<3x2x3x3xf32>,
+                   %out: memref<1x3x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x2x6x6xf32>, memref<3x2x3x3xf32>)
+    outs(%out : memref<1x3x4x4xf32>)
+  return
+}
+
+// -----
+
+// A 1x1 convolution is a GEMM over the flattened 7x7 image: 49 columns are
+// three full tiles of 16 (6 filters x 2 vectors = 12 accumulators) and a
+// masked one-column tail; 8 filters are a tile of 6 and one of 2.
+// CHECK-LABEL: func.func @conv1x1
+// CHECK-DAG:     %[[IN:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : memref<1x16x7x7xf32> into memref<1x16x49xf32>
+// CHECK-DAG:     %[[OUT:.*]] = memref.collapse_shape %arg2 {{\[\[}}0], [1], [2, 3]] : memref<1x8x7x7xf32> into memref<1x8x49xf32>
+// CHECK:         scf.for %[[X:.*]] = %c0 to %c48 step %c16 {
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12:    vector.fma
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4:     vector.fma
+// CHECK:         vector.constant_mask [1] : vector<8xi1>
+// CHECK:         vector.maskedload %[[IN]]
+// CHECK:         vector.maskedstore %[[OUT]]
+func.func @conv1x1(%in: memref<1x16x7x7xf32>, %w: memref<8x16x1x1xf32>,
+                   %out: memref<1x8x7x7xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x16x7x7xf32>, memref<8x16x1x1xf32>)
+    outs(%out : memref<1x8x7x7xf32>)
+  return
+}
+
+// -----
+
+// Depthwise with stride 2: each tap reads the 7 elements its 4 outputs need
+// (a masked 16-wide load) and keeps every other lane.
+// CHECK-LABEL: func.func @depthwise_stride2
+// CHECK:         scf.for %[[C:.*]] = %c0 to %c3 step %c1 {
+// CHECK:           scf.for %[[OH:.*]] = %c0 to %c4 step %c1 {
+// CHECK:             vector.constant_mask [7] : vector<16xi1>
+// CHECK:             vector.maskedload %arg0{{.*}} into vector<16xf32>
+// CHECK:             vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xf32>, vector<16xf32>
+// CHECK-COUNT-9:     vector.fma
+// CHECK:             vector.maskedstore %arg2
+func.func @depthwise_stride2(%in: memref<1x3x9x9xf32>, %w: memref<3x3x3xf32>,
+                             %out: memref<1x3x4x4xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>,
+                                     strides = dense<2> : tensor<2xi64>}
+    ins(%in, %w : memref<1x3x9x9xf32>, memref<3x3x3xf32>)
+    outs(%out : memref<1x3x4x4xf32>)
+  return
+}
+
+// -----
+
+// Gemm with transB (a fully connected layer): dot products along the
+// contiguous K, 4 rows of B per load of A, reduced once per output.
+// CHECK-LABEL: func.func @fully_connected
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4:   vector.fma
+// CHECK:         vector.constant_mask [4] : vector<8xi1>
+// CHECK:         vector.reduction <add>
+// CHECK:         arith.mulf %{{.*}}, %cst{{.*}} : f32
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @fully_connected(%a: memref<1x20xf32>, %b: memref<4x20xf32>,
+                           %c: memref<1x4xf32>) {
+  linalg.generic {indexing_maps = [#mk, #nk, #mn],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%a, %b : memref<1x20xf32>, memref<4x20xf32>)
+    outs(%c : memref<1x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %alpha = arith.constant 0.5 : f32
+    %q = arith.mulf %p, %alpha : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Integer convolutions are not vector kernels: linalg's loops lower them.
+// CHECK-LABEL: func.func @integer_conv
+// CHECK:         linalg.conv_2d_nchw_fchw
+// CHECK-NOT:     vector.
+func.func @integer_conv(%in: memref<1x2x6x6xi32>, %w: memref<3x2x3x3xi32>,
+                        %out: memref<1x3x4x4xi32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x2x6x6xi32>, memref<3x2x3x3xi32>)
+    outs(%out : memref<1x3x4x4xi32>)
+  return
+}
