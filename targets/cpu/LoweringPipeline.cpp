@@ -25,7 +25,8 @@ using namespace mlir;
 namespace kiln::cpu {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const kiln::PlanMemoryOptions &plan) {
+                               const kiln::PlanMemoryOptions &plan,
+                               int64_t vectorBits) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createBufferizeModelPass());
@@ -36,7 +37,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   // their conversions become integer code: no libgcc/compiler-rt calls.
   pm.addPass(math::createMathExtendToSupportedTypes());
   pm.addPass(createApproximateMathPass());
-  pm.addNestedPass<func::FuncOp>(createVectorKernelsPass());
+  pm.addNestedPass<func::FuncOp>(
+      createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(arith::createArithEmulateUnsupportedFloats(
       arith::ArithEmulateUnsupportedFloatsOptions{{"f16", "bf16"}, "f32"}));

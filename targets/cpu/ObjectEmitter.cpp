@@ -196,6 +196,13 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
   return tm;
 }
 
+int64_t vectorKernelBits(const llvm::TargetMachine &tm) {
+  return tm.getTargetTriple().isX86() &&
+                 tm.getMCSubtargetInfo()->checkFeatures("+avx512f")
+             ? 512
+             : 256;
+}
+
 const char *dtypeName(uint32_t dtype) {
   const char *name = kiln_dtype_short_name(dtype);
   return name ? name : "?";

@@ -79,6 +79,11 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
     are left to linalg's loop lowering. Runs after memory planning: it
     allocates nothing.
   }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "bits per vector of f32 lanes: 256 (AVX2, two NEON registers) or "
+           "512 (AVX-512)">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",

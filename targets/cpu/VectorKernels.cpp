@@ -36,9 +36,6 @@ using namespace mlir;
 
 namespace {
 
-/// f32 lanes per vector: one AVX2 register, two NEON registers.
-constexpr int64_t kLanes = 8;
-
 /// Register tile of a GEMM-like update: `kRows` x `kCols` vectors of
 /// accumulators (12 of the 16 AVX2 registers; the rest hold B and A).
 constexpr int64_t kRows = 6, kCols = 2;
@@ -53,6 +50,9 @@ constexpr int64_t kDotRows = 4;
 struct Emitter {
   OpBuilder &b;
   Location loc;
+  /// f32 lanes per vector: 8 (one AVX2 register, two NEON registers) or
+  /// 16 (one AVX-512 register).
+  int64_t vl;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t c) {
@@ -73,13 +73,13 @@ struct Emitter {
         b, loc, VectorType::get({n}, b.getI1Type()), ArrayRef<int64_t>{set});
   }
 
-  /// The `lanes` (<= kLanes) elements memref[idx[0], ..., idx.back() + i *
-  /// stride] as a vector<kLanes> whose other lanes are zero. Reads nothing
+  /// The `lanes` (<= vl) elements memref[idx[0], ..., idx.back() + i *
+  /// stride] as a vector<vl> whose other lanes are zero. Reads nothing
   /// else: a strided read loads the span it covers (masked to its extent)
   /// and keeps every stride-th lane.
   Value loadVector(Value memref, ArrayRef<Value> idx, int64_t lanes,
                    int64_t stride) {
-    int64_t width = kLanes * stride, extent = (lanes - 1) * stride + 1;
+    int64_t width = vl * stride, extent = (lanes - 1) * stride + 1;
     Value v;
     if (extent == width)
       v = vector::LoadOp::create(b, loc, vecType(width), memref, idx);
@@ -89,17 +89,16 @@ struct Emitter {
     if (stride == 1)
       return v;
     SmallVector<int64_t> pick;
-    for (int64_t i = 0; i < kLanes; ++i)
+    for (int64_t i = 0; i < vl; ++i)
       pick.push_back(i * stride);
     return vector::ShuffleOp::create(b, loc, v, v, pick);
   }
 
   void storeVector(Value v, Value memref, ArrayRef<Value> idx, int64_t lanes) {
-    if (lanes == kLanes)
+    if (lanes == vl)
       vector::StoreOp::create(b, loc, v, memref, idx);
     else
-      vector::MaskedStoreOp::create(b, loc, memref, idx, mask(kLanes, lanes),
-                                    v);
+      vector::MaskedStoreOp::create(b, loc, memref, idx, mask(vl, lanes), v);
   }
 
   /// for (iv = 0; iv < count * step; iv += step) body(iv), then the tail
@@ -148,14 +147,12 @@ struct TileSpec {
 
 void emitTile(Emitter &e, const TileSpec &t) {
   OpBuilder &b = e.b;
-  int64_t numVec = (t.width + kLanes - 1) / kLanes;
-  auto lanes = [&](int64_t j) {
-    return std::min(kLanes, t.width - j * kLanes);
-  };
+  int64_t numVec = (t.width + e.vl - 1) / e.vl;
+  auto lanes = [&](int64_t j) { return std::min(e.vl, t.width - j * e.vl); };
   SmallVector<Value> acc;
   for (int64_t r = 0; r < t.rows; ++r)
     for (int64_t j = 0; j < numVec; ++j)
-      acc.push_back(e.loadVector(t.c, t.cIndex(r, j * kLanes), lanes(j), 1));
+      acc.push_back(e.loadVector(t.c, t.cIndex(r, j * e.vl), lanes(j), 1));
 
   SmallVector<Value> ks;
   std::function<void(size_t)> reduce = [&](size_t level) {
@@ -164,7 +161,7 @@ void emitTile(Emitter &e, const TileSpec &t) {
       for (int64_t j = 0; j < numVec; ++j)
         bVec.push_back(t.loadB(ks, j, lanes(j)));
       for (int64_t r = 0; r < t.rows; ++r) {
-        Value a = vector::BroadcastOp::create(b, e.loc, e.vecType(kLanes),
+        Value a = vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
                                               t.loadA(ks, r));
         for (int64_t j = 0; j < numVec; ++j) {
           Value &c = acc[r * numVec + j];
@@ -195,8 +192,7 @@ void emitTile(Emitter &e, const TileSpec &t) {
   reduce(0);
   for (int64_t r = 0; r < t.rows; ++r)
     for (int64_t j = 0; j < numVec; ++j)
-      e.storeVector(acc[r * numVec + j], t.c, t.cIndex(r, j * kLanes),
-                    lanes(j));
+      e.storeVector(acc[r * numVec + j], t.c, t.cIndex(r, j * e.vl), lanes(j));
 }
 
 bool isF32(Value v) {
@@ -220,7 +216,7 @@ size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
 
 /// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
-LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op) {
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
   Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
         out = op.getDpsInits()[0];
   if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
@@ -236,7 +232,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op) {
   int64_t kh = wShape[2], kw = wShape[3];
 
   OpBuilder b(op);
-  Emitter e{b, op.getLoc()};
+  Emitter e{b, op.getLoc(), vl};
   // A 1x1 stride-1 convolution is a GEMM over the flattened image: rows of
   // H*W columns keep the vectors full where rows are short (7, 14, 28).
   SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
@@ -253,31 +249,51 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op) {
     rows = 1;
   }
   SmallVector<int64_t> kSizes = {wShape[1], kh, kw};
+  auto tile = [&](Value n, Value oh, Value ow, int64_t width, Value f,
+                  int64_t tileRows) {
+    auto cIndex = [&](int64_t r, int64_t x) {
+      SmallVector<Value> idx = {n, e.add(f, r)};
+      if (!flatten)
+        idx.push_back(oh);
+      idx.push_back(e.add(ow, x));
+      return idx;
+    };
+    auto loadA = [&](ValueRange k, int64_t r) -> Value {
+      return memref::LoadOp::create(b, e.loc, w,
+                                    ValueRange{e.add(f, r), k[0], k[1], k[2]});
+    };
+    auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+      Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
+                      e.mul(k[2], dilations[1]));
+      if (flatten)
+        return e.loadVector(in, {n, k[0], x}, lanes, 1);
+      Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
+      return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1]);
+    };
+    emitTile(e, TileSpec{tileRows, width, kSizes, windowUnroll(kh, kw), cIndex,
+                         out, loadA, loadB});
+  };
+  // Whichever of the image and the filters is larger is read once, and the
+  // smaller one (which stays in cache) once per tile of the larger: early
+  // layers (large images) walk the image, late ones (large filters, 7x7 or
+  // 14x14 images) walk the filters.
+  int64_t imageSize = inShape[1] * inShape[2] * inShape[3];
+  int64_t filterSize = wShape[0] * wShape[1] * kh * kw;
   e.forEach(batch, [&](Value n) {
+    if (filterSize > imageSize) {
+      e.forTiles(filters, kRows, [&](Value f, int64_t tileRows) {
+        e.forEach(rows, [&](Value oh) {
+          e.forTiles(cols, kCols * e.vl, [&](Value ow, int64_t width) {
+            tile(n, oh, ow, width, f, tileRows);
+          });
+        });
+      });
+      return;
+    }
     e.forEach(rows, [&](Value oh) {
-      e.forTiles(cols, kCols * kLanes, [&](Value ow, int64_t width) {
+      e.forTiles(cols, kCols * e.vl, [&](Value ow, int64_t width) {
         e.forTiles(filters, kRows, [&](Value f, int64_t tileRows) {
-          auto cIndex = [&](int64_t r, int64_t x) {
-            SmallVector<Value> idx = {n, e.add(f, r)};
-            if (!flatten)
-              idx.push_back(oh);
-            idx.push_back(e.add(ow, x));
-            return idx;
-          };
-          auto loadA = [&](ValueRange k, int64_t r) -> Value {
-            return memref::LoadOp::create(
-                b, e.loc, w, ValueRange{e.add(f, r), k[0], k[1], k[2]});
-          };
-          auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
-            Value x = e.add(e.mul(e.add(ow, j * kLanes), strides[1]),
-                            e.mul(k[2], dilations[1]));
-            if (flatten)
-              return e.loadVector(in, {n, k[0], x}, lanes, 1);
-            Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
-            return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1]);
-          };
-          emitTile(e, TileSpec{tileRows, width, kSizes, windowUnroll(kh, kw),
-                               cIndex, out, loadA, loadB});
+          tile(n, oh, ow, width, f, tileRows);
         });
       });
     });
@@ -288,7 +304,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op) {
 
 /// depthwise_conv_2d_nchw_chw: out[n, c, oh, ow] += w[c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
-LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op) {
+LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
   Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
         out = op.getDpsInits()[0];
   if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
@@ -302,12 +318,12 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op) {
   SmallVector<int64_t> kSizes = {kh, kw};
 
   OpBuilder b(op);
-  Emitter e{b, op.getLoc()};
+  Emitter e{b, op.getLoc(), vl};
   e.forEach(outShape[0], [&](Value n) {
     e.forEach(outShape[1], [&](Value c) {
       e.forEach(outShape[2], [&](Value oh) {
         e.forTiles(
-            outShape[3], kDepthwiseCols * kLanes, [&](Value ow, int64_t width) {
+            outShape[3], kDepthwiseCols * e.vl, [&](Value ow, int64_t width) {
               auto cIndex = [&](int64_t, int64_t x) {
                 return SmallVector<Value>{n, c, oh, e.add(ow, x)};
               };
@@ -318,7 +334,7 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op) {
               auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
                 Value y =
                     e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
-                Value x = e.add(e.mul(e.add(ow, j * kLanes), strides[1]),
+                Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
                                 e.mul(k[1], dilations[1]));
                 return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
               };
@@ -356,7 +372,7 @@ std::optional<double> contractionAlpha(linalg::GenericOp op) {
 
 /// A 2-D matrix product as a linalg.generic over (m, n, k) with C (m, n),
 /// A (m, k) or (k, m) and B (k, n) or (n, k).
-LogicalResult lowerMatmul(linalg::GenericOp op) {
+LogicalResult lowerMatmul(linalg::GenericOp op, int64_t vl) {
   if (op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       op.getIteratorTypesArray()[2] != utils::IteratorType::reduction)
@@ -386,13 +402,13 @@ LogicalResult lowerMatmul(linalg::GenericOp op) {
   int64_t size = cast<MemRefType>(a.getType()).getShape()[aMK ? 1 : 0];
 
   OpBuilder b(op);
-  Emitter e{b, op.getLoc()};
+  Emitter e{b, op.getLoc(), vl};
   Value scale;
   if (*alpha != 1.0)
     scale = arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(*alpha));
   if (bKN) {
     SmallVector<int64_t> kSizes = {size};
-    e.forTiles(cShape[1], kCols * kLanes, [&](Value col, int64_t width) {
+    e.forTiles(cShape[1], kCols * e.vl, [&](Value col, int64_t width) {
       e.forTiles(cShape[0], kRows, [&](Value row, int64_t tileRows) {
         auto cIndex = [&](int64_t r, int64_t x) {
           return SmallVector<Value>{e.add(row, r), e.add(col, x)};
@@ -405,7 +421,7 @@ LogicalResult lowerMatmul(linalg::GenericOp op) {
                        : v;
         };
         auto loadB = [&](ValueRange ks, int64_t j, int64_t lanes) {
-          return e.loadVector(bMat, {ks[0], e.add(col, j * kLanes)}, lanes, 1);
+          return e.loadVector(bMat, {ks[0], e.add(col, j * e.vl)}, lanes, 1);
         };
         emitTile(e,
                  TileSpec{tileRows, width, kSizes, 0, cIndex, c, loadA, loadB});
@@ -418,7 +434,7 @@ LogicalResult lowerMatmul(linalg::GenericOp op) {
   // vector partial sums over k, reduced once at the end.
   e.forEach(cShape[0], [&](Value row) {
     e.forTiles(cShape[1], kDotRows, [&](Value col, int64_t tileRows) {
-      SmallVector<Value> acc(tileRows, e.zeros(kLanes));
+      SmallVector<Value> acc(tileRows, e.zeros(e.vl));
       auto step = [&](Value kk, int64_t lanes) {
         Value x = e.loadVector(a, {row, kk}, lanes, 1);
         for (int64_t r = 0; r < tileRows; ++r)
@@ -426,14 +442,14 @@ LogicalResult lowerMatmul(linalg::GenericOp op) {
               b, e.loc, x, e.loadVector(bMat, {e.add(col, r), kk}, lanes, 1),
               acc[r]);
       };
-      int64_t full = size / kLanes * kLanes;
+      int64_t full = size / e.vl * e.vl;
       if (full > 0) {
         auto loop = scf::ForOp::create(b, e.loc, e.index(0), e.index(full),
-                                       e.index(kLanes), acc);
+                                       e.index(e.vl), acc);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(loop.getBody());
         llvm::copy(loop.getRegionIterArgs(), acc.begin());
-        step(loop.getInductionVar(), kLanes);
+        step(loop.getInductionVar(), e.vl);
         scf::YieldOp::create(b, e.loc, acc);
         b.setInsertionPointAfter(loop);
         llvm::copy(loop.getResults(), acc.begin());
@@ -458,7 +474,15 @@ LogicalResult lowerMatmul(linalg::GenericOp op) {
 
 struct VectorKernelsPass
     : kiln::cpu::impl::VectorKernelsPassBase<VectorKernelsPass> {
+  using VectorKernelsPassBase::VectorKernelsPassBase;
   void runOnOperation() override {
+    if (vectorBits != 256 && vectorBits != 512) {
+      getOperation().emitError("kiln-vector-kernels: vector-bits must be 256 "
+                               "or 512, not ")
+          << vectorBits;
+      return signalPassFailure();
+    }
+    int64_t vl = vectorBits / 32;
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
@@ -469,11 +493,11 @@ struct VectorKernelsPass
     // Ops that do not fit a kernel stay for linalg's loop lowering.
     for (Operation *op : ops) {
       if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        (void)lowerConv(conv);
+        (void)lowerConv(conv, vl);
       else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
-        (void)lowerDepthwise(dw);
+        (void)lowerDepthwise(dw, vl);
       else
-        (void)lowerMatmul(cast<linalg::GenericOp>(op));
+        (void)lowerMatmul(cast<linalg::GenericOp>(op), vl);
     }
   }
 };
