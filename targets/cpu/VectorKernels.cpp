@@ -25,7 +25,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <limits>
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_VECTORKERNELSPASS
@@ -36,9 +40,15 @@ using namespace mlir;
 
 namespace {
 
-/// Register tile of a GEMM-like update: `kRows` x `kCols` vectors of
-/// accumulators (12 of the 16 AVX2 registers; the rest hold B and A).
-constexpr int64_t kRows = 6, kCols = 2;
+/// Register tile of a GEMM-like update, rows x vectors of accumulators:
+/// 6 x 2 takes 12 of the 16 AVX2 (or 24 of the 32 NEON) registers, 8 x 3
+/// takes 24 of the 32 AVX-512 registers; the rest hold B and a broadcast.
+struct GemmTile {
+  int64_t rows, cols;
+};
+GemmTile gemmTile(int64_t vl) {
+  return vl == 16 ? GemmTile{8, 3} : GemmTile{6, 2};
+}
 
 /// Depthwise rows are wider: one scalar of A per step feeds all vectors.
 constexpr int64_t kDepthwiseCols = 4;
@@ -143,6 +153,12 @@ struct TileSpec {
   /// A[r, k] (a scalar) and B[k, 8 * j ...] (a vector of `lanes`).
   function_ref<Value(ValueRange k, int64_t r)> loadA;
   function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
+  /// If set, the accumulators of row r start as this scalar (the bias)
+  /// instead of C's contents.
+  function_ref<Value(int64_t r)> init = nullptr;
+  /// If set, what row r, column offset x stores instead of `acc`.
+  function_ref<Value(Value acc, int64_t r, int64_t x, int64_t lanes)> epilogue =
+      nullptr;
 };
 
 void emitTile(Emitter &e, const TileSpec &t) {
@@ -150,9 +166,14 @@ void emitTile(Emitter &e, const TileSpec &t) {
   int64_t numVec = (t.width + e.vl - 1) / e.vl;
   auto lanes = [&](int64_t j) { return std::min(e.vl, t.width - j * e.vl); };
   SmallVector<Value> acc;
-  for (int64_t r = 0; r < t.rows; ++r)
+  for (int64_t r = 0; r < t.rows; ++r) {
+    Value bias = t.init ? vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
+                                                      t.init(r))
+                        : Value();
     for (int64_t j = 0; j < numVec; ++j)
-      acc.push_back(e.loadVector(t.c, t.cIndex(r, j * e.vl), lanes(j), 1));
+      acc.push_back(
+          bias ? bias : e.loadVector(t.c, t.cIndex(r, j * e.vl), lanes(j), 1));
+  }
 
   SmallVector<Value> ks;
   std::function<void(size_t)> reduce = [&](size_t level) {
@@ -191,8 +212,12 @@ void emitTile(Emitter &e, const TileSpec &t) {
   };
   reduce(0);
   for (int64_t r = 0; r < t.rows; ++r)
-    for (int64_t j = 0; j < numVec; ++j)
-      e.storeVector(acc[r * numVec + j], t.c, t.cIndex(r, j * e.vl), lanes(j));
+    for (int64_t j = 0; j < numVec; ++j) {
+      Value v = acc[r * numVec + j];
+      if (t.epilogue)
+        v = t.epilogue(v, r, j * e.vl, lanes(j));
+      e.storeVector(v, t.c, t.cIndex(r, j * e.vl), lanes(j));
+    }
 }
 
 bool isF32(Value v) {
@@ -210,9 +235,212 @@ bool isVectorizable(Value v) {
          strides.back() == 1;
 }
 
+/// The buffer `v` is carved from and the byte range it may touch there:
+/// memref.view gives both; subviews and reshapes stay inside their source;
+/// anything else (an argument, a constant) is a buffer of its own.
+std::tuple<Value, int64_t, int64_t> footprint(Value v) {
+  constexpr int64_t all = std::numeric_limits<int64_t>::max();
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<memref::ViewOp>(def)) {
+      APInt shift;
+      if (!matchPattern(view.getByteShift(), m_ConstantInt(&shift)))
+        return {view.getSource(), 0, all};
+      MemRefType t = view.getType();
+      int64_t bytes = t.getNumElements() * t.getElementTypeBitWidth() / 8;
+      return {view.getSource(), shift.getSExtValue(),
+              shift.getSExtValue() + bytes};
+    }
+    if (!isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp,
+             memref::ReinterpretCastOp, memref::CastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return {v, 0, all};
+}
+
+bool mayAlias(Value a, Value b) {
+  auto [rootA, beginA, endA] = footprint(a);
+  auto [rootB, beginB, endB] = footprint(b);
+  return rootA == rootB && beginA < endB && beginB < endA;
+}
+
+/// The op before `op` if it initialises `out` to a per-channel bias
+/// (out[n, c, ...] = bias[c], NNToLinalg's convInit), or null.
+linalg::GenericOp biasInit(Operation *op, Value out) {
+  auto g = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getDpsInits()[0] != out || g.getNumLoops() != 4 ||
+      g.getNumParallelLoops() != 4)
+    return nullptr;
+  Value bias = g.getDpsInputs()[0];
+  auto biasType = dyn_cast<MemRefType>(bias.getType());
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  Block &body = g.getRegion().front();
+  if (!biasType || biasType.getRank() != 1 ||
+      !biasType.getElementType().isF32() ||
+      maps[0] != AffineMap::get(4, 0, getAffineDimExpr(1, ctx)) ||
+      !maps[1].isIdentity() || body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return nullptr;
+  return g;
+}
+
+/// An elementwise linalg.generic right after `op` that reads and overwrites
+/// `out` (a fused epilogue: activation, residual add, ...) and whose body
+/// can run on vectors as it is; or null. Its other inputs are read either
+/// at the same element (identity map) or per batch/channel (maps onto d0,
+/// d1 and zeros), and must not overlap `out`.
+linalg::GenericOp vectorEpilogue(Operation *op, Value out) {
+  auto g = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+  auto outType = cast<MemRefType>(out.getType());
+  if (!g || g.getNumDpsInits() != 1 || g.getDpsInits()[0] != out ||
+      g.getNumLoops() != outType.getRank() ||
+      g.getNumParallelLoops() != g.getNumLoops() ||
+      !g.getIndexingMapsArray().back().isIdentity())
+    return nullptr;
+  for (OpOperand *input : g.getDpsInputOperands()) {
+    Value v = input->get();
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape())
+      return nullptr;
+    AffineMap map = g.getMatchingIndexingMap(input);
+    if (map.isIdentity()) {
+      if (v != out && (mayAlias(v, out) || !isVectorizable(v)))
+        return nullptr;
+      continue;
+    }
+    if (mayAlias(v, out))
+      return nullptr;
+    for (AffineExpr expr : map.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      auto cst = dyn_cast<AffineConstantExpr>(expr);
+      if (!(dim && dim.getPosition() < 2) && !(cst && cst.getValue() == 0))
+        return nullptr;
+    }
+  }
+  for (Operation &inner : g.getRegion().front().without_terminator()) {
+    if (inner.getNumRegions() != 0 || !isMemoryEffectFree(&inner) ||
+        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return nullptr;
+    auto scalar = [](Type t) { return t.isIntOrFloat(); };
+    if (!llvm::all_of(inner.getOperandTypes(), scalar) ||
+        !llvm::all_of(inner.getResultTypes(), scalar))
+      return nullptr;
+  }
+  return g;
+}
+
+/// Applies epilogue `g` to the accumulator vector `acc` of the output
+/// element at `idx` (the first `lanes` lanes matter): identity inputs are
+/// loaded as vectors at `idx` (from `identityInputs`, which may be reshaped
+/// like the output), per-channel ones as broadcast scalars at batch `n`,
+/// channel `channel`; the body's scalar ops are cloned on vectors.
+Value applyEpilogue(Emitter &e, linalg::GenericOp g, Value out,
+                    ArrayRef<Value> identityInputs, Value acc,
+                    ArrayRef<Value> idx, int64_t lanes, Value n,
+                    Value channel) {
+  OpBuilder &b = e.b;
+  Block &body = g.getRegion().front();
+  IRMapping map;
+  map.map(body.getArguments().back(), acc);
+  for (OpOperand *input : g.getDpsInputOperands()) {
+    BlockArgument arg = g.getMatchingBlockArgument(input);
+    AffineMap m = g.getMatchingIndexingMap(input);
+    if (m.isIdentity()) {
+      Value v = identityInputs[input->getOperandNumber()];
+      map.map(arg, input->get() == out ? acc : e.loadVector(v, idx, lanes, 1));
+      continue;
+    }
+    SmallVector<Value> at;
+    for (AffineExpr expr : m.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      at.push_back(!dim ? e.index(0) : dim.getPosition() == 0 ? n : channel);
+    }
+    Value s = memref::LoadOp::create(b, e.loc, input->get(), at);
+    map.map(arg, vector::BroadcastOp::create(
+                     b, e.loc, VectorType::get({e.vl}, s.getType()), s));
+  }
+  for (Operation &inner : body.without_terminator()) {
+    if (inner.getNumOperands() == 0) { // a constant
+      Value c = b.clone(inner)->getResult(0);
+      map.map(inner.getResult(0),
+              vector::BroadcastOp::create(
+                  b, e.loc, VectorType::get({e.vl}, c.getType()), c));
+      continue;
+    }
+    for (Value operand : inner.getOperands())
+      if (!map.contains(operand))
+        map.map(
+            operand,
+            vector::BroadcastOp::create(
+                b, e.loc, VectorType::get({e.vl}, operand.getType()), operand));
+    Operation *clone = b.clone(inner, map);
+    for (Value r : clone->getResults())
+      r.setType(VectorType::get({e.vl}, r.getType()));
+  }
+  return map.lookup(body.getTerminator()->getOperand(0));
+}
+
 /// How many reduction loops to unroll for a KH x KW window: both for small
 /// windows, only the inner one for large ones.
 size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
+
+/// What a convolution fuses: the bias initialisation before it and the
+/// elementwise epilogue after it (either may be null), with the epilogue's
+/// identity inputs reshaped like the output where the kernel reshapes it.
+struct Fusion {
+  linalg::GenericOp init, epilogue;
+  SmallVector<Value> identityInputs;
+  Value out; // the output as the epilogue names it
+
+  Fusion(Operation *op, Value out) : out(out) {
+    init = biasInit(op, out);
+    epilogue = vectorEpilogue(op, out);
+  }
+
+  /// Collapses the identity inputs with `flat`; drops the epilogue when one
+  /// cannot be collapsed.
+  void prepare(OpBuilder &b, Location loc,
+               ArrayRef<ReassociationIndices> flat) {
+    if (!epilogue)
+      return;
+    for (OpOperand &input : epilogue->getOpOperands()) {
+      Value v = input.get();
+      if (flat.empty() ||
+          input.getOperandNumber() >= epilogue.getNumDpsInputs() ||
+          !epilogue.getMatchingIndexingMap(&input).isIdentity() || v == out) {
+        identityInputs.push_back(v);
+        continue;
+      }
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
+              cast<MemRefType>(v.getType()), flat)) {
+        epilogue = nullptr;
+        identityInputs.clear();
+        return;
+      }
+      identityInputs.push_back(
+          memref::CollapseShapeOp::create(b, loc, v, flat));
+    }
+  }
+
+  Value initial(Emitter &e, Value channel) {
+    return memref::LoadOp::create(e.b, e.loc, init.getDpsInputs()[0], channel);
+  }
+
+  Value apply(Emitter &e, Value acc, ArrayRef<Value> idx, int64_t lanes,
+              Value n, Value channel) {
+    return applyEpilogue(e, epilogue, out, identityInputs, acc, idx, lanes, n,
+                         channel);
+  }
+
+  void erase() {
+    if (init)
+      init.erase();
+    if (epilogue)
+      epilogue.erase();
+  }
+};
 
 /// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
@@ -231,6 +459,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
           cols = outShape[3];
   int64_t kh = wShape[2], kw = wShape[3];
 
+  Fusion fusion(op, out);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   // A 1x1 stride-1 convolution is a GEMM over the flattened image: rows of
@@ -242,6 +471,8 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
                      cast<MemRefType>(in.getType()), flat) &&
                  memref::CollapseShapeOp::isGuaranteedCollapsible(
                      cast<MemRefType>(out.getType()), flat);
+  fusion.prepare(b, e.loc,
+                 flatten ? ArrayRef(flat) : ArrayRef<ReassociationIndices>());
   if (flatten) {
     in = memref::CollapseShapeOp::create(b, e.loc, in, flat);
     out = memref::CollapseShapeOp::create(b, e.loc, out, flat);
@@ -270,8 +501,17 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
       Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
       return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1]);
     };
-    emitTile(e, TileSpec{tileRows, width, kSizes, windowUnroll(kh, kw), cIndex,
-                         out, loadA, loadB});
+    auto init = [&](int64_t r) { return fusion.initial(e, e.add(f, r)); };
+    auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
+      return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(f, r));
+    };
+    TileSpec spec{tileRows, width, kSizes, windowUnroll(kh, kw),
+                  cIndex,   out,   loadA,  loadB};
+    if (fusion.init)
+      spec.init = init;
+    if (fusion.epilogue)
+      spec.epilogue = epilogue;
+    emitTile(e, spec);
   };
   // Whichever of the image and the filters is larger is read once, and the
   // smaller one (which stays in cache) once per tile of the larger: early
@@ -281,24 +521,28 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
   int64_t filterSize = wShape[0] * wShape[1] * kh * kw;
   e.forEach(batch, [&](Value n) {
     if (filterSize > imageSize) {
-      e.forTiles(filters, kRows, [&](Value f, int64_t tileRows) {
+      e.forTiles(filters, gemmTile(e.vl).rows, [&](Value f, int64_t tileRows) {
         e.forEach(rows, [&](Value oh) {
-          e.forTiles(cols, kCols * e.vl, [&](Value ow, int64_t width) {
-            tile(n, oh, ow, width, f, tileRows);
-          });
+          e.forTiles(cols, gemmTile(e.vl).cols * e.vl,
+                     [&](Value ow, int64_t width) {
+                       tile(n, oh, ow, width, f, tileRows);
+                     });
         });
       });
       return;
     }
     e.forEach(rows, [&](Value oh) {
-      e.forTiles(cols, kCols * e.vl, [&](Value ow, int64_t width) {
-        e.forTiles(filters, kRows, [&](Value f, int64_t tileRows) {
-          tile(n, oh, ow, width, f, tileRows);
-        });
-      });
+      e.forTiles(cols, gemmTile(e.vl).cols * e.vl,
+                 [&](Value ow, int64_t width) {
+                   e.forTiles(filters, gemmTile(e.vl).rows,
+                              [&](Value f, int64_t tileRows) {
+                                tile(n, oh, ow, width, f, tileRows);
+                              });
+                 });
     });
   });
   op.erase();
+  fusion.erase();
   return success();
 }
 
@@ -317,8 +561,10 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
   int64_t kh = wShape[1], kw = wShape[2];
   SmallVector<int64_t> kSizes = {kh, kw};
 
+  Fusion fusion(op, out);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
+  fusion.prepare(b, e.loc, {});
   e.forEach(outShape[0], [&](Value n) {
     e.forEach(outShape[1], [&](Value c) {
       e.forEach(outShape[2], [&](Value oh) {
@@ -338,13 +584,24 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
                                 e.mul(k[1], dilations[1]));
                 return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
               };
-              emitTile(e, TileSpec{1, width, kSizes, kSizes.size(), cIndex, out,
-                                   loadA, loadB});
+              auto init = [&](int64_t) { return fusion.initial(e, c); };
+              auto epilogue = [&](Value acc, int64_t, int64_t x,
+                                  int64_t lanes) {
+                return fusion.apply(e, acc, cIndex(0, x), lanes, n, c);
+              };
+              TileSpec spec{1,      width, kSizes, kSizes.size(),
+                            cIndex, out,   loadA,  loadB};
+              if (fusion.init)
+                spec.init = init;
+              if (fusion.epilogue)
+                spec.epilogue = epilogue;
+              emitTile(e, spec);
             });
       });
     });
   });
   op.erase();
+  fusion.erase();
   return success();
 }
 
@@ -408,25 +665,30 @@ LogicalResult lowerMatmul(linalg::GenericOp op, int64_t vl) {
     scale = arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(*alpha));
   if (bKN) {
     SmallVector<int64_t> kSizes = {size};
-    e.forTiles(cShape[1], kCols * e.vl, [&](Value col, int64_t width) {
-      e.forTiles(cShape[0], kRows, [&](Value row, int64_t tileRows) {
-        auto cIndex = [&](int64_t r, int64_t x) {
-          return SmallVector<Value>{e.add(row, r), e.add(col, x)};
-        };
-        auto loadA = [&](ValueRange ks, int64_t r) -> Value {
-          Value i = e.add(row, r);
-          Value v = memref::LoadOp::create(
-              b, e.loc, a, aMK ? ValueRange{i, ks[0]} : ValueRange{ks[0], i});
-          return scale ? arith::MulFOp::create(b, e.loc, v, scale).getResult()
-                       : v;
-        };
-        auto loadB = [&](ValueRange ks, int64_t j, int64_t lanes) {
-          return e.loadVector(bMat, {ks[0], e.add(col, j * e.vl)}, lanes, 1);
-        };
-        emitTile(e,
-                 TileSpec{tileRows, width, kSizes, 0, cIndex, c, loadA, loadB});
-      });
-    });
+    e.forTiles(
+        cShape[1], gemmTile(e.vl).cols * e.vl, [&](Value col, int64_t width) {
+          e.forTiles(
+              cShape[0], gemmTile(e.vl).rows, [&](Value row, int64_t tileRows) {
+                auto cIndex = [&](int64_t r, int64_t x) {
+                  return SmallVector<Value>{e.add(row, r), e.add(col, x)};
+                };
+                auto loadA = [&](ValueRange ks, int64_t r) -> Value {
+                  Value i = e.add(row, r);
+                  Value v = memref::LoadOp::create(b, e.loc, a,
+                                                   aMK ? ValueRange{i, ks[0]}
+                                                       : ValueRange{ks[0], i});
+                  return scale ? arith::MulFOp::create(b, e.loc, v, scale)
+                                     .getResult()
+                               : v;
+                };
+                auto loadB = [&](ValueRange ks, int64_t j, int64_t lanes) {
+                  return e.loadVector(bMat, {ks[0], e.add(col, j * e.vl)},
+                                      lanes, 1);
+                };
+                emitTile(e, TileSpec{tileRows, width, kSizes, 0, cIndex, c,
+                                     loadA, loadB});
+              });
+        });
     op.erase();
     return success();
   }

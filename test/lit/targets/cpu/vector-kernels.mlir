@@ -42,11 +42,12 @@ func.func @conv3x3(%in: memref<1x2x6x6xf32>, %w: memref<3x2x3x3xf32>,
 // CHECK:         vector.constant_mask [1] : vector<8xi1>
 // CHECK:         vector.maskedload %[[IN]]
 // CHECK:         vector.maskedstore %[[OUT]]
-// With AVX-512 the tile is 32 columns wide: one full tile and a tail of 17
-// (a full vector and a masked one).
+// With AVX-512 a tile is 8 filters x 3 vectors of 16: one full tile of 48
+// columns (24 accumulators) and a masked one-column tail.
 // AVX512-LABEL: func.func @conv1x1
-// AVX512:         scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// AVX512:         %{{.*}}:24 = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
 // AVX512:         vector.constant_mask [1] : vector<16xi1>
+// AVX512:         %{{.*}}:8 = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<16xf32>,
 func.func @conv1x1(%in: memref<1x16x7x7xf32>, %w: memref<8x16x1x1xf32>,
                    %out: memref<1x8x7x7xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
