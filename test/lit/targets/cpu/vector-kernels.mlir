@@ -121,3 +121,49 @@ func.func @integer_conv(%in: memref<1x2x6x6xi32>, %w: memref<3x2x3x3xi32>,
     outs(%out : memref<1x3x4x4xi32>)
   return
 }
+
+// -----
+
+// The conv's bias initialisation and its in-place epilogue (here a residual
+// add and a ReLU, as NNToLinalg lowers a fused group) move into the tile:
+// the accumulators start as the broadcast bias and the epilogue runs on
+// them before the one store. Neither generic is left.
+// CHECK-LABEL: func.func @fused_bias_epilogue
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[RES:.*]] = memref.collapse_shape %arg4
+// CHECK:         %[[OUT:.*]] = memref.collapse_shape %arg2
+// CHECK:         %[[B:.*]] = memref.load %arg3[%c0] : memref<2xf32>
+// CHECK:         %[[BV:.*]] = vector.broadcast %[[B]] : f32 to vector<8xf32>
+// CHECK:         %[[ACC:.*]]:4 = scf.for {{.*}} iter_args(%{{.*}} = %[[BV]], %{{.*}} = %[[BV]],
+// CHECK:           vector.fma
+// CHECK:         %[[R:.*]] = vector.load %[[RES]][%c0, %c0, %c0]
+// CHECK:         %[[S:.*]] = arith.addf %[[R]], %[[ACC]]#0 : vector<8xf32>
+// CHECK:         %[[M:.*]] = arith.maximumf %[[S]], %{{.*}} : vector<8xf32>
+// CHECK:         vector.store %[[M]], %[[OUT]][%c0, %c0, %c0]
+// CHECK-NOT:     linalg.generic
+#chan = affine_map<(n, c, h, w) -> (c)>
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @fused_bias_epilogue(%in: memref<1x4x3x3xf32>, %w: memref<2x4x1x1xf32>,
+                               %out: memref<1x2x3x3xf32>, %bias: memref<2xf32>,
+                               %res: memref<1x2x3x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#chan, #id],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%bias : memref<2xf32>) outs(%out : memref<1x2x3x3xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x4x3x3xf32>, memref<2x4x1x1xf32>)
+    outs(%out : memref<1x2x3x3xf32>)
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%res : memref<1x2x3x3xf32>) outs(%out : memref<1x2x3x3xf32>) {
+  ^bb0(%r: f32, %o: f32):
+    %s = arith.addf %r, %o : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}
