@@ -76,9 +76,10 @@ def bench(name, work, args):
         for i, so in enumerate(libs):
             kiln[i].append(median_ms([os.path.join(BIN, "kiln-run"), so,
                                       "--top", "0"] + timing))
+        # run_ort.js always writes the outputs: into the scratch directory.
         ort.append(median_ms(["node", os.path.join(ROOT, "tools", "ort",
                                                    "run_ort.js"),
-                              files["onnx"]] + timing))
+                              files["onnx"], "--output-dir", work] + timing))
     return [statistics.median(k) for k in kiln], statistics.median(ort)
 
 

@@ -75,6 +75,10 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
     vector accumulators loaded once, updated with `vector.fma` of broadcast
     scalars (filter taps, rows of A) and contiguous vectors along the
     output's innermost dim, stored once; tails use masked loads and stores.
+    A bias initialisation right before a convolution and an in-place
+    elementwise epilogue right after it are computed in the tile.
+    `linalg.pooling_nchw_max`/`_sum` become the same row tiles with max or
+    add in place of the FMA.
     A product whose B is N x K reduces vectors along K instead. Other ops
     are left to linalg's loop lowering. Runs after memory planning: it
     allocates nothing.

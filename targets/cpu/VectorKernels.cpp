@@ -153,6 +153,9 @@ struct TileSpec {
   /// A[r, k] (a scalar) and B[k, 8 * j ...] (a vector of `lanes`).
   function_ref<Value(ValueRange k, int64_t r)> loadA;
   function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
+  /// If set, a step is acc = combine(acc, B) (pooling) instead of
+  /// acc += A * B, and loadA is not called.
+  function_ref<Value(Value acc, Value b)> combine = nullptr;
   /// If set, the accumulators of row r start as this scalar (the bias)
   /// instead of C's contents.
   function_ref<Value(int64_t r)> init = nullptr;
@@ -182,11 +185,13 @@ void emitTile(Emitter &e, const TileSpec &t) {
       for (int64_t j = 0; j < numVec; ++j)
         bVec.push_back(t.loadB(ks, j, lanes(j)));
       for (int64_t r = 0; r < t.rows; ++r) {
-        Value a = vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
-                                              t.loadA(ks, r));
+        Value a = t.combine ? Value()
+                            : vector::BroadcastOp::create(
+                                  b, e.loc, e.vecType(e.vl), t.loadA(ks, r));
         for (int64_t j = 0; j < numVec; ++j) {
           Value &c = acc[r * numVec + j];
-          c = vector::FMAOp::create(b, e.loc, a, bVec[j], c);
+          c = t.combine ? t.combine(c, bVec[j])
+                        : vector::FMAOp::create(b, e.loc, a, bVec[j], c);
         }
       }
       return;
@@ -605,6 +610,59 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
   return success();
 }
 
+/// pooling_nchw_max / pooling_nchw_sum: out[n, c, oh, ow] = max or sum of
+/// out and in[n, c, oh * sh + kh * dh, ow * sw + kw * dw] over the window,
+/// vectorised along ow like the depthwise convolution. Global pooling (one
+/// output column) is left to the loops: its vectors would have one lane.
+template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
+  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out))
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
+  auto dilations =
+      llvm::to_vector(op.getDilations().template getValues<int64_t>());
+  ArrayRef<int64_t> window =
+      cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  if (outShape[3] == 1)
+    return failure();
+  SmallVector<int64_t> kSizes(window);
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  auto combine = [&](Value acc, Value v) -> Value {
+    if (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
+      return arith::MaximumFOp::create(b, e.loc, acc, v);
+    return arith::AddFOp::create(b, e.loc, acc, v);
+  };
+  e.forEach(outShape[0], [&](Value n) {
+    e.forEach(outShape[1], [&](Value c) {
+      e.forEach(outShape[2], [&](Value oh) {
+        e.forTiles(
+            outShape[3], kDepthwiseCols * e.vl, [&](Value ow, int64_t width) {
+              auto cIndex = [&](int64_t, int64_t x) {
+                return SmallVector<Value>{n, c, oh, e.add(ow, x)};
+              };
+              auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+                Value y =
+                    e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
+                Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
+                                e.mul(k[1], dilations[1]));
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
+              };
+              TileSpec spec{
+                  1,      width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
+                  cIndex, out,   nullptr, loadB};
+              spec.combine = combine;
+              emitTile(e, spec);
+            });
+      });
+    });
+  });
+  op.erase();
+  return success();
+}
+
 /// The alpha of a contraction body `acc + a * b [* alpha]` (NNToLinalg's
 /// `contraction`), or nothing for any other body.
 std::optional<double> contractionAlpha(linalg::GenericOp op) {
@@ -748,6 +806,7 @@ struct VectorKernelsPass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+              linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
               linalg::GenericOp>(op) &&
           cast<linalg::LinalgOp>(op).hasPureBufferSemantics())
         ops.push_back(op);
@@ -758,6 +817,10 @@ struct VectorKernelsPass
         (void)lowerConv(conv, vl);
       else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
         (void)lowerDepthwise(dw, vl);
+      else if (auto max = dyn_cast<linalg::PoolingNchwMaxOp>(op))
+        (void)lowerPooling(max, vl);
+      else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op))
+        (void)lowerPooling(sum, vl);
       else
         (void)lowerMatmul(cast<linalg::GenericOp>(op), vl);
     }

@@ -167,3 +167,37 @@ func.func @fused_bias_epilogue(%in: memref<1x4x3x3xf32>, %w: memref<2x4x1x1xf32>
   }
   return
 }
+
+// -----
+
+// Max pooling 3x3 stride 2 (padded with -inf before): the depthwise row
+// tile with arith.maximumf in place of the FMA, 9 taps unrolled.
+// CHECK-LABEL: func.func @max_pool
+// CHECK:         scf.for %{{.*}} = %c0 to %c2 step %c1 {
+// CHECK:           scf.for %{{.*}} = %c0 to %c5 step %c1 {
+// CHECK:             vector.maskedload %arg2
+// CHECK-COUNT-9:     arith.maximumf {{.*}} : vector<8xf32>
+// CHECK:             vector.maskedstore %arg2
+// CHECK-NOT:     linalg.pooling
+func.func @max_pool(%in: memref<1x2x11x11xf32>, %win: memref<3x3xf32>,
+                    %out: memref<1x2x5x5xf32>) {
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>,
+                           strides = dense<2> : tensor<2xi64>}
+    ins(%in, %win : memref<1x2x11x11xf32>, memref<3x3xf32>)
+    outs(%out : memref<1x2x5x5xf32>)
+  return
+}
+
+// -----
+
+// Global pooling has one output column: the loops keep it.
+// CHECK-LABEL: func.func @global_sum_pool
+// CHECK:         linalg.pooling_nchw_sum
+func.func @global_sum_pool(%in: memref<1x2x7x7xf32>, %win: memref<7x7xf32>,
+                           %out: memref<1x2x1x1xf32>) {
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>,
+                           strides = dense<1> : tensor<2xi64>}
+    ins(%in, %win : memref<1x2x7x7xf32>, memref<7x7xf32>)
+    outs(%out : memref<1x2x1x1xf32>)
+  return
+}
