@@ -112,7 +112,7 @@ def chart(results, cpus, png):
     series = ", ".join(f"'' using {3 + i} title 'Kiln {cpu}'"
                        for i, cpu in enumerate(cpus))
     script = f"""
-set terminal pngcairo size 900,420
+set terminal pngcairo size 900,420 noenhanced
 set output '{png}'
 set style data histograms
 set style histogram clustered gap 1

@@ -78,7 +78,9 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
     A bias initialisation right before a convolution and an in-place
     elementwise epilogue right after it are computed in the tile.
     `linalg.pooling_nchw_max`/`_sum` become the same row tiles with max or
-    add in place of the FMA.
+    add in place of the FMA, and sum or max reductions over the trailing
+    contiguous dims (global pooling) read vectors into independent
+    accumulators.
     A product whose B is N x K reduces vectors along K instead. Other ops
     are left to linalg's loop lowering. Runs after memory planning: it
     allocates nothing.

@@ -1,14 +1,15 @@
-//===- VectorKernels.cpp - register-blocked vector code for hot linalg ops
-//-===//
+//===- VectorKernels.cpp - register-blocked vector code for hot ops -------===//
 //
-// Convolutions and matrix products on buffers become explicit loop nests
-// around register tiles of vector accumulators. Everything is static (model
-// shapes are), so each tile size, tail and mask is a compile-time constant.
+// Convolutions, matrix products and pooling on buffers become explicit loop
+// nests around register tiles of vector accumulators. Everything is static
+// (model shapes are), so each tile size, tail and mask is a compile-time
+// constant.
 //
 // The common shape is a small GEMM update C[r, x] += A[r, k] * B[k, x] over
 // a tile of `rows` x `width` outputs: `rows` broadcast scalars of A meet
-// ceil(width / 8) vectors of B per reduction step, with the accumulators
-// in registers for the whole reduction (loaded from C once, stored once).
+// ceil(width / lanes) vectors of B per reduction step, with the
+// accumulators in registers for the whole reduction (initialised once,
+// stored once, after the conv's fused epilogue if it has one).
 // In NCHW the vector dim is the output's innermost spatial dim, which is
 // contiguous in both the output and the input (for stride 1; strided reads
 // deinterleave a wider load), so no packing is needed:
@@ -16,6 +17,7 @@
 //                          row, k = (input channel, kh, kw); a 1x1 stride-1
 //                          convolution is a GEMM over the flattened H*W.
 //   depthwise NCHW:        r = 1 (the channel's own filter), x = one row.
+//   pooling NCHW:          as depthwise, max or add in place of the FMA.
 //   matmul (B is K x N):   r = rows of A, x = columns of B and C.
 // A matrix product whose B is N x K (Gemm with transB: fully connected
 // layers) reduces along the contiguous K instead: dot products of vectors.
@@ -88,14 +90,15 @@ struct Emitter {
   /// else: a strided read loads the span it covers (masked to its extent)
   /// and keeps every stride-th lane.
   Value loadVector(Value memref, ArrayRef<Value> idx, int64_t lanes,
-                   int64_t stride) {
+                   int64_t stride, Value passthru = nullptr) {
     int64_t width = vl * stride, extent = (lanes - 1) * stride + 1;
     Value v;
     if (extent == width)
       v = vector::LoadOp::create(b, loc, vecType(width), memref, idx);
     else
       v = vector::MaskedLoadOp::create(b, loc, vecType(width), memref, idx,
-                                       mask(width, extent), zeros(width));
+                                       mask(width, extent),
+                                       passthru ? passthru : zeros(width));
     if (stride == 1)
       return v;
     SmallVector<int64_t> pick;
@@ -612,8 +615,9 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
 
 /// pooling_nchw_max / pooling_nchw_sum: out[n, c, oh, ow] = max or sum of
 /// out and in[n, c, oh * sh + kh * dh, ow * sw + kw * dw] over the window,
-/// vectorised along ow like the depthwise convolution. Global pooling (one
-/// output column) is left to the loops: its vectors would have one lane.
+/// vectorised along ow like the depthwise convolution. A window with one
+/// output column is left to the loops (its vectors would have one lane);
+/// NNToLinalg lowers global pooling to a reduction (lowerTrailingReduction).
 template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
   Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
   if (!isVectorizable(in) || !isVectorizable(out))
@@ -659,6 +663,115 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
       });
     });
   });
+  op.erase();
+  return success();
+}
+
+/// A reduction linalg.generic over the trailing dims of an f32 input into
+/// out[d0, ..., 0, ...] (NNToLinalg's global pooling, mean, sum and max
+/// over H x W): the contiguous reduced elements are read as vectors into
+/// kReduceAccumulators independent accumulators (latency, not throughput,
+/// bounds a single chain), combined and reduced once per output.
+constexpr int64_t kReduceAccumulators = 4;
+LogicalResult lowerTrailingReduction(linalg::GenericOp op, int64_t vl) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1)
+    return failure();
+  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
+  auto inType = dyn_cast<MemRefType>(in.getType());
+  if (!inType || !isVectorizable(in) || !isF32(out))
+    return failure();
+  int64_t rank = inType.getRank(), kept = op.getNumParallelLoops();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(d < kept ? getAffineDimExpr(d, ctx)
+                                : getAffineConstantExpr(0, ctx));
+  auto iters = op.getIteratorTypesArray();
+  if (kept == rank || op.getNumLoops() != rank || !maps[0].isIdentity() ||
+      maps[1] != AffineMap::get(rank, 0, outExprs, ctx) ||
+      llvm::any_of(ArrayRef(iters).take_front(kept),
+                   [](auto t) { return t != utils::IteratorType::parallel; }))
+    return failure();
+  // The body: one max or add of the element and the accumulator.
+  Block &body = op.getRegion().front();
+  Operation *combineOp = body.getTerminator()->getOperand(0).getDefiningOp();
+  if (!combineOp || body.getOperations().size() != 2 ||
+      !isa<arith::AddFOp, arith::MaximumFOp>(combineOp) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(0)) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(1)))
+    return failure();
+  bool isMax = isa<arith::MaximumFOp>(combineOp);
+  SmallVector<ReassociationIndices> flat;
+  for (int64_t d = 0; d < kept; ++d)
+    flat.push_back({d});
+  flat.push_back(llvm::to_vector(llvm::seq<int64_t>(kept, rank)));
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(inType, flat))
+    return failure();
+  int64_t size = 1;
+  for (int64_t d = kept; d < rank; ++d)
+    size *= inType.getDimSize(d);
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  Value flatIn = memref::CollapseShapeOp::create(b, e.loc, in, flat);
+  VectorType vt = e.vecType(vl);
+  Value identity = arith::ConstantOp::create(
+      b, e.loc, vt,
+      DenseElementsAttr::get(vt, isMax ? -std::numeric_limits<float>::infinity()
+                                       : 0.0f));
+  auto combine = [&](Value x, Value y) -> Value {
+    if (isMax)
+      return arith::MaximumFOp::create(b, e.loc, x, y);
+    return arith::AddFOp::create(b, e.loc, x, y);
+  };
+  std::function<void(SmallVector<Value>)> outer = [&](SmallVector<Value> idx) {
+    if ((int64_t)idx.size() < kept) {
+      e.forEach(inType.getDimSize(idx.size()), [&](Value i) {
+        SmallVector<Value> next = idx;
+        next.push_back(i);
+        outer(next);
+      });
+      return;
+    }
+    auto at = [&](Value p) {
+      SmallVector<Value> full = idx;
+      full.push_back(p);
+      return full;
+    };
+    SmallVector<Value> acc(kReduceAccumulators, identity);
+    int64_t step = kReduceAccumulators * vl, full = size / step * step;
+    if (full > 0) {
+      auto loop = scf::ForOp::create(b, e.loc, e.index(0), e.index(full),
+                                     e.index(step), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      for (int64_t u = 0; u < kReduceAccumulators; ++u)
+        acc[u] = combine(loop.getRegionIterArgs()[u],
+                         e.loadVector(flatIn,
+                                      at(e.add(loop.getInductionVar(), u * vl)),
+                                      vl, 1));
+      scf::YieldOp::create(b, e.loc, acc);
+      b.setInsertionPointAfter(loop);
+      llvm::copy(loop.getResults(), acc.begin());
+    }
+    for (int64_t q = full, u = 0; q < size; q += vl, ++u)
+      acc[u] =
+          combine(acc[u], e.loadVector(flatIn, at(e.index(q)),
+                                       std::min(vl, size - q), 1, identity));
+    Value total = acc[0];
+    for (int64_t u = 1; u < kReduceAccumulators; ++u)
+      total = combine(total, acc[u]);
+    Value r = vector::ReductionOp::create(
+        b, e.loc,
+        isMax ? vector::CombiningKind::MAXIMUMF : vector::CombiningKind::ADD,
+        total);
+    SmallVector<Value> outIdx = idx;
+    outIdx.resize(rank, e.index(0));
+    Value old = memref::LoadOp::create(b, e.loc, out, outIdx);
+    memref::StoreOp::create(b, e.loc, combine(old, r), out, outIdx);
+  };
+  outer({});
   op.erase();
   return success();
 }
@@ -821,8 +934,8 @@ struct VectorKernelsPass
         (void)lowerPooling(max, vl);
       else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op))
         (void)lowerPooling(sum, vl);
-      else
-        (void)lowerMatmul(cast<linalg::GenericOp>(op), vl);
+      else if (failed(lowerMatmul(cast<linalg::GenericOp>(op), vl)))
+        (void)lowerTrailingReduction(cast<linalg::GenericOp>(op), vl);
     }
   }
 };

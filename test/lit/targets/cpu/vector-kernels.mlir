@@ -201,3 +201,34 @@ func.func @global_sum_pool(%in: memref<1x2x7x7xf32>, %win: memref<7x7xf32>,
     outs(%out : memref<1x2x1x1xf32>)
   return
 }
+
+// -----
+
+// Global average pooling's sum (a reduction generic over the trailing H x W
+// into out[n, c, 0, 0]): 4 independent vector accumulators over the 49
+// contiguous elements (one step of 32, a single iteration that the
+// canonicalizer unrolls, then two full vectors and a masked one), one
+// horizontal add per channel.
+// CHECK-LABEL: func.func @global_sum
+// CHECK:         %[[IN:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]]
+// CHECK:         scf.for %[[C:.*]] = %c0 to %c3 step %c1 {
+// CHECK-COUNT-4:   vector.load %[[IN]]
+// CHECK:           vector.load %[[IN]][%c0, %[[C]], %c32]
+// CHECK:           vector.load %[[IN]][%c0, %[[C]], %c40]
+// CHECK:           vector.maskedload %[[IN]][%c0, %[[C]], %c48]
+// CHECK:           %[[R:.*]] = vector.reduction <add>
+// CHECK:           %[[OLD:.*]] = memref.load %arg1[%c0, %[[C]], %c0, %c0]
+// CHECK:           %[[NEW:.*]] = arith.addf %[[OLD]], %[[R]] : f32
+// CHECK:           memref.store %[[NEW]], %arg1[%c0, %[[C]], %c0, %c0]
+#id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#nc00 = affine_map<(n, c, h, w) -> (n, c, 0, 0)>
+func.func @global_sum(%in: memref<1x3x7x7xf32>, %out: memref<1x3x1x1xf32>) {
+  linalg.generic {indexing_maps = [#id4, #nc00],
+                  iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+    ins(%in : memref<1x3x7x7xf32>) outs(%out : memref<1x3x1x1xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %x, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
