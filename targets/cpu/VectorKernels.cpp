@@ -153,7 +153,7 @@ struct TileSpec {
   /// Indices of C at row r, column offset x (from the tile's origin).
   function_ref<SmallVector<Value>(int64_t r, int64_t x)> cIndex;
   Value c;
-  /// A[r, k] (a scalar) and B[k, 8 * j ...] (a vector of `lanes`).
+  /// A[r, k] (a scalar) and B[k, vl * j ...] (a vector of `lanes`).
   function_ref<Value(ValueRange k, int64_t r)> loadA;
   function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
   /// If set, a step is acc = combine(acc, B) (pooling) instead of
