@@ -86,12 +86,17 @@ struct Emitter {
   }
 
   /// The `lanes` (<= vl) elements memref[idx[0], ..., idx.back() + i *
-  /// stride] as a vector<vl> whose other lanes are zero. Reads nothing
-  /// else: a strided read loads the span it covers (masked to its extent)
-  /// and keeps every stride-th lane.
+  /// stride] as a vector<vl> whose other lanes are zero (or `passthru`'s).
+  /// A strided read loads the span it covers and keeps every stride-th
+  /// lane; it reads nothing else (the load is masked to its extent) unless
+  /// `overread` says the stride - 1 elements after a full span are in
+  /// bounds, which saves the mask.
   Value loadVector(Value memref, ArrayRef<Value> idx, int64_t lanes,
-                   int64_t stride, Value passthru = nullptr) {
+                   int64_t stride, Value passthru = nullptr,
+                   bool overread = false) {
     int64_t width = vl * stride, extent = (lanes - 1) * stride + 1;
+    if (overread && lanes == vl)
+      extent = width;
     Value v;
     if (extent == width)
       v = vector::LoadOp::create(b, loc, vecType(width), memref, idx);
@@ -390,6 +395,14 @@ Value applyEpilogue(Emitter &e, linalg::GenericOp g, Value out,
   return map.lookup(body.getTerminator()->getOperand(0));
 }
 
+/// Whether a strided row read may load the stride - 1 elements after its
+/// last one: they are still inside the input row (of `inCols`) for every
+/// output column of `outCols` and every tap of a `window`-wide kernel.
+bool rowOverread(int64_t outCols, int64_t inCols, int64_t window,
+                 int64_t stride, int64_t dilation) {
+  return (outCols - 1) * stride + (window - 1) * dilation + stride - 1 < inCols;
+}
+
 /// How many reduction loops to unroll for a KH x KW window: both for small
 /// windows, only the inner one for large ones.
 size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
@@ -466,6 +479,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
   int64_t batch = outShape[0], filters = outShape[1], rows = outShape[2],
           cols = outShape[3];
   int64_t kh = wShape[2], kw = wShape[3];
+  bool overread = rowOverread(cols, inShape[3], kw, strides[1], dilations[1]);
 
   Fusion fusion(op, out);
   OpBuilder b(op);
@@ -507,7 +521,8 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
       if (flatten)
         return e.loadVector(in, {n, k[0], x}, lanes, 1);
       Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
-      return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1]);
+      return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1], nullptr,
+                          overread);
     };
     auto init = [&](int64_t r) { return fusion.initial(e, e.add(f, r)); };
     auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
@@ -567,6 +582,9 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   int64_t kh = wShape[1], kw = wShape[2];
+  bool overread =
+      rowOverread(outShape[3], cast<MemRefType>(in.getType()).getDimSize(3), kw,
+                  strides[1], dilations[1]);
   SmallVector<int64_t> kSizes = {kh, kw};
 
   Fusion fusion(op, out);
@@ -590,7 +608,8 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
                     e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
                 Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
                                 e.mul(k[1], dilations[1]));
-                return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1],
+                                    nullptr, overread);
               };
               auto init = [&](int64_t) { return fusion.initial(e, c); };
               auto epilogue = [&](Value acc, int64_t, int64_t x,
@@ -631,6 +650,9 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
   if (outShape[3] == 1)
     return failure();
   SmallVector<int64_t> kSizes(window);
+  bool overread =
+      rowOverread(outShape[3], cast<MemRefType>(in.getType()).getDimSize(3),
+                  window[1], strides[1], dilations[1]);
 
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
@@ -652,7 +674,8 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
                     e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
                 Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
                                 e.mul(k[1], dilations[1]));
-                return e.loadVector(in, {n, c, y, x}, lanes, strides[1]);
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1],
+                                    nullptr, overread);
               };
               TileSpec spec{
                   1,      width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),

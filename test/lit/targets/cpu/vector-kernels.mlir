@@ -232,3 +232,22 @@ func.func @global_sum(%in: memref<1x3x7x7xf32>, %out: memref<1x3x1x1xf32>) {
   }
   return
 }
+
+// -----
+
+// Stride 2 with full vectors: the element after each 15-element span is
+// still inside the 18-wide rows, so the span is one plain 16-wide load.
+// CHECK-LABEL: func.func @depthwise_stride2_full
+// CHECK-NOT:     vector.maskedload
+// CHECK:         vector.load %arg0{{.*}} : memref<1x1x17x18xf32>, vector<16xf32>
+// CHECK:         vector.shuffle
+// CHECK-NOT:     vector.maskedload
+func.func @depthwise_stride2_full(%in: memref<1x1x17x18xf32>,
+                                  %w: memref<1x3x3xf32>,
+                                  %out: memref<1x1x8x8xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>,
+                                     strides = dense<2> : tensor<2xi64>}
+    ins(%in, %w : memref<1x1x17x18xf32>, memref<1x3x3xf32>)
+    outs(%out : memref<1x1x8x8xf32>)
+  return
+}
