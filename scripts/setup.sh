@@ -17,6 +17,8 @@ PKGS=(
   # tests and model export
   python3-onnx python3-numpy python3-torch python3-torchvision
   googletest libgtest-dev
+  # benchmark charts (scripts/bench.sh)
+  gnuplot-nox
 )
 
 missing=()

@@ -563,7 +563,8 @@ int main(int argc, char **argv) {
 
   kiln::PlanMemoryOptions plan;
   plan.inPlace = plan.elideCopies = !noMemoryReuse;
-  kiln::cpu::buildLinalgToLLVMPipeline(pm, plan);
+  kiln::cpu::buildLinalgToLLVMPipeline(
+      pm, plan, kiln::cpu::vectorKernelBits(**targetMachine));
   if (failed(pm.run(*module)))
     return 1;
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())

@@ -1,8 +1,9 @@
 //===- LoweringPipeline.cpp - linalg on tensors to the LLVM dialect --------===//
 //
-// Correctness first: linalg ops become plain loops here. Tiling, packing and
-// vectorisation of the hot ops belong to the CPU-speed work and slot in
-// between bufferization and loop lowering.
+// After bufferization and memory planning, convolutions and matrix products
+// become register-blocked vector code (kiln-vector-kernels, which allocates
+// nothing, so the plan stays complete); every other linalg op becomes plain
+// loops, which LLVM's loop vectoriser may still vectorise.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/LoweringPipeline.h"
@@ -24,7 +25,8 @@ using namespace mlir;
 namespace kiln::cpu {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const kiln::PlanMemoryOptions &plan) {
+                               const kiln::PlanMemoryOptions &plan,
+                               int64_t vectorBits) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createBufferizeModelPass());
@@ -35,6 +37,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   // their conversions become integer code: no libgcc/compiler-rt calls.
   pm.addPass(math::createMathExtendToSupportedTypes());
   pm.addPass(createApproximateMathPass());
+  pm.addNestedPass<func::FuncOp>(
+      createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(arith::createArithEmulateUnsupportedFloats(
       arith::ArithEmulateUnsupportedFloatsOptions{{"f16", "bf16"}, "f32"}));
@@ -42,6 +46,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

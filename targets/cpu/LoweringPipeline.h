@@ -13,9 +13,11 @@ namespace kiln::cpu {
 /// arena memory plan, loops, and the LLVM conversions. `@main` ends with the
 /// bare-pointer calling convention: (inputs..., outputs..., arena).
 /// `plan` configures the memory plan (kilnc --no-memory-reuse turns its
-/// in-place reuse and copy elision off).
+/// in-place reuse and copy elision off). `vectorBits` is the width of the
+/// vector kernels' registers (vectorKernelBits of the target machine).
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
-                               const kiln::PlanMemoryOptions &plan = {});
+                               const kiln::PlanMemoryOptions &plan = {},
+                               int64_t vectorBits = 256);
 
 /// The whole CPU pipeline from the nn dialect.
 void buildNNToLLVMPipeline(mlir::OpPassManager &pm);

@@ -140,8 +140,9 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
     return emitError(loc) << "no LLVM target for '" << opts.triple
                           << "': " << error;
 
-  // Portable defaults: x86-64-v2 runs on any workstation of the last decade
-  // (and under valgrind, which cannot run AVX-512); AArch64 always has NEON.
+  // Defaults: x86-64-v3 (AVX2 and FMA, which the vector kernels are built
+  // around; any x86-64 workstation since 2013-2015) stops short of AVX-512,
+  // which valgrind cannot run; AArch64 always has NEON.
   std::string cpu = opts.cpu;
   llvm::SmallVector<std::string> features;
   if (triple.isAArch64()) {
@@ -149,7 +150,7 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
       cpu = "generic";
     features.push_back("+neon");
   } else if (cpu.empty()) {
-    cpu = "x86-64-v2";
+    cpu = "x86-64-v3";
   }
   if (cpu == "native") {
     if (llvm::Triple(llvm::sys::getProcessTriple()).getArch() !=
@@ -193,6 +194,13 @@ createTargetMachine(MLIRContext &ctx, const CPUTargetOptions &opts) {
     return emitError(loc) << "cannot create a target machine for '"
                           << opts.triple << "' (cpu '" << cpu << "')";
   return tm;
+}
+
+int64_t vectorKernelBits(const llvm::TargetMachine &tm) {
+  return tm.getTargetTriple().isX86() &&
+                 tm.getMCSubtargetInfo()->checkFeatures("+avx512f")
+             ? 512
+             : 256;
 }
 
 const char *dtypeName(uint32_t dtype) {

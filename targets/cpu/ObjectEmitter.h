@@ -56,6 +56,10 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig);
 mlir::FailureOr<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(mlir::MLIRContext &ctx, const CPUTargetOptions &opts);
 
+/// The register width the vector kernels are built for on `tm`: 512 where
+/// it has AVX-512, otherwise 256 (AVX2; two NEON registers on AArch64).
+int64_t vectorKernelBits(const llvm::TargetMachine &tm);
+
 /// Translates `module` (LLVM dialect, bare-pointer `@main(inputs...,
 /// outputs..., arena)`) to LLVM IR, adds the entry wrapper, descriptor and
 /// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises

@@ -65,4 +65,35 @@ def ExpandNarrowFloatsPass : Pass<"kiln-expand-narrow-floats",
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
+  let summary = "Register-blocked vector code for convolutions and matrix "
+                "products on buffers";
+  let description = [{
+    `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw` and 2-D
+    matrix-product `linalg.generic`s (NNToLinalg's Gemm and MatMul) on f32
+    buffers with static shapes become scf loops over register tiles:
+    vector accumulators loaded once, updated with `vector.fma` of broadcast
+    scalars (filter taps, rows of A) and contiguous vectors along the
+    output's innermost dim, stored once; tails use masked loads and stores.
+    A bias initialisation right before a convolution and an in-place
+    elementwise epilogue right after it are computed in the tile.
+    `linalg.pooling_nchw_max`/`_sum` become the same row tiles with max or
+    add in place of the FMA, and sum or max reductions over the trailing
+    contiguous dims (global pooling) read vectors into independent
+    accumulators.
+    A product whose B is N x K reduces vectors along K instead. Other ops
+    are left to linalg's loop lowering. Runs after memory planning: it
+    allocates nothing.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "bits per vector of f32 lanes: 256 (AVX2, two NEON registers) or "
+           "512 (AVX-512)">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // KILN_TARGETS_CPU_PASSES

@@ -1,0 +1,966 @@
+//===- VectorKernels.cpp - register-blocked vector code for hot ops -------===//
+//
+// Convolutions, matrix products and pooling on buffers become explicit loop
+// nests around register tiles of vector accumulators. Everything is static
+// (model shapes are), so each tile size, tail and mask is a compile-time
+// constant.
+//
+// The common shape is a small GEMM update C[r, x] += A[r, k] * B[k, x] over
+// a tile of `rows` x `width` outputs: `rows` broadcast scalars of A meet
+// ceil(width / lanes) vectors of B per reduction step, with the
+// accumulators in registers for the whole reduction (initialised once,
+// stored once, after the conv's fused epilogue if it has one).
+// In NCHW the vector dim is the output's innermost spatial dim, which is
+// contiguous in both the output and the input (for stride 1; strided reads
+// deinterleave a wider load), so no packing is needed:
+//   conv_2d_nchw_fchw:     r = output channels, x = output columns of one
+//                          row, k = (input channel, kh, kw); a 1x1 stride-1
+//                          convolution is a GEMM over the flattened H*W.
+//   depthwise NCHW:        r = 1 (the channel's own filter), x = one row.
+//   pooling NCHW:          as depthwise, max or add in place of the FMA.
+//   matmul (B is K x N):   r = rows of A, x = columns of B and C.
+// A matrix product whose B is N x K (Gemm with transB: fully connected
+// layers) reduces along the contiguous K instead: dot products of vectors.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <limits>
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_VECTORKERNELSPASS
+#include "targets/cpu/Passes.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+/// Register tile of a GEMM-like update, rows x vectors of accumulators:
+/// 6 x 2 takes 12 of the 16 AVX2 (or 24 of the 32 NEON) registers, 8 x 3
+/// takes 24 of the 32 AVX-512 registers; the rest hold B and a broadcast.
+struct GemmTile {
+  int64_t rows, cols;
+};
+GemmTile gemmTile(int64_t vl) {
+  return vl == 16 ? GemmTile{8, 3} : GemmTile{6, 2};
+}
+
+/// Depthwise rows are wider: one scalar of A per step feeds all vectors.
+constexpr int64_t kDepthwiseCols = 4;
+
+/// Dot-product tiles (B is N x K): this many rows of B share a load of A.
+constexpr int64_t kDotRows = 4;
+
+/// Small helpers around an OpBuilder at a fixed location.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  /// f32 lanes per vector: 8 (one AVX2 register, two NEON registers) or
+  /// 16 (one AVX-512 register).
+  int64_t vl;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t c) {
+    return c == 0 ? x : arith::AddIOp::create(b, loc, x, index(c)).getResult();
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t c) {
+    return c == 1 ? x : arith::MulIOp::create(b, loc, x, index(c)).getResult();
+  }
+  VectorType vecType(int64_t n) { return VectorType::get({n}, b.getF32Type()); }
+  Value zeros(int64_t n) {
+    VectorType t = vecType(n);
+    return arith::ConstantOp::create(b, loc, t,
+                                     DenseElementsAttr::get(t, 0.0f));
+  }
+  Value mask(int64_t n, int64_t set) {
+    return vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({n}, b.getI1Type()), ArrayRef<int64_t>{set});
+  }
+
+  /// The `lanes` (<= vl) elements memref[idx[0], ..., idx.back() + i *
+  /// stride] as a vector<vl> whose other lanes are zero (or `passthru`'s).
+  /// A strided read loads the span it covers and keeps every stride-th
+  /// lane; it reads nothing else (the load is masked to its extent) unless
+  /// `overread` says the stride - 1 elements after a full span are in
+  /// bounds, which saves the mask.
+  Value loadVector(Value memref, ArrayRef<Value> idx, int64_t lanes,
+                   int64_t stride, Value passthru = nullptr,
+                   bool overread = false) {
+    int64_t width = vl * stride, extent = (lanes - 1) * stride + 1;
+    if (overread && lanes == vl)
+      extent = width;
+    Value v;
+    if (extent == width)
+      v = vector::LoadOp::create(b, loc, vecType(width), memref, idx);
+    else
+      v = vector::MaskedLoadOp::create(b, loc, vecType(width), memref, idx,
+                                       mask(width, extent),
+                                       passthru ? passthru : zeros(width));
+    if (stride == 1)
+      return v;
+    SmallVector<int64_t> pick;
+    for (int64_t i = 0; i < vl; ++i)
+      pick.push_back(i * stride);
+    return vector::ShuffleOp::create(b, loc, v, v, pick);
+  }
+
+  void storeVector(Value v, Value memref, ArrayRef<Value> idx, int64_t lanes) {
+    if (lanes == vl)
+      vector::StoreOp::create(b, loc, v, memref, idx);
+    else
+      vector::MaskedStoreOp::create(b, loc, memref, idx, mask(vl, lanes), v);
+  }
+
+  /// for (iv = 0; iv < count * step; iv += step) body(iv), then the tail
+  /// body(count * step) of size `total - count * step` if there is one.
+  void forTiles(int64_t total, int64_t step,
+                function_ref<void(Value, int64_t)> body) {
+    int64_t full = total / step * step;
+    if (full == step) {
+      body(index(0), step);
+    } else if (full > 0) {
+      auto loop =
+          scf::ForOp::create(b, loc, index(0), index(full), index(step));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      body(loop.getInductionVar(), step);
+    }
+    if (total > full)
+      body(index(full), total - full);
+  }
+
+  /// for (iv = 0; iv < n; ++iv) body(iv); no loop when n is 1.
+  void forEach(int64_t n, function_ref<void(Value)> body) {
+    if (n == 1)
+      return body(index(0));
+    auto loop = scf::ForOp::create(b, loc, index(0), index(n), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    body(loop.getInductionVar());
+  }
+};
+
+/// One register tile C[r, x] += sum_k A[r, k] * B[k, x] for r < rows,
+/// x < width. The reduction runs over the nested loops `kSizes` (outer
+/// first); the innermost `unrolled` of them are unrolled.
+struct TileSpec {
+  int64_t rows, width;
+  ArrayRef<int64_t> kSizes;
+  size_t unrolled;
+  /// Indices of C at row r, column offset x (from the tile's origin).
+  function_ref<SmallVector<Value>(int64_t r, int64_t x)> cIndex;
+  Value c;
+  /// A[r, k] (a scalar) and B[k, vl * j ...] (a vector of `lanes`).
+  function_ref<Value(ValueRange k, int64_t r)> loadA;
+  function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
+  /// If set, a step is acc = combine(acc, B) (pooling) instead of
+  /// acc += A * B, and loadA is not called.
+  function_ref<Value(Value acc, Value b)> combine = nullptr;
+  /// If set, the accumulators of row r start as this scalar (the bias)
+  /// instead of C's contents.
+  function_ref<Value(int64_t r)> init = nullptr;
+  /// If set, what row r, column offset x stores instead of `acc`.
+  function_ref<Value(Value acc, int64_t r, int64_t x, int64_t lanes)> epilogue =
+      nullptr;
+};
+
+void emitTile(Emitter &e, const TileSpec &t) {
+  OpBuilder &b = e.b;
+  int64_t numVec = (t.width + e.vl - 1) / e.vl;
+  auto lanes = [&](int64_t j) { return std::min(e.vl, t.width - j * e.vl); };
+  SmallVector<Value> acc;
+  for (int64_t r = 0; r < t.rows; ++r) {
+    Value bias = t.init ? vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
+                                                      t.init(r))
+                        : Value();
+    for (int64_t j = 0; j < numVec; ++j)
+      acc.push_back(
+          bias ? bias : e.loadVector(t.c, t.cIndex(r, j * e.vl), lanes(j), 1));
+  }
+
+  SmallVector<Value> ks;
+  std::function<void(size_t)> reduce = [&](size_t level) {
+    if (level == t.kSizes.size()) {
+      SmallVector<Value> bVec;
+      for (int64_t j = 0; j < numVec; ++j)
+        bVec.push_back(t.loadB(ks, j, lanes(j)));
+      for (int64_t r = 0; r < t.rows; ++r) {
+        Value a = t.combine ? Value()
+                            : vector::BroadcastOp::create(
+                                  b, e.loc, e.vecType(e.vl), t.loadA(ks, r));
+        for (int64_t j = 0; j < numVec; ++j) {
+          Value &c = acc[r * numVec + j];
+          c = t.combine ? t.combine(c, bVec[j])
+                        : vector::FMAOp::create(b, e.loc, a, bVec[j], c);
+        }
+      }
+      return;
+    }
+    if (level >= t.kSizes.size() - t.unrolled) {
+      for (int64_t i = 0; i < t.kSizes[level]; ++i) {
+        ks.push_back(e.index(i));
+        reduce(level + 1);
+        ks.pop_back();
+      }
+      return;
+    }
+    auto loop = scf::ForOp::create(b, e.loc, e.index(0),
+                                   e.index(t.kSizes[level]), e.index(1), acc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    llvm::copy(loop.getRegionIterArgs(), acc.begin());
+    ks.push_back(loop.getInductionVar());
+    reduce(level + 1);
+    ks.pop_back();
+    scf::YieldOp::create(b, e.loc, acc);
+    llvm::copy(loop.getResults(), acc.begin());
+  };
+  reduce(0);
+  for (int64_t r = 0; r < t.rows; ++r)
+    for (int64_t j = 0; j < numVec; ++j) {
+      Value v = acc[r * numVec + j];
+      if (t.epilogue)
+        v = t.epilogue(v, r, j * e.vl, lanes(j));
+      e.storeVector(v, t.c, t.cIndex(r, j * e.vl), lanes(j));
+    }
+}
+
+bool isF32(Value v) {
+  return cast<MemRefType>(v.getType()).getElementType().isF32();
+}
+
+/// A static f32 buffer whose innermost dim is contiguous (vector loads).
+bool isVectorizable(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  if (!t || !t.hasStaticShape() || !t.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(t.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// The buffer `v` is carved from and the byte range it may touch there:
+/// memref.view gives both; subviews and reshapes stay inside their source;
+/// anything else (an argument, a constant) is a buffer of its own.
+std::tuple<Value, int64_t, int64_t> footprint(Value v) {
+  constexpr int64_t all = std::numeric_limits<int64_t>::max();
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<memref::ViewOp>(def)) {
+      APInt shift;
+      if (!matchPattern(view.getByteShift(), m_ConstantInt(&shift)))
+        return {view.getSource(), 0, all};
+      MemRefType t = view.getType();
+      int64_t bytes = t.getNumElements() * t.getElementTypeBitWidth() / 8;
+      return {view.getSource(), shift.getSExtValue(),
+              shift.getSExtValue() + bytes};
+    }
+    if (!isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp,
+             memref::ReinterpretCastOp, memref::CastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return {v, 0, all};
+}
+
+bool mayAlias(Value a, Value b) {
+  auto [rootA, beginA, endA] = footprint(a);
+  auto [rootB, beginB, endB] = footprint(b);
+  return rootA == rootB && beginA < endB && beginB < endA;
+}
+
+/// The op before `op` if it initialises `out` to a per-channel bias
+/// (out[n, c, ...] = bias[c], NNToLinalg's convInit), or null.
+linalg::GenericOp biasInit(Operation *op, Value out) {
+  auto g = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getDpsInits()[0] != out || g.getNumLoops() != 4 ||
+      g.getNumParallelLoops() != 4)
+    return nullptr;
+  Value bias = g.getDpsInputs()[0];
+  auto biasType = dyn_cast<MemRefType>(bias.getType());
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  Block &body = g.getRegion().front();
+  if (!biasType || biasType.getRank() != 1 ||
+      !biasType.getElementType().isF32() ||
+      maps[0] != AffineMap::get(4, 0, getAffineDimExpr(1, ctx)) ||
+      !maps[1].isIdentity() || body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return nullptr;
+  return g;
+}
+
+/// An elementwise linalg.generic right after `op` that reads and overwrites
+/// `out` (a fused epilogue: activation, residual add, ...) and whose body
+/// can run on vectors as it is; or null. Its other inputs are read either
+/// at the same element (identity map) or per batch/channel (maps onto d0,
+/// d1 and zeros), and must not overlap `out`.
+linalg::GenericOp vectorEpilogue(Operation *op, Value out) {
+  auto g = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+  auto outType = cast<MemRefType>(out.getType());
+  if (!g || g.getNumDpsInits() != 1 || g.getDpsInits()[0] != out ||
+      g.getNumLoops() != outType.getRank() ||
+      g.getNumParallelLoops() != g.getNumLoops() ||
+      !g.getIndexingMapsArray().back().isIdentity())
+    return nullptr;
+  for (OpOperand *input : g.getDpsInputOperands()) {
+    Value v = input->get();
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape())
+      return nullptr;
+    AffineMap map = g.getMatchingIndexingMap(input);
+    if (map.isIdentity()) {
+      if (v != out && (mayAlias(v, out) || !isVectorizable(v)))
+        return nullptr;
+      continue;
+    }
+    if (mayAlias(v, out))
+      return nullptr;
+    for (AffineExpr expr : map.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      auto cst = dyn_cast<AffineConstantExpr>(expr);
+      if (!(dim && dim.getPosition() < 2) && !(cst && cst.getValue() == 0))
+        return nullptr;
+    }
+  }
+  for (Operation &inner : g.getRegion().front().without_terminator()) {
+    if (inner.getNumRegions() != 0 || !isMemoryEffectFree(&inner) ||
+        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return nullptr;
+    auto scalar = [](Type t) { return t.isIntOrFloat(); };
+    if (!llvm::all_of(inner.getOperandTypes(), scalar) ||
+        !llvm::all_of(inner.getResultTypes(), scalar))
+      return nullptr;
+  }
+  return g;
+}
+
+/// Applies epilogue `g` to the accumulator vector `acc` of the output
+/// element at `idx` (the first `lanes` lanes matter): identity inputs are
+/// loaded as vectors at `idx` (from `identityInputs`, which may be reshaped
+/// like the output), per-channel ones as broadcast scalars at batch `n`,
+/// channel `channel`; the body's scalar ops are cloned on vectors.
+Value applyEpilogue(Emitter &e, linalg::GenericOp g, Value out,
+                    ArrayRef<Value> identityInputs, Value acc,
+                    ArrayRef<Value> idx, int64_t lanes, Value n,
+                    Value channel) {
+  OpBuilder &b = e.b;
+  Block &body = g.getRegion().front();
+  IRMapping map;
+  map.map(body.getArguments().back(), acc);
+  for (OpOperand *input : g.getDpsInputOperands()) {
+    BlockArgument arg = g.getMatchingBlockArgument(input);
+    AffineMap m = g.getMatchingIndexingMap(input);
+    if (m.isIdentity()) {
+      Value v = identityInputs[input->getOperandNumber()];
+      map.map(arg, input->get() == out ? acc : e.loadVector(v, idx, lanes, 1));
+      continue;
+    }
+    SmallVector<Value> at;
+    for (AffineExpr expr : m.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(expr);
+      at.push_back(!dim ? e.index(0) : dim.getPosition() == 0 ? n : channel);
+    }
+    Value s = memref::LoadOp::create(b, e.loc, input->get(), at);
+    map.map(arg, vector::BroadcastOp::create(
+                     b, e.loc, VectorType::get({e.vl}, s.getType()), s));
+  }
+  for (Operation &inner : body.without_terminator()) {
+    if (inner.getNumOperands() == 0) { // a constant
+      Value c = b.clone(inner)->getResult(0);
+      map.map(inner.getResult(0),
+              vector::BroadcastOp::create(
+                  b, e.loc, VectorType::get({e.vl}, c.getType()), c));
+      continue;
+    }
+    for (Value operand : inner.getOperands())
+      if (!map.contains(operand))
+        map.map(
+            operand,
+            vector::BroadcastOp::create(
+                b, e.loc, VectorType::get({e.vl}, operand.getType()), operand));
+    Operation *clone = b.clone(inner, map);
+    for (Value r : clone->getResults())
+      r.setType(VectorType::get({e.vl}, r.getType()));
+  }
+  return map.lookup(body.getTerminator()->getOperand(0));
+}
+
+/// Whether a strided row read may load the stride - 1 elements after its
+/// last one: they are still inside the input row (of `inCols`) for every
+/// output column of `outCols` and every tap of a `window`-wide kernel.
+bool rowOverread(int64_t outCols, int64_t inCols, int64_t window,
+                 int64_t stride, int64_t dilation) {
+  return (outCols - 1) * stride + (window - 1) * dilation + stride - 1 < inCols;
+}
+
+/// How many reduction loops to unroll for a KH x KW window: both for small
+/// windows, only the inner one for large ones.
+size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
+
+/// What a convolution fuses: the bias initialisation before it and the
+/// elementwise epilogue after it (either may be null), with the epilogue's
+/// identity inputs reshaped like the output where the kernel reshapes it.
+struct Fusion {
+  linalg::GenericOp init, epilogue;
+  SmallVector<Value> identityInputs;
+  Value out; // the output as the epilogue names it
+
+  Fusion(Operation *op, Value out) : out(out) {
+    init = biasInit(op, out);
+    epilogue = vectorEpilogue(op, out);
+  }
+
+  /// Collapses the identity inputs with `flat`; drops the epilogue when one
+  /// cannot be collapsed.
+  void prepare(OpBuilder &b, Location loc,
+               ArrayRef<ReassociationIndices> flat) {
+    if (!epilogue)
+      return;
+    for (OpOperand &input : epilogue->getOpOperands()) {
+      Value v = input.get();
+      if (flat.empty() ||
+          input.getOperandNumber() >= epilogue.getNumDpsInputs() ||
+          !epilogue.getMatchingIndexingMap(&input).isIdentity() || v == out) {
+        identityInputs.push_back(v);
+        continue;
+      }
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(
+              cast<MemRefType>(v.getType()), flat)) {
+        epilogue = nullptr;
+        identityInputs.clear();
+        return;
+      }
+      identityInputs.push_back(
+          memref::CollapseShapeOp::create(b, loc, v, flat));
+    }
+  }
+
+  Value initial(Emitter &e, Value channel) {
+    return memref::LoadOp::create(e.b, e.loc, init.getDpsInputs()[0], channel);
+  }
+
+  Value apply(Emitter &e, Value acc, ArrayRef<Value> idx, int64_t lanes,
+              Value n, Value channel) {
+    return applyEpilogue(e, epilogue, out, identityInputs, acc, idx, lanes, n,
+                         channel);
+  }
+
+  void erase() {
+    if (init)
+      init.erase();
+    if (epilogue)
+      epilogue.erase();
+  }
+};
+
+/// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
+/// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
+  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
+        out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
+      !cast<MemRefType>(w.getType()).hasStaticShape())
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  int64_t batch = outShape[0], filters = outShape[1], rows = outShape[2],
+          cols = outShape[3];
+  int64_t kh = wShape[2], kw = wShape[3];
+  bool overread = rowOverread(cols, inShape[3], kw, strides[1], dilations[1]);
+
+  Fusion fusion(op, out);
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  // A 1x1 stride-1 convolution is a GEMM over the flattened image: rows of
+  // H*W columns keep the vectors full where rows are short (7, 14, 28).
+  SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}};
+  bool flatten = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
+                 inShape[2] == rows && inShape[3] == cols &&
+                 memref::CollapseShapeOp::isGuaranteedCollapsible(
+                     cast<MemRefType>(in.getType()), flat) &&
+                 memref::CollapseShapeOp::isGuaranteedCollapsible(
+                     cast<MemRefType>(out.getType()), flat);
+  fusion.prepare(b, e.loc,
+                 flatten ? ArrayRef(flat) : ArrayRef<ReassociationIndices>());
+  if (flatten) {
+    in = memref::CollapseShapeOp::create(b, e.loc, in, flat);
+    out = memref::CollapseShapeOp::create(b, e.loc, out, flat);
+    cols *= rows;
+    rows = 1;
+  }
+  SmallVector<int64_t> kSizes = {wShape[1], kh, kw};
+  auto tile = [&](Value n, Value oh, Value ow, int64_t width, Value f,
+                  int64_t tileRows) {
+    auto cIndex = [&](int64_t r, int64_t x) {
+      SmallVector<Value> idx = {n, e.add(f, r)};
+      if (!flatten)
+        idx.push_back(oh);
+      idx.push_back(e.add(ow, x));
+      return idx;
+    };
+    auto loadA = [&](ValueRange k, int64_t r) -> Value {
+      return memref::LoadOp::create(b, e.loc, w,
+                                    ValueRange{e.add(f, r), k[0], k[1], k[2]});
+    };
+    auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+      Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
+                      e.mul(k[2], dilations[1]));
+      if (flatten)
+        return e.loadVector(in, {n, k[0], x}, lanes, 1);
+      Value y = e.add(e.mul(oh, strides[0]), e.mul(k[1], dilations[0]));
+      return e.loadVector(in, {n, k[0], y, x}, lanes, strides[1], nullptr,
+                          overread);
+    };
+    auto init = [&](int64_t r) { return fusion.initial(e, e.add(f, r)); };
+    auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
+      return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(f, r));
+    };
+    TileSpec spec{tileRows, width, kSizes, windowUnroll(kh, kw),
+                  cIndex,   out,   loadA,  loadB};
+    if (fusion.init)
+      spec.init = init;
+    if (fusion.epilogue)
+      spec.epilogue = epilogue;
+    emitTile(e, spec);
+  };
+  // Whichever of the image and the filters is larger is read once, and the
+  // smaller one (which stays in cache) once per tile of the larger: early
+  // layers (large images) walk the image, late ones (large filters, 7x7 or
+  // 14x14 images) walk the filters.
+  int64_t imageSize = inShape[1] * inShape[2] * inShape[3];
+  int64_t filterSize = wShape[0] * wShape[1] * kh * kw;
+  e.forEach(batch, [&](Value n) {
+    if (filterSize > imageSize) {
+      e.forTiles(filters, gemmTile(e.vl).rows, [&](Value f, int64_t tileRows) {
+        e.forEach(rows, [&](Value oh) {
+          e.forTiles(cols, gemmTile(e.vl).cols * e.vl,
+                     [&](Value ow, int64_t width) {
+                       tile(n, oh, ow, width, f, tileRows);
+                     });
+        });
+      });
+      return;
+    }
+    e.forEach(rows, [&](Value oh) {
+      e.forTiles(cols, gemmTile(e.vl).cols * e.vl,
+                 [&](Value ow, int64_t width) {
+                   e.forTiles(filters, gemmTile(e.vl).rows,
+                              [&](Value f, int64_t tileRows) {
+                                tile(n, oh, ow, width, f, tileRows);
+                              });
+                 });
+    });
+  });
+  op.erase();
+  fusion.erase();
+  return success();
+}
+
+/// depthwise_conv_2d_nchw_chw: out[n, c, oh, ow] += w[c, kh, kw] *
+/// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
+LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
+  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
+        out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
+      !cast<MemRefType>(w.getType()).hasStaticShape())
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  int64_t kh = wShape[1], kw = wShape[2];
+  bool overread =
+      rowOverread(outShape[3], cast<MemRefType>(in.getType()).getDimSize(3), kw,
+                  strides[1], dilations[1]);
+  SmallVector<int64_t> kSizes = {kh, kw};
+
+  Fusion fusion(op, out);
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  fusion.prepare(b, e.loc, {});
+  e.forEach(outShape[0], [&](Value n) {
+    e.forEach(outShape[1], [&](Value c) {
+      e.forEach(outShape[2], [&](Value oh) {
+        e.forTiles(
+            outShape[3], kDepthwiseCols * e.vl, [&](Value ow, int64_t width) {
+              auto cIndex = [&](int64_t, int64_t x) {
+                return SmallVector<Value>{n, c, oh, e.add(ow, x)};
+              };
+              auto loadA = [&](ValueRange k, int64_t) -> Value {
+                return memref::LoadOp::create(b, e.loc, w,
+                                              ValueRange{c, k[0], k[1]});
+              };
+              auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+                Value y =
+                    e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
+                Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
+                                e.mul(k[1], dilations[1]));
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1],
+                                    nullptr, overread);
+              };
+              auto init = [&](int64_t) { return fusion.initial(e, c); };
+              auto epilogue = [&](Value acc, int64_t, int64_t x,
+                                  int64_t lanes) {
+                return fusion.apply(e, acc, cIndex(0, x), lanes, n, c);
+              };
+              TileSpec spec{1,      width, kSizes, kSizes.size(),
+                            cIndex, out,   loadA,  loadB};
+              if (fusion.init)
+                spec.init = init;
+              if (fusion.epilogue)
+                spec.epilogue = epilogue;
+              emitTile(e, spec);
+            });
+      });
+    });
+  });
+  op.erase();
+  fusion.erase();
+  return success();
+}
+
+/// pooling_nchw_max / pooling_nchw_sum: out[n, c, oh, ow] = max or sum of
+/// out and in[n, c, oh * sh + kh * dh, ow * sw + kw * dw] over the window,
+/// vectorised along ow like the depthwise convolution. A window with one
+/// output column is left to the loops (its vectors would have one lane);
+/// NNToLinalg lowers global pooling to a reduction (lowerTrailingReduction).
+template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
+  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
+  if (!isVectorizable(in) || !isVectorizable(out))
+    return failure();
+  auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
+  auto dilations =
+      llvm::to_vector(op.getDilations().template getValues<int64_t>());
+  ArrayRef<int64_t> window =
+      cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  if (outShape[3] == 1)
+    return failure();
+  SmallVector<int64_t> kSizes(window);
+  bool overread =
+      rowOverread(outShape[3], cast<MemRefType>(in.getType()).getDimSize(3),
+                  window[1], strides[1], dilations[1]);
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  auto combine = [&](Value acc, Value v) -> Value {
+    if (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
+      return arith::MaximumFOp::create(b, e.loc, acc, v);
+    return arith::AddFOp::create(b, e.loc, acc, v);
+  };
+  e.forEach(outShape[0], [&](Value n) {
+    e.forEach(outShape[1], [&](Value c) {
+      e.forEach(outShape[2], [&](Value oh) {
+        e.forTiles(
+            outShape[3], kDepthwiseCols * e.vl, [&](Value ow, int64_t width) {
+              auto cIndex = [&](int64_t, int64_t x) {
+                return SmallVector<Value>{n, c, oh, e.add(ow, x)};
+              };
+              auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+                Value y =
+                    e.add(e.mul(oh, strides[0]), e.mul(k[0], dilations[0]));
+                Value x = e.add(e.mul(e.add(ow, j * e.vl), strides[1]),
+                                e.mul(k[1], dilations[1]));
+                return e.loadVector(in, {n, c, y, x}, lanes, strides[1],
+                                    nullptr, overread);
+              };
+              TileSpec spec{
+                  1,      width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
+                  cIndex, out,   nullptr, loadB};
+              spec.combine = combine;
+              emitTile(e, spec);
+            });
+      });
+    });
+  });
+  op.erase();
+  return success();
+}
+
+/// A reduction linalg.generic over the trailing dims of an f32 input into
+/// out[d0, ..., 0, ...] (NNToLinalg's global pooling, mean, sum and max
+/// over H x W): the contiguous reduced elements are read as vectors into
+/// kReduceAccumulators independent accumulators (latency, not throughput,
+/// bounds a single chain), combined and reduced once per output.
+constexpr int64_t kReduceAccumulators = 4;
+LogicalResult lowerTrailingReduction(linalg::GenericOp op, int64_t vl) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1)
+    return failure();
+  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
+  auto inType = dyn_cast<MemRefType>(in.getType());
+  if (!inType || !isVectorizable(in) || !isF32(out))
+    return failure();
+  int64_t rank = inType.getRank(), kept = op.getNumParallelLoops();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(d < kept ? getAffineDimExpr(d, ctx)
+                                : getAffineConstantExpr(0, ctx));
+  auto iters = op.getIteratorTypesArray();
+  if (kept == rank || op.getNumLoops() != rank || !maps[0].isIdentity() ||
+      maps[1] != AffineMap::get(rank, 0, outExprs, ctx) ||
+      llvm::any_of(ArrayRef(iters).take_front(kept),
+                   [](auto t) { return t != utils::IteratorType::parallel; }))
+    return failure();
+  // The body: one max or add of the element and the accumulator.
+  Block &body = op.getRegion().front();
+  Operation *combineOp = body.getTerminator()->getOperand(0).getDefiningOp();
+  if (!combineOp || body.getOperations().size() != 2 ||
+      !isa<arith::AddFOp, arith::MaximumFOp>(combineOp) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(0)) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(1)))
+    return failure();
+  bool isMax = isa<arith::MaximumFOp>(combineOp);
+  SmallVector<ReassociationIndices> flat;
+  for (int64_t d = 0; d < kept; ++d)
+    flat.push_back({d});
+  flat.push_back(llvm::to_vector(llvm::seq<int64_t>(kept, rank)));
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(inType, flat))
+    return failure();
+  int64_t size = 1;
+  for (int64_t d = kept; d < rank; ++d)
+    size *= inType.getDimSize(d);
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  Value flatIn = memref::CollapseShapeOp::create(b, e.loc, in, flat);
+  VectorType vt = e.vecType(vl);
+  Value identity = arith::ConstantOp::create(
+      b, e.loc, vt,
+      DenseElementsAttr::get(vt, isMax ? -std::numeric_limits<float>::infinity()
+                                       : 0.0f));
+  auto combine = [&](Value x, Value y) -> Value {
+    if (isMax)
+      return arith::MaximumFOp::create(b, e.loc, x, y);
+    return arith::AddFOp::create(b, e.loc, x, y);
+  };
+  std::function<void(SmallVector<Value>)> outer = [&](SmallVector<Value> idx) {
+    if ((int64_t)idx.size() < kept) {
+      e.forEach(inType.getDimSize(idx.size()), [&](Value i) {
+        SmallVector<Value> next = idx;
+        next.push_back(i);
+        outer(next);
+      });
+      return;
+    }
+    auto at = [&](Value p) {
+      SmallVector<Value> full = idx;
+      full.push_back(p);
+      return full;
+    };
+    SmallVector<Value> acc(kReduceAccumulators, identity);
+    int64_t step = kReduceAccumulators * vl, full = size / step * step;
+    if (full > 0) {
+      auto loop = scf::ForOp::create(b, e.loc, e.index(0), e.index(full),
+                                     e.index(step), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      for (int64_t u = 0; u < kReduceAccumulators; ++u)
+        acc[u] = combine(loop.getRegionIterArgs()[u],
+                         e.loadVector(flatIn,
+                                      at(e.add(loop.getInductionVar(), u * vl)),
+                                      vl, 1));
+      scf::YieldOp::create(b, e.loc, acc);
+      b.setInsertionPointAfter(loop);
+      llvm::copy(loop.getResults(), acc.begin());
+    }
+    for (int64_t q = full, u = 0; q < size; q += vl, ++u)
+      acc[u] =
+          combine(acc[u], e.loadVector(flatIn, at(e.index(q)),
+                                       std::min(vl, size - q), 1, identity));
+    Value total = acc[0];
+    for (int64_t u = 1; u < kReduceAccumulators; ++u)
+      total = combine(total, acc[u]);
+    Value r = vector::ReductionOp::create(
+        b, e.loc,
+        isMax ? vector::CombiningKind::MAXIMUMF : vector::CombiningKind::ADD,
+        total);
+    SmallVector<Value> outIdx = idx;
+    outIdx.resize(rank, e.index(0));
+    Value old = memref::LoadOp::create(b, e.loc, out, outIdx);
+    memref::StoreOp::create(b, e.loc, combine(old, r), out, outIdx);
+  };
+  outer({});
+  op.erase();
+  return success();
+}
+
+/// The alpha of a contraction body `acc + a * b [* alpha]` (NNToLinalg's
+/// `contraction`), or nothing for any other body.
+std::optional<double> contractionAlpha(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || add.getLhs() != body.getArgument(2))
+    return std::nullopt;
+  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+  double alpha = 1.0;
+  if (mul && mul.getLhs().getDefiningOp<arith::MulFOp>()) {
+    FloatAttr scale;
+    if (!matchPattern(mul.getRhs(), m_Constant(&scale)))
+      return std::nullopt;
+    alpha = scale.getValueAsDouble();
+    mul = mul.getLhs().getDefiningOp<arith::MulFOp>();
+  }
+  if (!mul || mul.getLhs() != body.getArgument(0) ||
+      mul.getRhs() != body.getArgument(1) || body.getOperations().size() > 5)
+    return std::nullopt;
+  return alpha;
+}
+
+/// A 2-D matrix product as a linalg.generic over (m, n, k) with C (m, n),
+/// A (m, k) or (k, m) and B (k, n) or (n, k).
+LogicalResult lowerMatmul(linalg::GenericOp op, int64_t vl) {
+  if (op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray()[2] != utils::IteratorType::reduction)
+    return failure();
+  std::optional<double> alpha = contractionAlpha(op);
+  if (!alpha)
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(3, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  bool aMK = maps[0] == map({m, k}), aKM = maps[0] == map({k, m});
+  bool bKN = maps[1] == map({k, n}), bNK = maps[1] == map({n, k});
+  Value a = op.getDpsInputs()[0], bMat = op.getDpsInputs()[1],
+        c = op.getDpsInits()[0];
+  if (!(aMK || aKM) || !(bKN || bNK) || maps[2] != map({m, n}) ||
+      !isVectorizable(c) || !isVectorizable(bMat) || !isF32(a) ||
+      !cast<MemRefType>(a.getType()).hasStaticShape())
+    return failure();
+  // Dot products read A along k: it has to be contiguous there.
+  if (bNK && !(aMK && isVectorizable(a)))
+    return failure();
+  ArrayRef<int64_t> cShape = cast<MemRefType>(c.getType()).getShape();
+  int64_t size = cast<MemRefType>(a.getType()).getShape()[aMK ? 1 : 0];
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  Value scale;
+  if (*alpha != 1.0)
+    scale = arith::ConstantOp::create(b, e.loc, b.getF32FloatAttr(*alpha));
+  if (bKN) {
+    SmallVector<int64_t> kSizes = {size};
+    e.forTiles(
+        cShape[1], gemmTile(e.vl).cols * e.vl, [&](Value col, int64_t width) {
+          e.forTiles(
+              cShape[0], gemmTile(e.vl).rows, [&](Value row, int64_t tileRows) {
+                auto cIndex = [&](int64_t r, int64_t x) {
+                  return SmallVector<Value>{e.add(row, r), e.add(col, x)};
+                };
+                auto loadA = [&](ValueRange ks, int64_t r) -> Value {
+                  Value i = e.add(row, r);
+                  Value v = memref::LoadOp::create(b, e.loc, a,
+                                                   aMK ? ValueRange{i, ks[0]}
+                                                       : ValueRange{ks[0], i});
+                  return scale ? arith::MulFOp::create(b, e.loc, v, scale)
+                                     .getResult()
+                               : v;
+                };
+                auto loadB = [&](ValueRange ks, int64_t j, int64_t lanes) {
+                  return e.loadVector(bMat, {ks[0], e.add(col, j * e.vl)},
+                                      lanes, 1);
+                };
+                emitTile(e, TileSpec{tileRows, width, kSizes, 0, cIndex, c,
+                                     loadA, loadB});
+              });
+        });
+    op.erase();
+    return success();
+  }
+  // C[m, n] += alpha * dot(A[m, :], B[n, :]): kDotRows rows of B at a time,
+  // vector partial sums over k, reduced once at the end.
+  e.forEach(cShape[0], [&](Value row) {
+    e.forTiles(cShape[1], kDotRows, [&](Value col, int64_t tileRows) {
+      SmallVector<Value> acc(tileRows, e.zeros(e.vl));
+      auto step = [&](Value kk, int64_t lanes) {
+        Value x = e.loadVector(a, {row, kk}, lanes, 1);
+        for (int64_t r = 0; r < tileRows; ++r)
+          acc[r] = vector::FMAOp::create(
+              b, e.loc, x, e.loadVector(bMat, {e.add(col, r), kk}, lanes, 1),
+              acc[r]);
+      };
+      int64_t full = size / e.vl * e.vl;
+      if (full > 0) {
+        auto loop = scf::ForOp::create(b, e.loc, e.index(0), e.index(full),
+                                       e.index(e.vl), acc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        llvm::copy(loop.getRegionIterArgs(), acc.begin());
+        step(loop.getInductionVar(), e.vl);
+        scf::YieldOp::create(b, e.loc, acc);
+        b.setInsertionPointAfter(loop);
+        llvm::copy(loop.getResults(), acc.begin());
+      }
+      if (size > full)
+        step(e.index(full), size - full);
+      for (int64_t r = 0; r < tileRows; ++r) {
+        Value sum = vector::ReductionOp::create(
+            b, e.loc, vector::CombiningKind::ADD, acc[r]);
+        if (scale)
+          sum = arith::MulFOp::create(b, e.loc, sum, scale);
+        SmallVector<Value> idx = {row, e.add(col, r)};
+        Value old = memref::LoadOp::create(b, e.loc, c, idx);
+        memref::StoreOp::create(
+            b, e.loc, arith::AddFOp::create(b, e.loc, old, sum), c, idx);
+      }
+    });
+  });
+  op.erase();
+  return success();
+}
+
+struct VectorKernelsPass
+    : kiln::cpu::impl::VectorKernelsPassBase<VectorKernelsPass> {
+  using VectorKernelsPassBase::VectorKernelsPassBase;
+  void runOnOperation() override {
+    if (vectorBits != 256 && vectorBits != 512) {
+      getOperation().emitError("kiln-vector-kernels: vector-bits must be 256 "
+                               "or 512, not ")
+          << vectorBits;
+      return signalPassFailure();
+    }
+    int64_t vl = vectorBits / 32;
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+              linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
+              linalg::GenericOp>(op) &&
+          cast<linalg::LinalgOp>(op).hasPureBufferSemantics())
+        ops.push_back(op);
+    });
+    // Ops that do not fit a kernel stay for linalg's loop lowering.
+    for (Operation *op : ops) {
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+        (void)lowerConv(conv, vl);
+      else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
+        (void)lowerDepthwise(dw, vl);
+      else if (auto max = dyn_cast<linalg::PoolingNchwMaxOp>(op))
+        (void)lowerPooling(max, vl);
+      else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op))
+        (void)lowerPooling(sum, vl);
+      else if (failed(lowerMatmul(cast<linalg::GenericOp>(op), vl)))
+        (void)lowerTrailingReduction(cast<linalg::GenericOp>(op), vl);
+    }
+  }
+};
+
+} // namespace
