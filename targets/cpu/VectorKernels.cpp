@@ -463,16 +463,37 @@ struct Fusion {
   }
 };
 
+/// What the conv and pooling kernels read of their op: input, filter or
+/// window, output, strides and dilations.
+struct Window {
+  Value in, w, out;
+  SmallVector<int64_t> strides, dilations;
+};
+
+/// `op`'s Window, or nothing unless its input and output are vectorisable
+/// and, with `filter`, its filter is a static f32 buffer.
+template <typename WindowOp>
+std::optional<Window> windowOperands(WindowOp op, bool filter) {
+  Window window{
+      op.getDpsInputs()[0], op.getDpsInputs()[1], op.getDpsInits()[0],
+      llvm::to_vector(op.getStrides().template getValues<int64_t>()),
+      llvm::to_vector(op.getDilations().template getValues<int64_t>())};
+  if (!isVectorizable(window.in) || !isVectorizable(window.out) ||
+      (filter && (!isF32(window.w) ||
+                  !cast<MemRefType>(window.w.getType()).hasStaticShape())))
+    return std::nullopt;
+  return window;
+}
+
 /// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
 LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
-  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
-        out = op.getDpsInits()[0];
-  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
-      !cast<MemRefType>(w.getType()).hasStaticShape())
+  std::optional<Window> operands = windowOperands(op, /*filter=*/true);
+  if (!operands)
     return failure();
-  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  Value in = operands->in, w = operands->w, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
   ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
@@ -572,13 +593,12 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
 /// depthwise_conv_2d_nchw_chw: out[n, c, oh, ow] += w[c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
 LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
-  Value in = op.getDpsInputs()[0], w = op.getDpsInputs()[1],
-        out = op.getDpsInits()[0];
-  if (!isVectorizable(in) || !isVectorizable(out) || !isF32(w) ||
-      !cast<MemRefType>(w.getType()).hasStaticShape())
+  std::optional<Window> operands = windowOperands(op, /*filter=*/true);
+  if (!operands)
     return failure();
-  auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+  Value in = operands->in, w = operands->w, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   int64_t kh = wShape[1], kw = wShape[2];
@@ -638,12 +658,12 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
 /// output column is left to the loops (its vectors would have one lane);
 /// NNToLinalg lowers global pooling to a reduction (lowerTrailingReduction).
 template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
-  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
-  if (!isVectorizable(in) || !isVectorizable(out))
+  std::optional<Window> operands = windowOperands(op, /*filter=*/false);
+  if (!operands)
     return failure();
-  auto strides = llvm::to_vector(op.getStrides().template getValues<int64_t>());
-  auto dilations =
-      llvm::to_vector(op.getDilations().template getValues<int64_t>());
+  Value in = operands->in, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
   ArrayRef<int64_t> window =
       cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
