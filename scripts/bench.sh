@@ -57,10 +57,7 @@ def median_ms(cmd):
 
 def bench(name, work, args):
     models = os.path.join(ROOT, "build", "models")
-    if not export_models.up_to_date(models, name):
-        run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"),
-             models, "--models", name, "--no-op-table"])
-    files = export_models.paths(models, name)
+    files = export_models.ensure(models, name)
     libs = []
     for cpu in args.mcpu:
         so = os.path.join(work, f"{name}.{len(libs)}.so")

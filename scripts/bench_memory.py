@@ -24,7 +24,6 @@ Writes the table to stdout and, with --write-docs, into docs/benchmarks.md
 """
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -56,10 +55,7 @@ def peak_rss_kib(cmd):
 
 def measure(name, work, repeats):
     models = os.path.join(ROOT, "build", "models")
-    if not export_models.up_to_date(models, name):
-        run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"),
-             models, "--models", name, "--no-op-table"])
-    files = export_models.paths(models, name)
+    files = export_models.ensure(models, name)
     onnx_path, npy = files["onnx"], files["input"]
     so = os.path.join(work, name + ".so")
     stats = run([os.path.join(BIN, "kilnc"), onnx_path, "--emit=shared", "--stats",

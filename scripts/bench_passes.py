@@ -65,10 +65,7 @@ def cachegrind(lib, feed):
 
 def bench(name, work, rounds, runs, with_cachegrind):
     models = os.path.join(ROOT, "build", "models")
-    if not export_models.up_to_date(models, name):
-        run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"), models,
-             "--models", name, "--no-op-table"])
-    files = export_models.paths(models, name)
+    files = export_models.ensure(models, name)
     libs = []
     for label, flags in CONFIGS:
         so = os.path.join(work, f"{name}.{len(libs)}.so")

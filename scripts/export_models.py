@@ -29,6 +29,7 @@ each model uses is printed (all models in the list, exported now or before).
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 import zlib
@@ -78,6 +79,18 @@ def up_to_date(outdir, name):
             return json.load(f).get("recipe") == RECIPE
     except (OSError, ValueError):
         return False
+
+
+def ensure(outdir, name):
+    """The files of model `name` in `outdir` (see paths), exported first if
+    missing or stale, in a child process: the benchmark scripts that call
+    this need torch only then."""
+    if not up_to_date(outdir, name):
+        r = subprocess.run([sys.executable, os.path.abspath(__file__), outdir, "--models",
+                            name, "--no-op-table"])
+        if r.returncode != 0:
+            sys.exit(f"export_models: exporting {name} failed")
+    return paths(outdir, name)
 
 
 def randomise_batchnorm(model, seed):
