@@ -213,6 +213,53 @@ LogicalResult merge(ArrayRef<Sibling> siblings) {
   return success();
 }
 
+/// Bytes of a tensor value.
+int64_t bytesOf(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
+
+/// The most bytes of intermediate tensors live at once in `block`, over its
+/// program order (a value lives from its op to its last user there; one
+/// the block's terminator reads, to the end), with `siblings` taken as
+/// merged: one tensor of all their bytes, made where the first is and live
+/// until the last use of any of them. Constants take no arena.
+int64_t peakLiveBytes(Block &block, ArrayRef<Sibling> siblings) {
+  llvm::DenseMap<Operation *, int64_t> position;
+  for (auto [i, op] : llvm::enumerate(block))
+    position[&op] = i;
+  SmallVector<int64_t> delta(block.getOperations().size() + 1, 0);
+  auto live = [&](int64_t from, int64_t to, int64_t bytes) {
+    delta[from] += bytes;
+    delta[to + 1] -= bytes;
+  };
+  auto lastUse = [&](Value v) {
+    int64_t last = position[v.getDefiningOp()];
+    for (Operation *user : v.getUsers())
+      if (Operation *op = block.findAncestorOpInBlock(*user))
+        last = std::max(last, position[op]);
+    return last;
+  };
+  int64_t mergedEnd = 0, mergedBytes = 0;
+  for (const Sibling &s : siblings) {
+    mergedEnd = std::max(mergedEnd, lastUse(s.op->getResult(0)));
+    mergedBytes += bytesOf(s.op->getResult(0));
+  }
+  if (!siblings.empty())
+    live(position[siblings.front().op], mergedEnd, mergedBytes);
+  for (Operation &op : block) {
+    if (isa<nn::ConstantOp>(op) || !isa<nn::NNDialect>(op.getDialect()) ||
+        llvm::any_of(siblings, [&](const Sibling &s) { return s.op == &op; }))
+      continue;
+    for (Value result : op.getResults())
+      live(position[&op], lastUse(result), bytesOf(result));
+  }
+  int64_t now = 0, peak = 0;
+  for (int64_t d : delta)
+    peak = std::max(peak, now += d);
+  return peak;
+}
+
 struct MergeParallel : kiln::impl::MergeParallelBase<MergeParallel> {
   void runOnOperation() override {
     // Users of one value, in one block, with one key merge, in program
@@ -226,9 +273,14 @@ struct MergeParallel : kiln::impl::MergeParallelBase<MergeParallel> {
         groups[{found->first.input, op->getBlock(), found->second}].push_back(
             found->first);
     });
-    for (auto &[key, siblings] : groups)
-      if (siblings.size() > 1)
+    for (auto &[key, siblings] : groups) {
+      // The merged tensor lives as long as its longest-lived part: merge
+      // only when that does not raise the most memory the block needs.
+      Block &block = *siblings.front().op->getBlock();
+      if (siblings.size() > 1 &&
+          peakLiveBytes(block, siblings) <= peakLiveBytes(block, {}))
         (void)merge(siblings); // unavailable weights: left as they are
+    }
   }
 };
 

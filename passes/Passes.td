@@ -152,8 +152,12 @@ def MergeParallel : Pass<"kiln-merge-parallel", "mlir::func::FuncOp"> {
       its N dim, C (absent: zeros) when it holds one value per column.
     Ops that differ in any of these (e.g. SqueezeNet's 1x1 and 3x3 expand
     convs), grouped convs, run-time weights, gemms whose C is a scalar or a
-    matrix are left alone. Runs before fusion; an activation after a slice
-    is not fused into the merged op.
+    matrix are left alone. The merged tensor lives from the first sibling
+    to the last use of any part, so a group merges only when that does
+    not raise the block's peak of live intermediate tensors (their bytes
+    summed over program order, each from its op to its last user; constants
+    aside), as estimated before and after. Runs before fusion; an
+    activation after a slice is not fused into the merged op.
   }];
   let dependentDialects = ["kiln::nn::NNDialect"];
 }

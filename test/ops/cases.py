@@ -1387,29 +1387,36 @@ case("fold_weight_subgraph", "Transpose/Mul/MatMul/Reshape/Add", fold_weight_sub
 
 def merge_siblings(rng):
     """Three convs read x: two 3x3 with the same geometry (one without a
-    bias) merge into one conv plus slices; the 1x1 stays on its own."""
+    bias) merge into one conv plus slices (their results die together at
+    the Concat, so merging keeps no tensor alive longer); the 1x1 stays on
+    its own."""
     x = f32(rng, 1, 4, 7, 7)
     nodes = [
         helper.make_node("Conv", ["x", "wa", "ba"], ["a"], name="conv_a", pads=[1, 1, 1, 1]),
         helper.make_node("Conv", ["x", "wb"], ["b"], name="conv_b", pads=[1, 1, 1, 1]),
         helper.make_node("Conv", ["x", "wc", "bc"], ["c"], name="conv_c"),
-        helper.make_node("Relu", ["a"], ["ra"], name="relu_a"),
-        helper.make_node("Concat", ["ra", "b", "c"], ["y"], name="concat", axis=1),
+        helper.make_node("Concat", ["a", "b", "c"], ["y"], name="concat", axis=1),
     ]
     return graph_model(nodes, {"x": x, "wa": Init(f32(rng, 3, 4, 3, 3)), "ba": Init(f32(rng, 3)),
                                "wb": Init(f32(rng, 5, 4, 3, 3)), "wc": Init(f32(rng, 2, 4, 1, 1)),
                                "bc": Init(f32(rng, 2))}, ["y"])
 
 
-case("merge_sibling_convs", "Conv/Relu/Concat", merge_siblings)
+case("merge_sibling_convs", "Conv/Concat", merge_siblings)
 
 
 def merge_qkv(rng):
     """Q/K/V projections of one input, MatMul + Add each, then scores
-    Q·K^T: the three MatMuls merge into one plus column slices."""
+    Q·K^T: the three MatMuls merge into one plus column slices. The input
+    comes out of a wider MLP (8 -> 64 -> ReLU -> 8), where the graph's
+    memory peaks, so keeping the merged projections alive a little longer
+    costs nothing (as in a transformer, whose peak is its FFN or scores)."""
     x = f32(rng, 1, 6, 8)
-    nodes = [helper.make_node("MatMul", ["x", "w" + n], ["m" + n], name="proj_" + n)
-             for n in "qkv"]
+    nodes = [helper.make_node("MatMul", ["x0", "up"], ["h"], name="up"),
+             helper.make_node("Relu", ["h"], ["hr"], name="act"),
+             helper.make_node("MatMul", ["hr", "down"], ["x"], name="down")]
+    nodes += [helper.make_node("MatMul", ["x", "w" + n], ["m" + n], name="proj_" + n)
+              for n in "qkv"]
     nodes += [helper.make_node("Add", ["m" + n, "b" + n], [n], name="bias_" + n) for n in "qkv"]
     nodes += [
         helper.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
@@ -1418,10 +1425,12 @@ def merge_qkv(rng):
     ]
     weights = {"w" + n: Init(f32(rng, 8, w, scale=8 ** -0.5)) for n, w in zip("qkv", (4, 4, 5))}
     weights.update({"b" + n: Init(f32(rng, w)) for n, w in zip("qkv", (4, 4, 5))})
-    return graph_model(nodes, {"x": x, **weights}, ["y"])
+    weights.update({"up": Init(f32(rng, 8, 64, scale=8 ** -0.5)),
+                    "down": Init(f32(rng, 64, 8, scale=64 ** -0.5))})
+    return graph_model(nodes, {"x0": x, **weights}, ["y"])
 
 
-case("merge_qkv_matmuls", "MatMul/Add/Transpose", merge_qkv)
+case("merge_qkv_matmuls", "MatMul/Relu/Add/Transpose", merge_qkv)
 
 
 def merge_gemms(rng):

@@ -82,3 +82,23 @@ func.func @gemms(%a: tensor<4x2xf32>, %br: tensor<1x2xf32>) -> (tensor<4x1xf32>,
   %3 = nn.gemm %a, %br {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x1xf32>
   return %0, %1, %2, %3 : tensor<4x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>
 }
+
+// -----
+
+// Not merged: ResNet's conv1/downsample shape. %b is needed only at the
+// end, %a dies at once; merged, %a's channels would stay alive with %b's
+// through the whole branch, and the block's peak of live tensors would
+// grow from 1536 to 2048 bytes.
+// CHECK-LABEL: func @outlives
+// CHECK-COUNT-3: nn.conv %{{.*}}
+// CHECK-NOT: nn.slice
+func.func @outlives(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %w = nn.constant dense<1.0> : tensor<8x8x1x1xf32>
+  %w2 = nn.constant dense<2.0> : tensor<8x8x1x1xf32>
+  %a = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %r = nn.relu %a : tensor<1x8x4x4xf32>
+  %c = nn.conv %r, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %b = nn.conv %x, %w2 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %y = nn.add %c, %b : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
