@@ -13,6 +13,7 @@
 #include "dialects/nn/NNOps.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/ADT/bit.h"
 
@@ -260,6 +261,88 @@ int64_t peakLiveBytes(Block &block, ArrayRef<Sibling> siblings) {
   return peak;
 }
 
+/// `v` as a unit-step slice of a whole source along `axis` only: the source
+/// and the range [begin, end) of `axis` it takes.
+std::optional<std::tuple<Value, int64_t, int64_t>> axisSlice(Value v,
+                                                             int64_t axis) {
+  auto slice = v.getDefiningOp<nn::SliceOp>();
+  if (!slice)
+    return std::nullopt;
+  ArrayRef<int64_t> shape = slice.getInput().getType().getShape();
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    if (slice.getSteps()[d] != 1 ||
+        (d != axis &&
+         (slice.getOffsets()[d] != 0 || slice.getSizes()[d] != shape[d])))
+      return std::nullopt;
+  return std::make_tuple(slice.getInput(), slice.getOffsets()[axis],
+                         slice.getOffsets()[axis] + slice.getSizes()[axis]);
+}
+
+/// Concatenated slices that are adjacent parts of one tensor (the parts of
+/// a merged op put back together) become one slice of it, or the tensor
+/// itself when they cover it; a concat of one operand is that operand.
+void foldConcatOfSlices(nn::ConcatOp concat) {
+  int64_t axis = concat.getAxis();
+  SmallVector<Value> operands;
+  std::optional<std::tuple<Value, int64_t, int64_t>> run;
+  SmallVector<Value> runParts; // the slices the run is made of
+  OpBuilder b(concat);
+  auto flush = [&]() {
+    if (!run)
+      return;
+    auto [source, begin, end] = *run;
+    auto type = cast<RankedTensorType>(source.getType());
+    if (runParts.size() == 1 && end - begin != type.getDimSize(axis)) {
+      operands.push_back(runParts.front());
+    } else if (begin == 0 && end == type.getDimSize(axis)) {
+      operands.push_back(source);
+    } else {
+      SmallVector<int64_t> offsets(type.getRank(), 0), steps(type.getRank(), 1);
+      SmallVector<int64_t> sizes(type.getShape());
+      offsets[axis] = begin;
+      sizes[axis] = end - begin;
+      operands.push_back(nn::SliceOp::create(
+          b, concat.getLoc(), source, b.getDenseI64ArrayAttr(offsets),
+          b.getDenseI64ArrayAttr(sizes), b.getDenseI64ArrayAttr(steps)));
+    }
+    run.reset();
+    runParts.clear();
+  };
+  for (Value operand : concat.getInputs()) {
+    auto part = axisSlice(operand, axis);
+    if (part && run && std::get<0>(*part) == std::get<0>(*run) &&
+        std::get<1>(*part) == std::get<2>(*run)) {
+      std::get<2>(*run) = std::get<2>(*part);
+      runParts.push_back(operand);
+      continue;
+    }
+    flush();
+    if (part) {
+      run = part;
+      runParts.push_back(operand);
+    } else {
+      operands.push_back(operand);
+    }
+  }
+  flush();
+  if (operands.size() == concat.getInputs().size())
+    return;
+  Value folded = operands.size() == 1
+                     ? operands.front()
+                     : nn::ConcatOp::create(b, concat.getLoc(), operands,
+                                            concat.getAxisAttr())
+                           .getResult();
+  llvm::SetVector<Operation *> inputs;
+  for (Value input : concat.getInputs())
+    if (Operation *op = input.getDefiningOp())
+      inputs.insert(op);
+  concat.getResult().replaceAllUsesWith(folded);
+  concat.erase();
+  for (Operation *op : inputs)
+    if (isa<nn::SliceOp>(op) && op->use_empty())
+      op->erase();
+}
+
 struct MergeParallel : kiln::impl::MergeParallelBase<MergeParallel> {
   void runOnOperation() override {
     // Users of one value, in one block, with one key merge, in program
@@ -281,6 +364,10 @@ struct MergeParallel : kiln::impl::MergeParallelBase<MergeParallel> {
           peakLiveBytes(block, siblings) <= peakLiveBytes(block, {}))
         (void)merge(siblings); // unavailable weights: left as they are
     }
+    SmallVector<nn::ConcatOp> concats;
+    getOperation().walk([&](nn::ConcatOp c) { concats.push_back(c); });
+    for (nn::ConcatOp concat : concats)
+      foldConcatOfSlices(concat);
   }
 };
 

@@ -156,8 +156,11 @@ def MergeParallel : Pass<"kiln-merge-parallel", "mlir::func::FuncOp"> {
     to the last use of any part, so a group merges only when that does
     not raise the block's peak of live intermediate tensors (their bytes
     summed over program order, each from its op to its last user; constants
-    aside), as estimated before and after. Runs before fusion; an
-    activation after a slice is not fused into the merged op.
+    aside), as estimated before and after. Then a concat of adjacent
+    unit-step slices of one tensor along its axis (the parts put back
+    together) takes one slice of the tensor instead, or the tensor itself
+    when they cover it. Runs before fusion; an activation after a slice is
+    not fused into the merged op.
   }];
   let dependentDialects = ["kiln::nn::NNDialect"];
 }

@@ -102,3 +102,43 @@ func.func @outlives(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
   %y = nn.add %c, %b : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   return %y : tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// The parts put back together: two siblings' slices concatenated in order
+// are the merged conv's result itself; a third conv of another window is
+// concatenated after it.
+// CHECK-LABEL: func @concat_parts
+// CHECK: %[[M:.*]] = nn.conv %arg0, {{.*}} -> tensor<1x3x4x4xf32>
+// CHECK: %[[C:.*]] = nn.conv %arg0, {{.*}} -> tensor<1x1x4x4xf32>
+// CHECK-NOT: nn.slice
+// CHECK: %[[R:.*]] = nn.concat %[[M]], %[[C]] {axis = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: return %[[R]]
+func.func @concat_parts(%x: tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %w0 = nn.constant dense<1.0> : tensor<1x2x1x1xf32>
+  %w1 = nn.constant dense<2.0> : tensor<2x2x1x1xf32>
+  %w3 = nn.constant dense<3.0> : tensor<1x2x3x3xf32>
+  %0 = nn.conv %x, %w0 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x1x4x4xf32>
+  %1 = nn.conv %x, %w1 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %2 = nn.conv %x, %w3 {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>) -> tensor<1x1x4x4xf32>
+  %3 = nn.concat %0, %1, %2 {axis = 1 : i64} : (tensor<1x1x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %3 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Slices that are not the parts in order stay: reversed order, a gap, and
+// a strided slice.
+// CHECK-LABEL: func @concat_not_parts
+// CHECK-COUNT-3: nn.concat
+func.func @concat_not_parts(%x: tensor<1x4x2x2xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) {
+  %a = nn.slice %x {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 1, 2, 2>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %b = nn.slice %x {offsets = array<i64: 0, 1, 0, 0>, sizes = array<i64: 1, 1, 2, 2>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %c = nn.slice %x {offsets = array<i64: 0, 3, 0, 0>, sizes = array<i64: 1, 1, 2, 2>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %s = nn.slice %x {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 2, 2, 2>, steps = array<i64: 1, 2, 1, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %s0 = nn.slice %s {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 1, 2, 2>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %0 = nn.concat %b, %a {axis = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %1 = nn.concat %a, %c {axis = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %2 = nn.concat %s0, %b {axis = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+  return %0, %1, %2 : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
+}
