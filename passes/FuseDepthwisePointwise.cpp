@@ -57,7 +57,8 @@ struct FuseDepthwisePointwise
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<Operation *, Operation *>> pairs;
+    // (depthwise, pointwise) pairs, found before any is cut.
+    std::vector<std::pair<Splittable, Splittable>> pairs;
     getOperation().walk([&](Operation *op) {
       if (!isa<nn::ConvOp, nn::FusedOp>(op) ||
           isa<nn::FusedOp>(op->getParentOp()))
@@ -74,24 +75,23 @@ struct FuseDepthwisePointwise
           }) != 1)
         return;
       std::optional<Splittable> dw = splittable(producer);
-      auto type = cast<RankedTensorType>(producer->getResult(0).getType());
       if (!dw || !isDepthwise(*dw) ||
-          type.getNumElements() * type.getElementTypeBitWidth() / 8 <=
-              intermediateBudget)
+          kiln::tensorBytes(cast<RankedTensorType>(
+              producer->getResult(0).getType())) <= intermediateBudget)
         return;
-      pairs.push_back({producer, op});
+      pairs.push_back({std::move(*dw), std::move(*pw)});
     });
-    for (auto [producer, consumer] : pairs)
-      fuse(producer, consumer);
+    for (auto &[dw, pw] : pairs)
+      fuse(dw, pw);
   }
 
-  void fuse(Operation *producer, Operation *consumer) {
-    Splittable dw = *splittable(producer), pw = *splittable(consumer);
+  void fuse(Splittable &dw, Splittable &pw) {
+    Operation *producer = dw.op, *consumer = pw.op;
     auto type = cast<RankedTensorType>(producer->getResult(0).getType());
-    int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
     int64_t rows = type.getDimSize(2);
     int64_t count =
-        std::min(rows, (bytes + intermediateBudget - 1) / intermediateBudget);
+        std::min(rows, (kiln::tensorBytes(type) + intermediateBudget - 1) /
+                           intermediateBudget);
     separateReads(dw);
     separateReads(pw);
     OpBuilder b(consumer);

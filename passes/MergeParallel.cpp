@@ -108,9 +108,8 @@ std::optional<std::pair<Sibling, MergeKey>> sibling(Operation *op) {
 /// The raw bytes of weight `w` (zeros when it is missing), or nothing if
 /// its data is not available.
 std::optional<SmallVector<char>> weightBytes(const Weight &w) {
-  int64_t bytes = w.type.getNumElements() * w.type.getElementTypeBitWidth() / 8;
   if (!w.value)
-    return SmallVector<char>(bytes, 0);
+    return SmallVector<char>(kiln::tensorBytes(w.type), 0);
   return nn::rawElements(w.value.getDefiningOp<nn::ConstantOp>().getValue());
 }
 
@@ -214,12 +213,6 @@ LogicalResult merge(ArrayRef<Sibling> siblings) {
   return success();
 }
 
-/// Bytes of a tensor value.
-int64_t bytesOf(Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
-}
-
 /// The most bytes of intermediate tensors live at once in `block`, over its
 /// program order (a value lives from its op to its last user there; one
 /// the block's terminator reads, to the end), with `siblings` taken as
@@ -244,7 +237,8 @@ int64_t peakLiveBytes(Block &block, ArrayRef<Sibling> siblings) {
   int64_t mergedEnd = 0, mergedBytes = 0;
   for (const Sibling &s : siblings) {
     mergedEnd = std::max(mergedEnd, lastUse(s.op->getResult(0)));
-    mergedBytes += bytesOf(s.op->getResult(0));
+    mergedBytes +=
+        kiln::tensorBytes(cast<RankedTensorType>(s.op->getResult(0).getType()));
   }
   if (!siblings.empty())
     live(position[siblings.front().op], mergedEnd, mergedBytes);
@@ -253,7 +247,8 @@ int64_t peakLiveBytes(Block &block, ArrayRef<Sibling> siblings) {
         llvm::any_of(siblings, [&](const Sibling &s) { return s.op == &op; }))
       continue;
     for (Value result : op.getResults())
-      live(position[&op], lastUse(result), bytesOf(result));
+      live(position[&op], lastUse(result),
+           kiln::tensorBytes(cast<RankedTensorType>(result.getType())));
   }
   int64_t now = 0, peak = 0;
   for (int64_t d : delta)

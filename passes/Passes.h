@@ -32,6 +32,11 @@ inline constexpr llvm::StringLiteral kArenaSizeAttr = "kiln.arena_size";
 inline constexpr llvm::StringLiteral kBuffersSizeAttr = "kiln.buffers_size";
 /// Alignment of every planned buffer and of the arena itself.
 inline constexpr int64_t kArenaAlignment = 64;
+
+/// The bytes of a statically shaped tensor of byte-sized elements.
+inline int64_t tensorBytes(mlir::RankedTensorType type) {
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
 } // namespace kiln
 
 #endif // KILN_PASSES_PASSES_H

@@ -111,52 +111,48 @@ std::optional<Splittable> splittable(Operation *op) {
 
 namespace {
 
-/// A piece's slice of one operand: a range per operand dim, and for a conv
-/// input the pads [top, bottom] its rows keep.
-struct OperandSlice {
-  SmallVector<Span> ranges;
-  int64_t padTop = 0, padBottom = 0;
-};
-
 /// What the piece covering `out` (a range per output dim) reads of an
-/// operand of `type` in `role`; nothing if the piece would read no input.
-std::optional<OperandSlice> sliceOf(const Splittable &s, Role role,
-                                    RankedTensorType type, ArrayRef<Span> out) {
-  OperandSlice slice;
+/// operand of `type` in `role`, a range per operand dim; nothing if the
+/// piece would read no input.
+std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
+                                         RankedTensorType type,
+                                         ArrayRef<Span> out) {
+  SmallVector<Span> slice;
   for (int64_t d : type.getShape())
-    slice.ranges.push_back({0, d});
+    slice.push_back({0, d});
   auto outType = cast<RankedTensorType>(s.core->getResult(0).getType());
   switch (role) {
   case Role::Broadcast: {
     int64_t lead = outType.getRank() - type.getRank();
     for (int64_t d = std::max<int64_t>(lead, 0); d < outType.getRank(); ++d)
       if (type.getDimSize(d - lead) != 1)
-        slice.ranges[d - lead] = out[d];
+        slice[d - lead] = out[d];
     return slice;
   }
   case Role::ConvFilter:
   case Role::ConvBias:
-    slice.ranges[0] = out[1];
+    slice[0] = out[1];
     return slice;
   case Role::GemmA:
-    slice.ranges[cast<nn::GemmOp>(s.core).getTransA() ? 1 : 0] = out[0];
+    slice[cast<nn::GemmOp>(s.core).getTransA() ? 1 : 0] = out[0];
     return slice;
   case Role::GemmB:
-    slice.ranges[cast<nn::GemmOp>(s.core).getTransB() ? 0 : 1] = out[1];
+    slice[cast<nn::GemmOp>(s.core).getTransB() ? 0 : 1] = out[1];
     return slice;
   case Role::ConvInput:
     break;
   }
   auto conv = cast<nn::ConvOp>(s.core);
-  slice.ranges[0] = out[0];
+  slice[0] = out[0];
   if (conv.getGroup() != 1) {
     int64_t perGroup = outType.getDimSize(1) / conv.getGroup();
     int64_t inPerGroup = conv.getFilter().getType().getDimSize(1);
-    slice.ranges[1] = {out[1].begin / perGroup * inPerGroup,
-                       out[1].end / perGroup * inPerGroup};
+    slice[1] = {out[1].begin / perGroup * inPerGroup,
+                out[1].end / perGroup * inPerGroup};
   }
   // Output rows [r0, r1) read input rows [r0*s - top, (r1-1)*s + extent -
-  // top); what falls outside the input is the pads this piece keeps.
+  // top), those inside the input (the rest is padding: this matters to
+  // the working set of a conv whose pads are not hoisted yet).
   int64_t stride = conv.getStrides()[0], top = conv.getPads()[0];
   int64_t extent =
       (conv.getFilter().getType().getDimSize(2) - 1) * conv.getDilations()[0] +
@@ -164,11 +160,9 @@ std::optional<OperandSlice> sliceOf(const Splittable &s, Role role,
   int64_t height = type.getDimSize(2);
   int64_t begin = out[2].begin * stride - top;
   int64_t end = (out[2].end - 1) * stride + extent - top;
-  slice.ranges[2] = {std::max<int64_t>(begin, 0), std::min(end, height)};
-  if (slice.ranges[2].size() <= 0)
+  slice[2] = {std::max<int64_t>(begin, 0), std::min(end, height)};
+  if (slice[2].size() <= 0)
     return std::nullopt;
-  slice.padTop = std::max<int64_t>(-begin, 0);
-  slice.padBottom = std::max<int64_t>(end - height, 0);
   return slice;
 }
 
@@ -233,10 +227,11 @@ std::optional<int64_t> workingSet(const Splittable &s,
     for (Read read : s.reads) {
       auto type =
           cast<RankedTensorType>(s.op->getOperand(read.operand).getType());
-      std::optional<OperandSlice> slice = sliceOf(s, read.role, type, piece);
+      std::optional<SmallVector<Span>> slice =
+          sliceOf(s, read.role, type, piece);
       if (!slice)
         return std::nullopt;
-      bytes += bytesOf(slice->ranges, type.getElementType());
+      bytes += bytesOf(*slice, type.getElementType());
     }
     largest = std::max(largest, bytes);
   }
@@ -275,18 +270,13 @@ Operation *buildPiece(OpBuilder &b, SliceCache &cache, const Splittable &s,
   SmallVector<Value> operands(s.op->getNumOperands());
   for (auto [index, value] : given)
     operands[index] = value;
-  int64_t padTop = 0, padBottom = 0;
   for (Read read : s.reads) {
     if (operands[read.operand])
       continue;
     Value operand = s.op->getOperand(read.operand);
     auto type = cast<RankedTensorType>(operand.getType());
-    OperandSlice slice = *sliceOf(s, read.role, type, piece);
-    if (read.role == Role::ConvInput) {
-      padTop = slice.padTop;
-      padBottom = slice.padBottom;
-    }
-    operands[read.operand] = sliceValue(b, loc, cache, operand, slice.ranges);
+    operands[read.operand] =
+        sliceValue(b, loc, cache, operand, *sliceOf(s, read.role, type, piece));
   }
   Operation *clone = b.clone(*s.op);
   clone->setOperands(operands);
@@ -309,10 +299,8 @@ Operation *buildPiece(OpBuilder &b, SliceCache &cache, const Splittable &s,
   }
   retype(clone->getResult(0));
   if (auto conv = dyn_cast<nn::ConvOp>(core)) {
-    SmallVector<int64_t> pads(conv.getPads());
-    pads[0] = padTop;
-    pads[2] = padBottom;
-    conv.setPads(pads);
+    assert(llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) &&
+           "a conv is cut after hoistPads");
     if (conv.getGroup() != 1)
       conv.setGroup(piece[1].size() /
                     (cast<RankedTensorType>(s.core->getResult(0).getType())

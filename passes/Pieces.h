@@ -79,7 +79,8 @@ using SliceCache =
 /// The piece of `s` computing the box `piece` of its output (a range per
 /// output dim): `s.op` cloned onto its operands' slices (built at `b`, or
 /// taken from `given`: operand index -> value), with the result types of
-/// the piece and the conv's pads and group adjusted.
+/// the piece and a grouped conv's group adjusted. A conv's pads must have
+/// been hoisted (hoistPads): a piece has none.
 mlir::Operation *
 buildPiece(mlir::OpBuilder &b, SliceCache &cache, const Splittable &s,
            ArrayRef<Span> piece,
