@@ -301,13 +301,17 @@ struct DecisionCounter : PassInstrumentation {
         ++decisions.fusions[kiln::nn::stringifyFusedKind(fused.getKind())
                                 .str()];
       // Every piece carries [index, count]; both pieces of a band of a
-      // depthwise + pointwise pair carry [band, bands].
-      if (auto piece = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.split")) {
+      // depthwise + pointwise pair carry [band, bands], and so do the
+      // pieces kiln-split cuts them into: a band's op is counted once, by
+      // its first piece.
+      auto piece = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.split");
+      if (piece) {
         ++decisions.splitPieces;
         if (piece.asArrayRef().front() == 0)
           ++decisions.splitOps;
       }
-      if (auto band = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.dw_pw")) {
+      if (auto band = inner->getAttrOfType<DenseI64ArrayAttr>("kiln.dw_pw");
+          band && (!piece || piece.asArrayRef().front() == 0)) {
         ++decisions.dwPwBands;
         if (band.asArrayRef().front() == 0)
           ++decisions.dwPwPairs;
