@@ -27,8 +27,11 @@
  *       u8 device (kiln_device), u32 entry_index (< kiln_model.num_entries),
  *       u32 num_args, arg[num_args], each: u8 kind (kiln_arg_kind), u32 index
  *   Segments run in order. An entry receives an array of pointers, one per
- *   arg in the order listed: a model input's data, a model output's data, or
- *   the arena base (index 0). Nothing may follow the last segment.
+ *   arg in the order listed: a model input's data, a model output's data,
+ *   the arena base (index 0), or the session's kiln_parallel (index 0, see
+ *   below). Nothing may follow the last segment.
+ *
+ * Version 2 added KILN_ARG_PARALLEL; a version 1 descriptor never holds it.
  */
 #ifndef KILN_MODEL_FORMAT_H
 #define KILN_MODEL_FORMAT_H
@@ -43,7 +46,7 @@ extern "C" {
 #define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
 #define KILN_MODEL_ABI_VERSION 1u
 #define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
-#define KILN_DESCRIPTOR_VERSION 1u
+#define KILN_DESCRIPTOR_VERSION 2u
 #define KILN_DESCRIPTOR_HEADER_SIZE 16u
 #define KILN_MAX_RANK 8
 #define KILN_MAX_NAME_LEN 1024
@@ -69,11 +72,28 @@ typedef enum kiln_device { KILN_DEVICE_CPU = 0 } kiln_device;
 typedef enum kiln_arg_kind {
   KILN_ARG_INPUT = 0,
   KILN_ARG_OUTPUT = 1,
-  KILN_ARG_ARENA = 2
+  KILN_ARG_ARENA = 2,
+  KILN_ARG_PARALLEL = 3
 } kiln_arg_kind;
 
 /* One compiled function; args as described above. */
 typedef void (*kiln_entry_fn)(void **args);
+
+/* A piece of a compiled loop: runs its iterations [begin, end). `args` is
+ * what the compiled code handed to run() (its own pointers, not the entry's
+ * array), unchanged. */
+typedef void (*kiln_task_fn)(void *const *args, int64_t begin, int64_t end);
+
+/* What a KILN_ARG_PARALLEL arg points to, owned by the session. run() calls
+ * task(args, begin, end) on disjoint ranges that together cover
+ * [0, count) exactly once, possibly on several threads at once, and returns
+ * when all have returned. count <= 0 calls nothing. Compiled code calls run()
+ * only from the thread that called the entry, never from inside a task. */
+typedef struct kiln_parallel kiln_parallel;
+struct kiln_parallel {
+  void (*run)(kiln_parallel *self, kiln_task_fn task, void *const *args,
+              int64_t count);
+};
 
 typedef struct kiln_model {
   uint32_t magic;       /* KILN_MODEL_MAGIC */
