@@ -39,7 +39,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createApproximateMathPass());
   pm.addNestedPass<func::FuncOp>(
       createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createOutlineParallelPass());
   pm.addPass(arith::createArithEmulateUnsupportedFloats(
       arith::ArithEmulateUnsupportedFloatsOptions{{"f16", "bf16"}, "f32"}));
   pm.addPass(createExpandNarrowFloatsPass());

@@ -240,7 +240,8 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
   return success();
 }
 
-std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig,
+                                      bool parallel) {
   std::vector<uint8_t> payload;
   put32(payload, sig.inputs.size());
   put32(payload, sig.outputs.size());
@@ -256,11 +257,12 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
     }
   put64(payload, sig.arenaSize);
   put32(payload, uint32_t(kArenaAlignment));
-  // One segment on the CPU: entry 0 takes inputs, outputs, then the arena.
+  // One segment on the CPU: entry 0 takes inputs, outputs, the arena, then
+  // (if it has parallel loops) the session's kiln_parallel.
   put32(payload, 1);
   payload.push_back(KILN_DEVICE_CPU);
   put32(payload, 0);
-  put32(payload, sig.inputs.size() + sig.outputs.size() + 1);
+  put32(payload, sig.inputs.size() + sig.outputs.size() + 1 + parallel);
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
     payload.push_back(KILN_ARG_INPUT);
     put32(payload, i);
@@ -271,6 +273,10 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig) {
   }
   payload.push_back(KILN_ARG_ARENA);
   put32(payload, 0);
+  if (parallel) {
+    payload.push_back(KILN_ARG_PARALLEL);
+    put32(payload, 0);
+  }
 
   std::vector<uint8_t> blob;
   put32(blob, KILN_DESCRIPTOR_MAGIC);
@@ -302,33 +308,83 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   const std::string prefix = "kiln_" + opts.modelName;
   llvm::Function *main = m.getFunction("main");
   size_t numArgs = sig.inputs.size() + sig.outputs.size() + 1;
-  if (!main || main->arg_size() != numArgs ||
-      !main->getReturnType()->isVoidTy())
+  // kiln-outline-parallel adds the kiln_parallel pointer as a last argument.
+  bool parallel = main && main->arg_size() == numArgs + 1;
+  if (!main || main->arg_size() != numArgs + parallel ||
+      !main->getReturnType()->isVoidTy() ||
+      llvm::any_of(main->args(), [](llvm::Argument &a) {
+        return !a.getType()->isPointerTy();
+      }))
     return module.emitError("lowered 'main' does not take (inputs..., "
-                            "outputs..., arena)");
+                            "outputs..., arena[, parallel]) pointers");
   main->setName(prefix + "_main");
 
   llvm::Type *ptrTy = llvm::PointerType::getUnqual(llvmContext);
   llvm::Type *i32 = llvm::Type::getInt32Ty(llvmContext);
   llvm::Type *i64 = llvm::Type::getInt64Ty(llvmContext);
-  auto *entry = llvm::Function::Create(
-      llvm::FunctionType::get(llvm::Type::getVoidTy(llvmContext), {ptrTy},
-                              false),
-      llvm::GlobalValue::InternalLinkage, prefix + "_entry0", m);
+  llvm::Type *voidTy = llvm::Type::getVoidTy(llvmContext);
+  // Calls `callee` with the pointers in the array `args` (as many as
+  // `callee` takes before `extra`), then `extra`.
+  auto callUnpacked = [&](llvm::IRBuilder<> &b, llvm::Function *callee,
+                          llvm::Value *args,
+                          llvm::ArrayRef<llvm::Value *> extra) {
+    llvm::SmallVector<llvm::Value *> values;
+    for (unsigned i = 0; i < callee->arg_size() - extra.size(); ++i)
+      values.push_back(
+          b.CreateLoad(ptrTy, b.CreateConstGEP1_64(ptrTy, args, i)));
+    values.append(extra.begin(), extra.end());
+    b.CreateCall(callee, values);
+  };
+  auto *entry =
+      llvm::Function::Create(llvm::FunctionType::get(voidTy, {ptrTy}, false),
+                             llvm::GlobalValue::InternalLinkage,
+                             prefix + "_entry0", m);
   {
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", entry));
-    llvm::SmallVector<llvm::Value *> args;
-    for (unsigned i = 0; i < main->arg_size(); ++i) {
-      if (!main->getArg(i)->getType()->isPointerTy())
-        return module.emitError("lowered 'main' takes a non-pointer argument");
-      llvm::Value *slot = b.CreateConstGEP1_64(ptrTy, entry->getArg(0), i);
-      args.push_back(b.CreateLoad(ptrTy, slot));
-    }
-    b.CreateCall(main, args);
+    callUnpacked(b, main, entry->getArg(0), {});
     b.CreateRetVoid();
   }
 
-  std::vector<uint8_t> blob = encodeDescriptor(sig);
+  // kiln.dispatch.N(par, args..., count) hands kiln.task.N(args..., begin,
+  // end) to par->run (model_format.h) through a trampoline that unpacks the
+  // argument array; the array lives on the stack, run() is synchronous.
+  auto *taskTy = llvm::FunctionType::get(voidTy, {ptrTy, i64, i64}, false);
+  auto *runTy = llvm::FunctionType::get(voidTy, {ptrTy, ptrTy, ptrTy, i64},
+                                        false);
+  for (llvm::Function &dispatch : llvm::make_early_inc_range(m)) {
+    llvm::StringRef name = dispatch.getName();
+    if (!dispatch.isDeclaration() || !name.consume_front("kiln.dispatch."))
+      continue;
+    llvm::Function *task = m.getFunction(("kiln.task." + name).str());
+    unsigned n = dispatch.arg_size() - 2;
+    if (!parallel || !task || dispatch.arg_size() < 2 ||
+        task->arg_size() != n + 2 ||
+        !dispatch.getArg(n + 1)->getType()->isIntegerTy(64))
+      return module.emitError("malformed parallel task ")
+             << dispatch.getName().str();
+    auto *trampoline = llvm::Function::Create(
+        taskTy, llvm::GlobalValue::InternalLinkage,
+        prefix + "_task" + name.str(), m);
+    {
+      llvm::IRBuilder<> b(
+          llvm::BasicBlock::Create(llvmContext, "entry", trampoline));
+      callUnpacked(b, task, trampoline->getArg(0),
+                   {trampoline->getArg(1), trampoline->getArg(2)});
+      b.CreateRetVoid();
+    }
+    llvm::IRBuilder<> b(
+        llvm::BasicBlock::Create(llvmContext, "entry", &dispatch));
+    llvm::Value *array = b.CreateAlloca(ptrTy, b.getInt32(n));
+    for (unsigned i = 0; i < n; ++i)
+      b.CreateStore(dispatch.getArg(i + 1),
+                    b.CreateConstGEP1_64(ptrTy, array, i));
+    llvm::Value *par = dispatch.getArg(0);
+    llvm::Value *run = b.CreateLoad(ptrTy, par); // kiln_parallel::run
+    b.CreateCall(runTy, run, {par, trampoline, array, dispatch.getArg(n + 1)});
+    b.CreateRetVoid();
+  }
+
+  std::vector<uint8_t> blob = encodeDescriptor(sig, parallel);
   auto *descriptor = new llvm::GlobalVariable(
       m, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), blob.size()),
       true, llvm::GlobalValue::InternalLinkage,

@@ -47,8 +47,10 @@ struct ModelSignature {
 /// fails for element types the artifact cannot describe.
 mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
 
-/// Serialises the descriptor blob of runtime/include/kiln/model_format.h.
-std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig);
+/// Serialises the descriptor blob of runtime/include/kiln/model_format.h;
+/// `parallel`: the entry also takes the session's kiln_parallel.
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig,
+                                      bool parallel);
 
 /// The PIC, O3 target machine for `opts`. Unknown CPUs and features are
 /// errors (LLVM itself only warns); `native` means the host's CPU and

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -15,6 +16,10 @@
 #include "mlir/Pass/Pass.h"
 
 namespace kiln::cpu {
+/// Marks a loop whose iterations are independent (kiln-vector-kernels sets
+/// it, kiln-outline-parallel reads it).
+inline constexpr llvm::StringLiteral kParallelAttr = "kiln.parallel";
+
 #define GEN_PASS_DECL
 #include "targets/cpu/Passes.h.inc"
 

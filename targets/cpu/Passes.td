@@ -83,7 +83,8 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
     accumulators.
     A product whose B is N x K reduces vectors along K instead. Other ops
     are left to linalg's loop lowering. Runs after memory planning: it
-    allocates nothing.
+    allocates nothing. Its loops over output tiles carry `kiln.parallel`
+    (their iterations write disjoint outputs) for kiln-outline-parallel.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "256",
@@ -94,6 +95,37 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def OutlineParallelPass : Pass<"kiln-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Move @main's big parallel loops into tasks that the "
+                "runtime's threads run";
+  let description = [{
+    Each loop directly in @main's body that is an `scf.parallel` or an
+    `scf.for` marked `kiln.parallel`, with constant bounds, no results, at
+    least `min-work` operations (iterations of nested loops counted) and at
+    least two iterations to share, becomes `@kiln.task.N(main's arguments...,
+    begin: index, end: index)`, which recomputes the side-effect-free values
+    the loop reads from outside (views, constants, globals) and runs the
+    loop's iterations [begin, end) of its outer dims linearised (an
+    scf.parallel keeps its innermost dim whole when the outer ones have at
+    least 8 iterations). In the loop's place @main calls the declaration
+    `@kiln.dispatch.N(par, main's arguments..., count)`; @main gains a last
+    argument `par: !llvm.ptr`, the runtime's `kiln_parallel` (see
+    runtime/include/kiln/model_format.h). The object emitter defines the
+    dispatch functions. A loop that reads a value it cannot recompute (one
+    with an effect or a region) stays in @main. Without any loop to outline,
+    the module is unchanged.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "32768",
+           "fewest operations (loop iterations counted) that a loop must run "
+           "to be worth a dispatch to the threads">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 #endif // KILN_TARGETS_CPU_PASSES

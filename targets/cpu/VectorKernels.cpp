@@ -119,6 +119,8 @@ struct Emitter {
       vector::MaskedStoreOp::create(b, loc, memref, idx, mask(vl, lanes), v);
   }
 
+  /// Both loops below run over output tiles: iterations write disjoint
+  /// outputs, so they are marked parallel.
   /// for (iv = 0; iv < count * step; iv += step) body(iv), then the tail
   /// body(count * step) of size `total - count * step` if there is one.
   void forTiles(int64_t total, int64_t step,
@@ -129,6 +131,7 @@ struct Emitter {
     } else if (full > 0) {
       auto loop =
           scf::ForOp::create(b, loc, index(0), index(full), index(step));
+      loop->setAttr(kiln::cpu::kParallelAttr, b.getUnitAttr());
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(loop.getBody()->getTerminator());
       body(loop.getInductionVar(), step);
@@ -142,6 +145,7 @@ struct Emitter {
     if (n == 1)
       return body(index(0));
     auto loop = scf::ForOp::create(b, loc, index(0), index(n), index(1));
+    loop->setAttr(kiln::cpu::kParallelAttr, b.getUnitAttr());
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop.getBody()->getTerminator());
     body(loop.getInductionVar());
