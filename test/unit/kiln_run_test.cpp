@@ -102,7 +102,8 @@ TEST_F(KilnRun, Help) {
   Result r = kilnRun("--help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("MODEL.so [options]"), std::string::npos);
-  EXPECT_NE(r.out.find("single-threaded"), std::string::npos);
+  EXPECT_NE(r.out.find("--threads N        threads that run the model's parallel"),
+            std::string::npos);
 }
 
 TEST_F(KilnRun, Info) {
