@@ -68,6 +68,7 @@ static bool read_u32(reader *r, uint32_t *value) {
 
 typedef struct parser {
   reader r;
+  uint32_t version;
   const kiln_desc_storage *out; /* NULL in the validating pass */
   size_t dims_used;
   size_t names_used;
@@ -184,6 +185,19 @@ static kiln_status parse_segment(parser *p, const kiln_model *model,
     case KILN_ARG_ARENA:
       limit = 1;
       break;
+    case KILN_ARG_PARALLEL:
+      if (p->version < 2)
+        return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
+                         "descriptor segment %zu arg %u: kind 3 (parallel) "
+                         "needs descriptor version 2, this one is version %u",
+                         index, a, p->version);
+      if (arg_index != 0)
+        return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
+                         "descriptor segment %zu arg %u: a parallel arg must "
+                         "have index 0, got %u",
+                         index, a, arg_index);
+      limit = 1;
+      break;
     default:
       return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
                        "descriptor segment %zu arg %u: unknown kind %u", index,
@@ -222,7 +236,7 @@ static kiln_status check_unique(kiln_error *error, const char *what,
 }
 
 static kiln_status parse_header(const kiln_model *model, reader *r,
-                                kiln_error *error) {
+                                uint32_t *version_out, kiln_error *error) {
   if (model->descriptor_size < KILN_DESCRIPTOR_HEADER_SIZE)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor is %llu bytes, shorter than its header",
@@ -242,10 +256,13 @@ static kiln_status parse_header(const kiln_model *model, reader *r,
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "bad descriptor magic 0x%08x (expected 0x%08x)", magic,
                      KILN_DESCRIPTOR_MAGIC);
-  if (version != KILN_DESCRIPTOR_VERSION)
+  /* Version 2 only added an arg kind, so version 1 reads the same way. */
+  if (version < 1 || version > KILN_DESCRIPTOR_VERSION)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "descriptor version %u, this runtime reads version %u",
+                     "descriptor version %u, this runtime reads versions 1 to "
+                     "%u",
                      version, KILN_DESCRIPTOR_VERSION);
+  *version_out = version;
   if (payload_size != r->left)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor header announces %u payload bytes, "
@@ -283,7 +300,7 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
                      model->num_entries);
 
   parser p = {.out = storage, .error = error};
-  kiln_status st = parse_header(model, &p.r, error);
+  kiln_status st = parse_header(model, &p.r, &p.version, error);
   if (st != KILN_OK)
     return st;
 

@@ -1,7 +1,9 @@
-/* Sessions: one allocation holding the bookkeeping and the arena, created
- * once; kiln_session_run only validates and calls entries. */
+/* Sessions: one allocation holding the bookkeeping and the arena, plus the
+ * thread pool, created once; kiln_session_run only validates and calls
+ * entries. */
 #include "descriptor.h"
 #include "error.h"
+#include "thread_pool.h"
 
 #include <stdalign.h>
 #include <stdbool.h>
@@ -23,6 +25,7 @@ struct kiln_session {
   void *arena;
   size_t arena_size;
   size_t memory_bytes;
+  kiln_thread_pool *pool;
 };
 
 /* A running layout of arrays inside the session's one allocation. */
@@ -48,8 +51,9 @@ kiln_status kiln_session_create(const kiln_model *model,
   if (!out_session)
     return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "out_session is NULL");
   *out_session = NULL;
-  /* options->threads is accepted but not used yet: the CPU entries are
-   * single-threaded. */
+  /* threads: the calling thread plus threads - 1 workers run the parallel
+   * loops of compiled code (KILN_ARG_PARALLEL); 0 means 1, no workers. */
+  uint32_t threads = 1;
   if (options) {
     size_t known =
         offsetof(kiln_session_options, threads) + sizeof options->threads;
@@ -57,6 +61,12 @@ kiln_status kiln_session_create(const kiln_model *model,
       return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
                        "options->struct_size is %u, expected at least %zu",
                        options->struct_size, known);
+    if (options->threads > KILN_MAX_THREADS)
+      return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                       "options->threads is %u, at most %u are supported",
+                       options->threads, KILN_MAX_THREADS);
+    if (options->threads > 0)
+      threads = options->threads;
   }
 
   kiln_desc_counts counts;
@@ -113,6 +123,9 @@ kiln_status kiln_session_create(const kiln_model *model,
       .argv = (void **)(block + argv_off),
   };
   st = kiln_desc_parse(model, &counts, &storage, error);
+  kiln_thread_pool *pool = NULL;
+  if (st == KILN_OK)
+    st = kiln_thread_pool_create(threads, &pool, error);
   if (st != KILN_OK) {
     free(block);
     return st;
@@ -128,12 +141,16 @@ kiln_status kiln_session_create(const kiln_model *model,
       .arena = (void *)arena,
       .arena_size = (size_t)counts.arena_size,
       .memory_bytes = total,
+      .pool = pool,
   };
   *out_session = s;
   return KILN_OK;
 }
 
 void kiln_session_destroy(kiln_session *session) {
+  if (!session)
+    return;
+  kiln_thread_pool_destroy(session->pool);
   /* The session struct sits at offset 0 of its block. */
   free(session);
 }
@@ -263,6 +280,9 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
         break;
       case KILN_ARG_ARENA:
         seg->argv[a] = session->arena;
+        break;
+      case KILN_ARG_PARALLEL:
+        seg->argv[a] = kiln_thread_pool_parallel(session->pool);
         break;
       }
     }

@@ -100,7 +100,9 @@ TEST(Descriptor, BadHeader) {
     const char *fragment;
   } cases[] = {
       {0, 0x11223344, "bad descriptor magic"},
-      {4, KILN_DESCRIPTOR_VERSION + 1, "descriptor version 2"},
+      {4, KILN_DESCRIPTOR_VERSION + 1,
+       "descriptor version 3, this runtime reads versions 1 to 2"},
+      {4, 0, "descriptor version 0"},
       {8, 7, "announces 7 payload bytes"},
       {8, 0xffffffff, "payload bytes"},
       {12, 0, "checksum mismatch"},
@@ -288,8 +290,8 @@ TEST(Descriptor, BadSegments) {
   expectInvalid(spec, "no segments");
 
   spec = addSpec();
-  spec.segments[1].entry = 3;
-  expectInvalid(spec, "segment 1: entry index 3 out of range (model has 3 "
+  spec.segments[1].entry = 4;
+  expectInvalid(spec, "segment 1: entry index 4 out of range (model has 4 "
                       "entries)");
   spec = addSpec();
   spec.segments[0].args[1] = {KILN_ARG_INPUT, 2};
@@ -318,6 +320,26 @@ TEST(Descriptor, BadSegments) {
   EXPECT_EQ(tryCreate(&fake.model, &message), KILN_ERROR_INVALID_MODEL);
   EXPECT_NE(message.find("segment 1: entry 1 is NULL"), std::string::npos)
       << message;
+}
+
+// Version 1 (before KILN_ARG_PARALLEL) still reads; kind 3 needs version 2
+// and index 0.
+TEST(Descriptor, VersionsAndParallelArgs) {
+  DescriptorSpec spec = addSpec();
+  spec.version = 1;
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+
+  spec = addSpec();
+  spec.segments[1].args.push_back({KILN_ARG_PARALLEL, 0});
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+  spec.version = 1;
+  expectInvalid(spec, "segment 1 arg 2: kind 3 (parallel) needs descriptor "
+                      "version 2, this one is version 1");
+
+  spec = addSpec();
+  spec.segments[0].args[2] = {KILN_ARG_PARALLEL, 1};
+  expectInvalid(spec, "segment 0 arg 2: a parallel arg must have index 0, "
+                      "got 1");
 }
 
 TEST(Descriptor, EmptyModelParts) {

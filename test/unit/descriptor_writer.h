@@ -35,6 +35,7 @@ struct DescriptorSpec {
   uint64_t arena_size = 0;
   uint32_t arena_alignment = 64;
   std::vector<SegmentSpec> segments;
+  uint32_t version = KILN_DESCRIPTOR_VERSION;
 };
 
 // Little-endian byte sink.
@@ -82,10 +83,12 @@ inline std::vector<uint8_t> encodePayload(const DescriptorSpec &spec) {
 }
 
 // Header (with the right size and checksum) + payload.
-inline std::vector<uint8_t> withHeader(const std::vector<uint8_t> &payload) {
+inline std::vector<uint8_t>
+withHeader(const std::vector<uint8_t> &payload,
+           uint32_t version = KILN_DESCRIPTOR_VERSION) {
   Bytes b;
   b.u32(KILN_DESCRIPTOR_MAGIC)
-      .u32(KILN_DESCRIPTOR_VERSION)
+      .u32(version)
       .u32(payload.size())
       .u32(kiln_fnv1a32(payload.data(), payload.size()));
   b.data.insert(b.data.end(), payload.begin(), payload.end());
@@ -98,7 +101,12 @@ inline void patchU32(std::vector<uint8_t> &bytes, size_t offset, uint32_t v) {
 }
 
 // Entry indexes into FakeModel's table.
-enum : uint32_t { kAddIntoArena = 0, kCopyFromArena = 1, kRecordArena = 2 };
+enum : uint32_t {
+  kAddIntoArena = 0,
+  kCopyFromArena = 1,
+  kRecordArena = 2,
+  kParallelSquare = 3
+};
 
 // A kiln_model over a descriptor it owns; entries are fake_entries.h.
 struct FakeModel {
@@ -109,16 +117,16 @@ struct FakeModel {
     model.descriptor = descriptor.data();
     model.descriptor_size = descriptor.size();
     model.entries = kEntries;
-    model.num_entries = 3;
+    model.num_entries = 4;
   }
   explicit FakeModel(const DescriptorSpec &spec)
-      : FakeModel(withHeader(encodePayload(spec))) {}
+      : FakeModel(withHeader(encodePayload(spec), spec.version)) {}
   FakeModel(const FakeModel &) = delete;
   FakeModel &operator=(const FakeModel &) = delete;
 
-  static constexpr kiln_entry_fn kEntries[3] = {kiln_test_add_into_arena,
-                                                kiln_test_copy_from_arena,
-                                                kiln_test_record_arena};
+  static constexpr kiln_entry_fn kEntries[4] = {
+      kiln_test_add_into_arena, kiln_test_copy_from_arena,
+      kiln_test_record_arena, kiln_test_parallel_square};
   std::vector<uint8_t> descriptor;
   kiln_model model{};
 };

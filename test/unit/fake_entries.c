@@ -1,5 +1,7 @@
 #include "fake_entries.h"
 
+#include "kiln/model_format.h"
+
 #include <string.h>
 
 int kiln_test_calls;
@@ -20,5 +22,20 @@ void kiln_test_copy_from_arena(void **args) {
 
 void kiln_test_record_arena(void **args) {
   kiln_test_seen_arena = args[0];
+  ++kiln_test_calls;
+}
+
+/* What compiled code hands to run(): its own array of pointers. */
+static void square_task(void *const *args, int64_t begin, int64_t end) {
+  const float *in = args[0];
+  float *out = args[1];
+  for (int64_t i = begin; i < end; ++i)
+    out[i] = in[i] * in[i];
+}
+
+void kiln_test_parallel_square(void **args) {
+  kiln_parallel *parallel = args[0];
+  void *const task_args[2] = {args[1], args[2]};
+  parallel->run(parallel, square_task, task_args, KILN_TEST_PARALLEL_ELEMENTS);
   ++kiln_test_calls;
 }

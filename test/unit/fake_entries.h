@@ -20,6 +20,10 @@ void kiln_test_add_into_arena(void **args);
 void kiln_test_copy_from_arena(void **args);
 /* args: arena. Records its address. */
 void kiln_test_record_arena(void **args);
+/* args: parallel, in, out (f32, KILN_TEST_PARALLEL_ELEMENTS each).
+ * out[i] = in[i] * in[i], one run() iteration per element. */
+#define KILN_TEST_PARALLEL_ELEMENTS 1000
+void kiln_test_parallel_square(void **args);
 
 #ifdef __cplusplus
 }

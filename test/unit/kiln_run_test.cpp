@@ -102,7 +102,8 @@ TEST_F(KilnRun, Help) {
   Result r = kilnRun("--help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("MODEL.so [options]"), std::string::npos);
-  EXPECT_NE(r.out.find("single-threaded"), std::string::npos);
+  EXPECT_NE(r.out.find("--threads N        threads that run the model's parallel"),
+            std::string::npos);
 }
 
 TEST_F(KilnRun, Info) {
@@ -249,6 +250,8 @@ TEST_F(KilnRun, OptionErrors) {
   expectError(kilnRun(m + " --warmup -1"), "--warmup expects an integer");
   expectError(kilnRun(m + " --seed x"), "--seed expects an unsigned integer");
   expectError(kilnRun(m + " --top 99999999999999999999"), "--top expects");
+  expectError(kilnRun(m + " --threads 300"),
+              "options->threads is 300, at most 256 are supported");
   expectError(kilnRun(m + " " + m), "unexpected argument");
   std::ofstream(dir + "file") << "x";
   expectError(kilnRun(m + " --output-dir " + quote(dir + "file")),

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace kiln_test;
 
@@ -195,6 +197,47 @@ TEST(SessionOptions, StructSizeAndThreads) {
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(error.message, "options->struct_size is 4, expected at least 8");
   EXPECT_EQ(session, nullptr);
+  options = {sizeof options, 257};
+  EXPECT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(error.message,
+               "options->threads is 257, at most 256 are supported");
+  EXPECT_EQ(session, nullptr);
+}
+
+// A KILN_ARG_PARALLEL arg hands the entry the session's pool, whose run()
+// covers every element whatever the thread count (0 = 1).
+TEST(SessionParallel, EntryRunsLoopOnPool) {
+  DescriptorSpec spec;
+  const int64_t n = KILN_TEST_PARALLEL_ELEMENTS;
+  spec.inputs = {{"x", KILN_DTYPE_F32, {n}}};
+  spec.outputs = {{"y", KILN_DTYPE_F32, {n}}};
+  spec.segments = {{kParallelSquare,
+                    {{KILN_ARG_PARALLEL, 0},
+                     {KILN_ARG_INPUT, 0},
+                     {KILN_ARG_OUTPUT, 0}}}};
+  FakeModel fake(spec);
+  std::vector<float> x(n), y(n);
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(i % 100) - 50.0f;
+  kiln_tensor in{KILN_DTYPE_F32, 1, &n, x.data(), n * sizeof(float)};
+  kiln_tensor out{KILN_DTYPE_F32, 1, &n, y.data(), n * sizeof(float)};
+  for (uint32_t threads : {0u, 1u, 2u, 4u, 7u}) {
+    kiln_session_options options{sizeof options, threads};
+    kiln_session *session = nullptr;
+    kiln_error error{};
+    ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
+              KILN_OK)
+        << error.message;
+    for (int run = 0; run < 3; ++run) {
+      std::fill(y.begin(), y.end(), -1.0f);
+      ASSERT_EQ(kiln_session_run(session, &in, 1, &out, 1, &error), KILN_OK)
+          << error.message;
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_EQ(y[i], x[i] * x[i]) << "threads " << threads << " i " << i;
+    }
+    kiln_session_destroy(session);
+  }
 }
 
 // The arena is aligned to the model's alignment, and to at least 64.

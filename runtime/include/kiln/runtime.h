@@ -39,7 +39,10 @@ typedef struct kiln_error {
 
 typedef struct kiln_session_options {
   uint32_t struct_size; /* sizeof(kiln_session_options) */
-  uint32_t threads;     /* 0 = default (1) */
+  /* Threads that run the model's parallel loops, the calling one included:
+   * the session starts threads - 1 workers. 0 = default (1, no workers);
+   * at most 256. */
+  uint32_t threads;
 } kiln_session_options;
 
 /* A tensor the caller owns. Elements are dense, row-major. */
@@ -82,7 +85,7 @@ const kiln_tensor_info *kiln_session_output(const kiln_session *session,
 int64_t kiln_session_find_input(const kiln_session *session, const char *name);
 int64_t kiln_session_find_output(const kiln_session *session,
                                  const char *name);
-/* Bytes held by the session (arena + bookkeeping). */
+/* Bytes held by the session (arena + bookkeeping; not the thread pool). */
 size_t kiln_session_memory_bytes(const kiln_session *session);
 /* Scratch bytes the model asked for (the descriptor's arena_size). */
 size_t kiln_session_arena_size(const kiln_session *session);
