@@ -2,18 +2,19 @@
 """End-to-end model tests: Kiln against onnxruntime on real architectures.
 
     /usr/bin/python3 test/models/run_model_tests.py [--models a,b] [--jobs N]
-        [--aarch64] [--reference-only] [--runs N] [--write-docs]
+        [--aarch64] [--reference-only] [--runs N] [--threads N] [--write-docs]
 
 For each model (all seven torchvision architectures by default):
   1. export it if needed (scripts/export_models.py, one at a time);
-  2. run onnxruntime on the model's seeded input (tools/ort/run_ort.js, one
-     thread); the outputs are cached and reused while the model and input
+  2. run onnxruntime on the model's seeded input (tools/ort/run_ort.js, with
+     --threads); the outputs are cached and reused while the model and input
      files are unchanged; onnxruntime is also checked against torch's output;
   3. compile it with kilnc (x86_64: --emit=shared to a .so, compile wall time
      recorded; --aarch64: an object linked statically with the cross-built
      runtime into a test program);
   4. run it (x86_64: kiln-run; aarch64: the linked program under
-     qemu-aarch64 -L /usr/aarch64-linux-gnu) on the same input;
+     qemu-aarch64 -L /usr/aarch64-linux-gnu) on the same input, with
+     --threads (default 2, so that the parallel tasks are what is checked);
   5. compare every output with onnxruntime's.
 
 Pass criterion, for every element of every output:
@@ -236,6 +237,7 @@ def ort_reference(ctx, name, log):
     stamp = os.path.join(out, "stamp.json")
     key = {k: [os.path.getsize(files[k]), os.path.getmtime(files[k])]
            for k in ("onnx", "input")}
+    key["threads"] = ctx.args.threads
     want_latency = ctx.args.runs > 1
     if os.path.exists(stamp):
         with open(stamp) as f:
@@ -246,7 +248,7 @@ def ort_reference(ctx, name, log):
     os.makedirs(out)
     cmd = ["node", os.path.join(ROOT, "tools", "ort", "run_ort.js"), files["onnx"],
            "--input", f"{INPUT_NAME}={files['input']}", "--output-dir", out,
-           "--threads", "1"]
+           "--threads", str(ctx.args.threads)]
     if want_latency:
         cmd += ["--runs", str(ctx.args.runs), "--warmup", "2"]
     p, _ = run(cmd, "ref-error", log, ctx.timeout)
@@ -275,7 +277,7 @@ def kiln_x86(ctx, name, log, res):
     res["compile_s"] = round(dt, 2)
     out = os.path.join(d, "out")
     cmd = [ctx.kiln_run, so, "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}",
-           "--output-dir", out]
+           "--output-dir", out, "--threads", str(ctx.args.threads)]
     if ctx.args.runs > 1:
         cmd += ["--runs", str(ctx.args.runs), "--warmup", "2"]
     p, dt = run(cmd, "run-error", log, ctx.timeout)
@@ -326,7 +328,8 @@ def kiln_aarch64(ctx, name, log, res):
         run(base + ["-lstdc++"] + tail, "link-error", log, ctx.timeout)
     out = os.path.join(d, "out")
     cmd = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog,
-           "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}", "--output-dir", out]
+           "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}", "--output-dir", out,
+           "--threads", str(ctx.args.threads)]
     p, dt = run(cmd, "run-error", log, ctx.timeout)
     res["run_s"] = round(dt, 2)
     return out
@@ -531,6 +534,9 @@ def main():
                     help="only export and check onnxruntime against torch")
     ap.add_argument("--runs", type=int, default=1,
                     help="N > 1: also time Kiln (x86_64) and onnxruntime, median of N")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads for Kiln and onnxruntime: the default 2 checks "
+                         "Kiln's parallel tasks")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per step")
     ap.add_argument("--models-dir", default="build/models")
     ap.add_argument("--work-dir", default="build/model-tests")
