@@ -1,12 +1,19 @@
 /* The pool behind kiln_parallel; see thread_pool.h.
  *
- * Protocol. The caller publishes a job by writing task/args/count and
- * `pending`, then storing a new value to `job`: a generation number in the
- * high bits and the number of ranges in the low bits. Worker k (1-based)
- * waits for `job` to change; if k < ranges it runs range k and decrements
- * `pending`, otherwise it touches nothing else, so the caller may publish
- * the next job once `pending` is 0 without racing with idle workers. The
- * caller runs range 0 itself, then waits for `pending` to reach 0.
+ * Protocol. run() cuts [0, count) into `chunks` ranges (a few per thread),
+ * which the caller and the workers claim one at a time from `claim`: a
+ * generation number in the high bits, then the number of chunks, then the
+ * next chunk to claim, so that one load says whether a chunk is left of
+ * which job. The caller writes task/args/count, stores `claim` for a new
+ * generation, then `job` (the same generation) to wake the workers, and
+ * claims chunks itself until none is left; then it waits until `done`
+ * counts all chunks. A worker claims by compare-and-swap only while `claim`
+ * still holds the generation it woke for, so a worker that wakes late finds
+ * the job claimed out (or a newer one) and touches nothing else. A claimed
+ * chunk keeps the caller in run() until it is done, so the job's fields stay
+ * put while a worker reads them. Claiming, rather than a fixed range per
+ * thread, keeps run() short when a worker is descheduled (other processes
+ * on a phone's or this VM's cores): the others take its chunks.
  *
  * Both waits spin a while, then sleep on a condition variable. A sleeper
  * counts itself (`sleepers`, `caller_waiting`) under the mutex before it
@@ -34,8 +41,15 @@
 #define KILN_POOL_PAUSE_SPINS 100
 #define KILN_POOL_YIELD_SPINS 1000
 
-#define RANGE_BITS 16 /* KILN_MAX_THREADS fits */
-#define RANGE_MASK ((UINT64_C(1) << RANGE_BITS) - 1)
+/* Chunks per thread: enough for the others to absorb one slow thread,
+ * few enough that a chunk still amortises its call. */
+#define KILN_POOL_CHUNKS_PER_THREAD 4
+
+/* claim = generation << 24 | chunks << 12 | next chunk; 4 chunks for each
+ * of at most KILN_MAX_THREADS (256) threads fit in 12 bits. */
+#define CHUNK_BITS 12
+#define CHUNK_MASK ((UINT64_C(1) << CHUNK_BITS) - 1)
+#define GENERATION_SHIFT (2 * CHUNK_BITS)
 
 /* Keeps the words that different threads write on separate cache lines. */
 #define CACHE_LINE 64
@@ -55,7 +69,6 @@ static inline void backoff(int i) {
 
 typedef struct worker {
   kiln_thread_pool *pool;
-  uint32_t index; /* 1..threads-1: the range it runs */
   pthread_t thread;
 } worker;
 
@@ -65,20 +78,21 @@ struct kiln_thread_pool {
   uint32_t started; /* workers running, for destroy and a failed create */
   uint64_t generation;
 
-  /* The current job; written by the caller before it publishes `job`. */
+  /* The current job; written by the caller before it publishes `claim`. */
   kiln_task_fn task;
   void *const *args;
   int64_t count;
 
-  alignas(CACHE_LINE) atomic_uint_least64_t job;
+  alignas(CACHE_LINE) atomic_uint_least64_t job; /* generation, to wake on */
   atomic_bool stop;
-  alignas(CACHE_LINE) atomic_uint pending;
+  alignas(CACHE_LINE) atomic_uint_least64_t claim;
+  alignas(CACHE_LINE) atomic_uint done; /* chunks finished */
   alignas(CACHE_LINE) atomic_uint sleepers;
   atomic_bool caller_waiting;
 
   pthread_mutex_t mutex;
   pthread_cond_t work_cv; /* workers sleep here for a new job or stop */
-  pthread_cond_t done_cv; /* the caller sleeps here for pending == 0 */
+  pthread_cond_t done_cv; /* the caller sleeps here for all chunks done */
 
   worker workers[]; /* threads - 1 */
 };
@@ -109,6 +123,33 @@ static uint64_t wait_for_job(kiln_thread_pool *pool, uint64_t seen) {
   return job;
 }
 
+/* Runs chunks of job `generation` until none is left unclaimed (or a newer
+ * job replaced it); returns how many it ran and sets *total to the job's
+ * number of chunks when it ran any. */
+static uint32_t run_chunks(kiln_thread_pool *pool, uint64_t generation,
+                           uint32_t *total) {
+  uint32_t ran = 0;
+  uint64_t claim = atomic_load_explicit(&pool->claim, memory_order_acquire);
+  for (;;) {
+    if ((claim >> GENERATION_SHIFT) != generation)
+      return ran;
+    uint32_t chunk = (uint32_t)(claim & CHUNK_MASK);
+    uint32_t chunks = (uint32_t)((claim >> CHUNK_BITS) & CHUNK_MASK);
+    if (chunk >= chunks)
+      return ran;
+    if (!atomic_compare_exchange_weak_explicit(&pool->claim, &claim,
+                                               claim + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue;
+    int64_t begin, end;
+    range_of(pool->count, chunks, chunk, &begin, &end);
+    pool->task(pool->args, begin, end);
+    ++ran;
+    *total = chunks;
+    claim = atomic_load_explicit(&pool->claim, memory_order_acquire);
+  }
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   kiln_thread_pool *pool = w->pool;
@@ -117,13 +158,11 @@ static void *worker_main(void *arg) {
     seen = wait_for_job(pool, seen);
     if (atomic_load_explicit(&pool->stop, memory_order_acquire))
       return NULL;
-    uint32_t ranges = (uint32_t)(seen & RANGE_MASK);
-    if (w->index >= ranges)
+    uint32_t chunks = 0;
+    uint32_t ran = run_chunks(pool, seen, &chunks);
+    if (!ran)
       continue;
-    int64_t begin, end;
-    range_of(pool->count, ranges, w->index, &begin, &end);
-    pool->task(pool->args, begin, end);
-    if (atomic_fetch_sub(&pool->pending, 1) == 1 &&
+    if (atomic_fetch_add(&pool->done, ran) + ran == chunks &&
         atomic_load(&pool->caller_waiting)) {
       pthread_mutex_lock(&pool->mutex);
       pthread_cond_signal(&pool->done_cv);
@@ -132,15 +171,15 @@ static void *worker_main(void *arg) {
   }
 }
 
-static void wait_for_workers(kiln_thread_pool *pool) {
+static void wait_for_workers(kiln_thread_pool *pool, uint32_t chunks) {
   for (int i = 0; i < KILN_POOL_PAUSE_SPINS + KILN_POOL_YIELD_SPINS; ++i) {
-    if (atomic_load_explicit(&pool->pending, memory_order_acquire) == 0)
+    if (atomic_load_explicit(&pool->done, memory_order_acquire) == chunks)
       return;
     backoff(i);
   }
   pthread_mutex_lock(&pool->mutex);
   atomic_store(&pool->caller_waiting, true);
-  while (atomic_load(&pool->pending) != 0)
+  while (atomic_load(&pool->done) != chunks)
     pthread_cond_wait(&pool->done_cv, &pool->mutex);
   atomic_store(&pool->caller_waiting, false);
   pthread_mutex_unlock(&pool->mutex);
@@ -151,28 +190,30 @@ static void pool_run(kiln_parallel *self, kiln_task_fn task, void *const *args,
   kiln_thread_pool *pool = (kiln_thread_pool *)self;
   if (count <= 0)
     return;
-  uint32_t ranges =
-      count < (int64_t)pool->threads ? (uint32_t)count : pool->threads;
-  if (ranges == 1) {
+  if (pool->threads == 1 || count == 1) {
     task(args, 0, count);
     return;
   }
+  int64_t most = (int64_t)pool->threads * KILN_POOL_CHUNKS_PER_THREAD;
   pool->task = task;
   pool->args = args;
   pool->count = count;
-  atomic_store_explicit(&pool->pending, ranges - 1, memory_order_relaxed);
+  uint32_t chunks = (uint32_t)(count < most ? count : most);
+  atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
   /* Never 0 (the workers' initial `seen`), as the generation starts at 1. */
-  uint64_t job = (++pool->generation << RANGE_BITS) | ranges;
-  atomic_store(&pool->job, job); /* releases the fields above */
+  uint64_t generation = ++pool->generation;
+  atomic_store(&pool->claim, generation << GENERATION_SHIFT |
+                                 (uint64_t)chunks << CHUNK_BITS); /* releases */
+  atomic_store(&pool->job, generation);
   if (atomic_load(&pool->sleepers) != 0) {
     pthread_mutex_lock(&pool->mutex);
     pthread_cond_broadcast(&pool->work_cv);
     pthread_mutex_unlock(&pool->mutex);
   }
-  int64_t begin, end;
-  range_of(count, ranges, 0, &begin, &end);
-  task(args, begin, end);
-  wait_for_workers(pool);
+  uint32_t total;
+  uint32_t ran = run_chunks(pool, generation, &total);
+  atomic_fetch_add(&pool->done, ran);
+  wait_for_workers(pool, chunks);
 }
 
 /* Stops and joins the started workers, then frees everything. */
@@ -208,7 +249,8 @@ kiln_status kiln_thread_pool_create(uint32_t threads, kiln_thread_pool **out,
   pool->threads = threads;
   atomic_init(&pool->job, 0);
   atomic_init(&pool->stop, false);
-  atomic_init(&pool->pending, 0);
+  atomic_init(&pool->claim, 0);
+  atomic_init(&pool->done, 0);
   atomic_init(&pool->sleepers, 0);
   atomic_init(&pool->caller_waiting, false);
   int rc = pthread_mutex_init(&pool->mutex, NULL);
@@ -227,7 +269,6 @@ kiln_status kiln_thread_pool_create(uint32_t threads, kiln_thread_pool **out,
   for (uint32_t i = 0; i + 1 < threads; ++i) {
     worker *w = &pool->workers[i];
     w->pool = pool;
-    w->index = i + 1;
     rc = pthread_create(&w->thread, NULL, worker_main, w);
     if (rc != 0) {
       shut_down(pool);

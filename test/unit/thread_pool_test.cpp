@@ -11,9 +11,11 @@ extern "C" {
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <set>
 #include <vector>
 
@@ -69,9 +71,11 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
       for (int64_t i = 0; i < count; ++i)
         ASSERT_EQ(r.hits[i].load(), 1)
             << "threads " << threads << " count " << count << " i " << i;
-      // At most one range per thread, none empty, disjoint (they cover
-      // [0, count) exactly once, and their sizes add up to count).
-      int64_t expected = count < threads ? count : threads;
+      // One range per chunk (4 per thread; one thread: one range), none
+      // empty, disjoint (they cover [0, count) exactly once, and their
+      // sizes add up to count).
+      int64_t chunks = threads == 1 ? 1 : 4 * int64_t(threads);
+      int64_t expected = count < chunks ? count : chunks;
       EXPECT_EQ(static_cast<int64_t>(r.ranges.size()), expected)
           << "threads " << threads << " count " << count;
       int64_t total = 0;
@@ -93,18 +97,35 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
   }
 }
 
-// The caller takes range 0 and waits, so with two ranges a worker must
-// have run the other one.
+// A task that holds its thread until a second thread has entered one too
+// (or 10 s pass): the caller's first chunk waits for a worker to claim
+// another, so the test does not depend on how fast the workers wake.
+void rendezvousTask(void *const *args, int64_t begin, int64_t end) {
+  recordTask(args, begin, end);
+  auto *r = static_cast<Record *>(args[0]);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard<std::mutex> lock(r->mutex);
+      if (r->threads.size() >= 2)
+        return;
+    }
+    std::this_thread::yield();
+  }
+}
+
 TEST(ThreadPool, RunsOnSeveralThreads) {
   for (uint32_t threads : {2u, 3u, 4u, 8u}) {
     Pool pool = makePool(threads);
     ASSERT_TRUE(pool);
     for (int64_t count : {2, 3, 1000}) {
       Record r(count);
-      run(pool.get(), recordTask, &r, count);
+      run(pool.get(), rendezvousTask, &r, count);
       EXPECT_GE(r.threads.size(), 2u)
           << "threads " << threads << " count " << count;
       EXPECT_EQ(r.threads.count(pthread_self()), 1u);
+      for (int64_t i = 0; i < count; ++i)
+        ASSERT_EQ(r.hits[i].load(), 1);
     }
   }
   // One thread, or one iteration: everything on the caller.
