@@ -86,7 +86,7 @@ struct FoldIntoConv : OpRewritePattern<nn::BatchNormOp> {
   LogicalResult matchAndRewrite(nn::BatchNormOp bn,
                                 PatternRewriter &rewriter) const override {
     auto conv = bn.getInput().getDefiningOp<nn::ConvOp>();
-    if (!conv)
+    if (!conv || conv.getChannelsLast()) // the BN's channel is dim 1
       return failure();
     Value filter = conv.getFilter(), bias = conv.getBias();
     if (failed(checkFoldable(bn, conv, {filter, bias}, rewriter)))

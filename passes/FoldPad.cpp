@@ -60,6 +60,8 @@ struct FoldIntoConv : OpRewritePattern<nn::ConvOp> {
 
   LogicalResult matchAndRewrite(nn::ConvOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.getChannelsLast())
+      return rewriter.notifyMatchFailure(op, "pads are NCHW spatial dims");
     FailureOr<DenseI64ArrayAttr> pads =
         combinedPads(op, op.getInput(), op.getPads(), 0.0, rewriter);
     if (failed(pads))
@@ -74,6 +76,8 @@ struct FoldIntoMaxPool : OpRewritePattern<nn::MaxPoolOp> {
 
   LogicalResult matchAndRewrite(nn::MaxPoolOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.getChannelsLast())
+      return rewriter.notifyMatchFailure(op, "pads are NCHW spatial dims");
     if (op.getCeilMode())
       return rewriter.notifyMatchFailure(op, "ceil_mode");
     if (!isa<FloatType>(op.getType().getElementType()))
@@ -93,6 +97,8 @@ struct FoldIntoAvgPool : OpRewritePattern<nn::AvgPoolOp> {
 
   LogicalResult matchAndRewrite(nn::AvgPoolOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.getChannelsLast())
+      return rewriter.notifyMatchFailure(op, "pads are NCHW spatial dims");
     if (op.getCeilMode())
       return rewriter.notifyMatchFailure(op, "ceil_mode");
     // The padded zeros are elements of the pool's input, so they count in

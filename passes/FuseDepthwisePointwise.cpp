@@ -36,7 +36,8 @@ const Read &inputRead(const Splittable &s) {
 
 bool isDepthwise(const Splittable &s) {
   auto conv = dyn_cast<nn::ConvOp>(s.core);
-  return conv && conv.getType().getRank() == 4 && conv.getGroup() > 1 &&
+  return conv && !conv.getChannelsLast() && conv.getType().getRank() == 4 &&
+         conv.getGroup() > 1 &&
          static_cast<int64_t>(conv.getGroup()) ==
              conv.getType().getDimSize(1) &&
          conv.getFilter().getType().getDimSize(1) == 1;
@@ -47,7 +48,8 @@ bool isPointwise(const Splittable &s) {
   auto all = [](ArrayRef<int64_t> v, int64_t x) {
     return llvm::all_of(v, [x](int64_t y) { return y == x; });
   };
-  return conv && conv.getType().getRank() == 4 && conv.getGroup() == 1 &&
+  return conv && !conv.getChannelsLast() && conv.getType().getRank() == 4 &&
+         conv.getGroup() == 1 &&
          all(conv.getFilter().getType().getShape().drop_front(2), 1) &&
          all(conv.getStrides(), 1) && all(conv.getPads(), 0);
 }

@@ -97,6 +97,8 @@ struct MergeOneByOne : OpRewritePattern<kiln::nn::ConvOp> {
   LogicalResult matchAndRewrite(kiln::nn::ConvOp second,
                                 PatternRewriter &rewriter) const override {
     auto first = second.getInput().getDefiningOp<kiln::nn::ConvOp>();
+    if (second.getChannelsLast() || (first && first.getChannelsLast()))
+      return rewriter.notifyMatchFailure(second, "channels_last");
     if (!first || !first->hasOneUse())
       return rewriter.notifyMatchFailure(second, "input is not a conv used "
                                                  "only here");

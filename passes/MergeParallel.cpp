@@ -61,7 +61,8 @@ std::optional<std::pair<Sibling, MergeKey>> sibling(Operation *op) {
   Sibling s{op, Value(), {}, resultType.getRank() - 1};
   if (auto conv = dyn_cast<nn::ConvOp>(op)) {
     auto filter = conv.getFilter().getType();
-    if (conv.getGroup() != 1 || !isConstant(conv.getFilter()) ||
+    if (conv.getGroup() != 1 || conv.getChannelsLast() ||
+        !isConstant(conv.getFilter()) ||
         (conv.getBias() && !isConstant(conv.getBias())))
       return std::nullopt;
     llvm::append_range(attrs, conv.getStrides());

@@ -188,6 +188,36 @@ def MergeConsecutive : Pass<"kiln-merge-consecutive", "mlir::func::FuncOp"> {
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def Layout : Pass<"kiln-layout", "mlir::func::FuncOp"> {
+  let summary = "Move convolutions and pools to channels-last (NHWC) and "
+                "cancel the conversions between them";
+  let description = [{
+    The CPU kernels vectorise over channels, which NHWC keeps contiguous
+    whatever the image size (NCHW rows of 7 or 14 pixels waste most of a
+    vector). Every static 2-D float `nn.conv` with one group or one channel
+    per group (depthwise), and every 2-D float `nn.max_pool` and
+    `nn.avg_pool`, becomes its `channels_last` form between a transpose to
+    NHWC and one back to NCHW; a constant filter is permuted to KHxKWxCxF at
+    compile time (weight packing: the kernels read F contiguously). Then the
+    transposes back to NCHW sink:
+    * through float elementwise ops (the fusible set of docs/passes.md)
+      whose other operands are transposes by the same permutation,
+      constants (permuted at compile time) or broadcast tensors whose
+      permuted dims are all 1 (a reshape);
+    * through concats of transposes alike (the axis is permuted);
+    * into `nn.global_avg_pool`, which becomes a mean over H and W of the
+      NHWC tensor and a reshape.
+    A transpose that only moves dims of size 1 becomes a reshape.
+    Transposes that meet cancel in kiln-cancel-transpose-reshape, which
+    kilnc runs next; those left are the conversions the graph needs (its
+    inputs and outputs, ops with no channels-last form). Grouped convs
+    that are not depthwise, 1-D and 3-D convs and pools, integer convs and
+    dynamic shapes stay NCHW. The passes that rewrite NCHW convs (BN and
+    Pad folding, merging, depthwise+pointwise bands, split) leave
+    channels-last ones alone, so kilnc runs this one after merging.
+  }];
+}
+
 def FuseConvEpilogue : Pass<"kiln-fuse-conv-epilogue", "mlir::func::FuncOp"> {
   let summary = "Fuse conv, gemm and matmul with the elementwise ops after "
                 "them (bias, activation, residual add)";

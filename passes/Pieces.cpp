@@ -93,7 +93,8 @@ std::optional<Splittable> splittable(Operation *op) {
     return std::nullopt;
   SmallVector<int64_t> units;
   if (auto conv = dyn_cast<nn::ConvOp>(core)) {
-    if (type.getRank() != 4 || !conv.getInput().getType().hasStaticShape())
+    if (type.getRank() != 4 || conv.getChannelsLast() ||
+        !conv.getInput().getType().hasStaticShape())
       return std::nullopt;
     // A piece holds whole groups (one channel each when group is 1).
     int64_t channels = type.getDimSize(1);

@@ -19,6 +19,10 @@ struct GraphPipelineCLOptions
                      llvm::cl::init(true)};
   Option<bool> fuse{*this, "fuse", llvm::cl::desc("run the fusion passes"),
                     llvm::cl::init(true)};
+  Option<bool> channelsLast{
+      *this, "channels-last",
+      llvm::cl::desc("move convolutions and pools to NHWC (kiln-layout)"),
+      llvm::cl::init(false)};
   Option<int64_t> tileBudget{
       *this, "tile-budget",
       llvm::cl::desc("split ops whose working set exceeds this many bytes "
@@ -46,6 +50,13 @@ void buildGraphPipeline(OpPassManager &pm,
     fn.addPass(createMergeParallel());
     fn.addPass(createMergeConsecutive());
   }
+  // Layout after merging (which rewrites NCHW convs only) and before
+  // fusion, so that groups form around the channels-last ops; the cancel
+  // pass removes the transposes that meet.
+  if (options.channelsLast) {
+    fn.addPass(createLayout());
+    fn.addPass(createCancelTransposeReshape());
+  }
   // Fusion after folding (a folded BN or Pad leaves the conv next to its
   // epilogue); epilogues first: a chain that ends a convolution belongs to
   // it, not to an elementwise group of its own.
@@ -70,6 +81,7 @@ void registerGraphPipeline() {
         options.fold = cl.fold;
         options.merge = cl.merge;
         options.fuse = cl.fuse;
+        options.channelsLast = cl.channelsLast;
         options.tileBudget = cl.tileBudget;
         buildGraphPipeline(pm, options);
       });

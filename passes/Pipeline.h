@@ -16,6 +16,8 @@ struct GraphPipelineOptions {
   bool merge = true;
   /// Fusion.
   bool fuse = true;
+  /// Layout: convolutions and pools channels-last (kiln-layout).
+  bool channelsLast = false;
   /// Split: convs and gemms whose working set exceeds this many bytes are
   /// cut into pieces (0: no split).
   int64_t tileBudget = 0;
@@ -26,8 +28,7 @@ void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options);
 
 /// Registers `kiln-graph-opt` (options `fold`, `merge`, `fuse`,
-/// `tile-budget`) for
-/// kiln-opt.
+/// `channels-last`, `tile-budget`) for kiln-opt.
 void registerGraphPipeline();
 
 } // namespace kiln

@@ -117,6 +117,12 @@ cl::opt<std::string> tileBudgetFlag(
              "split; default: the target's last-level cache, 8M on x86-64, "
              "2M on aarch64)"),
     cl::value_desc("BYTES"), cl::cat(kilncCategory));
+cl::opt<std::string> layoutFlag(
+    "layout",
+    cl::desc("data layout of convolutions and pools: nhwc (default: the "
+             "CPU kernels vectorise over channels) or nchw (ONNX's own, no "
+             "kiln-layout pass)"),
+    cl::value_desc("nhwc|nchw"), cl::init("nhwc"), cl::cat(kilncCategory));
 cl::opt<bool> noFold("no-fold",
                      cl::desc("skip the graph folding passes (identity and "
                               "dead ops, constants, transpose/reshape chains, "
@@ -421,6 +427,8 @@ int main(int argc, char **argv) {
     fail("--tile-budget: '" + tileBudgetFlag +
          "' is not a byte count (e.g. 1048576, 512K, 2M, 0)");
   int64_t tileBudget = *parsedBudget;
+  if (layoutFlag != "nhwc" && layoutFlag != "nchw")
+    fail("--layout: '" + layoutFlag + "' is not a layout (nhwc, nchw)");
 
   std::optional<Emit> parsedEmit =
       llvm::StringSwitch<std::optional<Emit>>(emitKindName)
@@ -555,6 +563,7 @@ int main(int argc, char **argv) {
     graphOptions.merge = !noMerge;
     graphOptions.fuse = !noFuse;
     graphOptions.tileBudget = tileBudget;
+    graphOptions.channelsLast = layoutFlag == "nhwc";
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }

@@ -113,6 +113,17 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                                        SmallVectorImpl<Type> &types) {
   auto input = cast<RankedTensorType>(adaptor.getInput().getType());
   auto filter = cast<RankedTensorType>(adaptor.getFilter().getType());
+  bool channelsLast = adaptor.getChannelsLast();
+  if (channelsLast) {
+    // Inferred in NCHW / FCHW; the result goes back to NHWC.
+    if (input.getRank() != 4 || filter.getRank() != 4)
+      return fail(loc, "channels_last expects a 2-D (NxHxWxC) input and a "
+                       "KHxKWxCxF filter, got " +
+                           shapeString(input.getShape()) + " and " +
+                           shapeString(filter.getShape()));
+    input = permuteType(input, kToChannelsFirst);
+    filter = permuteType(filter, kFilterToChannelsFirst);
+  }
   auto spatial = checkWindow(loc, input, filter, adaptor.getStrides(),
                              adaptor.getDilations(), adaptor.getPads(),
                              /*padsMayBeNegative=*/false);
@@ -145,7 +156,8 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                            Twine(pads[*spatial + i]) + ")");
     shape.push_back(out);
   }
-  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  auto result = RankedTensorType::get(shape, input.getElementType());
+  types.push_back(channelsLast ? permuteType(result, kToChannelsLast) : result);
   return success();
 }
 

@@ -22,12 +22,18 @@ def NN_ConvOp : NN_InferredOp<"conv"> {
     entries, `pads` 2n (all begins, then all ends); auto_pad is resolved on
     import. The element type is a float type, or i32 (ConvInteger: the
     operands are already widened and have their zero points subtracted).
+
+    With `channels_last` (2-D only; set by the layout pass, kiln-layout) the
+    channels are the innermost dim: `input` is NxHxWxC, `filter` is
+    KHxKWx(C/group)xF and the result NxOHxOWxF; attributes keep their
+    meaning.
   }];
   let arguments = (ins NN_ConvElementTensor:$input,
                    NN_ConvElementTensor:$filter,
                    Optional<NN_ConvElementTensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                   DenseI64ArrayAttr:$dilations, I64Attr:$group);
+                   DenseI64ArrayAttr:$dilations, I64Attr:$group,
+                   UnitAttr:$channels_last);
   let results = (outs NN_ConvElementTensor:$result);
 }
 

@@ -46,6 +46,13 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
     --out;
   return out;
 }
+
+RankedTensorType permuteType(RankedTensorType type, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return RankedTensorType::get(shape, type.getElementType());
+}
 } // namespace kiln::nn
 
 #define GET_OP_CLASSES
@@ -261,8 +268,16 @@ static LogicalResult inferPool(std::optional<Location> loc, Value inputValue,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> pads,
                                ArrayRef<int64_t> dilations, bool ceilMode,
-                               SmallVectorImpl<Type> &types) {
+                               SmallVectorImpl<Type> &types,
+                               bool channelsLast = false) {
   auto input = cast<RankedTensorType>(inputValue.getType());
+  if (channelsLast) {
+    // Inferred in NCHW; the result goes back to NHWC.
+    if (input.getRank() != 4)
+      return fail(loc, "channels_last expects a 2-D (NxHxWxC) input, got " +
+                           shapeString(input.getShape()));
+    input = permuteType(input, kToChannelsFirst);
+  }
   int64_t rank = input.getRank();
   if (rank < 3)
     return fail(loc, "expects an N x C x spatial... input of rank >= 3, got " +
@@ -285,7 +300,8 @@ static LogicalResult inferPool(std::optional<Location> loc, Value inputValue,
                            Twine(pads[spatial + i]) + ")");
     shape.push_back(out);
   }
-  types.push_back(tensorOf(shape, input.getElementType()));
+  auto result = tensorOf(shape, input.getElementType());
+  types.push_back(channelsLast ? permuteType(result, kToChannelsLast) : result);
   return success();
 }
 
@@ -295,7 +311,8 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
                                           SmallVectorImpl<Type> &types) {
   return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
                    adaptor.getStrides(), adaptor.getPads(),
-                   adaptor.getDilations(), adaptor.getCeilMode(), types);
+                   adaptor.getDilations(), adaptor.getCeilMode(), types,
+                   adaptor.getChannelsLast());
 }
 
 LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
@@ -329,7 +346,7 @@ LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> ones(adaptor.getKernelShape().size(), 1);
   return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),
                    adaptor.getStrides(), adaptor.getPads(), ones,
-                   adaptor.getCeilMode(), types);
+                   adaptor.getCeilMode(), types, adaptor.getChannelsLast());
 }
 
 LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *,

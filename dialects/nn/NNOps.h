@@ -27,6 +27,20 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          int64_t dilation, int64_t padBegin, int64_t padEnd,
                          bool ceilMode);
 
+/// Channels-last (the layout pass's NHWC) and channels-first (ONNX's NCHW)
+/// 2-D tensors as transpose permutations: result dim i is input dim
+/// perm[i]. kToChannelsLast takes NCHW to NHWC, kToChannelsFirst back;
+/// kFilterToChannelsLast takes an FxCxKHxKW filter to KHxKWxCxF, whose
+/// inverse (kFilterToChannelsFirst) is the same permutation reversed.
+inline constexpr int64_t kToChannelsLast[4] = {0, 2, 3, 1};
+inline constexpr int64_t kToChannelsFirst[4] = {0, 3, 1, 2};
+inline constexpr int64_t kFilterToChannelsLast[4] = {2, 3, 1, 0};
+inline constexpr int64_t kFilterToChannelsFirst[4] = {3, 2, 0, 1};
+
+/// `type` with its dims permuted: result dim i is dim perm[i].
+mlir::RankedTensorType permuteType(mlir::RankedTensorType type,
+                                   llvm::ArrayRef<int64_t> perm);
+
 /// A float elementwise op that a fused group may hold (nn.fused): its
 /// operands broadcast into its result, and the CPU lowering has a scalar
 /// body for it.

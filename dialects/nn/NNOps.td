@@ -146,19 +146,26 @@ def NN_MaxPoolOp : NN_InferredOp<"max_pool"> {
   let summary = "max pooling over N x C x spatial... (ONNX MaxPool, 1-D and up)";
   let description = [{
     Floats, or i32 / i64 compared as signed (ONNX INT8 and UINT8 are widened
-    to i32 by the importer); the padding never wins.
+    to i32 by the importer); the padding never wins. With `channels_last`
+    (2-D only, from kiln-layout) the input and result are NxHxWxC.
   }];
   let arguments = (ins NN_PoolMaxTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                   DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
+                   DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                   UnitAttr:$channels_last);
   let results = (outs NN_PoolMaxTensor:$result);
 }
 
 def NN_AvgPoolOp : NN_InferredOp<"avg_pool"> {
   let summary = "average pooling over N x C x spatial... (ONNX AveragePool, 1-D and up)";
+  let description = [{
+    With `channels_last` (2-D only, from kiln-layout) the input and result
+    are NxHxWxC.
+  }];
   let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                   BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+                   BoolAttr:$ceil_mode, BoolAttr:$count_include_pad,
+                   UnitAttr:$channels_last);
   let results = (outs NN_FloatTensor:$result);
 }
 

@@ -10,13 +10,13 @@ namespace kiln::cpu {
 namespace {
 
 /// The accumulator of a convolution: the bias broadcast over NCD... (or
-/// zero).
+/// zero); over NHWC with `channelsLast`.
 Value convInit(OpBuilder &b, Location loc, RankedTensorType outType,
-               Value bias) {
+               Value bias, bool channelsLast = false) {
   if (!bias)
     return filled(b, loc, outType, 0.0);
   int64_t rank = outType.getRank();
-  SmallVector<AffineMap> maps = {channelMap(b, rank),
+  SmallVector<AffineMap> maps = {channelMap(b, rank, channelsLast ? rank - 1 : 1),
                                  b.getMultiDimIdentityMap(rank)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   return linalg::GenericOp::create(b, loc, outType, bias,
@@ -105,6 +105,47 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
 
 struct ConvLowering : NNPattern<nn::ConvOp> {
   using NNPattern::NNPattern;
+
+  /// NHWC input, KHxKWx(C/group)xF filter: one group or depthwise (the
+  /// forms kiln-layout makes).
+  LogicalResult lowerChannelsLast(nn::ConvOp op, Adaptor adaptor,
+                                  ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto outType = resultType(op);
+    auto wType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    ArrayRef<int64_t> pads = op.getPads();
+    Value input = padded(rewriter, loc, adaptor.getInput(),
+                         {pads[0], pads[1], 0}, {pads[2], pads[3], 0}, 0.0);
+    Value init = convInit(rewriter, loc, outType, adaptor.getBias(),
+                          /*channelsLast=*/true);
+    auto strides = rewriter.getI64TensorAttr(op.getStrides());
+    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+    Value result;
+    if (op.getGroup() == 1) {
+      result = linalg::Conv2DNhwcHwcfOp::create(
+                   rewriter, loc, outType,
+                   ValueRange{input, adaptor.getFilter()}, init, strides,
+                   dilations)
+                   .getResult(0);
+    } else if (wType.getDimSize(2) == 1 &&
+               wType.getDimSize(3) == op.getGroup()) {
+      auto dwType = RankedTensorType::get(
+          {wType.getDimSize(0), wType.getDimSize(1), wType.getDimSize(3)},
+          wType.getElementType());
+      Value w = tensor::CollapseShapeOp::create(
+          rewriter, loc, dwType, adaptor.getFilter(),
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      result = linalg::DepthwiseConv2DNhwcHwcOp::create(
+                   rewriter, loc, outType, ValueRange{input, w}, init, strides,
+                   dilations)
+                   .getResult(0);
+    } else {
+      return rewriter.notifyMatchFailure(
+          op, "channels_last conv with groups that are not depthwise");
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
   LogicalResult
   matchAndRewrite(nn::ConvOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -115,6 +156,8 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
     Type et = outType.getElementType();
     int64_t spatial = inType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
+    if (op.getChannelsLast())
+      return lowerChannelsLast(op, adaptor, rewriter);
     Value input =
         padded(rewriter, loc, adaptor.getInput(), pads.take_front(spatial),
                pads.drop_front(spatial), 0.0);

@@ -39,20 +39,23 @@ AffineMap broadcastMap(OpBuilder &b, RankedTensorType operand,
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                   ValueRange inputs, BodyFn body);
 
-/// Per-channel vector `v` (length C) as a map into an NCHW-like space.
-AffineMap channelMap(OpBuilder &b, int64_t rank);
+/// Per-channel vector `v` (length C) as a map into a space whose channel
+/// is dim `dim` (1 in NCHW, the last in channels-last).
+AffineMap channelMap(OpBuilder &b, int64_t rank, int64_t dim = 1);
 
 Value padded(OpBuilder &b, Location loc, Value input,
              ArrayRef<int64_t> lowSpatial, ArrayRef<int64_t> highSpatial,
              double value);
 
 /// Extra end padding so that ceil_mode windows stay inside the tensor (one
-/// entry per spatial dim; `pads` lists all begins, then all ends).
+/// entry per spatial dim; `pads` lists all begins, then all ends; the
+/// spatial dims start at `firstSpatial`: 2 in NCHW, 1 in NHWC).
 SmallVector<int64_t> ceilExtra(RankedTensorType in, RankedTensorType out,
                                ArrayRef<int64_t> kernel,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> dilations,
-                               ArrayRef<int64_t> pads);
+                               ArrayRef<int64_t> pads,
+                               int64_t firstSpatial = 2);
 
 Value reshapeTensor(OpBuilder &b, Location loc, Value input,
                     RankedTensorType resultType);

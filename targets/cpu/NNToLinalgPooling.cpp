@@ -42,13 +42,24 @@ WindowLoops windowLoops(MLIRContext *ctx, ArrayRef<int64_t> strides,
 
 /// A pooling window over the (padded) N x C x spatial... `input` into
 /// `init` of `outType`: the named NCHW op for 2-D windows, the equivalent
-/// linalg.generic for other ranks. `isMax` picks max, otherwise sum.
+/// linalg.generic for other ranks, or, with `channelsLast`, the named NHWC
+/// op over N x H x W x C. `isMax` picks max, otherwise sum.
 Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
                  RankedTensorType outType, ArrayRef<int64_t> kernel,
                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                 bool isMax) {
+                 bool isMax, bool channelsLast = false) {
   Type et = outType.getElementType();
   Value window = tensor::EmptyOp::create(b, loc, kernel, et);
+  if (channelsLast) {
+    auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
+    if (isMax)
+      return linalg::PoolingNhwcMaxOp::create(
+                 b, loc, outType, ValueRange{input, window}, init, s, d)
+          .getResult(0);
+    return linalg::PoolingNhwcSumOp::create(
+               b, loc, outType, ValueRange{input, window}, init, s, d)
+        .getResult(0);
+  }
   if (kernel.size() == 2) {
     auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
     if (isMax)
@@ -84,12 +95,25 @@ double lowestOf(Type et) {
   return -std::ldexp(1.0, et.getIntOrFloatBitWidth() - 1);
 }
 
-/// End pads of each spatial dim, with the ceil_mode overhang added.
-SmallVector<int64_t> endPads(ArrayRef<int64_t> pads, ArrayRef<int64_t> extra) {
+/// End pads of each spatial dim, with the ceil_mode overhang added (and a
+/// zero for the channels after them when `channelsLast`).
+SmallVector<int64_t> endPads(ArrayRef<int64_t> pads, ArrayRef<int64_t> extra,
+                             bool channelsLast = false) {
   SmallVector<int64_t> high;
   for (size_t i = 0; i < extra.size(); ++i)
     high.push_back(pads[extra.size() + i] + extra[i]);
+  if (channelsLast)
+    high.push_back(0);
   return high;
+}
+
+/// Begin pads of each spatial dim (and the channels' zero).
+SmallVector<int64_t> beginPads(ArrayRef<int64_t> pads, size_t spatial,
+                               bool channelsLast) {
+  SmallVector<int64_t> low(pads.take_front(spatial));
+  if (channelsLast)
+    low.push_back(0);
+  return low;
 }
 
 struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
@@ -101,16 +125,17 @@ struct MaxPoolLowering : NNPattern<nn::MaxPoolOp> {
     auto outType = resultType(op);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape();
+    bool last = op.getChannelsLast();
     auto extra = ceilExtra(inType, outType, kernel, op.getStrides(),
-                           op.getDilations(), pads);
+                           op.getDilations(), pads, last ? 1 : 2);
     double lowest = lowestOf(outType.getElementType());
-    Value input =
-        padded(rewriter, loc, adaptor.getInput(),
-               pads.take_front(kernel.size()), endPads(pads, extra), lowest);
+    Value input = padded(rewriter, loc, adaptor.getInput(),
+                         beginPads(pads, kernel.size(), last),
+                         endPads(pads, extra, last), lowest);
     Value init = filled(rewriter, loc, outType, lowest);
     rewriter.replaceOp(op, poolWindow(rewriter, loc, input, init, outType,
                                       kernel, op.getStrides(),
-                                      op.getDilations(), /*isMax=*/true));
+                                      op.getDilations(), /*isMax=*/true, last));
     return success();
   }
 };
@@ -254,19 +279,22 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
     ArrayRef<int64_t> pads = op.getPads(), kernel = op.getKernelShape(),
                       strides = op.getStrides();
     int64_t spatial = kernel.size(), rank = outType.getRank();
+    bool last = op.getChannelsLast();
+    int64_t first = last ? 1 : 2; // the first spatial dim
     SmallVector<int64_t> ones(spatial, 1);
-    auto extra = ceilExtra(inType, outType, kernel, strides, ones, pads);
+    auto extra = ceilExtra(inType, outType, kernel, strides, ones, pads, first);
     Value input = padded(rewriter, loc, adaptor.getInput(),
-                         pads.take_front(spatial), endPads(pads, extra), 0.0);
+                         beginPads(pads, spatial, last),
+                         endPads(pads, extra, last), 0.0);
     Value sum =
         poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
-                   outType, kernel, strides, ones, /*isMax=*/false);
+                   outType, kernel, strides, ones, /*isMax=*/false, last);
     // The divisor of each output counts the window cells inside the input
     // (or, with count_include_pad, inside the explicitly padded input; the
     // ceil_mode overhang never counts). Known at compile time.
     auto count = [&](int64_t axis, int64_t o) {
       int64_t start = o * strides[axis] - pads[axis];
-      int64_t lo = 0, hi = inType.getDimSize(2 + axis);
+      int64_t lo = 0, hi = inType.getDimSize(first + axis);
       if (op.getCountIncludePad()) {
         lo = -pads[axis];
         hi += pads[spatial + axis];
@@ -274,7 +302,8 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
       return std::max<int64_t>(0, std::min(start + kernel[axis], hi) -
                                       std::max(start, lo));
     };
-    ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
+    ArrayRef<int64_t> outSpatial =
+        outType.getShape().slice(first, spatial);
     int64_t cells = 1;
     for (int64_t d : outSpatial)
       cells *= d;
@@ -296,7 +325,7 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> spatialDims;
     for (int64_t i = 0; i < spatial; ++i)
-      spatialDims.push_back(getAffineDimExpr(2 + i, ctx));
+      spatialDims.push_back(getAffineDimExpr(first + i, ctx));
     SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
                                    AffineMap::get(rank, 0, spatialDims, ctx),
                                    rewriter.getMultiDimIdentityMap(rank)};

@@ -54,9 +54,8 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return op.getResult(0);
 }
 
-/// Per-channel vector `v` (length C) as a map into an NCHW-like space.
-AffineMap channelMap(OpBuilder &b, int64_t rank) {
-  return AffineMap::get(rank, 0, {b.getAffineDimExpr(1)}, b.getContext());
+AffineMap channelMap(OpBuilder &b, int64_t rank, int64_t dim) {
+  return AffineMap::get(rank, 0, {b.getAffineDimExpr(dim)}, b.getContext());
 }
 
 Value padded(OpBuilder &b, Location loc, Value input,
@@ -86,13 +85,14 @@ SmallVector<int64_t> ceilExtra(RankedTensorType in, RankedTensorType out,
                                ArrayRef<int64_t> kernel,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> dilations,
-                               ArrayRef<int64_t> pads) {
+                               ArrayRef<int64_t> pads, int64_t firstSpatial) {
   SmallVector<int64_t> extra;
   size_t spatial = kernel.size();
   for (size_t i = 0; i < spatial; ++i) {
-    int64_t needed = (out.getDimSize(2 + i) - 1) * strides[i] +
+    int64_t needed = (out.getDimSize(firstSpatial + i) - 1) * strides[i] +
                      (kernel[i] - 1) * dilations[i] + 1;
-    int64_t have = in.getDimSize(2 + i) + pads[i] + pads[spatial + i];
+    int64_t have =
+        in.getDimSize(firstSpatial + i) + pads[i] + pads[spatial + i];
     extra.push_back(std::max<int64_t>(0, needed - have));
   }
   return extra;

@@ -171,6 +171,14 @@ struct TileSpec {
   /// If set, the accumulators of row r start as this scalar (the bias)
   /// instead of C's contents.
   function_ref<Value(int64_t r)> init = nullptr;
+  /// If set, accumulator vector j of every row starts as this (a bias
+  /// along the vector dim) instead of C's contents.
+  function_ref<Value(int64_t j, int64_t lanes)> initVector = nullptr;
+  /// If set, A is a vector per row and column: a step is acc += A(r, j) *
+  /// B(j) (depthwise), or acc = combine(acc, A(r, j)) with `combine`
+  /// (pooling; B is not loaded); loadA is not called.
+  function_ref<Value(ValueRange k, int64_t r, int64_t j, int64_t lanes)>
+      loadAVector = nullptr;
   /// If set, what row r, column offset x stores instead of `acc`.
   function_ref<Value(Value acc, int64_t r, int64_t x, int64_t lanes)> epilogue =
       nullptr;
@@ -181,21 +189,38 @@ void emitTile(Emitter &e, const TileSpec &t) {
   int64_t numVec = (t.width + e.vl - 1) / e.vl;
   auto lanes = [&](int64_t j) { return std::min(e.vl, t.width - j * e.vl); };
   SmallVector<Value> acc;
+  SmallVector<Value> biasVec;
+  if (t.initVector)
+    for (int64_t j = 0; j < numVec; ++j)
+      biasVec.push_back(t.initVector(j, lanes(j)));
   for (int64_t r = 0; r < t.rows; ++r) {
     Value bias = t.init ? vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
                                                       t.init(r))
                         : Value();
     for (int64_t j = 0; j < numVec; ++j)
-      acc.push_back(
-          bias ? bias : e.loadVector(t.c, t.cIndex(r, j * e.vl), lanes(j), 1));
+      acc.push_back(bias              ? bias
+                    : t.initVector    ? biasVec[j]
+                                      : e.loadVector(t.c, t.cIndex(r, j * e.vl),
+                                                     lanes(j), 1));
   }
 
   SmallVector<Value> ks;
   std::function<void(size_t)> reduce = [&](size_t level) {
     if (level == t.kSizes.size()) {
       SmallVector<Value> bVec;
-      for (int64_t j = 0; j < numVec; ++j)
-        bVec.push_back(t.loadB(ks, j, lanes(j)));
+      if (!(t.loadAVector && t.combine))
+        for (int64_t j = 0; j < numVec; ++j)
+          bVec.push_back(t.loadB(ks, j, lanes(j)));
+      if (t.loadAVector) {
+        for (int64_t r = 0; r < t.rows; ++r)
+          for (int64_t j = 0; j < numVec; ++j) {
+            Value a = t.loadAVector(ks, r, j, lanes(j));
+            Value &c = acc[r * numVec + j];
+            c = t.combine ? t.combine(c, a)
+                          : vector::FMAOp::create(b, e.loc, a, bVec[j], c);
+          }
+        return;
+      }
       for (int64_t r = 0; r < t.rows; ++r) {
         Value a = t.combine ? Value()
                             : vector::BroadcastOp::create(
@@ -282,8 +307,9 @@ bool mayAlias(Value a, Value b) {
 }
 
 /// The op before `op` if it initialises `out` to a per-channel bias
-/// (out[n, c, ...] = bias[c], NNToLinalg's convInit), or null.
-linalg::GenericOp biasInit(Operation *op, Value out) {
+/// (out[n, c, ...] = bias[c], NNToLinalg's convInit; the channel is dim
+/// `channelDim`), or null.
+linalg::GenericOp biasInit(Operation *op, Value out, int64_t channelDim) {
   auto g = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
   if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
       g.getDpsInits()[0] != out || g.getNumLoops() != 4 ||
@@ -296,7 +322,7 @@ linalg::GenericOp biasInit(Operation *op, Value out) {
   Block &body = g.getRegion().front();
   if (!biasType || biasType.getRank() != 1 ||
       !biasType.getElementType().isF32() ||
-      maps[0] != AffineMap::get(4, 0, getAffineDimExpr(1, ctx)) ||
+      maps[0] != AffineMap::get(4, 0, getAffineDimExpr(channelDim, ctx)) ||
       !maps[1].isIdentity() || body.getOperations().size() != 1 ||
       body.getTerminator()->getOperand(0) != body.getArgument(0))
     return nullptr;
@@ -307,8 +333,11 @@ linalg::GenericOp biasInit(Operation *op, Value out) {
 /// `out` (a fused epilogue: activation, residual add, ...) and whose body
 /// can run on vectors as it is; or null. Its other inputs are read either
 /// at the same element (identity map) or per batch/channel (maps onto d0,
-/// d1 and zeros), and must not overlap `out`.
-linalg::GenericOp vectorEpilogue(Operation *op, Value out) {
+/// d`channelDim` and zeros), and must not overlap `out`. When the channel
+/// is the vector dim (the last), a per-channel input must read it along
+/// its own contiguous last dim.
+linalg::GenericOp vectorEpilogue(Operation *op, Value out,
+                                 int64_t channelDim) {
   auto g = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
   auto outType = cast<MemRefType>(out.getType());
   if (!g || g.getNumDpsInits() != 1 || g.getDpsInits()[0] != out ||
@@ -329,10 +358,16 @@ linalg::GenericOp vectorEpilogue(Operation *op, Value out) {
     }
     if (mayAlias(v, out))
       return nullptr;
-    for (AffineExpr expr : map.getResults()) {
+    bool vectorChannel = channelDim == outType.getRank() - 1;
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
       auto dim = dyn_cast<AffineDimExpr>(expr);
       auto cst = dyn_cast<AffineConstantExpr>(expr);
-      if (!(dim && dim.getPosition() < 2) && !(cst && cst.getValue() == 0))
+      bool isChannel = dim && dim.getPosition() == channelDim;
+      if (!(dim && (dim.getPosition() == 0 || isChannel)) &&
+          !(cst && cst.getValue() == 0))
+        return nullptr;
+      if (isChannel && vectorChannel &&
+          (i + 1 != map.getNumResults() || !isVectorizable(v)))
         return nullptr;
     }
   }
@@ -352,11 +387,15 @@ linalg::GenericOp vectorEpilogue(Operation *op, Value out) {
 /// element at `idx` (the first `lanes` lanes matter): identity inputs are
 /// loaded as vectors at `idx` (from `identityInputs`, which may be reshaped
 /// like the output), per-channel ones as broadcast scalars at batch `n`,
-/// channel `channel`; the body's scalar ops are cloned on vectors.
+/// channel `channel` (dim `channelDim`), or, when the channel is the vector
+/// dim, as vectors from `channel` on; the body's scalar ops are cloned on
+/// vectors.
 Value applyEpilogue(Emitter &e, linalg::GenericOp g, Value out,
                     ArrayRef<Value> identityInputs, Value acc,
-                    ArrayRef<Value> idx, int64_t lanes, Value n,
-                    Value channel) {
+                    ArrayRef<Value> idx, int64_t lanes, Value n, Value channel,
+                    int64_t channelDim) {
+  bool vectorChannel =
+      channelDim == cast<MemRefType>(out.getType()).getRank() - 1;
   OpBuilder &b = e.b;
   Block &body = g.getRegion().front();
   IRMapping map;
@@ -370,9 +409,15 @@ Value applyEpilogue(Emitter &e, linalg::GenericOp g, Value out,
       continue;
     }
     SmallVector<Value> at;
+    bool perChannel = false;
     for (AffineExpr expr : m.getResults()) {
       auto dim = dyn_cast<AffineDimExpr>(expr);
+      perChannel |= dim && dim.getPosition() == channelDim;
       at.push_back(!dim ? e.index(0) : dim.getPosition() == 0 ? n : channel);
+    }
+    if (perChannel && vectorChannel) {
+      map.map(arg, e.loadVector(input->get(), at, lanes, 1));
+      continue;
     }
     Value s = memref::LoadOp::create(b, e.loc, input->get(), at);
     map.map(arg, vector::BroadcastOp::create(
@@ -418,10 +463,12 @@ struct Fusion {
   linalg::GenericOp init, epilogue;
   SmallVector<Value> identityInputs;
   Value out; // the output as the epilogue names it
+  int64_t channelDim; // 1 (NCHW) or 3 (NHWC: the vector dim)
 
-  Fusion(Operation *op, Value out) : out(out) {
-    init = biasInit(op, out);
-    epilogue = vectorEpilogue(op, out);
+  Fusion(Operation *op, Value out, int64_t channelDim = 1)
+      : out(out), channelDim(channelDim) {
+    init = biasInit(op, out, channelDim);
+    epilogue = vectorEpilogue(op, out, channelDim);
   }
 
   /// Collapses the identity inputs with `flat`; drops the epilogue when one
@@ -453,10 +500,15 @@ struct Fusion {
     return memref::LoadOp::create(e.b, e.loc, init.getDpsInputs()[0], channel);
   }
 
+  /// The bias of `lanes` channels from `channel` on, as a vector.
+  Value initialVector(Emitter &e, Value channel, int64_t lanes) {
+    return e.loadVector(init.getDpsInputs()[0], channel, lanes, 1);
+  }
+
   Value apply(Emitter &e, Value acc, ArrayRef<Value> idx, int64_t lanes,
               Value n, Value channel) {
     return applyEpilogue(e, epilogue, out, identityInputs, acc, idx, lanes, n,
-                         channel);
+                         channel, channelDim);
   }
 
   void erase() {
@@ -714,6 +766,231 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
   return success();
 }
 
+/// Channels-last (NHWC) window ops vectorise over channels, which are
+/// contiguous whatever the image size: a tile is `rows` output pixels (of
+/// the flattened OH x OW, so short rows do not leave it part empty) by up
+/// to `cols` vectors of channels. The pixel tile's coordinates are worked
+/// out once per tile, outside the reduction.
+struct PixelTiles {
+  int64_t rows, cols; // pixels per tile, channel vectors per tile
+};
+
+/// Accumulator tile for `channels` output channels: as many channel
+/// vectors as the GEMM tile has (fewer when the channels are fewer), and
+/// the pixels that fill the same number of accumulators.
+PixelTiles pixelTiles(int64_t vl, int64_t channels) {
+  GemmTile g = gemmTile(vl);
+  int64_t cols = std::min(g.cols, (channels + vl - 1) / vl);
+  return {g.rows * g.cols / cols, cols};
+}
+
+/// (oh, ow) of pixel `first + r` of an OH x OW image.
+std::pair<Value, Value> pixelAt(Emitter &e, Value first, int64_t r,
+                                int64_t ow) {
+  Value p = e.add(first, r);
+  Value w = e.index(ow);
+  return {arith::DivUIOp::create(e.b, e.loc, p, w),
+          arith::RemUIOp::create(e.b, e.loc, p, w)};
+}
+
+/// Runs `body(n, pixel, pixels, channel, width)` over the tiles of an
+/// N x OH x OW x C output: whichever of the image and `weightBytes` is
+/// larger is walked once in the outer loop (see lowerConv).
+void forPixelTiles(Emitter &e, ArrayRef<int64_t> outShape, PixelTiles tiles,
+                   bool weightsOuter,
+                   function_ref<void(Value, Value, int64_t, Value, int64_t)>
+                       body) {
+  int64_t pixels = outShape[1] * outShape[2], channels = outShape[3];
+  int64_t step = tiles.cols * e.vl;
+  e.forEach(outShape[0], [&](Value n) {
+    if (weightsOuter) {
+      e.forTiles(channels, step, [&](Value c, int64_t width) {
+        e.forTiles(pixels, tiles.rows, [&](Value p, int64_t rows) {
+          body(n, p, rows, c, width);
+        });
+      });
+      return;
+    }
+    e.forTiles(pixels, tiles.rows, [&](Value p, int64_t rows) {
+      e.forTiles(channels, step,
+                 [&](Value c, int64_t width) { body(n, p, rows, c, width); });
+    });
+  });
+}
+
+/// Window coordinates of a pixel tile: per pixel, its output (oh, ow) and
+/// the input (y, x) of the window's first tap.
+struct PixelCoords {
+  SmallVector<Value> oh, ow, y, x;
+  PixelCoords(Emitter &e, Value first, int64_t rows, int64_t outCols,
+              ArrayRef<int64_t> strides) {
+    for (int64_t r = 0; r < rows; ++r) {
+      auto [h, w] = pixelAt(e, first, r, outCols);
+      oh.push_back(h);
+      ow.push_back(w);
+      y.push_back(e.mul(h, strides[0]));
+      x.push_back(e.mul(w, strides[1]));
+    }
+  }
+};
+
+/// conv_2d_nhwc_hwcf: out[n, oh, ow, f] += in[n, oh * sh + kh * dh,
+/// ow * sw + kw * dw, c] * w[kh, kw, c, f]: a GEMM tile with pixels as rows
+/// (broadcast input scalars) and filters as vector columns, reducing over
+/// (c, kh, kw) with the window unrolled.
+LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
+  std::optional<Window> operands = windowOperands(op, /*filter=*/true);
+  if (!operands || !isVectorizable(operands->w))
+    return failure();
+  Value in = operands->in, w = operands->w, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
+  ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  int64_t kh = wShape[0], kw = wShape[1];
+  Fusion fusion(op, out, /*channelDim=*/3);
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  fusion.prepare(b, e.loc, {});
+  PixelTiles tiles = pixelTiles(vl, outShape[3]);
+  SmallVector<int64_t> kSizes = {wShape[2], kh, kw};
+  int64_t imageSize = inShape[1] * inShape[2] * inShape[3];
+  int64_t filterSize = wShape[0] * wShape[1] * wShape[2] * wShape[3];
+  forPixelTiles(
+      e, outShape, tiles, filterSize > imageSize,
+      [&](Value n, Value p, int64_t rows, Value f, int64_t width) {
+        PixelCoords at(e, p, rows, outShape[2], strides);
+        auto cIndex = [&](int64_t r, int64_t x) {
+          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(f, x)};
+        };
+        auto loadA = [&](ValueRange k, int64_t r) -> Value {
+          Value y = e.add(at.y[r], e.mul(k[1], dilations[0]));
+          Value x = e.add(at.x[r], e.mul(k[2], dilations[1]));
+          return memref::LoadOp::create(b, e.loc, in,
+                                        ValueRange{n, y, x, k[0]});
+        };
+        auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+          return e.loadVector(w, {k[1], k[2], k[0], e.add(f, j * e.vl)}, lanes,
+                              1);
+        };
+        auto initVector = [&](int64_t j, int64_t lanes) {
+          return fusion.initialVector(e, e.add(f, j * e.vl), lanes);
+        };
+        auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
+          return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(f, x));
+        };
+        TileSpec spec{rows,   width, kSizes, windowUnroll(kh, kw),
+                      cIndex, out,   loadA,  loadB};
+        if (fusion.init)
+          spec.initVector = initVector;
+        if (fusion.epilogue)
+          spec.epilogue = epilogue;
+        emitTile(e, spec);
+      });
+  op.erase();
+  fusion.erase();
+  return success();
+}
+
+/// depthwise_conv_2d_nhwc_hwc: out[n, oh, ow, c] += in[n, oh * sh + kh *
+/// dh, ow * sw + kw * dw, c] * w[kh, kw, c]: every operand is a vector of
+/// channels; a tile's pixels share the filter vectors of each tap.
+LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
+                                 int64_t vl) {
+  std::optional<Window> operands = windowOperands(op, /*filter=*/true);
+  if (!operands || !isVectorizable(operands->w))
+    return failure();
+  Value in = operands->in, w = operands->w, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  Fusion fusion(op, out, /*channelDim=*/3);
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  fusion.prepare(b, e.loc, {});
+  SmallVector<int64_t> kSizes = {wShape[0], wShape[1]};
+  forPixelTiles(
+      e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
+      [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
+        PixelCoords at(e, p, rows, outShape[2], strides);
+        auto cIndex = [&](int64_t r, int64_t x) {
+          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(c, x)};
+        };
+        auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
+                               int64_t lanes) {
+          Value y = e.add(at.y[r], e.mul(k[0], dilations[0]));
+          Value x = e.add(at.x[r], e.mul(k[1], dilations[1]));
+          return e.loadVector(in, {n, y, x, e.add(c, j * e.vl)}, lanes, 1);
+        };
+        auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+          return e.loadVector(w, {k[0], k[1], e.add(c, j * e.vl)}, lanes, 1);
+        };
+        auto initVector = [&](int64_t j, int64_t lanes) {
+          return fusion.initialVector(e, e.add(c, j * e.vl), lanes);
+        };
+        auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
+          return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(c, x));
+        };
+        TileSpec spec{rows,   width, kSizes,  kSizes.size(),
+                      cIndex, out,   nullptr, loadB};
+        spec.loadAVector = loadAVector;
+        if (fusion.init)
+          spec.initVector = initVector;
+        if (fusion.epilogue)
+          spec.epilogue = epilogue;
+        emitTile(e, spec);
+      });
+  op.erase();
+  fusion.erase();
+  return success();
+}
+
+/// pooling_nhwc_max / pooling_nhwc_sum: out[n, oh, ow, c] = max or sum of
+/// out and in[n, oh * sh + kh * dh, ow * sw + kw * dw, c] over the window,
+/// tiled like the depthwise convolution.
+template <typename PoolOp>
+LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
+  std::optional<Window> operands = windowOperands(op, /*filter=*/false);
+  if (!operands)
+    return failure();
+  Value in = operands->in, out = operands->out;
+  SmallVector<int64_t> strides = operands->strides,
+                       dilations = operands->dilations;
+  SmallVector<int64_t> kSizes(
+      cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape());
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  auto combine = [&](Value acc, Value v) -> Value {
+    if (std::is_same_v<PoolOp, linalg::PoolingNhwcMaxOp>)
+      return arith::MaximumFOp::create(b, e.loc, acc, v);
+    return arith::AddFOp::create(b, e.loc, acc, v);
+  };
+  forPixelTiles(
+      e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
+      [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
+        PixelCoords at(e, p, rows, outShape[2], strides);
+        auto cIndex = [&](int64_t r, int64_t x) {
+          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(c, x)};
+        };
+        auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
+                               int64_t lanes) {
+          Value y = e.add(at.y[r], e.mul(k[0], dilations[0]));
+          Value x = e.add(at.x[r], e.mul(k[1], dilations[1]));
+          return e.loadVector(in, {n, y, x, e.add(c, j * e.vl)}, lanes, 1);
+        };
+        TileSpec spec{rows,   width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
+                      cIndex, out,   nullptr, nullptr};
+        spec.loadAVector = loadAVector;
+        spec.combine = combine;
+        emitTile(e, spec);
+      });
+  op.erase();
+  return success();
+}
+
 /// A reduction linalg.generic over the trailing dims of an f32 input into
 /// out[d0, ..., 0, ...] (NNToLinalg's global pooling, mean, sum and max
 /// over H x W): the contiguous reduced elements are read as vectors into
@@ -967,6 +1244,8 @@ struct VectorKernelsPass
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
               linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
+              linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+              linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp,
               linalg::GenericOp>(op) &&
           cast<linalg::LinalgOp>(op).hasPureBufferSemantics())
         ops.push_back(op);
@@ -981,6 +1260,14 @@ struct VectorKernelsPass
         (void)lowerPooling(max, vl);
       else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op))
         (void)lowerPooling(sum, vl);
+      else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
+        (void)lowerConvNhwc(conv, vl);
+      else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        (void)lowerDepthwiseNhwc(dw, vl);
+      else if (auto max = dyn_cast<linalg::PoolingNhwcMaxOp>(op))
+        (void)lowerPoolingNhwc(max, vl);
+      else if (auto sum = dyn_cast<linalg::PoolingNhwcSumOp>(op))
+        (void)lowerPoolingNhwc(sum, vl);
       else if (failed(lowerMatmul(cast<linalg::GenericOp>(op), vl)))
         (void)lowerTrailingReduction(cast<linalg::GenericOp>(op), vl);
     }

@@ -1,0 +1,254 @@
+//===- Layout.cpp - channels-last data layout for the CPU kernels ---------===//
+//
+// Convolutions and 2-D pools move to NHWC (filters to KHxKWxCxF, permuted
+// at compile time), wrapped in transposes from and back to NCHW; then each
+// transpose back to NCHW sinks through the elementwise ops and concats
+// after it, so that two transposes meet and cancel (kiln-cancel-transpose-
+// reshape, which kilnc runs next). What is left are the conversions the
+// graph needs: at its inputs and outputs, and around ops that have no
+// channels-last form.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/nn/NNOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_LAYOUT
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+namespace nn = kiln::nn;
+
+namespace {
+
+bool isFloat4D(Type t) {
+  auto type = dyn_cast<RankedTensorType>(t);
+  return type && type.getRank() == 4 && type.hasStaticShape() &&
+         isa<FloatType>(type.getElementType());
+}
+
+Value transpose(PatternRewriter &rewriter, Location loc, Value v,
+                ArrayRef<int64_t> perm) {
+  return nn::TransposeOp::create(rewriter, loc, v, perm);
+}
+
+/// Rebuilds a 2-D conv or pool `op` channels-last between transposes.
+template <typename OpTy>
+LogicalResult toChannelsLast(OpTy op, PatternRewriter &rewriter,
+                             Value filter = nullptr) {
+  Location loc = op.getLoc();
+  SmallVector<Value> operands(op->getOperands());
+  operands[0] = transpose(rewriter, loc, operands[0], nn::kToChannelsLast);
+  if (filter)
+    operands[1] = transpose(rewriter, loc, filter, nn::kFilterToChannelsLast);
+  auto type = nn::permuteType(cast<RankedTensorType>(op.getType()),
+                              nn::kToChannelsLast);
+  auto last = OpTy::create(rewriter, loc, TypeRange{type}, operands,
+                           op->getAttrs());
+  last.setChannelsLast(true);
+  rewriter.replaceOp(op, transpose(rewriter, loc, last.getResult(),
+                                   nn::kToChannelsFirst));
+  return success();
+}
+
+/// Float 2-D convolutions with one group or one channel per group
+/// (depthwise): the two forms the CPU kernels have a channels-last schedule
+/// for. Other groupings stay NCHW.
+struct ConvToChannelsLast : OpRewritePattern<nn::ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getChannelsLast() || !isFloat4D(op.getType()) ||
+        !isFloat4D(op.getInput().getType()))
+      return rewriter.notifyMatchFailure(op, "not a static 2-D float conv");
+    int64_t group = op.getGroup();
+    int64_t channels = op.getInput().getType().getDimSize(1);
+    int64_t filters = op.getType().getDimSize(1);
+    if (group != 1 && !(group == channels && filters == channels))
+      return rewriter.notifyMatchFailure(op, "grouped, not depthwise");
+    return toChannelsLast(op, rewriter, op.getFilter());
+  }
+};
+
+template <typename PoolOp>
+struct PoolToChannelsLast : OpRewritePattern<PoolOp> {
+  using OpRewritePattern<PoolOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getChannelsLast() || !isFloat4D(op.getType()))
+      return rewriter.notifyMatchFailure(op, "not a static 2-D float pool");
+    return toChannelsLast(op, rewriter);
+  }
+};
+
+/// The permutation that undoes `perm`.
+SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inv(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inv[p] = i;
+  return inv;
+}
+
+/// Whether transposing a tensor of `shape` by `perm` only moves dims of
+/// size 1, so that it is a reshape (a view, no data moves).
+bool movesOnlyUnitDims(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
+  int64_t last = -1;
+  for (int64_t p : perm) {
+    if (shape[p] == 1)
+      continue;
+    if (p < last)
+      return false;
+    last = p;
+  }
+  return true;
+}
+
+/// `v` (which broadcasts against a rank-`rank` result) as it reads in the
+/// result's space permuted by `perm`: an existing transpose of `v` by
+/// `perm`, or `v` rank-aligned with leading ones, then transposed, which
+/// is a constant (folded later) or a reshape; null when it would move data
+/// at run time.
+Value permuteBroadcastOperand(PatternRewriter &rewriter, Operation *at,
+                              Value v, ArrayRef<int64_t> perm) {
+  Location loc = at->getLoc();
+  for (Operation *user : v.getUsers())
+    if (auto t = dyn_cast<nn::TransposeOp>(user);
+        t && t.getPerm() == perm && t->getBlock() == at->getBlock()) {
+      // It reads only `v`, which `at` reads too: it can move up to `at`.
+      if (!t->isBeforeInBlock(at))
+        rewriter.moveOpBefore(t, at);
+      return t.getResult();
+    }
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t rank = perm.size();
+  if (type.getRank() > rank || !type.hasStaticShape())
+    return nullptr;
+  SmallVector<int64_t> shape(rank - type.getRank(), 1);
+  llvm::append_range(shape, type.getShape());
+  auto aligned = RankedTensorType::get(shape, type.getElementType());
+  bool constant = matchPattern(v, m_Constant());
+  if (!constant && !movesOnlyUnitDims(shape, perm))
+    return nullptr;
+  if (aligned != type)
+    v = nn::ReshapeOp::create(rewriter, loc, aligned, v);
+  auto permuted = nn::permuteType(aligned, perm);
+  if (constant)
+    return transpose(rewriter, loc, v, perm);
+  return nn::ReshapeOp::create(rewriter, loc, permuted, v);
+}
+
+/// op(transpose(x, p), ...) = transpose(op(x, ...), p), p from NHWC to
+/// NCHW, for an elementwise op whose other operands are transposes by p
+/// too, or read as well through a transpose to NHWC that exists already,
+/// or are broadcast operands that permute for free (constants, or tensors
+/// whose moved dims are all 1).
+struct SinkThroughElementwise : RewritePattern {
+  SinkThroughElementwise(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!nn::isFusibleElementwise(op) || op->getNumResults() != 1)
+      return failure();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    // Only transposes back to NCHW sink (so that none ever rises again).
+    ArrayRef<int64_t> perm(nn::kToChannelsFirst);
+    if (llvm::none_of(op->getOperands(), [&](Value v) {
+          auto t = v.getDefiningOp<nn::TransposeOp>();
+          return t && t.getPerm() == perm && t.getType() == resultType;
+        }))
+      return rewriter.notifyMatchFailure(op, "no full-size NHWC operand");
+    SmallVector<int64_t> inv = inverse(perm);
+    Location loc = op->getLoc();
+    SmallVector<Value> operands;
+    for (Value v : op->getOperands()) {
+      auto t = v.getDefiningOp<nn::TransposeOp>();
+      if (t && t.getPerm() == perm) {
+        operands.push_back(t.getInput());
+        continue;
+      }
+      Value p = permuteBroadcastOperand(rewriter, op, v, inv);
+      if (!p)
+        return rewriter.notifyMatchFailure(op, "an operand would move data");
+      operands.push_back(p);
+    }
+    Operation *sunk = rewriter.clone(*op);
+    sunk->setOperands(operands);
+    sunk->getResult(0).setType(nn::permuteType(resultType, inv));
+    rewriter.replaceOp(op, transpose(rewriter, loc, sunk->getResult(0), perm));
+    return success();
+  }
+};
+
+/// concat(transpose(x_i, p), axis) = transpose(concat(x_i, p[axis]), p)
+/// for p from NHWC to NCHW.
+struct SinkThroughConcat : OpRewritePattern<nn::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Value> inputs;
+    ArrayRef<int64_t> perm(nn::kToChannelsFirst);
+    for (Value v : op.getInputs()) {
+      auto t = v.getDefiningOp<nn::TransposeOp>();
+      if (!t || t.getPerm() != perm)
+        return rewriter.notifyMatchFailure(op, "an input is not from NHWC");
+      inputs.push_back(t.getInput());
+    }
+    int64_t axis = perm[op.getAxis()];
+    auto concat = nn::ConcatOp::create(rewriter, op.getLoc(), inputs, axis);
+    rewriter.replaceOp(op,
+                       transpose(rewriter, op.getLoc(), concat.getResult(),
+                                 perm));
+    return success();
+  }
+};
+
+/// global_avg_pool(transpose(x, to NCHW)) = the mean of NHWC x over H and
+/// W, whose N x 1 x 1 x C result reads as N x C x 1 x 1 by a reshape.
+struct GlobalPoolChannelsLast : OpRewritePattern<nn::GlobalAvgPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::GlobalAvgPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
+    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
+        !isFloat4D(op.getType()))
+      return rewriter.notifyMatchFailure(op, "input is not NHWC transposed");
+    auto mean = nn::ReduceMeanOp::create(rewriter, op.getLoc(), t.getInput(),
+                                         ArrayRef<int64_t>{1, 2},
+                                         /*keepdims=*/true);
+    rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), mean);
+    return success();
+  }
+};
+
+/// A transpose that only moves dims of size 1 is a reshape.
+struct UnitTransposeToReshape : OpRewritePattern<nn::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getInput().getType().hasStaticShape() ||
+        !movesOnlyUnitDims(op.getInput().getType().getShape(), op.getPerm()))
+      return failure();
+    rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), op.getInput());
+    return success();
+  }
+};
+
+struct LayoutPass : kiln::impl::LayoutBase<LayoutPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    patterns.add<ConvToChannelsLast, PoolToChannelsLast<nn::MaxPoolOp>,
+                 PoolToChannelsLast<nn::AvgPoolOp>, SinkThroughElementwise,
+                 SinkThroughConcat, GlobalPoolChannelsLast,
+                 UnitTransposeToReshape>(ctx);
+    // Permuted filters and broadcast constants become constants here.
+    kiln::populateFoldConstantsPatterns(patterns);
+    kiln::applyGraphPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace

@@ -1,0 +1,102 @@
+// RUN: kiln-opt %s -split-input-file -kiln-layout -kiln-cancel-transpose-reshape | FileCheck %s
+
+// A conv, its ReLU and a depthwise conv run channels-last between one
+// conversion in and one out; the filters are permuted at compile time
+// (KHxKWxCxF; depthwise KHxKWx1xC) and the bias stays per channel.
+// CHECK-LABEL: func @conv_chain
+// CHECK-DAG: %[[B:.*]] = nn.constant dense<5.000000e-01> : tensor<4xf32>
+// CHECK-DAG: %[[W:.*]] = nn.constant {{.*}} : tensor<3x3x2x4xf32>
+// CHECK-DAG: %[[IN:.*]] = nn.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x2x5x5xf32>) -> tensor<1x5x5x2xf32>
+// CHECK: %[[C:.*]] = nn.conv %[[IN]], %[[W]], %[[B]] {channels_last, {{.*}}group = 1 : i64{{.*}}} : (tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32>, tensor<4xf32>) -> tensor<1x5x5x4xf32>
+// CHECK-NEXT: %[[R:.*]] = nn.relu %[[C]] : tensor<1x5x5x4xf32>
+// CHECK-NEXT: %[[DW:.*]] = nn.constant {{.*}} : tensor<3x3x1x4xf32>
+// CHECK-NEXT: %[[D:.*]] = nn.conv %[[R]], %[[DW]] {channels_last, {{.*}}group = 4 : i64{{.*}}} : (tensor<1x5x5x4xf32>, tensor<3x3x1x4xf32>) -> tensor<1x5x5x4xf32>
+// CHECK-NEXT: %[[OUT:.*]] = nn.transpose %[[D]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x5x5x4xf32>) -> tensor<1x4x5x5xf32>
+// CHECK-NEXT: return %[[OUT]]
+func.func @conv_chain(%x: tensor<1x2x5x5xf32>) -> tensor<1x4x5x5xf32> {
+  %w = nn.constant dense<[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]], [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]], [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]], [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]]> : tensor<4x2x3x3xf32>
+  %b = nn.constant dense<0.5> : tensor<4xf32>
+  %dw = nn.constant dense<2.0> : tensor<4x1x3x3xf32>
+  %c = nn.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
+  %r = nn.relu %c : tensor<1x4x5x5xf32>
+  %d = nn.conv %r, %dw {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x4x5x5xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return %d : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// The filter permutation by value: w[f, c, kh, kw] = 1000f + 100c + 10kh + kw
+// reads at [kh, kw, c, f].
+// CHECK-LABEL: func @filter_values
+// CHECK: nn.constant dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+03], [1.000000e+02, 1.100000e+03]], {{\[\[}}1.000000e+00, 1.001000e+03], [1.010000e+02, 1.101000e+03]]], {{\[\[\[}}1.000000e+01, 1.010000e+03], [1.100000e+02, 1.110000e+03]], {{\[\[}}1.100000e+01, 1.011000e+03], [1.110000e+02, 1.111000e+03]]]]> : tensor<2x2x2x2xf32>
+func.func @filter_values(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {
+  %w = nn.constant dense<[[[[0.0, 1.0], [10.0, 11.0]], [[100.0, 101.0], [110.0, 111.0]]], [[[1000.0, 1001.0], [1010.0, 1011.0]], [[1100.0, 1101.0], [1110.0, 1111.0]]]]> : tensor<2x2x2x2xf32>
+  %c = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x2x2xf32>) -> tensor<1x2x3x3xf32>
+  return %c : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// A residual block: the add of two channels-last values, a per-channel
+// scale (non-constant, N x C x 1 x 1: a reshape) and a constant (permuted)
+// run channels-last; the residual input is read through the conversion the
+// conv already needs; pool, concat and global pool follow in NHWC.
+// CHECK-LABEL: func @block
+// CHECK: %[[IN:.*]] = nn.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: %[[C:.*]] = nn.conv %[[IN]]
+// CHECK: %[[S:.*]] = nn.reshape %arg1 : (tensor<1x4x1x1xf32>) -> tensor<1x1x1x4xf32>
+// CHECK: %[[M:.*]] = nn.mul %[[C]], %[[S]] : (tensor<1x3x3x4xf32>, tensor<1x1x1x4xf32>) -> tensor<1x3x3x4xf32>
+// CHECK: %[[K:.*]] = nn.constant dense<{{.*}}> : tensor<1x1x1x4xf32>
+// CHECK: %[[A:.*]] = nn.add %[[M]], %[[K]]
+// CHECK: %[[R:.*]] = nn.add %[[A]], %[[IN]] : (tensor<1x3x3x4xf32>, tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32>
+// CHECK: %[[P:.*]] = nn.max_pool %[[R]] {ceil_mode = false, channels_last, {{.*}}} : (tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32>
+// CHECK: %[[CAT:.*]] = nn.concat %[[P]], %[[R]] {axis = 3 : i64} : (tensor<1x3x3x4xf32>, tensor<1x3x3x4xf32>) -> tensor<1x3x3x8xf32>
+// CHECK: %[[T:.*]] = nn.transpose %[[CAT]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x3x3x8xf32>) -> tensor<1x8x3x3xf32>
+// CHECK: %[[G:.*]] = nn.reduce_mean %[[R]] {axes = array<i64: 1, 2>, keepdims = true} : (tensor<1x3x3x4xf32>) -> tensor<1x1x1x4xf32>
+// CHECK: %[[GR:.*]] = nn.reshape %[[G]] : (tensor<1x1x1x4xf32>) -> tensor<1x4x1x1xf32>
+// CHECK: return %[[T]], %[[GR]]
+func.func @block(%x: tensor<1x4x3x3xf32>, %s: tensor<1x4x1x1xf32>) -> (tensor<1x8x3x3xf32>, tensor<1x4x1x1xf32>) {
+  %w = nn.constant dense<1.0> : tensor<4x4x1x1xf32>
+  %k = nn.constant dense<[[[1.0]], [[2.0]], [[3.0]], [[4.0]]]> : tensor<4x1x1xf32>
+  %c = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %m = nn.mul %c, %s : (tensor<1x4x3x3xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %a = nn.add %m, %k : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %r = nn.add %a, %x : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %p = nn.max_pool %r {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %cat = nn.concat %p, %r {axis = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x8x3x3xf32>
+  %g = nn.global_avg_pool %r : (tensor<1x4x3x3xf32>) -> tensor<1x4x1x1xf32>
+  return %cat, %g : tensor<1x8x3x3xf32>, tensor<1x4x1x1xf32>
+}
+
+// -----
+
+// Refused: a grouped conv that is not depthwise, a 1-D conv, an integer
+// conv, a 1-D pool; they stay NCHW with no transposes around them.
+// CHECK-LABEL: func @stays_nchw
+// CHECK-NOT: nn.transpose
+// CHECK-NOT: channels_last
+// CHECK: return
+func.func @stays_nchw(%x: tensor<1x4x5x5xf32>, %y: tensor<1x4x5xf32>, %z: tensor<1x4x5x5xi32>) -> (tensor<1x4x5x5xf32>, tensor<1x4x5xf32>, tensor<1x4x5x5xi32>, tensor<1x4x4xf32>) {
+  %w = nn.constant dense<1.0> : tensor<4x2x1x1xf32>
+  %g = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x4x5x5xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x5x5xf32>
+  %w1 = nn.constant dense<1.0> : tensor<4x4x1xf32>
+  %c1 = nn.conv %y, %w1 {strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 1 : i64} : (tensor<1x4x5xf32>, tensor<4x4x1xf32>) -> tensor<1x4x5xf32>
+  %wi = nn.constant dense<1> : tensor<4x4x1x1xi32>
+  %ci = nn.conv %z, %wi {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x4x5x5xi32>, tensor<4x4x1x1xi32>) -> tensor<1x4x5x5xi32>
+  %p = nn.max_pool %y {kernel_shape = array<i64: 2>, strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, ceil_mode = false} : (tensor<1x4x5xf32>) -> tensor<1x4x4xf32>
+  return %g, %c1, %ci, %p : tensor<1x4x5x5xf32>, tensor<1x4x5xf32>, tensor<1x4x5x5xi32>, tensor<1x4x4xf32>
+}
+
+// -----
+
+// An elementwise op whose other operand is a full-size NCHW tensor with no
+// NHWC form stays NCHW (sinking would add a conversion, not remove one).
+// CHECK-LABEL: func @no_sink
+// CHECK: %[[T:.*]] = nn.transpose %{{.*}} {perm = array<i64: 0, 3, 1, 2>}
+// CHECK-NEXT: nn.add %[[T]], %arg1 : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>)
+func.func @no_sink(%x: tensor<1x2x3x3xf32>, %y: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  %w = nn.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %c = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %a = nn.add %c, %y : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %a : tensor<1x2x3x3xf32>
+}
