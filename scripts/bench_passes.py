@@ -10,6 +10,7 @@ when missing), kilnc compiles one shared library per configuration:
     --no-fold           without folding/canonicalisation
     --no-merge          without merging of sibling convolutions
     --no-fuse           without fusion
+    --layout=nchw       without the layout pass (convolutions stay NCHW)
     --no-memory-reuse   without in-place reuse and copy elision in the plan
     --tile-budget=0     without splitting (kiln-split)
 then kiln-run times them interleaved: --rounds rounds, each running every
@@ -40,7 +41,8 @@ import export_models  # scripts/export_models.py, next to this file
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("KILN_BIN", os.path.join(ROOT, "build", "bin"))
 CONFIGS = [("all passes", []), ("no fold", ["--no-fold"]), ("no merge", ["--no-merge"]),
-           ("no fuse", ["--no-fuse"]), ("no split", ["--tile-budget=0"]),
+           ("no fuse", ["--no-fuse"]), ("no layout", ["--layout=nchw"]),
+           ("no split", ["--tile-budget=0"]),
            ("no memory reuse", ["--no-memory-reuse"])]
 DEFAULT_MODELS = "mobilenet_v2,resnet18,squeezenet1_1,shufflenet_v2_x1_0"
 
