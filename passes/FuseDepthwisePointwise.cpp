@@ -36,11 +36,11 @@ const Read &inputRead(const Splittable &s) {
 
 bool isDepthwise(const Splittable &s) {
   auto conv = dyn_cast<nn::ConvOp>(s.core);
-  return conv && !conv.getChannelsLast() && conv.getType().getRank() == 4 &&
-         conv.getGroup() > 1 &&
+  return conv && conv.getType().getRank() == 4 && conv.getGroup() > 1 &&
          static_cast<int64_t>(conv.getGroup()) ==
-             conv.getType().getDimSize(1) &&
-         conv.getFilter().getType().getDimSize(1) == 1;
+             conv.getType().getDimSize(s.channelDim) &&
+         conv.getFilter().getType().getDimSize(
+             conv.getChannelsLast() ? 2 : 1) == 1;
 }
 
 bool isPointwise(const Splittable &s) {
@@ -48,9 +48,12 @@ bool isPointwise(const Splittable &s) {
   auto all = [](ArrayRef<int64_t> v, int64_t x) {
     return llvm::all_of(v, [x](int64_t y) { return y == x; });
   };
-  return conv && !conv.getChannelsLast() && conv.getType().getRank() == 4 &&
-         conv.getGroup() == 1 &&
-         all(conv.getFilter().getType().getShape().drop_front(2), 1) &&
+  ArrayRef<int64_t> window = conv ? conv.getFilter().getType().getShape()
+                                  : ArrayRef<int64_t>();
+  return conv && conv.getType().getRank() == 4 && conv.getGroup() == 1 &&
+         all(conv.getChannelsLast() ? window.take_front(2)
+                                    : window.drop_front(2),
+             1) &&
          all(conv.getStrides(), 1) && all(conv.getPads(), 0);
 }
 
@@ -77,7 +80,7 @@ struct FuseDepthwisePointwise
           }) != 1)
         return;
       std::optional<Splittable> dw = splittable(producer);
-      if (!dw || !isDepthwise(*dw) ||
+      if (!dw || !isDepthwise(*dw) || dw->rowDim != pw->rowDim ||
           kiln::tensorBytes(cast<RankedTensorType>(
               producer->getResult(0).getType())) <= intermediateBudget)
         return;
@@ -90,7 +93,7 @@ struct FuseDepthwisePointwise
   void fuse(Splittable &dw, Splittable &pw) {
     Operation *producer = dw.op, *consumer = pw.op;
     auto type = cast<RankedTensorType>(producer->getResult(0).getType());
-    int64_t rows = type.getDimSize(2);
+    int64_t rows = type.getDimSize(dw.rowDim);
     int64_t count =
         std::min(rows, (kiln::tensorBytes(type) + intermediateBudget - 1) /
                            intermediateBudget);
@@ -99,11 +102,14 @@ struct FuseDepthwisePointwise
     OpBuilder b(consumer);
     hoistPads(b, dw);
     // Bands of rows: the same rows of both results (1x1, stride 1).
+    SmallVector<int64_t> units(4, 0), grid(4, 1);
+    units[dw.rowDim] = 1;
+    grid[dw.rowDim] = count;
     SmallVector<SmallVector<Span>> dwBands =
-        piecesOf(type.getShape(), {0, 0, 1, 0}, {1, 1, count, 1});
+        piecesOf(type.getShape(), units, grid);
     SmallVector<SmallVector<Span>> pwBands = piecesOf(
         cast<RankedTensorType>(consumer->getResult(0).getType()).getShape(),
-        {0, 0, 1, 0}, {1, 1, count, 1});
+        units, grid);
     SliceCache dwCache, pwCache;
     SmallVector<Value> results;
     unsigned input = inputRead(pw).operand;
@@ -117,7 +123,7 @@ struct FuseDepthwisePointwise
       results.push_back(second->getResult(0));
     }
     consumer->getResult(0).replaceAllUsesWith(
-        concatGrid(b, consumer->getLoc(), results, {1, 1, count, 1}));
+        concatGrid(b, consumer->getLoc(), results, grid));
     consumer->erase();
     producer->erase();
   }

@@ -92,22 +92,30 @@ std::optional<Splittable> splittable(Operation *op) {
   if (!type || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
     return std::nullopt;
   SmallVector<int64_t> units;
+  int64_t channelDim = 1, rowDim = 2;
   if (auto conv = dyn_cast<nn::ConvOp>(core)) {
-    if (type.getRank() != 4 || conv.getChannelsLast() ||
-        !conv.getInput().getType().hasStaticShape())
+    if (type.getRank() != 4 || !conv.getInput().getType().hasStaticShape())
       return std::nullopt;
+    if (conv.getChannelsLast()) {
+      channelDim = 3;
+      rowDim = 1;
+    }
     // A piece holds whole groups (one channel each when group is 1).
-    int64_t channels = type.getDimSize(1);
+    int64_t channels = type.getDimSize(channelDim);
     int64_t perGroup = conv.getGroup() == 1 ? 1 : channels / conv.getGroup();
     int64_t aligned = std::lcm(perGroup, kChannelAlignment);
-    units = {1, channels % aligned == 0 ? aligned : perGroup, 1, 0};
+    // Batch, channels and rows are cut; columns are not.
+    units.assign(4, 0);
+    units[0] = units[rowDim] = 1;
+    units[channelDim] = channels % aligned == 0 ? aligned : perGroup;
   } else if (isa<nn::GemmOp>(core)) {
     int64_t columns = type.getDimSize(1);
     units = {1, columns % kChannelAlignment == 0 ? kChannelAlignment : 1};
   } else {
     return std::nullopt;
   }
-  return Splittable{op, core, readsOf(op, core), std::move(units)};
+  return Splittable{op,        core,  readsOf(op, core), std::move(units),
+                    channelDim, rowDim};
 }
 
 namespace {
@@ -130,9 +138,11 @@ std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
         slice[d - lead] = out[d];
     return slice;
   }
-  case Role::ConvFilter:
+  case Role::ConvFilter: // FxCxKHxKW, or KHxKWxCxF channels-last
+    slice[s.channelDim == 1 ? 0 : 3] = out[s.channelDim];
+    return slice;
   case Role::ConvBias:
-    slice[0] = out[1];
+    slice[0] = out[s.channelDim];
     return slice;
   case Role::GemmA:
     slice[cast<nn::GemmOp>(s.core).getTransA() ? 1 : 0] = out[0];
@@ -144,25 +154,27 @@ std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
     break;
   }
   auto conv = cast<nn::ConvOp>(s.core);
+  bool last = conv.getChannelsLast();
+  int64_t cd = s.channelDim, rd = s.rowDim;
+  RankedTensorType filter = conv.getFilter().getType();
   slice[0] = out[0];
   if (conv.getGroup() != 1) {
-    int64_t perGroup = outType.getDimSize(1) / conv.getGroup();
-    int64_t inPerGroup = conv.getFilter().getType().getDimSize(1);
-    slice[1] = {out[1].begin / perGroup * inPerGroup,
-                out[1].end / perGroup * inPerGroup};
+    int64_t perGroup = outType.getDimSize(cd) / conv.getGroup();
+    int64_t inPerGroup = filter.getDimSize(last ? 2 : 1);
+    slice[cd] = {out[cd].begin / perGroup * inPerGroup,
+                 out[cd].end / perGroup * inPerGroup};
   }
   // Output rows [r0, r1) read input rows [r0*s - top, (r1-1)*s + extent -
   // top), those inside the input (the rest is padding: this matters to
   // the working set of a conv whose pads are not hoisted yet).
   int64_t stride = conv.getStrides()[0], top = conv.getPads()[0];
   int64_t extent =
-      (conv.getFilter().getType().getDimSize(2) - 1) * conv.getDilations()[0] +
-      1;
-  int64_t height = type.getDimSize(2);
-  int64_t begin = out[2].begin * stride - top;
-  int64_t end = (out[2].end - 1) * stride + extent - top;
-  slice[2] = {std::max<int64_t>(begin, 0), std::min(end, height)};
-  if (slice[2].size() <= 0)
+      (filter.getDimSize(last ? 0 : 2) - 1) * conv.getDilations()[0] + 1;
+  int64_t height = type.getDimSize(rd);
+  int64_t begin = out[rd].begin * stride - top;
+  int64_t end = (out[rd].end - 1) * stride + extent - top;
+  slice[rd] = {std::max<int64_t>(begin, 0), std::min(end, height)};
+  if (slice[rd].size() <= 0)
     return std::nullopt;
   return slice;
 }
@@ -183,9 +195,13 @@ void hoistPads(OpBuilder &b, Splittable &s) {
   const Read *read = llvm::find_if(
       s.reads, [](const Read &r) { return r.role == Role::ConvInput; });
   ArrayRef<int64_t> p = conv.getPads(); // top, left, bottom, right
+  SmallVector<int64_t> pads =
+      conv.getChannelsLast()
+          ? SmallVector<int64_t>{0, p[0], p[1], 0, 0, p[2], p[3], 0}
+          : SmallVector<int64_t>{0, 0, p[0], p[1], 0, 0, p[2], p[3]};
   Value padded = nn::PadOp::create(
       b, conv.getLoc(), s.op->getOperand(read->operand),
-      b.getDenseI64ArrayAttr({0, 0, p[0], p[1], 0, 0, p[2], p[3]}),
+      b.getDenseI64ArrayAttr(pads),
       b.getF32FloatAttr(0.0f), b.getStringAttr("constant"));
   s.op->setOperand(read->operand, padded);
   if (s.op != s.core)
@@ -303,9 +319,9 @@ Operation *buildPiece(OpBuilder &b, SliceCache &cache, const Splittable &s,
     assert(llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) &&
            "a conv is cut after hoistPads");
     if (conv.getGroup() != 1)
-      conv.setGroup(piece[1].size() /
+      conv.setGroup(piece[s.channelDim].size() /
                     (cast<RankedTensorType>(s.core->getResult(0).getType())
-                         .getDimSize(1) /
+                         .getDimSize(s.channelDim) /
                      conv.getGroup()));
   }
   return clone;

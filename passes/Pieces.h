@@ -44,6 +44,9 @@ struct Splittable {
   SmallVector<Read> reads;
   // Per output dim, the multiple piece boundaries fall on (0: not split).
   SmallVector<int64_t> units;
+  // The output's channel (gemm: column) dim and, for a conv, its row dim:
+  // 1 and 2 in NCHW, 3 and 1 in channels-last.
+  int64_t channelDim = 1, rowDim = 2;
 };
 
 /// `op` as something that can be cut: a float 2-D conv or gemm with static

@@ -65,3 +65,21 @@ func.func @kept(%s: tensor<1x8x4x4xf32>, %x: tensor<1x8x8x8xf32>, %wd: tensor<8x
   %9 = nn.conv %8, %wp {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x8x8xf32>
   return %1, %2, %3, %5, %7, %9 : tensor<1x8x4x4xf32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x8x4x4xf32>, tensor<1x8x8x8xf32>
 }
+
+// -----
+
+// Channels-last: the bands are of dim 1 (rows of NHWC), the pad is hoisted
+// over dims 1 and 2, and the pieces are concatenated along dim 1.
+// CHECK-LABEL: func @pair_channels_last
+// CHECK: %[[P:.*]] = nn.pad %arg0 {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>
+// CHECK: %[[X0:.*]] = nn.slice %[[P]] {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 6, 10, 8>
+// CHECK: %[[D0:.*]] = nn.conv %[[X0]], %arg1 {channels_last, {{.*}}group = 8 : i64, kiln.dw_pw = array<i64: 0, 2>{{.*}} -> tensor<1x4x8x8xf32>
+// CHECK: %[[Q0:.*]] = nn.conv %[[D0]], %arg2 {channels_last, {{.*}}kiln.dw_pw = array<i64: 0, 2>{{.*}} -> tensor<1x4x8x4xf32>
+// CHECK: %[[X1:.*]] = nn.slice %[[P]] {offsets = array<i64: 0, 4, 0, 0>, sizes = array<i64: 1, 6, 10, 8>
+// CHECK: %[[R:.*]] = nn.concat %[[Q0]], %{{.*}} {axis = 1 : i64} : (tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32>) -> tensor<1x8x8x4xf32>
+// CHECK: return %[[R]]
+func.func @pair_channels_last(%x: tensor<1x8x8x8xf32>, %wd: tensor<3x3x1x8xf32>, %wp: tensor<1x1x8x4xf32>) -> tensor<1x8x8x4xf32> {
+  %d = nn.conv %x, %wd {channels_last, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 8 : i64} : (tensor<1x8x8x8xf32>, tensor<3x3x1x8xf32>) -> tensor<1x8x8x8xf32>
+  %p = nn.conv %d, %wp {channels_last, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<1x1x8x4xf32>) -> tensor<1x8x8x4xf32>
+  return %p : tensor<1x8x8x4xf32>
+}

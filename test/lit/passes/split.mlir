@@ -116,3 +116,20 @@ func.func @kept(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x1x1xf32>, %y: tensor<1x1
   %2 = nn.matmul %a, %a : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
   return %0, %1, %2 : tensor<1x1x4x4xf32>, tensor<1x1x510xf32>, tensor<32x32xf32>
 }
+
+// -----
+
+// Channels-last: rows are dim 1 and output channels dim 3. A 3x3 conv on
+// 16x4x1 -> 16 channels (an NHWC 1x16x4x16 result, 4096 bytes plus its
+// operands) is cut along rows and channels; the pads are hoisted into one
+// NHWC pad (dims 1 and 2), the filter (KHxKWxCxF) is sliced along F.
+// CHECK-LABEL: func @channels_last
+// CHECK: %[[P:.*]] = nn.pad %arg0 {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = 0.000000e+00 : f32} : (tensor<1x16x4x1xf32>) -> tensor<1x18x6x1xf32>
+// CHECK: nn.slice %arg1 {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 3, 3, 1, 8>
+// CHECK: nn.conv {{.*}}channels_last{{.*}}kiln.split = array<i64: 0, {{[0-9]+}}>, pads = array<i64: 0, 0, 0, 0>{{.*}} -> tensor<1x{{[0-9]+}}x4x8xf32>
+// CHECK: nn.concat {{.*}}axis = 3 : i64
+// CHECK: nn.concat {{.*}}axis = 1 : i64{{.*}} -> tensor<1x16x4x16xf32>
+func.func @channels_last(%x: tensor<1x16x4x1xf32>, %w: tensor<3x3x1x16xf32>) -> tensor<1x16x4x16xf32> {
+  %0 = nn.conv %x, %w {channels_last, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x16x4x1xf32>, tensor<3x3x1x16xf32>) -> tensor<1x16x4x16xf32>
+  return %0 : tensor<1x16x4x16xf32>
+}
