@@ -395,8 +395,11 @@ def main():
 
     # The model tests' context (their reference cache, build-aarch64's
     # libraries) with this script's options beside it.
+    # (threads: the onnxruntime reference runs with one; the counts are of
+    # single-threaded inferences.)
     ctx = mt.Ctx(argparse.Namespace(models_dir=args.models_dir, work_dir="build/model-tests",
-                                    aarch64=True, timeout=args.timeout, runs=1))
+                                    aarch64=True, timeout=args.timeout, runs=1,
+                                    threads=1))
     ctx.opts = args
     ctx.bench_work = from_root(args.work_dir)
     ctx.plugin = from_root(os.environ.get("KILN_QEMU_ICOUNT",
