@@ -37,8 +37,8 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   // their conversions become integer code: no libgcc/compiler-rt calls.
   pm.addPass(math::createMathExtendToSupportedTypes());
   pm.addPass(createApproximateMathPass());
-  pm.addNestedPass<func::FuncOp>(
-      createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
+  // A module pass: it adds the packed filters as globals.
+  pm.addPass(createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createOutlineParallelPass());
   pm.addPass(arith::createArithEmulateUnsupportedFloats(

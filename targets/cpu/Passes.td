@@ -65,7 +65,7 @@ def ExpandNarrowFloatsPass : Pass<"kiln-expand-narrow-floats",
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
-def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
+def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::ModuleOp"> {
   let summary = "Register-blocked vector code for convolutions and matrix "
                 "products on buffers";
   let description = [{
@@ -80,7 +80,11 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::func::FuncOp"> {
     `linalg.pooling_nchw_max`/`_sum` become the same row tiles with max or
     add in place of the FMA, and sum or max reductions over the trailing
     contiguous dims (global pooling) read vectors into independent
-    accumulators.
+    accumulators. Their channels-last forms (`conv_2d_nhwc_hwcf`,
+    `depthwise_conv_2d_nhwc_hwc`, `pooling_nhwc_max`/`_sum`) tile output
+    pixels by vectors of channels; a constant filter of `conv_2d_nhwc_hwcf`
+    is packed into tile order as a new global (the unpacked one goes when
+    nothing else reads it), which is why this is a module pass.
     A product whose B is N x K reduces vectors along K instead. Other ops
     are left to linalg's loop lowering. Runs after memory planning: it
     allocates nothing. Its loops over output tiles carry `kiln.parallel`

@@ -25,10 +25,13 @@
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/Passes.h"
 
+#include "dialects/nn/ConstantEvaluation.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <limits>
@@ -864,6 +867,84 @@ struct PixelCoords {
   }
 };
 
+/// A constant KHxKWxCxF filter packed at compile time in the order a
+/// channels-last conv tile reads it: for each tile of `block` output
+/// channels (the last one narrower), [C][KH][KW][width] with the width
+/// rounded up to whole vectors of `vl` (zeros after F), so that a tile
+/// reads one contiguous stream, without masks. Tile t (channels from f =
+/// t * block) starts at element f * C * KH * KW. Returns the 1-D packed
+/// buffer, or null when the filter is not a constant global with its data
+/// at hand.
+Value packedFilter(OpBuilder &b, Location loc, Value w, int64_t block,
+                   int64_t vl) {
+  auto get = w.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return nullptr;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue())
+    return nullptr;
+  Attribute init = *global.getInitialValue();
+  SmallVector<float> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    llvm::append_range(values, dense.getValues<float>());
+  } else if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(init)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return nullptr;
+    llvm::append_range(values, *data);
+  } else {
+    return nullptr;
+  }
+  ArrayRef<int64_t> shape = cast<MemRefType>(w.getType()).getShape();
+  int64_t kh = shape[0], kw = shape[1], c = shape[2], f = shape[3];
+  if (static_cast<int64_t>(values.size()) != kh * kw * c * f)
+    return nullptr;
+  SmallVector<float> packed;
+  for (int64_t first = 0; first < f; first += block) {
+    int64_t width = std::min(block, f - first);
+    int64_t padded = (width + vl - 1) / vl * vl;
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          for (int64_t i = 0; i < padded; ++i)
+            packed.push_back(i < width
+                                 ? values[((y * kw + x) * c + ci) * f + first + i]
+                                 : 0.0f);
+  }
+  auto type = MemRefType::get({static_cast<int64_t>(packed.size())},
+                              b.getF32Type());
+  auto module = get->getParentOfType<ModuleOp>();
+  std::string name =
+      (global.getSymName() + "_packed" + Twine(block) + "_" + Twine(vl)).str();
+  if (!SymbolTable::lookupSymbolIn(module, name)) {
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    ArrayRef<char> raw(reinterpret_cast<const char *>(packed.data()),
+                       packed.size() * sizeof(float));
+    memref::GlobalOp::create(
+        mb, loc, name, mb.getStringAttr("private"), type,
+        kiln::nn::constantValue(RankedTensorType::get(type.getShape(),
+                                                      b.getF32Type()),
+                                raw),
+        /*constant=*/true, mb.getI64IntegerAttr(64));
+  }
+  return memref::GetGlobalOp::create(b, loc, type, name);
+}
+
+/// Erases the constant global behind a filter `w` that nothing reads any
+/// more (it was packed), with its get_global.
+void eraseIfUnused(Value w) {
+  auto get = w.getDefiningOp<memref::GetGlobalOp>();
+  if (!get || !get->use_empty())
+    return;
+  auto module = get->getParentOfType<ModuleOp>();
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  get.erase();
+  if (global && SymbolTable::symbolKnownUseEmpty(global, module))
+    global.erase();
+}
+
 /// conv_2d_nhwc_hwcf: out[n, oh, ow, f] += in[n, oh * sh + kh * dh,
 /// ow * sw + kw * dw, c] * w[kh, kw, c, f]: a GEMM tile with pixels as rows
 /// (broadcast input scalars) and filters as vector columns, reducing over
@@ -885,6 +966,8 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
   fusion.prepare(b, e.loc, {});
   PixelTiles tiles = pixelTiles(vl, outShape[3]);
   SmallVector<int64_t> kSizes = {wShape[2], kh, kw};
+  int64_t taps = wShape[2] * kh * kw; // per output channel
+  Value packed = packedFilter(b, e.loc, w, tiles.cols * vl, vl);
   int64_t imageSize = inShape[1] * inShape[2] * inShape[3];
   int64_t filterSize = wShape[0] * wShape[1] * wShape[2] * wShape[3];
   forPixelTiles(
@@ -900,9 +983,18 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
           return memref::LoadOp::create(b, e.loc, in,
                                         ValueRange{n, y, x, k[0]});
         };
+        // The packed tile starts at f * taps and holds `padded` channels
+        // per tap.
+        int64_t padded = (width + e.vl - 1) / e.vl * e.vl;
+        Value tileBase = packed ? e.mul(f, taps) : Value();
         auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
-          return e.loadVector(w, {k[1], k[2], k[0], e.add(f, j * e.vl)}, lanes,
-                              1);
+          if (!packed)
+            return e.loadVector(w, {k[1], k[2], k[0], e.add(f, j * e.vl)},
+                                lanes, 1);
+          Value tap = e.add(e.mul(e.add(e.mul(k[0], kh), k[1]), kw), k[2]);
+          return e.loadVector(
+              packed, {e.add(e.add(tileBase, e.mul(tap, padded)), j * e.vl)},
+              e.vl, 1);
         };
         auto initVector = [&](int64_t j, int64_t lanes) {
           return fusion.initialVector(e, e.add(f, j * e.vl), lanes);
@@ -920,6 +1012,7 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
       });
   op.erase();
   fusion.erase();
+  eraseIfUnused(w);
   return success();
 }
 

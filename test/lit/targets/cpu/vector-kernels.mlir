@@ -251,3 +251,22 @@ func.func @depthwise_stride2_full(%in: memref<1x1x17x18xf32>,
     outs(%out : memref<1x1x8x8xf32>)
   return
 }
+
+// -----
+
+// Channels-last conv with a constant filter (KHxKWxCxF = 1x1x2x3): the
+// filter is packed at compile time into tile order, [C][KH][KW][8] for a
+// tile of one 8-lane vector (zeros after F = 3), as a new global; the
+// unpacked global goes. The tile reads full vectors of it, no mask.
+// CHECK-LABEL: memref.global "private" constant @w_packed8_8 : memref<16xf32> = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]>
+// CHECK-NOT: memref.global "private" constant @w :
+// CHECK-LABEL: func @packed_filter
+// CHECK: memref.get_global @w_packed8_8
+// CHECK: vector.load %{{.*}} : memref<16xf32>, vector<8xf32>
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+memref.global "private" constant @w : memref<1x1x2x3xf32> = dense<[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]]>
+func.func @packed_filter(%x: memref<1x4x4x2xf32>, %y: memref<1x4x4x3xf32>) {
+  %w = memref.get_global @w : memref<1x1x2x3xf32>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<1x4x4x2xf32>, memref<1x1x2x3xf32>) outs(%y : memref<1x4x4x3xf32>)
+  return
+}
