@@ -40,6 +40,21 @@ WindowLoops windowLoops(MLIRContext *ctx, ArrayRef<int64_t> strides,
   return w;
 }
 
+/// The named 2-D pooling op MaxOp or SumOp (by `isMax`) of `input` and
+/// `window` into `init`.
+template <typename MaxOp, typename SumOp>
+Value namedPool(OpBuilder &b, Location loc, Value input, Value window,
+                Value init, RankedTensorType outType, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dilations, bool isMax) {
+  auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
+  if (isMax)
+    return MaxOp::create(b, loc, outType, ValueRange{input, window}, init, s,
+                         d)
+        .getResult(0);
+  return SumOp::create(b, loc, outType, ValueRange{input, window}, init, s, d)
+      .getResult(0);
+}
+
 /// A pooling window over the (padded) N x C x spatial... `input` into
 /// `init` of `outType`: the named NCHW op for 2-D windows, the equivalent
 /// linalg.generic for other ranks, or, with `channelsLast`, the named NHWC
@@ -50,26 +65,12 @@ Value poolWindow(OpBuilder &b, Location loc, Value input, Value init,
                  bool isMax, bool channelsLast = false) {
   Type et = outType.getElementType();
   Value window = tensor::EmptyOp::create(b, loc, kernel, et);
-  if (channelsLast) {
-    auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
-    if (isMax)
-      return linalg::PoolingNhwcMaxOp::create(
-                 b, loc, outType, ValueRange{input, window}, init, s, d)
-          .getResult(0);
-    return linalg::PoolingNhwcSumOp::create(
-               b, loc, outType, ValueRange{input, window}, init, s, d)
-        .getResult(0);
-  }
-  if (kernel.size() == 2) {
-    auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
-    if (isMax)
-      return linalg::PoolingNchwMaxOp::create(
-                 b, loc, outType, ValueRange{input, window}, init, s, d)
-          .getResult(0);
-    return linalg::PoolingNchwSumOp::create(
-               b, loc, outType, ValueRange{input, window}, init, s, d)
-        .getResult(0);
-  }
+  if (channelsLast)
+    return namedPool<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(
+        b, loc, input, window, init, outType, strides, dilations, isMax);
+  if (kernel.size() == 2)
+    return namedPool<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(
+        b, loc, input, window, init, outType, strides, dilations, isMax);
   WindowLoops w = windowLoops(b.getContext(), strides, dilations);
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{input, window}, init,

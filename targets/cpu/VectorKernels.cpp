@@ -459,6 +459,11 @@ bool rowOverread(int64_t outCols, int64_t inCols, int64_t window,
 /// windows, only the inner one for large ones.
 size_t windowUnroll(int64_t kh, int64_t kw) { return kh * kw <= 9 ? 2 : 1; }
 
+/// Ops a kernel computes besides its own (a conv's bias initialisation and
+/// elementwise epilogue). The pass erases them once every kernel is built:
+/// they are on its list of ops still to visit.
+using Absorbed = llvm::SmallPtrSet<Operation *, 16>;
+
 /// What a convolution fuses: the bias initialisation before it and the
 /// elementwise epilogue after it (either may be null), with the epilogue's
 /// identity inputs reshaped like the output where the kernel reshapes it.
@@ -467,9 +472,10 @@ struct Fusion {
   SmallVector<Value> identityInputs;
   Value out; // the output as the epilogue names it
   int64_t channelDim; // 1 (NCHW) or 3 (NHWC: the vector dim)
+  Absorbed &absorbed;
 
-  Fusion(Operation *op, Value out, int64_t channelDim = 1)
-      : out(out), channelDim(channelDim) {
+  Fusion(Operation *op, Value out, Absorbed &absorbed, int64_t channelDim = 1)
+      : out(out), channelDim(channelDim), absorbed(absorbed) {
     init = biasInit(op, out, channelDim);
     epilogue = vectorEpilogue(op, out, channelDim);
   }
@@ -514,11 +520,13 @@ struct Fusion {
                          channel, channelDim);
   }
 
+  /// Hands the initialisation and the epilogue, now computed in the
+  /// kernel, to the pass to erase.
   void erase() {
     if (init)
-      init.erase();
+      absorbed.insert(init);
     if (epilogue)
-      epilogue.erase();
+      absorbed.insert(epilogue);
   }
 };
 
@@ -546,7 +554,8 @@ std::optional<Window> windowOperands(WindowOp op, bool filter) {
 
 /// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
-LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
+                        Absorbed &absorbed) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands)
     return failure();
@@ -561,7 +570,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
   int64_t kh = wShape[2], kw = wShape[3];
   bool overread = rowOverread(cols, inShape[3], kw, strides[1], dilations[1]);
 
-  Fusion fusion(op, out);
+  Fusion fusion(op, out, absorbed);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   // A 1x1 stride-1 convolution is a GEMM over the flattened image: rows of
@@ -651,7 +660,8 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl) {
 
 /// depthwise_conv_2d_nchw_chw: out[n, c, oh, ow] += w[c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
-LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
+LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl,
+                             Absorbed &absorbed) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands)
     return failure();
@@ -666,7 +676,7 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp op, int64_t vl) {
                   strides[1], dilations[1]);
   SmallVector<int64_t> kSizes = {kh, kw};
 
-  Fusion fusion(op, out);
+  Fusion fusion(op, out, absorbed);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   fusion.prepare(b, e.loc, {});
@@ -854,9 +864,14 @@ void forPixelTiles(Emitter &e, ArrayRef<int64_t> outShape, PixelTiles tiles,
 /// Window coordinates of a pixel tile: per pixel, its output (oh, ow) and
 /// the input (y, x) of the window's first tap.
 struct PixelCoords {
+  Emitter &e;
+  Value n;
+  ArrayRef<int64_t> dilations;
   SmallVector<Value> oh, ow, y, x;
-  PixelCoords(Emitter &e, Value first, int64_t rows, int64_t outCols,
-              ArrayRef<int64_t> strides) {
+  PixelCoords(Emitter &e, Value n, Value first, int64_t rows,
+              int64_t outCols, ArrayRef<int64_t> strides,
+              ArrayRef<int64_t> dilations)
+      : e(e), n(n), dilations(dilations) {
     for (int64_t r = 0; r < rows; ++r) {
       auto [h, w] = pixelAt(e, first, r, outCols);
       oh.push_back(h);
@@ -864,6 +879,15 @@ struct PixelCoords {
       y.push_back(e.mul(h, strides[0]));
       x.push_back(e.mul(w, strides[1]));
     }
+  }
+  /// The output index of pixel r at `channel`.
+  SmallVector<Value> output(int64_t r, Value channel) {
+    return {n, oh[r], ow[r], channel};
+  }
+  /// The input index that pixel r reads at window tap (ky, kx), `channel`.
+  SmallVector<Value> input(int64_t r, Value ky, Value kx, Value channel) {
+    return {n, e.add(y[r], e.mul(ky, dilations[0])),
+            e.add(x[r], e.mul(kx, dilations[1])), channel};
   }
 };
 
@@ -949,7 +973,8 @@ void eraseIfUnused(Value w) {
 /// ow * sw + kw * dw, c] * w[kh, kw, c, f]: a GEMM tile with pixels as rows
 /// (broadcast input scalars) and filters as vector columns, reducing over
 /// (c, kh, kw) with the window unrolled.
-LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
+LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl,
+                            Absorbed &absorbed) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands || !isVectorizable(operands->w))
     return failure();
@@ -960,7 +985,7 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   int64_t kh = wShape[0], kw = wShape[1];
-  Fusion fusion(op, out, /*channelDim=*/3);
+  Fusion fusion(op, out, absorbed, /*channelDim=*/3);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   fusion.prepare(b, e.loc, {});
@@ -973,15 +998,13 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
   forPixelTiles(
       e, outShape, tiles, filterSize > imageSize,
       [&](Value n, Value p, int64_t rows, Value f, int64_t width) {
-        PixelCoords at(e, p, rows, outShape[2], strides);
+        PixelCoords at(e, n, p, rows, outShape[2], strides, dilations);
         auto cIndex = [&](int64_t r, int64_t x) {
-          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(f, x)};
+          return at.output(r, e.add(f, x));
         };
         auto loadA = [&](ValueRange k, int64_t r) -> Value {
-          Value y = e.add(at.y[r], e.mul(k[1], dilations[0]));
-          Value x = e.add(at.x[r], e.mul(k[2], dilations[1]));
           return memref::LoadOp::create(b, e.loc, in,
-                                        ValueRange{n, y, x, k[0]});
+                                        at.input(r, k[1], k[2], k[0]));
         };
         // The packed tile starts at f * taps and holds `padded` channels
         // per tap.
@@ -1020,7 +1043,7 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl) {
 /// dh, ow * sw + kw * dw, c] * w[kh, kw, c]: every operand is a vector of
 /// channels; a tile's pixels share the filter vectors of each tap.
 LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
-                                 int64_t vl) {
+                                 int64_t vl, Absorbed &absorbed) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands || !isVectorizable(operands->w))
     return failure();
@@ -1029,7 +1052,7 @@ LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
                        dilations = operands->dilations;
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
-  Fusion fusion(op, out, /*channelDim=*/3);
+  Fusion fusion(op, out, absorbed, /*channelDim=*/3);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   fusion.prepare(b, e.loc, {});
@@ -1037,15 +1060,14 @@ LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
   forPixelTiles(
       e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
       [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
-        PixelCoords at(e, p, rows, outShape[2], strides);
+        PixelCoords at(e, n, p, rows, outShape[2], strides, dilations);
         auto cIndex = [&](int64_t r, int64_t x) {
-          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(c, x)};
+          return at.output(r, e.add(c, x));
         };
         auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
                                int64_t lanes) {
-          Value y = e.add(at.y[r], e.mul(k[0], dilations[0]));
-          Value x = e.add(at.x[r], e.mul(k[1], dilations[1]));
-          return e.loadVector(in, {n, y, x, e.add(c, j * e.vl)}, lanes, 1);
+          return e.loadVector(in, at.input(r, k[0], k[1], e.add(c, j * e.vl)),
+                              lanes, 1);
         };
         auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
           return e.loadVector(w, {k[0], k[1], e.add(c, j * e.vl)}, lanes, 1);
@@ -1094,15 +1116,14 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
   forPixelTiles(
       e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
       [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
-        PixelCoords at(e, p, rows, outShape[2], strides);
+        PixelCoords at(e, n, p, rows, outShape[2], strides, dilations);
         auto cIndex = [&](int64_t r, int64_t x) {
-          return SmallVector<Value>{n, at.oh[r], at.ow[r], e.add(c, x)};
+          return at.output(r, e.add(c, x));
         };
         auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
                                int64_t lanes) {
-          Value y = e.add(at.y[r], e.mul(k[0], dilations[0]));
-          Value x = e.add(at.x[r], e.mul(k[1], dilations[1]));
-          return e.loadVector(in, {n, y, x, e.add(c, j * e.vl)}, lanes, 1);
+          return e.loadVector(in, at.input(r, k[0], k[1], e.add(c, j * e.vl)),
+                              lanes, 1);
         };
         TileSpec spec{rows,   width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
                       cIndex, out,   nullptr, nullptr};
@@ -1374,19 +1395,22 @@ struct VectorKernelsPass
         ops.push_back(op);
     });
     // Ops that do not fit a kernel stay for linalg's loop lowering.
+    Absorbed absorbed;
     for (Operation *op : ops) {
+      if (absorbed.contains(op))
+        continue;
       if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        (void)lowerConv(conv, vl);
+        (void)lowerConv(conv, vl, absorbed);
       else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
-        (void)lowerDepthwise(dw, vl);
+        (void)lowerDepthwise(dw, vl, absorbed);
       else if (auto max = dyn_cast<linalg::PoolingNchwMaxOp>(op))
         (void)lowerPooling(max, vl);
       else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op))
         (void)lowerPooling(sum, vl);
       else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
-        (void)lowerConvNhwc(conv, vl);
+        (void)lowerConvNhwc(conv, vl, absorbed);
       else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(op))
-        (void)lowerDepthwiseNhwc(dw, vl);
+        (void)lowerDepthwiseNhwc(dw, vl, absorbed);
       else if (auto max = dyn_cast<linalg::PoolingNhwcMaxOp>(op))
         (void)lowerPoolingNhwc(max, vl);
       else if (auto sum = dyn_cast<linalg::PoolingNhwcSumOp>(op))
@@ -1394,6 +1418,8 @@ struct VectorKernelsPass
       else if (failed(lowerMatmul(cast<linalg::GenericOp>(op), vl)))
         (void)lowerTrailingReduction(cast<linalg::GenericOp>(op), vl);
     }
+    for (Operation *op : absorbed)
+      op->erase();
   }
 };
 
