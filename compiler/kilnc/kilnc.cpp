@@ -293,16 +293,29 @@ struct GraphDecisions {
   std::map<std::string, int64_t> fusions; // nn.fused groups by kind
   int64_t splitOps = 0, splitPieces = 0;  // kiln-split
   int64_t dwPwPairs = 0, dwPwBands = 0;   // kiln-fuse-depthwise-pointwise
+  int64_t channelsLast = -1; // ops kiln-layout made NHWC; -1: it did not run
+  int64_t transposes = 0;    // nn.transpose ops left before lowering
 };
 
 struct DecisionCounter : PassInstrumentation {
   GraphDecisions &decisions;
   explicit DecisionCounter(GraphDecisions &decisions)
       : decisions(decisions) {}
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (pass->getArgument() != "kiln-layout")
+      return;
+    decisions.channelsLast = std::max<int64_t>(decisions.channelsLast, 0);
+    op->walk([&](Operation *inner) {
+      if (inner->hasAttr("channels_last"))
+        ++decisions.channelsLast;
+    });
+  }
   void runBeforePass(Pass *pass, Operation *op) override {
     if (pass->getArgument() != "convert-nn-to-linalg")
       return;
     op->walk([&](Operation *inner) {
+      if (isa<kiln::nn::TransposeOp>(inner))
+        ++decisions.transposes;
       if (auto fused = dyn_cast<kiln::nn::FusedOp>(inner))
         ++decisions.fusions[kiln::nn::stringifyFusedKind(fused.getKind())
                                 .str()];
@@ -374,6 +387,12 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   for (const auto &[kind, count] : decisions.fusions)
     os << " " << kind << " " << count;
   os << "\n"
+     << "kilnc:   layout: ";
+  if (decisions.channelsLast < 0)
+    os << "nchw";
+  else
+    os << "nhwc, " << decisions.channelsLast << " convs and pools channels-last";
+  os << "; " << decisions.transposes << " transposes left\n"
      << "kilnc:   depthwise+pointwise: " << decisions.dwPwPairs / 2
      << " pairs in " << decisions.dwPwBands / 2 << " bands\n"
      << "kilnc:   split (tile budget " << tileBudget
