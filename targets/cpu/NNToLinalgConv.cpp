@@ -128,7 +128,7 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
                    dilations)
                    .getResult(0);
     } else if (wType.getDimSize(2) == 1 &&
-               wType.getDimSize(3) == op.getGroup()) {
+               wType.getDimSize(3) == static_cast<int64_t>(op.getGroup())) {
       auto dwType = RankedTensorType::get(
           {wType.getDimSize(0), wType.getDimSize(1), wType.getDimSize(3)},
           wType.getElementType());
