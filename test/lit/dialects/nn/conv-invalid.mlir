@@ -177,3 +177,23 @@ func.func @dynamic_quantize_result(%x: tensor<3x4xf32>) {
   %y, %s, %z = "nn.dynamic_quantize_linear"(%x) : (tensor<3x4xf32>) -> (tensor<4x3xi8>, tensor<f32>, tensor<i8>)
   return
 }
+
+// -----
+
+func.func @conv_channels_last_1d(%x: tensor<1x5x4xf32>, %w: tensor<3x4x6xf32>) {
+  // expected-error @+2 {{channels_last expects a 2-D (NxHxWxC) input and a KHxKWxCxF filter, got 1x5x4 and 3x4x6}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv %x, %w {channels_last, strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 1 : i64} : (tensor<1x5x4xf32>, tensor<3x4x6xf32>) -> tensor<1x3x6xf32>
+  return
+}
+
+// -----
+
+// An NCHW-shaped filter does not fit an NHWC input: the filter's channel
+// dim (its third) must be the input's (its last).
+func.func @conv_channels_last_filter(%x: tensor<1x7x7x4xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+2 {{filter has 3 channels per group, input has 4 channels in 1 groups}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv %x, %w {channels_last, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x7x7x4xf32>, tensor<6x4x3x3xf32>) -> tensor<1x5x5x6xf32>
+  return
+}

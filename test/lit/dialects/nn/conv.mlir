@@ -104,3 +104,16 @@ func.func @dynamic_quantize(%x: tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>
   %y, %s, %z = nn.dynamic_quantize_linear %x : (tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>)
   return %y, %s, %z : tensor<3x4xi8>, tensor<f32>, tensor<i8>
 }
+
+// -----
+
+// Channels-last (kiln-layout's form): NHWC input, KHxKWx(C/group)xF
+// filter, NHWC result; strided, padded, depthwise.
+// CHECK-LABEL: func @conv_channels_last
+func.func @conv_channels_last(%x: tensor<1x7x7x4xf32>, %w: tensor<3x3x4x6xf32>, %d: tensor<3x3x1x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x7x7x4xf32>) {
+  // CHECK: nn.conv %{{.*}}, %{{.*}} {channels_last, {{.*}}} : (tensor<1x7x7x4xf32>, tensor<3x3x4x6xf32>) -> tensor<1x4x4x6xf32>
+  %0 = nn.conv %x, %w {channels_last, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x7x7x4xf32>, tensor<3x3x4x6xf32>) -> tensor<1x4x4x6xf32>
+  // CHECK: nn.conv %{{.*}}, %{{.*}} {channels_last, {{.*}}group = 4 : i64{{.*}}} : (tensor<1x7x7x4xf32>, tensor<3x3x1x4xf32>) -> tensor<1x7x7x4xf32>
+  %1 = nn.conv %x, %d {channels_last, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 4 : i64} : (tensor<1x7x7x4xf32>, tensor<3x3x1x4xf32>) -> tensor<1x7x7x4xf32>
+  return %0, %1 : tensor<1x4x4x6xf32>, tensor<1x7x7x4xf32>
+}

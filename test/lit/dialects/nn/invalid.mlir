@@ -329,3 +329,12 @@ func.func @cast_unsigned_bool(%x: tensor<2x3xf32>) {
   %0 = nn.cast %x {unsigned_result = true} : tensor<2x3xf32> to tensor<2x3xi1>
   return
 }
+
+// -----
+
+func.func @max_pool_channels_last_1d(%x: tensor<1x7x2xf32>) {
+  // expected-error @+2 {{channels_last expects a 2-D (NxHxWxC) input, got 1x7x2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.max_pool %x {channels_last, kernel_shape = array<i64: 3>, strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, ceil_mode = false} : (tensor<1x7x2xf32>) -> tensor<1x5x2xf32>
+  return
+}

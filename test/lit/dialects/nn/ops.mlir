@@ -160,3 +160,14 @@ func.func @cast(%x: tensor<2x3xf32>, %u: tensor<2x3xi8>) -> (tensor<2x3xi64>, te
   %2 = nn.cast %x : tensor<2x3xf32> to tensor<2x3xi1>
   return %0, %1, %2 : tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xi1>
 }
+
+// -----
+
+// CHECK-LABEL: func @pools_channels_last
+func.func @pools_channels_last(%x: tensor<1x7x7x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x3x3x2xf32>) {
+  // CHECK: nn.max_pool {{.*}}channels_last{{.*}} -> tensor<1x4x4x2xf32>
+  %0 = nn.max_pool %x {channels_last, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = true} : (tensor<1x7x7x2xf32>) -> tensor<1x4x4x2xf32>
+  // CHECK: nn.avg_pool {{.*}}channels_last{{.*}} -> tensor<1x3x3x2xf32>
+  %1 = nn.avg_pool %x {channels_last, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = false, count_include_pad = false} : (tensor<1x7x7x2xf32>) -> tensor<1x3x3x2xf32>
+  return %0, %1 : tensor<1x4x4x2xf32>, tensor<1x3x3x2xf32>
+}
