@@ -206,6 +206,70 @@ struct SinkThroughConcat : OpRewritePattern<nn::ConcatOp> {
   }
 };
 
+/// slice(transpose(x, p)) = transpose(slice'(x), p) for p from NHWC to
+/// NCHW, slice' reading x's dim p[i] as the slice read dim i (a channel
+/// split becomes a slice of NHWC channels).
+struct SinkThroughSlice : OpRewritePattern<nn::SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::SliceOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
+    ArrayRef<int64_t> perm(nn::kToChannelsFirst);
+    if (!t || t.getPerm() != perm)
+      return rewriter.notifyMatchFailure(op, "input is not from NHWC");
+    SmallVector<int64_t> offsets(4), sizes(4), steps(4);
+    for (int64_t i = 0; i < 4; ++i) {
+      offsets[perm[i]] = op.getOffsets()[i];
+      sizes[perm[i]] = op.getSizes()[i];
+      steps[perm[i]] = op.getSteps()[i];
+    }
+    auto slice = nn::SliceOp::create(
+        rewriter, op.getLoc(), t.getInput(), rewriter.getDenseI64ArrayAttr(offsets),
+        rewriter.getDenseI64ArrayAttr(sizes), rewriter.getDenseI64ArrayAttr(steps));
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), slice.getResult(),
+                                     perm));
+    return success();
+  }
+};
+
+/// A channel shuffle (ShuffleNet: reshape N x C x H x W to N x g x C/g x H
+/// x W, swap the two channel dims, reshape back) of a tensor that comes
+/// from NHWC is the same shuffle on the NHWC tensor's last dim: N x H x W
+/// x g x C/g, swapped, N x H x W x C; the transpose to NCHW moves below it.
+struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ReshapeOp merge,
+                                PatternRewriter &rewriter) const override {
+    auto swap = merge.getInput().getDefiningOp<nn::TransposeOp>();
+    auto split = swap ? swap.getInput().getDefiningOp<nn::ReshapeOp>()
+                      : nn::ReshapeOp();
+    auto t = split ? split.getInput().getDefiningOp<nn::TransposeOp>()
+                   : nn::TransposeOp();
+    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
+        swap.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3, 4})
+      return rewriter.notifyMatchFailure(merge, "not a channel shuffle");
+    auto nchw = cast<RankedTensorType>(t.getType());
+    auto split5 = cast<RankedTensorType>(split.getType());
+    ArrayRef<int64_t> s = split5.getShape();
+    if (!nchw.hasStaticShape() || merge.getType() != nchw || s[0] != nchw.getDimSize(0) ||
+        s[1] * s[2] != nchw.getDimSize(1) || s[3] != nchw.getDimSize(2) ||
+        s[4] != nchw.getDimSize(3))
+      return rewriter.notifyMatchFailure(merge, "not a channel shuffle");
+    Location loc = merge.getLoc();
+    Value x = t.getInput(); // N x H x W x C
+    auto nhwc = cast<RankedTensorType>(x.getType());
+    Type et = nhwc.getElementType();
+    Value groups = nn::ReshapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({s[0], s[3], s[4], s[1], s[2]}, et), x);
+    Value swapped = transpose(rewriter, loc, groups, {0, 1, 2, 4, 3});
+    Value shuffled = nn::ReshapeOp::create(rewriter, loc, nhwc, swapped);
+    rewriter.replaceOp(merge,
+                       transpose(rewriter, loc, shuffled, nn::kToChannelsFirst));
+    return success();
+  }
+};
+
 /// global_avg_pool(transpose(x, to NCHW)) = the mean of NHWC x over H and
 /// W, whose N x 1 x 1 x C result reads as N x C x 1 x 1 by a reshape.
 struct GlobalPoolChannelsLast : OpRewritePattern<nn::GlobalAvgPoolOp> {
@@ -220,6 +284,28 @@ struct GlobalPoolChannelsLast : OpRewritePattern<nn::GlobalAvgPoolOp> {
                                          ArrayRef<int64_t>{1, 2},
                                          /*keepdims=*/true);
     rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), mean);
+    return success();
+  }
+};
+
+/// reduce_mean(transpose(x, to NCHW)) over H and W = the mean of NHWC x
+/// over dims 1 and 2: N x C without keepdims, else reshaped to N x C x 1 x 1
+/// (ShuffleNetV2's global pool is a ReduceMean).
+struct SpatialMeanChannelsLast : OpRewritePattern<nn::ReduceMeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ReduceMeanOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
+    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
+        op.getAxes() != ArrayRef<int64_t>{2, 3})
+      return rewriter.notifyMatchFailure(op, "not a mean over NCHW H and W");
+    auto mean =
+        nn::ReduceMeanOp::create(rewriter, op.getLoc(), t.getInput(),
+                                 ArrayRef<int64_t>{1, 2}, op.getKeepdims());
+    if (mean.getType() == op.getType())
+      rewriter.replaceOp(op, mean);
+    else
+      rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), mean);
     return success();
   }
 };
@@ -243,7 +329,9 @@ struct LayoutPass : kiln::impl::LayoutBase<LayoutPass> {
     RewritePatternSet patterns(ctx);
     patterns.add<ConvToChannelsLast, PoolToChannelsLast<nn::MaxPoolOp>,
                  PoolToChannelsLast<nn::AvgPoolOp>, SinkThroughElementwise,
-                 SinkThroughConcat, GlobalPoolChannelsLast,
+                 SinkThroughConcat, SinkThroughSlice,
+                 ChannelShuffleChannelsLast, GlobalPoolChannelsLast,
+                 SpatialMeanChannelsLast,
                  UnitTransposeToReshape>(ctx);
     // Permuted filters and broadcast constants become constants here.
     kiln::populateFoldConstantsPatterns(patterns);

@@ -204,9 +204,13 @@ def Layout : Pass<"kiln-layout", "mlir::func::FuncOp"> {
       whose other operands are transposes by the same permutation,
       constants (permuted at compile time) or broadcast tensors whose
       permuted dims are all 1 (a reshape);
-    * through concats of transposes alike (the axis is permuted);
-    * into `nn.global_avg_pool`, which becomes a mean over H and W of the
-      NHWC tensor and a reshape.
+    * through concats of transposes alike (the axis is permuted) and
+      through slices;
+    * through a channel shuffle (reshape to N x g x C/g x H x W, swap of
+      dims 1 and 2, reshape back), which becomes the swap of the last two
+      dims of an N x H x W x g x C/g view;
+    * into `nn.global_avg_pool` and an `nn.reduce_mean` over H and W, which
+      become a mean over dims 1 and 2 of the NHWC tensor.
     A transpose that only moves dims of size 1 becomes a reshape.
     Transposes that meet cancel in kiln-cancel-transpose-reshape, which
     kilnc runs next; those left are the conversions the graph needs (its

@@ -100,3 +100,39 @@ func.func @no_sink(%x: tensor<1x2x3x3xf32>, %y: tensor<1x2x3x3xf32>) -> tensor<1
   %a = nn.add %c, %y : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
   return %a : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// ShuffleNetV2's unit: a channel split (slices), a channel shuffle
+// (reshape, swap, reshape) and a mean over H and W all have an NHWC form:
+// the slices take NHWC channels, the shuffle swaps the last two dims of an
+// N x H x W x g x C/g view, the mean reduces dims 1 and 2; one conversion
+// (the input) is left.
+// CHECK-LABEL: func @shuffle_unit
+// CHECK: %[[IN:.*]] = nn.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: %[[X:.*]] = nn.conv %[[IN]]
+// CHECK-DAG: %[[A:.*]] = nn.slice %[[X]] {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 3, 3, 4>
+// CHECK-DAG: %[[B:.*]] = nn.slice %[[X]] {offsets = array<i64: 0, 0, 0, 4>, sizes = array<i64: 1, 3, 3, 4>
+// CHECK: nn.conv %[[B]]
+// CHECK: %[[CAT:.*]] = nn.concat %[[A]], %{{.*}} {axis = 3 : i64}
+// CHECK: %[[G:.*]] = nn.reshape %[[CAT]] : (tensor<1x3x3x8xf32>) -> tensor<1x3x3x2x4xf32>
+// CHECK: %[[S:.*]] = nn.transpose %[[G]] {perm = array<i64: 0, 1, 2, 4, 3>} : (tensor<1x3x3x2x4xf32>) -> tensor<1x3x3x4x2xf32>
+// CHECK: %[[M:.*]] = nn.reshape %[[S]] : (tensor<1x3x3x4x2xf32>) -> tensor<1x3x3x8xf32>
+// CHECK: %[[R:.*]] = nn.reduce_mean %[[M]] {axes = array<i64: 1, 2>, keepdims = false} : (tensor<1x3x3x8xf32>) -> tensor<1x8xf32>
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[R]]
+func.func @shuffle_unit(%in: tensor<1x8x3x3xf32>) -> tensor<1x8xf32> {
+  %w0 = nn.constant dense<1.0> : tensor<8x8x1x1xf32>
+  %x = nn.conv %in, %w0 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x3x3xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x3x3xf32>
+  %w = nn.constant dense<1.0> : tensor<4x4x1x1xf32>
+  %a = nn.slice %x {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 4, 3, 3>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x8x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %b = nn.slice %x {offsets = array<i64: 0, 4, 0, 0>, sizes = array<i64: 1, 4, 3, 3>, steps = array<i64: 1, 1, 1, 1>} : (tensor<1x8x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %c = nn.conv %b, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %r = nn.relu %c : tensor<1x4x3x3xf32>
+  %cat = nn.concat %a, %r {axis = 1 : i64} : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x8x3x3xf32>
+  %g = nn.reshape %cat : (tensor<1x8x3x3xf32>) -> tensor<1x2x4x3x3xf32>
+  %s = nn.transpose %g {perm = array<i64: 0, 2, 1, 3, 4>} : (tensor<1x2x4x3x3xf32>) -> tensor<1x4x2x3x3xf32>
+  %m = nn.reshape %s : (tensor<1x4x2x3x3xf32>) -> tensor<1x8x3x3xf32>
+  %mean = nn.reduce_mean %m {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x8x3x3xf32>) -> tensor<1x8xf32>
+  return %mean : tensor<1x8xf32>
+}
