@@ -80,7 +80,9 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::ModuleOp"> {
     `linalg.pooling_nchw_max`/`_sum` become the same row tiles with max or
     add in place of the FMA, and sum or max reductions over the trailing
     contiguous dims (global pooling) read vectors into independent
-    accumulators. Their channels-last forms (`conv_2d_nhwc_hwcf`,
+    accumulators; sums and maxima over leading dims with the last kept
+    (an NHWC mean over H and W) accumulate tiles of channel vectors. Their
+    channels-last forms (`conv_2d_nhwc_hwcf`,
     `depthwise_conv_2d_nhwc_hwc`, `pooling_nhwc_max`/`_sum`) tile output
     pixels by vectors of channels; a constant filter of `conv_2d_nhwc_hwcf`
     is packed into tile order as a new global (the unpacked one goes when

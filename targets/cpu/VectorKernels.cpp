@@ -1135,6 +1135,26 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
   return success();
 }
 
+/// Whether the body of reduction `op` is one max (true) or add (false) of
+/// the element and the accumulator; nothing for any other body.
+std::optional<bool> reductionIsMax(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  Operation *combineOp = body.getTerminator()->getOperand(0).getDefiningOp();
+  if (!combineOp || body.getOperations().size() != 2 ||
+      !isa<arith::AddFOp, arith::MaximumFOp>(combineOp) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(0)) ||
+      !llvm::is_contained(combineOp->getOperands(), body.getArgument(1)))
+    return std::nullopt;
+  return isa<arith::MaximumFOp>(combineOp);
+}
+
+/// A sum or max linalg.generic of an f32 input over dims before its last,
+/// which is kept (NNToLinalg's mean over H and W of an NHWC tensor, which
+/// kiln-layout makes of global pooling): out[n, 0, 0, c] = sum over (h, w)
+/// of in[n, h, w, c]. Tiles of kReduceAccumulators channel vectors stay in
+/// registers over the reduced dims; every load is a contiguous vector.
+LogicalResult lowerLeadingReduction(linalg::GenericOp op, int64_t vl);
+
 /// A reduction linalg.generic over the trailing dims of an f32 input into
 /// out[d0, ..., 0, ...] (NNToLinalg's global pooling, mean, sum and max
 /// over H x W): the contiguous reduced elements are read as vectors into
@@ -1161,15 +1181,10 @@ LogicalResult lowerTrailingReduction(linalg::GenericOp op, int64_t vl) {
       llvm::any_of(ArrayRef(iters).take_front(kept),
                    [](auto t) { return t != utils::IteratorType::parallel; }))
     return failure();
-  // The body: one max or add of the element and the accumulator.
-  Block &body = op.getRegion().front();
-  Operation *combineOp = body.getTerminator()->getOperand(0).getDefiningOp();
-  if (!combineOp || body.getOperations().size() != 2 ||
-      !isa<arith::AddFOp, arith::MaximumFOp>(combineOp) ||
-      !llvm::is_contained(combineOp->getOperands(), body.getArgument(0)) ||
-      !llvm::is_contained(combineOp->getOperands(), body.getArgument(1)))
+  std::optional<bool> isMaxBody = reductionIsMax(op);
+  if (!isMaxBody)
     return failure();
-  bool isMax = isa<arith::MaximumFOp>(combineOp);
+  bool isMax = *isMaxBody;
   SmallVector<ReassociationIndices> flat;
   for (int64_t d = 0; d < kept; ++d)
     flat.push_back({d});
@@ -1373,6 +1388,94 @@ LogicalResult lowerMatmul(linalg::GenericOp op, int64_t vl) {
   return success();
 }
 
+LogicalResult lowerLeadingReduction(linalg::GenericOp op, int64_t vl) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1)
+    return failure();
+  Value in = op.getDpsInputs()[0], out = op.getDpsInits()[0];
+  auto inType = dyn_cast<MemRefType>(in.getType());
+  auto outType = dyn_cast<MemRefType>(out.getType());
+  if (!inType || !outType || !isVectorizable(in) || !isVectorizable(out) ||
+      !inType.hasStaticShape())
+    return failure();
+  int64_t rank = inType.getRank();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto iters = op.getIteratorTypesArray();
+  if (rank < 2 || op.getNumLoops() != rank || !maps[0].isIdentity() ||
+      maps[1].getNumResults() != outType.getRank() ||
+      iters.back() != utils::IteratorType::parallel)
+    return failure();
+  // The output map keeps each parallel dim in order (reduced dims are
+  // dropped or read at 0), the last one last.
+  SmallVector<int64_t> kept;
+  for (AffineExpr expr : maps[1].getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      kept.push_back(dim.getPosition());
+      continue;
+    }
+    auto cst = dyn_cast<AffineConstantExpr>(expr);
+    if (!cst || cst.getValue() != 0)
+      return failure();
+    kept.push_back(-1);
+  }
+  SmallVector<int64_t> parallel, reduced;
+  for (int64_t d = 0; d < rank; ++d)
+    (iters[d] == utils::IteratorType::parallel ? parallel : reduced)
+        .push_back(d);
+  SmallVector<int64_t> keptDims;
+  for (int64_t d : kept)
+    if (d >= 0)
+      keptDims.push_back(d);
+  if (reduced.empty() || keptDims != parallel || kept.back() != rank - 1)
+    return failure();
+  std::optional<bool> isMax = reductionIsMax(op);
+  if (!isMax)
+    return failure();
+
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  SmallVector<int64_t> kSizes;
+  for (int64_t d : reduced)
+    kSizes.push_back(inType.getDimSize(d));
+  SmallVector<Value> ivs(rank);
+  auto combine = [&](Value acc, Value v) -> Value {
+    if (*isMax)
+      return arith::MaximumFOp::create(b, e.loc, acc, v);
+    return arith::AddFOp::create(b, e.loc, acc, v);
+  };
+  auto tile = [&](Value c, int64_t width) {
+    auto cIndex = [&](int64_t, int64_t x) {
+      SmallVector<Value> idx;
+      for (int64_t d : kept)
+        idx.push_back(d < 0 ? e.index(0) : d == rank - 1 ? e.add(c, x) : ivs[d]);
+      return idx;
+    };
+    auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
+      SmallVector<Value> idx = ivs;
+      for (auto [i, d] : llvm::enumerate(reduced))
+        idx[d] = k[i];
+      idx[rank - 1] = e.add(c, j * e.vl);
+      return e.loadVector(in, idx, lanes, 1);
+    };
+    TileSpec spec{1, width, kSizes, 0, cIndex, out, nullptr, loadB};
+    spec.combine = combine;
+    emitTile(e, spec);
+  };
+  // The parallel dims but the last as loops, then tiles of channels.
+  std::function<void(size_t)> outer = [&](size_t p) {
+    if (p + 1 < parallel.size()) {
+      e.forEach(inType.getDimSize(parallel[p]), [&](Value i) {
+        ivs[parallel[p]] = i;
+        outer(p + 1);
+      });
+      return;
+    }
+    e.forTiles(inType.getDimSize(rank - 1), kReduceAccumulators * vl, tile);
+  };
+  outer(0);
+  op.erase();
+  return success();
+}
+
 struct VectorKernelsPass
     : kiln::cpu::impl::VectorKernelsPassBase<VectorKernelsPass> {
   using VectorKernelsPassBase::VectorKernelsPassBase;
@@ -1415,8 +1518,10 @@ struct VectorKernelsPass
         (void)lowerPoolingNhwc(max, vl);
       else if (auto sum = dyn_cast<linalg::PoolingNhwcSumOp>(op))
         (void)lowerPoolingNhwc(sum, vl);
-      else if (failed(lowerMatmul(cast<linalg::GenericOp>(op), vl)))
-        (void)lowerTrailingReduction(cast<linalg::GenericOp>(op), vl);
+      else if (auto g = cast<linalg::GenericOp>(op);
+               failed(lowerMatmul(g, vl)) &&
+               failed(lowerTrailingReduction(g, vl)))
+        (void)lowerLeadingReduction(g, vl);
     }
     for (Operation *op : absorbed)
       op->erase();

@@ -270,3 +270,25 @@ func.func @packed_filter(%x: memref<1x4x4x2xf32>, %y: memref<1x4x4x3xf32>) {
   linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<1x4x4x2xf32>, memref<1x1x2x3xf32>) outs(%y : memref<1x4x4x3xf32>)
   return
 }
+
+// -----
+
+// A sum over the leading dims H and W of an NHWC tensor into N x 1 x 1 x C
+// (the mean kiln-layout makes of global pooling): tiles of channel
+// vectors accumulate in registers over (h, w); every load is a contiguous
+// vector of channels.
+// CHECK-LABEL: func @leading_sum
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.load %arg0[%c0, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x5x5x16xf32>, vector<8xf32>
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.store {{.*}} : memref<1x1x1x16xf32>, vector<8xf32>
+func.func @leading_sum(%x: memref<1x5x5x16xf32>, %y: memref<1x1x1x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%x : memref<1x5x5x16xf32>) outs(%y : memref<1x1x1x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  return
+}
