@@ -39,8 +39,8 @@ bool isDepthwise(const Splittable &s) {
   return conv && conv.getType().getRank() == 4 && conv.getGroup() > 1 &&
          static_cast<int64_t>(conv.getGroup()) ==
              conv.getType().getDimSize(s.channelDim) &&
-         conv.getFilter().getType().getDimSize(
-             conv.getChannelsLast() ? 2 : 1) == 1;
+         conv.getFilter().getType().getDimSize(conv.getChannelsLast() ? 2
+                                                                      : 1) == 1;
 }
 
 bool isPointwise(const Splittable &s) {
@@ -48,8 +48,8 @@ bool isPointwise(const Splittable &s) {
   auto all = [](ArrayRef<int64_t> v, int64_t x) {
     return llvm::all_of(v, [x](int64_t y) { return y == x; });
   };
-  ArrayRef<int64_t> window = conv ? conv.getFilter().getType().getShape()
-                                  : ArrayRef<int64_t>();
+  ArrayRef<int64_t> window =
+      conv ? conv.getFilter().getType().getShape() : ArrayRef<int64_t>();
   return conv && conv.getType().getRank() == 4 && conv.getGroup() == 1 &&
          all(conv.getChannelsLast() ? window.take_front(2)
                                     : window.drop_front(2),

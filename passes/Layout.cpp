@@ -47,11 +47,11 @@ LogicalResult toChannelsLast(OpTy op, PatternRewriter &rewriter,
     operands[1] = transpose(rewriter, loc, filter, nn::kFilterToChannelsLast);
   auto type = nn::permuteType(cast<RankedTensorType>(op.getType()),
                               nn::kToChannelsLast);
-  auto last = OpTy::create(rewriter, loc, TypeRange{type}, operands,
-                           op->getAttrs());
+  auto last =
+      OpTy::create(rewriter, loc, TypeRange{type}, operands, op->getAttrs());
   last.setChannelsLast(true);
-  rewriter.replaceOp(op, transpose(rewriter, loc, last.getResult(),
-                                   nn::kToChannelsFirst));
+  rewriter.replaceOp(
+      op, transpose(rewriter, loc, last.getResult(), nn::kToChannelsFirst));
   return success();
 }
 
@@ -112,8 +112,8 @@ bool movesOnlyUnitDims(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
 /// `perm`, or `v` rank-aligned with leading ones, then transposed, which
 /// is a constant (folded later) or a reshape; null when it would move data
 /// at run time.
-Value permuteBroadcastOperand(PatternRewriter &rewriter, Operation *at,
-                              Value v, ArrayRef<int64_t> perm) {
+Value permuteBroadcastOperand(PatternRewriter &rewriter, Operation *at, Value v,
+                              ArrayRef<int64_t> perm) {
   Location loc = at->getLoc();
   for (Operation *user : v.getUsers())
     if (auto t = dyn_cast<nn::TransposeOp>(user);
@@ -199,9 +199,8 @@ struct SinkThroughConcat : OpRewritePattern<nn::ConcatOp> {
     }
     int64_t axis = perm[op.getAxis()];
     auto concat = nn::ConcatOp::create(rewriter, op.getLoc(), inputs, axis);
-    rewriter.replaceOp(op,
-                       transpose(rewriter, op.getLoc(), concat.getResult(),
-                                 perm));
+    rewriter.replaceOp(
+        op, transpose(rewriter, op.getLoc(), concat.getResult(), perm));
     return success();
   }
 };
@@ -223,11 +222,12 @@ struct SinkThroughSlice : OpRewritePattern<nn::SliceOp> {
       sizes[perm[i]] = op.getSizes()[i];
       steps[perm[i]] = op.getSteps()[i];
     }
-    auto slice = nn::SliceOp::create(
-        rewriter, op.getLoc(), t.getInput(), rewriter.getDenseI64ArrayAttr(offsets),
-        rewriter.getDenseI64ArrayAttr(sizes), rewriter.getDenseI64ArrayAttr(steps));
-    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), slice.getResult(),
-                                     perm));
+    auto slice = nn::SliceOp::create(rewriter, op.getLoc(), t.getInput(),
+                                     rewriter.getDenseI64ArrayAttr(offsets),
+                                     rewriter.getDenseI64ArrayAttr(sizes),
+                                     rewriter.getDenseI64ArrayAttr(steps));
+    rewriter.replaceOp(
+        op, transpose(rewriter, op.getLoc(), slice.getResult(), perm));
     return success();
   }
 };
@@ -241,8 +241,8 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
   LogicalResult matchAndRewrite(nn::ReshapeOp merge,
                                 PatternRewriter &rewriter) const override {
     auto swap = merge.getInput().getDefiningOp<nn::TransposeOp>();
-    auto split = swap ? swap.getInput().getDefiningOp<nn::ReshapeOp>()
-                      : nn::ReshapeOp();
+    auto split =
+        swap ? swap.getInput().getDefiningOp<nn::ReshapeOp>() : nn::ReshapeOp();
     auto t = split ? split.getInput().getDefiningOp<nn::TransposeOp>()
                    : nn::TransposeOp();
     if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
@@ -251,9 +251,9 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
     auto nchw = cast<RankedTensorType>(t.getType());
     auto split5 = cast<RankedTensorType>(split.getType());
     ArrayRef<int64_t> s = split5.getShape();
-    if (!nchw.hasStaticShape() || merge.getType() != nchw || s[0] != nchw.getDimSize(0) ||
-        s[1] * s[2] != nchw.getDimSize(1) || s[3] != nchw.getDimSize(2) ||
-        s[4] != nchw.getDimSize(3))
+    if (!nchw.hasStaticShape() || merge.getType() != nchw ||
+        s[0] != nchw.getDimSize(0) || s[1] * s[2] != nchw.getDimSize(1) ||
+        s[3] != nchw.getDimSize(2) || s[4] != nchw.getDimSize(3))
       return rewriter.notifyMatchFailure(merge, "not a channel shuffle");
     Location loc = merge.getLoc();
     Value x = t.getInput(); // N x H x W x C
@@ -264,8 +264,8 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
         RankedTensorType::get({s[0], s[3], s[4], s[1], s[2]}, et), x);
     Value swapped = transpose(rewriter, loc, groups, {0, 1, 2, 4, 3});
     Value shuffled = nn::ReshapeOp::create(rewriter, loc, nhwc, swapped);
-    rewriter.replaceOp(merge,
-                       transpose(rewriter, loc, shuffled, nn::kToChannelsFirst));
+    rewriter.replaceOp(
+        merge, transpose(rewriter, loc, shuffled, nn::kToChannelsFirst));
     return success();
   }
 };
@@ -331,8 +331,7 @@ struct LayoutPass : kiln::impl::LayoutBase<LayoutPass> {
                  PoolToChannelsLast<nn::AvgPoolOp>, SinkThroughElementwise,
                  SinkThroughConcat, SinkThroughSlice,
                  ChannelShuffleChannelsLast, GlobalPoolChannelsLast,
-                 SpatialMeanChannelsLast,
-                 UnitTransposeToReshape>(ctx);
+                 SpatialMeanChannelsLast, UnitTransposeToReshape>(ctx);
     // Permuted filters and broadcast constants become constants here.
     kiln::populateFoldConstantsPatterns(patterns);
     kiln::applyGraphPatterns(getOperation(), std::move(patterns));

@@ -114,7 +114,7 @@ std::optional<Splittable> splittable(Operation *op) {
   } else {
     return std::nullopt;
   }
-  return Splittable{op,        core,  readsOf(op, core), std::move(units),
+  return Splittable{op,         core,  readsOf(op, core), std::move(units),
                     channelDim, rowDim};
 }
 
@@ -199,10 +199,10 @@ void hoistPads(OpBuilder &b, Splittable &s) {
       conv.getChannelsLast()
           ? SmallVector<int64_t>{0, p[0], p[1], 0, 0, p[2], p[3], 0}
           : SmallVector<int64_t>{0, 0, p[0], p[1], 0, 0, p[2], p[3]};
-  Value padded = nn::PadOp::create(
-      b, conv.getLoc(), s.op->getOperand(read->operand),
-      b.getDenseI64ArrayAttr(pads),
-      b.getF32FloatAttr(0.0f), b.getStringAttr("constant"));
+  Value padded =
+      nn::PadOp::create(b, conv.getLoc(), s.op->getOperand(read->operand),
+                        b.getDenseI64ArrayAttr(pads), b.getF32FloatAttr(0.0f),
+                        b.getStringAttr("constant"));
   s.op->setOperand(read->operand, padded);
   if (s.op != s.core)
     s.op->getRegion(0)

@@ -391,7 +391,8 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   if (decisions.channelsLast < 0)
     os << "nchw";
   else
-    os << "nhwc, " << decisions.channelsLast << " convs and pools channels-last";
+    os << "nhwc, " << decisions.channelsLast
+       << " convs and pools channels-last";
   os << "; " << decisions.transposes << " transposes left\n"
      << "kilnc:   depthwise+pointwise: " << decisions.dwPwPairs / 2
      << " pairs in " << decisions.dwPwBands / 2 << " bands\n"

@@ -263,13 +263,11 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
 
 /// Output shape of a pooling window over N x C x spatial... (any number of
 /// spatial dims, one kernel entry each).
-static LogicalResult inferPool(std::optional<Location> loc, Value inputValue,
-                               ArrayRef<int64_t> kernel,
-                               ArrayRef<int64_t> strides,
-                               ArrayRef<int64_t> pads,
-                               ArrayRef<int64_t> dilations, bool ceilMode,
-                               SmallVectorImpl<Type> &types,
-                               bool channelsLast = false) {
+static LogicalResult
+inferPool(std::optional<Location> loc, Value inputValue,
+          ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+          ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, bool ceilMode,
+          SmallVectorImpl<Type> &types, bool channelsLast = false) {
   auto input = cast<RankedTensorType>(inputValue.getType());
   if (channelsLast) {
     // Inferred in NCHW; the result goes back to NHWC.

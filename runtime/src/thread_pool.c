@@ -137,8 +137,8 @@ static uint32_t run_chunks(kiln_thread_pool *pool, uint64_t generation,
     uint32_t chunks = (uint32_t)((claim >> CHUNK_BITS) & CHUNK_MASK);
     if (chunk >= chunks)
       return ran;
-    if (!atomic_compare_exchange_weak_explicit(&pool->claim, &claim,
-                                               claim + 1, memory_order_acq_rel,
+    if (!atomic_compare_exchange_weak_explicit(&pool->claim, &claim, claim + 1,
+                                               memory_order_acq_rel,
                                                memory_order_acquire))
       continue;
     int64_t begin, end;

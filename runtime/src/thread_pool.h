@@ -5,8 +5,9 @@
  * inference for a few microseconds to milliseconds of work each, so
  * dispatch is a store to an atomic job word that workers spin on briefly
  * before sleeping on a condition variable; the caller and the workers then
- * claim chunks of the range (4 per thread) until none is left. One thread calls run() at a time
- * (a session is not thread-safe), and never from inside a task. */
+ * claim chunks of the range (4 per thread) until none is left. One thread calls
+ * run() at a time (a session is not thread-safe), and never from inside a task.
+ */
 #ifndef KILN_RT_THREAD_POOL_H
 #define KILN_RT_THREAD_POOL_H
 

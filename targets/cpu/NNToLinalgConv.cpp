@@ -11,13 +11,14 @@ namespace {
 
 /// The accumulator of a convolution: the bias broadcast over NCD... (or
 /// zero); over NHWC with `channelsLast`.
-Value convInit(OpBuilder &b, Location loc, RankedTensorType outType,
-               Value bias, bool channelsLast = false) {
+Value convInit(OpBuilder &b, Location loc, RankedTensorType outType, Value bias,
+               bool channelsLast = false) {
   if (!bias)
     return filled(b, loc, outType, 0.0);
   int64_t rank = outType.getRank();
-  SmallVector<AffineMap> maps = {channelMap(b, rank, channelsLast ? rank - 1 : 1),
-                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<AffineMap> maps = {
+      channelMap(b, rank, channelsLast ? rank - 1 : 1),
+      b.getMultiDimIdentityMap(rank)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   return linalg::GenericOp::create(b, loc, outType, bias,
                                    emptyTensor(b, loc, outType), maps, iters,
@@ -122,11 +123,11 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     Value result;
     if (op.getGroup() == 1) {
-      result = linalg::Conv2DNhwcHwcfOp::create(
-                   rewriter, loc, outType,
-                   ValueRange{input, adaptor.getFilter()}, init, strides,
-                   dilations)
-                   .getResult(0);
+      result =
+          linalg::Conv2DNhwcHwcfOp::create(
+              rewriter, loc, outType, ValueRange{input, adaptor.getFilter()},
+              init, strides, dilations)
+              .getResult(0);
     } else if (wType.getDimSize(2) == 1 &&
                wType.getDimSize(3) == static_cast<int64_t>(op.getGroup())) {
       auto dwType = RankedTensorType::get(

@@ -50,12 +50,10 @@ Value padded(OpBuilder &b, Location loc, Value input,
 /// Extra end padding so that ceil_mode windows stay inside the tensor (one
 /// entry per spatial dim; `pads` lists all begins, then all ends; the
 /// spatial dims start at `firstSpatial`: 2 in NCHW, 1 in NHWC).
-SmallVector<int64_t> ceilExtra(RankedTensorType in, RankedTensorType out,
-                               ArrayRef<int64_t> kernel,
-                               ArrayRef<int64_t> strides,
-                               ArrayRef<int64_t> dilations,
-                               ArrayRef<int64_t> pads,
-                               int64_t firstSpatial = 2);
+SmallVector<int64_t>
+ceilExtra(RankedTensorType in, RankedTensorType out, ArrayRef<int64_t> kernel,
+          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+          ArrayRef<int64_t> pads, int64_t firstSpatial = 2);
 
 Value reshapeTensor(OpBuilder &b, Location loc, Value input,
                     RankedTensorType resultType);

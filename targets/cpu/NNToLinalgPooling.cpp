@@ -48,8 +48,7 @@ Value namedPool(OpBuilder &b, Location loc, Value input, Value window,
                 ArrayRef<int64_t> dilations, bool isMax) {
   auto s = b.getI64TensorAttr(strides), d = b.getI64TensorAttr(dilations);
   if (isMax)
-    return MaxOp::create(b, loc, outType, ValueRange{input, window}, init, s,
-                         d)
+    return MaxOp::create(b, loc, outType, ValueRange{input, window}, init, s, d)
         .getResult(0);
   return SumOp::create(b, loc, outType, ValueRange{input, window}, init, s, d)
       .getResult(0);
@@ -284,9 +283,9 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
     int64_t first = last ? 1 : 2; // the first spatial dim
     SmallVector<int64_t> ones(spatial, 1);
     auto extra = ceilExtra(inType, outType, kernel, strides, ones, pads, first);
-    Value input = padded(rewriter, loc, adaptor.getInput(),
-                         beginPads(pads, spatial, last),
-                         endPads(pads, extra, last), 0.0);
+    Value input =
+        padded(rewriter, loc, adaptor.getInput(),
+               beginPads(pads, spatial, last), endPads(pads, extra, last), 0.0);
     Value sum =
         poolWindow(rewriter, loc, input, filled(rewriter, loc, outType, 0.0),
                    outType, kernel, strides, ones, /*isMax=*/false, last);
@@ -303,8 +302,7 @@ struct AvgPoolLowering : NNPattern<nn::AvgPoolOp> {
       return std::max<int64_t>(0, std::min(start + kernel[axis], hi) -
                                       std::max(start, lo));
     };
-    ArrayRef<int64_t> outSpatial =
-        outType.getShape().slice(first, spatial);
+    ArrayRef<int64_t> outSpatial = outType.getShape().slice(first, spatial);
     int64_t cells = 1;
     for (int64_t d : outSpatial)
       cells *= d;

@@ -201,10 +201,10 @@ void emitTile(Emitter &e, const TileSpec &t) {
                                                       t.init(r))
                         : Value();
     for (int64_t j = 0; j < numVec; ++j)
-      acc.push_back(bias              ? bias
-                    : t.initVector    ? biasVec[j]
-                                      : e.loadVector(t.c, t.cIndex(r, j * e.vl),
-                                                     lanes(j), 1));
+      acc.push_back(bias           ? bias
+                    : t.initVector ? biasVec[j]
+                                   : e.loadVector(t.c, t.cIndex(r, j * e.vl),
+                                                  lanes(j), 1));
   }
 
   SmallVector<Value> ks;
@@ -339,8 +339,7 @@ linalg::GenericOp biasInit(Operation *op, Value out, int64_t channelDim) {
 /// d`channelDim` and zeros), and must not overlap `out`. When the channel
 /// is the vector dim (the last), a per-channel input must read it along
 /// its own contiguous last dim.
-linalg::GenericOp vectorEpilogue(Operation *op, Value out,
-                                 int64_t channelDim) {
+linalg::GenericOp vectorEpilogue(Operation *op, Value out, int64_t channelDim) {
   auto g = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
   auto outType = cast<MemRefType>(out.getType());
   if (!g || g.getNumDpsInits() != 1 || g.getDpsInits()[0] != out ||
@@ -839,18 +838,16 @@ std::pair<Value, Value> pixelAt(Emitter &e, Value first, int64_t r,
 /// Runs `body(n, pixel, pixels, channel, width)` over the tiles of an
 /// N x OH x OW x C output: whichever of the image and `weightBytes` is
 /// larger is walked once in the outer loop (see lowerConv).
-void forPixelTiles(Emitter &e, ArrayRef<int64_t> outShape, PixelTiles tiles,
-                   bool weightsOuter,
-                   function_ref<void(Value, Value, int64_t, Value, int64_t)>
-                       body) {
+void forPixelTiles(
+    Emitter &e, ArrayRef<int64_t> outShape, PixelTiles tiles, bool weightsOuter,
+    function_ref<void(Value, Value, int64_t, Value, int64_t)> body) {
   int64_t pixels = outShape[1] * outShape[2], channels = outShape[3];
   int64_t step = tiles.cols * e.vl;
   e.forEach(outShape[0], [&](Value n) {
     if (weightsOuter) {
       e.forTiles(channels, step, [&](Value c, int64_t width) {
-        e.forTiles(pixels, tiles.rows, [&](Value p, int64_t rows) {
-          body(n, p, rows, c, width);
-        });
+        e.forTiles(pixels, tiles.rows,
+                   [&](Value p, int64_t rows) { body(n, p, rows, c, width); });
       });
       return;
     }
@@ -868,9 +865,8 @@ struct PixelCoords {
   Value n;
   ArrayRef<int64_t> dilations;
   SmallVector<Value> oh, ow, y, x;
-  PixelCoords(Emitter &e, Value n, Value first, int64_t rows,
-              int64_t outCols, ArrayRef<int64_t> strides,
-              ArrayRef<int64_t> dilations)
+  PixelCoords(Emitter &e, Value n, Value first, int64_t rows, int64_t outCols,
+              ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations)
       : e(e), n(n), dilations(dilations) {
     for (int64_t r = 0; r < rows; ++r) {
       auto [h, w] = pixelAt(e, first, r, outCols);
@@ -932,12 +928,12 @@ Value packedFilter(OpBuilder &b, Location loc, Value w, int64_t block,
       for (int64_t y = 0; y < kh; ++y)
         for (int64_t x = 0; x < kw; ++x)
           for (int64_t i = 0; i < padded; ++i)
-            packed.push_back(i < width
-                                 ? values[((y * kw + x) * c + ci) * f + first + i]
-                                 : 0.0f);
+            packed.push_back(
+                i < width ? values[((y * kw + x) * c + ci) * f + first + i]
+                          : 0.0f);
   }
-  auto type = MemRefType::get({static_cast<int64_t>(packed.size())},
-                              b.getF32Type());
+  auto type =
+      MemRefType::get({static_cast<int64_t>(packed.size())}, b.getF32Type());
   auto module = get->getParentOfType<ModuleOp>();
   std::string name =
       (global.getSymName() + "_packed" + Twine(block) + "_" + Twine(vl)).str();
@@ -947,9 +943,8 @@ Value packedFilter(OpBuilder &b, Location loc, Value w, int64_t block,
                        packed.size() * sizeof(float));
     memref::GlobalOp::create(
         mb, loc, name, mb.getStringAttr("private"), type,
-        kiln::nn::constantValue(RankedTensorType::get(type.getShape(),
-                                                      b.getF32Type()),
-                                raw),
+        kiln::nn::constantValue(
+            RankedTensorType::get(type.getShape(), b.getF32Type()), raw),
         /*constant=*/true, mb.getI64IntegerAttr(64));
   }
   return memref::GetGlobalOp::create(b, loc, type, name);
@@ -1039,6 +1034,35 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl,
   return success();
 }
 
+/// The tiles of a channels-last window op whose operands are all vectors
+/// of channels (depthwise, pooling): `finish(spec, n, c, at)` completes
+/// each tile's spec, whose rows, width, output index and per-pixel input
+/// vectors (window taps k[0], k[1]) are set, and emits it.
+void forWindowTiles(
+    Emitter &e, const Window &window, size_t unrolled, ArrayRef<int64_t> kSizes,
+    function_ref<void(TileSpec &, Value n, Value c, PixelCoords &)> finish) {
+  ArrayRef<int64_t> outShape =
+      cast<MemRefType>(window.out.getType()).getShape();
+  forPixelTiles(
+      e, outShape, pixelTiles(e.vl, outShape[3]), /*weightsOuter=*/false,
+      [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
+        PixelCoords at(e, n, p, rows, outShape[2], window.strides,
+                       window.dilations);
+        auto cIndex = [&](int64_t r, int64_t x) {
+          return at.output(r, e.add(c, x));
+        };
+        auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
+                               int64_t lanes) {
+          return e.loadVector(
+              window.in, at.input(r, k[0], k[1], e.add(c, j * e.vl)), lanes, 1);
+        };
+        TileSpec spec{rows,   width,      kSizes,  unrolled,
+                      cIndex, window.out, nullptr, nullptr};
+        spec.loadAVector = loadAVector;
+        finish(spec, n, c, at);
+      });
+}
+
 /// depthwise_conv_2d_nhwc_hwc: out[n, oh, ow, c] += in[n, oh * sh + kh *
 /// dh, ow * sw + kw * dw, c] * w[kh, kw, c]: every operand is a vector of
 /// channels; a tile's pixels share the filter vectors of each tap.
@@ -1047,28 +1071,16 @@ LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands || !isVectorizable(operands->w))
     return failure();
-  Value in = operands->in, w = operands->w, out = operands->out;
-  SmallVector<int64_t> strides = operands->strides,
-                       dilations = operands->dilations;
+  Value w = operands->w, out = operands->out;
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
-  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   Fusion fusion(op, out, absorbed, /*channelDim=*/3);
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   fusion.prepare(b, e.loc, {});
   SmallVector<int64_t> kSizes = {wShape[0], wShape[1]};
-  forPixelTiles(
-      e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
-      [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
-        PixelCoords at(e, n, p, rows, outShape[2], strides, dilations);
-        auto cIndex = [&](int64_t r, int64_t x) {
-          return at.output(r, e.add(c, x));
-        };
-        auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
-                               int64_t lanes) {
-          return e.loadVector(in, at.input(r, k[0], k[1], e.add(c, j * e.vl)),
-                              lanes, 1);
-        };
+  forWindowTiles(
+      e, *operands, kSizes.size(), kSizes,
+      [&](TileSpec &spec, Value n, Value c, PixelCoords &at) {
         auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
           return e.loadVector(w, {k[0], k[1], e.add(c, j * e.vl)}, lanes, 1);
         };
@@ -1076,11 +1088,10 @@ LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
           return fusion.initialVector(e, e.add(c, j * e.vl), lanes);
         };
         auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
-          return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(c, x));
+          return fusion.apply(e, acc, at.output(r, e.add(c, x)), lanes, n,
+                              e.add(c, x));
         };
-        TileSpec spec{rows,   width, kSizes,  kSizes.size(),
-                      cIndex, out,   nullptr, loadB};
-        spec.loadAVector = loadAVector;
+        spec.loadB = loadB;
         if (fusion.init)
           spec.initVector = initVector;
         if (fusion.epilogue)
@@ -1100,12 +1111,8 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/false);
   if (!operands)
     return failure();
-  Value in = operands->in, out = operands->out;
-  SmallVector<int64_t> strides = operands->strides,
-                       dilations = operands->dilations;
   SmallVector<int64_t> kSizes(
       cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape());
-  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
   auto combine = [&](Value acc, Value v) -> Value {
@@ -1113,24 +1120,11 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
       return arith::MaximumFOp::create(b, e.loc, acc, v);
     return arith::AddFOp::create(b, e.loc, acc, v);
   };
-  forPixelTiles(
-      e, outShape, pixelTiles(vl, outShape[3]), /*weightsOuter=*/false,
-      [&](Value n, Value p, int64_t rows, Value c, int64_t width) {
-        PixelCoords at(e, n, p, rows, outShape[2], strides, dilations);
-        auto cIndex = [&](int64_t r, int64_t x) {
-          return at.output(r, e.add(c, x));
-        };
-        auto loadAVector = [&](ValueRange k, int64_t r, int64_t j,
-                               int64_t lanes) {
-          return e.loadVector(in, at.input(r, k[0], k[1], e.add(c, j * e.vl)),
-                              lanes, 1);
-        };
-        TileSpec spec{rows,   width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
-                      cIndex, out,   nullptr, nullptr};
-        spec.loadAVector = loadAVector;
-        spec.combine = combine;
-        emitTile(e, spec);
-      });
+  forWindowTiles(e, *operands, windowUnroll(kSizes[0], kSizes[1]), kSizes,
+                 [&](TileSpec &spec, Value, Value, PixelCoords &) {
+                   spec.combine = combine;
+                   emitTile(e, spec);
+                 });
   op.erase();
   return success();
 }
@@ -1446,7 +1440,9 @@ LogicalResult lowerLeadingReduction(linalg::GenericOp op, int64_t vl) {
     auto cIndex = [&](int64_t, int64_t x) {
       SmallVector<Value> idx;
       for (int64_t d : kept)
-        idx.push_back(d < 0 ? e.index(0) : d == rank - 1 ? e.add(c, x) : ivs[d]);
+        idx.push_back(d < 0           ? e.index(0)
+                      : d == rank - 1 ? e.add(c, x)
+                                      : ivs[d]);
       return idx;
     };
     auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {

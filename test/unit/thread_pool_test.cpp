@@ -15,8 +15,8 @@ extern "C" {
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace {
