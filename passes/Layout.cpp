@@ -85,6 +85,14 @@ struct PoolToChannelsLast : OpRewritePattern<PoolOp> {
   }
 };
 
+/// The NHWC tensor whose transpose to NCHW `v` is, or null.
+Value fromChannelsLast(Value v) {
+  auto t = v.getDefiningOp<nn::TransposeOp>();
+  if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst))
+    return nullptr;
+  return t.getInput();
+}
+
 /// The permutation that undoes `perm`.
 SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
   SmallVector<int64_t> inv(perm.size());
@@ -157,17 +165,15 @@ struct SinkThroughElementwise : RewritePattern {
     // Only transposes back to NCHW sink (so that none ever rises again).
     ArrayRef<int64_t> perm(nn::kToChannelsFirst);
     if (llvm::none_of(op->getOperands(), [&](Value v) {
-          auto t = v.getDefiningOp<nn::TransposeOp>();
-          return t && t.getPerm() == perm && t.getType() == resultType;
+          return fromChannelsLast(v) && v.getType() == resultType;
         }))
       return rewriter.notifyMatchFailure(op, "no full-size NHWC operand");
     SmallVector<int64_t> inv = inverse(perm);
     Location loc = op->getLoc();
     SmallVector<Value> operands;
     for (Value v : op->getOperands()) {
-      auto t = v.getDefiningOp<nn::TransposeOp>();
-      if (t && t.getPerm() == perm) {
-        operands.push_back(t.getInput());
+      if (Value x = fromChannelsLast(v)) {
+        operands.push_back(x);
         continue;
       }
       Value p = permuteBroadcastOperand(rewriter, op, v, inv);
@@ -192,10 +198,10 @@ struct SinkThroughConcat : OpRewritePattern<nn::ConcatOp> {
     SmallVector<Value> inputs;
     ArrayRef<int64_t> perm(nn::kToChannelsFirst);
     for (Value v : op.getInputs()) {
-      auto t = v.getDefiningOp<nn::TransposeOp>();
-      if (!t || t.getPerm() != perm)
+      Value x = fromChannelsLast(v);
+      if (!x)
         return rewriter.notifyMatchFailure(op, "an input is not from NHWC");
-      inputs.push_back(t.getInput());
+      inputs.push_back(x);
     }
     int64_t axis = perm[op.getAxis()];
     auto concat = nn::ConcatOp::create(rewriter, op.getLoc(), inputs, axis);
@@ -212,9 +218,9 @@ struct SinkThroughSlice : OpRewritePattern<nn::SliceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::SliceOp op,
                                 PatternRewriter &rewriter) const override {
-    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
+    Value x = fromChannelsLast(op.getInput());
     ArrayRef<int64_t> perm(nn::kToChannelsFirst);
-    if (!t || t.getPerm() != perm)
+    if (!x)
       return rewriter.notifyMatchFailure(op, "input is not from NHWC");
     SmallVector<int64_t> offsets(4), sizes(4), steps(4);
     for (int64_t i = 0; i < 4; ++i) {
@@ -222,7 +228,7 @@ struct SinkThroughSlice : OpRewritePattern<nn::SliceOp> {
       sizes[perm[i]] = op.getSizes()[i];
       steps[perm[i]] = op.getSteps()[i];
     }
-    auto slice = nn::SliceOp::create(rewriter, op.getLoc(), t.getInput(),
+    auto slice = nn::SliceOp::create(rewriter, op.getLoc(), x,
                                      rewriter.getDenseI64ArrayAttr(offsets),
                                      rewriter.getDenseI64ArrayAttr(sizes),
                                      rewriter.getDenseI64ArrayAttr(steps));
@@ -243,12 +249,10 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
     auto swap = merge.getInput().getDefiningOp<nn::TransposeOp>();
     auto split =
         swap ? swap.getInput().getDefiningOp<nn::ReshapeOp>() : nn::ReshapeOp();
-    auto t = split ? split.getInput().getDefiningOp<nn::TransposeOp>()
-                   : nn::TransposeOp();
-    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
-        swap.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3, 4})
+    Value x = split ? fromChannelsLast(split.getInput()) : Value(); // NHWC
+    if (!x || swap.getPerm() != ArrayRef<int64_t>{0, 2, 1, 3, 4})
       return rewriter.notifyMatchFailure(merge, "not a channel shuffle");
-    auto nchw = cast<RankedTensorType>(t.getType());
+    auto nchw = cast<RankedTensorType>(split.getInput().getType());
     auto split5 = cast<RankedTensorType>(split.getType());
     ArrayRef<int64_t> s = split5.getShape();
     if (!nchw.hasStaticShape() || merge.getType() != nchw ||
@@ -256,7 +260,6 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
         s[3] != nchw.getDimSize(2) || s[4] != nchw.getDimSize(3))
       return rewriter.notifyMatchFailure(merge, "not a channel shuffle");
     Location loc = merge.getLoc();
-    Value x = t.getInput(); // N x H x W x C
     auto nhwc = cast<RankedTensorType>(x.getType());
     Type et = nhwc.getElementType();
     Value groups = nn::ReshapeOp::create(
@@ -270,20 +273,30 @@ struct ChannelShuffleChannelsLast : OpRewritePattern<nn::ReshapeOp> {
   }
 };
 
+/// Replaces `op`, a mean over H and W of the NCHW transpose of NHWC `x`,
+/// by the mean of x over dims 1 and 2: N x C without `keepdims`, else
+/// N x 1 x 1 x C, which reads as N x C x 1 x 1 by a reshape.
+void replaceBySpatialMean(PatternRewriter &rewriter, Operation *op, Value x,
+                          bool keepdims) {
+  auto mean = nn::ReduceMeanOp::create(rewriter, op->getLoc(), x,
+                                       ArrayRef<int64_t>{1, 2}, keepdims);
+  Type type = op->getResult(0).getType();
+  if (mean.getType() == type)
+    rewriter.replaceOp(op, mean);
+  else
+    rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, type, mean);
+}
+
 /// global_avg_pool(transpose(x, to NCHW)) = the mean of NHWC x over H and
-/// W, whose N x 1 x 1 x C result reads as N x C x 1 x 1 by a reshape.
+/// W (keeping them).
 struct GlobalPoolChannelsLast : OpRewritePattern<nn::GlobalAvgPoolOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::GlobalAvgPoolOp op,
                                 PatternRewriter &rewriter) const override {
-    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
-    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
-        !isFloat4D(op.getType()))
+    Value x = fromChannelsLast(op.getInput());
+    if (!x || !isFloat4D(op.getType()))
       return rewriter.notifyMatchFailure(op, "input is not NHWC transposed");
-    auto mean = nn::ReduceMeanOp::create(rewriter, op.getLoc(), t.getInput(),
-                                         ArrayRef<int64_t>{1, 2},
-                                         /*keepdims=*/true);
-    rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), mean);
+    replaceBySpatialMean(rewriter, op, x, /*keepdims=*/true);
     return success();
   }
 };
@@ -295,17 +308,10 @@ struct SpatialMeanChannelsLast : OpRewritePattern<nn::ReduceMeanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::ReduceMeanOp op,
                                 PatternRewriter &rewriter) const override {
-    auto t = op.getInput().getDefiningOp<nn::TransposeOp>();
-    if (!t || t.getPerm() != ArrayRef<int64_t>(nn::kToChannelsFirst) ||
-        op.getAxes() != ArrayRef<int64_t>{2, 3})
+    Value x = fromChannelsLast(op.getInput());
+    if (!x || op.getAxes() != ArrayRef<int64_t>{2, 3})
       return rewriter.notifyMatchFailure(op, "not a mean over NCHW H and W");
-    auto mean =
-        nn::ReduceMeanOp::create(rewriter, op.getLoc(), t.getInput(),
-                                 ArrayRef<int64_t>{1, 2}, op.getKeepdims());
-    if (mean.getType() == op.getType())
-      rewriter.replaceOp(op, mean);
-    else
-      rewriter.replaceOpWithNewOp<nn::ReshapeOp>(op, op.getType(), mean);
+    replaceBySpatialMean(rewriter, op, x, op.getKeepdims());
     return success();
   }
 };
