@@ -115,6 +115,13 @@ struct Emitter {
     return vector::ShuffleOp::create(b, loc, v, v, pick);
   }
 
+  /// max(x, y) or x + y: the step of max and sum pooling and reductions.
+  Value maxOrAdd(bool isMax, Value x, Value y) {
+    if (isMax)
+      return arith::MaximumFOp::create(b, loc, x, y);
+    return arith::AddFOp::create(b, loc, x, y);
+  }
+
   void storeVector(Value v, Value memref, ArrayRef<Value> idx, int64_t lanes) {
     if (lanes == vl)
       vector::StoreOp::create(b, loc, v, memref, idx);
@@ -168,9 +175,9 @@ struct TileSpec {
   /// A[r, k] (a scalar) and B[k, vl * j ...] (a vector of `lanes`).
   function_ref<Value(ValueRange k, int64_t r)> loadA;
   function_ref<Value(ValueRange k, int64_t j, int64_t lanes)> loadB;
-  /// If set, a step is acc = combine(acc, B) (pooling) instead of
-  /// acc += A * B, and loadA is not called.
-  function_ref<Value(Value acc, Value b)> combine = nullptr;
+  /// What a step does: acc += A * B, or (pooling, reductions) acc =
+  /// max(acc, B) or acc + B, when loadA is not called.
+  enum class Step { Fma, Max, Add } step = Step::Fma;
   /// If set, the accumulators of row r start as this scalar (the bias)
   /// instead of C's contents.
   function_ref<Value(int64_t r)> init = nullptr;
@@ -178,8 +185,8 @@ struct TileSpec {
   /// along the vector dim) instead of C's contents.
   function_ref<Value(int64_t j, int64_t lanes)> initVector = nullptr;
   /// If set, A is a vector per row and column: a step is acc += A(r, j) *
-  /// B(j) (depthwise), or acc = combine(acc, A(r, j)) with `combine`
-  /// (pooling; B is not loaded); loadA is not called.
+  /// B(j) (depthwise), or acc = max or sum of acc and A(r, j) with a Max
+  /// or Add step (pooling; B is not loaded); loadA is not called.
   function_ref<Value(ValueRange k, int64_t r, int64_t j, int64_t lanes)>
       loadAVector = nullptr;
   /// If set, what row r, column offset x stores instead of `acc`.
@@ -187,8 +194,19 @@ struct TileSpec {
       nullptr;
 };
 
+/// The step of a max or sum pool on vectors.
+TileSpec::Step poolStep(bool isMax) {
+  return isMax ? TileSpec::Step::Max : TileSpec::Step::Add;
+}
+
 void emitTile(Emitter &e, const TileSpec &t) {
   OpBuilder &b = e.b;
+  bool fma = t.step == TileSpec::Step::Fma;
+  auto step = [&](Value acc, Value a, Value bv) -> Value {
+    if (fma)
+      return vector::FMAOp::create(b, e.loc, a, bv, acc);
+    return e.maxOrAdd(t.step == TileSpec::Step::Max, acc, a ? a : bv);
+  };
   int64_t numVec = (t.width + e.vl - 1) / e.vl;
   auto lanes = [&](int64_t j) { return std::min(e.vl, t.width - j * e.vl); };
   SmallVector<Value> acc;
@@ -211,27 +229,18 @@ void emitTile(Emitter &e, const TileSpec &t) {
   std::function<void(size_t)> reduce = [&](size_t level) {
     if (level == t.kSizes.size()) {
       SmallVector<Value> bVec;
-      if (!(t.loadAVector && t.combine))
+      if (!t.loadAVector || fma)
         for (int64_t j = 0; j < numVec; ++j)
           bVec.push_back(t.loadB(ks, j, lanes(j)));
-      if (t.loadAVector) {
-        for (int64_t r = 0; r < t.rows; ++r)
-          for (int64_t j = 0; j < numVec; ++j) {
-            Value a = t.loadAVector(ks, r, j, lanes(j));
-            Value &c = acc[r * numVec + j];
-            c = t.combine ? t.combine(c, a)
-                          : vector::FMAOp::create(b, e.loc, a, bVec[j], c);
-          }
-        return;
-      }
       for (int64_t r = 0; r < t.rows; ++r) {
-        Value a = t.combine ? Value()
-                            : vector::BroadcastOp::create(
-                                  b, e.loc, e.vecType(e.vl), t.loadA(ks, r));
+        Value a = t.loadAVector || !fma
+                      ? Value()
+                      : vector::BroadcastOp::create(b, e.loc, e.vecType(e.vl),
+                                                    t.loadA(ks, r));
         for (int64_t j = 0; j < numVec; ++j) {
           Value &c = acc[r * numVec + j];
-          c = t.combine ? t.combine(c, bVec[j])
-                        : vector::FMAOp::create(b, e.loc, a, bVec[j], c);
+          Value rowA = t.loadAVector ? t.loadAVector(ks, r, j, lanes(j)) : a;
+          c = step(c, rowA, bVec.empty() ? Value() : bVec[j]);
         }
       }
       return;
@@ -519,6 +528,22 @@ struct Fusion {
                          channel, channelDim);
   }
 
+  /// Emits a channels-last tile (vectors of channels from `channel`) with
+  /// the bias as its start values and the epilogue before its stores.
+  void emitChannelsLast(Emitter &e, TileSpec &spec, Value n, Value channel) {
+    auto initVector = [&](int64_t j, int64_t lanes) {
+      return initialVector(e, e.add(channel, j * e.vl), lanes);
+    };
+    auto applyAt = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
+      return apply(e, acc, spec.cIndex(r, x), lanes, n, e.add(channel, x));
+    };
+    if (init)
+      spec.initVector = initVector;
+    if (epilogue)
+      spec.epilogue = applyAt;
+    emitTile(e, spec);
+  }
+
   /// Hands the initialisation and the epilogue, now computed in the
   /// kernel, to the pass to erase.
   void erase() {
@@ -744,11 +769,6 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
 
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
-  auto combine = [&](Value acc, Value v) -> Value {
-    if (std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>)
-      return arith::MaximumFOp::create(b, e.loc, acc, v);
-    return arith::AddFOp::create(b, e.loc, acc, v);
-  };
   e.forEach(outShape[0], [&](Value n) {
     e.forEach(outShape[1], [&](Value c) {
       e.forEach(outShape[2], [&](Value oh) {
@@ -768,7 +788,8 @@ template <typename PoolOp> LogicalResult lowerPooling(PoolOp op, int64_t vl) {
               TileSpec spec{
                   1,      width, kSizes,  windowUnroll(kSizes[0], kSizes[1]),
                   cIndex, out,   nullptr, loadB};
-              spec.combine = combine;
+              spec.step =
+                  poolStep(std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>);
               emitTile(e, spec);
             });
       });
@@ -1014,19 +1035,9 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl,
               packed, {e.add(e.add(tileBase, e.mul(tap, padded)), j * e.vl)},
               e.vl, 1);
         };
-        auto initVector = [&](int64_t j, int64_t lanes) {
-          return fusion.initialVector(e, e.add(f, j * e.vl), lanes);
-        };
-        auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
-          return fusion.apply(e, acc, cIndex(r, x), lanes, n, e.add(f, x));
-        };
         TileSpec spec{rows,   width, kSizes, windowUnroll(kh, kw),
                       cIndex, out,   loadA,  loadB};
-        if (fusion.init)
-          spec.initVector = initVector;
-        if (fusion.epilogue)
-          spec.epilogue = epilogue;
-        emitTile(e, spec);
+        fusion.emitChannelsLast(e, spec, n, f);
       });
   op.erase();
   fusion.erase();
@@ -1035,12 +1046,13 @@ LogicalResult lowerConvNhwc(linalg::Conv2DNhwcHwcfOp op, int64_t vl,
 }
 
 /// The tiles of a channels-last window op whose operands are all vectors
-/// of channels (depthwise, pooling): `finish(spec, n, c, at)` completes
-/// each tile's spec, whose rows, width, output index and per-pixel input
-/// vectors (window taps k[0], k[1]) are set, and emits it.
-void forWindowTiles(
-    Emitter &e, const Window &window, size_t unrolled, ArrayRef<int64_t> kSizes,
-    function_ref<void(TileSpec &, Value n, Value c, PixelCoords &)> finish) {
+/// of channels (depthwise, pooling): `finish(spec, n, c)` completes each
+/// tile's spec (batch n, channels from c), whose rows, width, output index
+/// and per-pixel input vectors (window taps k[0], k[1]) are set, and emits
+/// it.
+void forWindowTiles(Emitter &e, const Window &window, size_t unrolled,
+                    ArrayRef<int64_t> kSizes,
+                    function_ref<void(TileSpec &, Value n, Value c)> finish) {
   ArrayRef<int64_t> outShape =
       cast<MemRefType>(window.out.getType()).getShape();
   forPixelTiles(
@@ -1059,7 +1071,7 @@ void forWindowTiles(
         TileSpec spec{rows,   width,      kSizes,  unrolled,
                       cIndex, window.out, nullptr, nullptr};
         spec.loadAVector = loadAVector;
-        finish(spec, n, c, at);
+        finish(spec, n, c);
       });
 }
 
@@ -1080,23 +1092,12 @@ LogicalResult lowerDepthwiseNhwc(linalg::DepthwiseConv2DNhwcHwcOp op,
   SmallVector<int64_t> kSizes = {wShape[0], wShape[1]};
   forWindowTiles(
       e, *operands, kSizes.size(), kSizes,
-      [&](TileSpec &spec, Value n, Value c, PixelCoords &at) {
+      [&](TileSpec &spec, Value n, Value c) {
         auto loadB = [&](ValueRange k, int64_t j, int64_t lanes) {
           return e.loadVector(w, {k[0], k[1], e.add(c, j * e.vl)}, lanes, 1);
         };
-        auto initVector = [&](int64_t j, int64_t lanes) {
-          return fusion.initialVector(e, e.add(c, j * e.vl), lanes);
-        };
-        auto epilogue = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
-          return fusion.apply(e, acc, at.output(r, e.add(c, x)), lanes, n,
-                              e.add(c, x));
-        };
         spec.loadB = loadB;
-        if (fusion.init)
-          spec.initVector = initVector;
-        if (fusion.epilogue)
-          spec.epilogue = epilogue;
-        emitTile(e, spec);
+        fusion.emitChannelsLast(e, spec, n, c);
       });
   op.erase();
   fusion.erase();
@@ -1115,14 +1116,10 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
       cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape());
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
-  auto combine = [&](Value acc, Value v) -> Value {
-    if (std::is_same_v<PoolOp, linalg::PoolingNhwcMaxOp>)
-      return arith::MaximumFOp::create(b, e.loc, acc, v);
-    return arith::AddFOp::create(b, e.loc, acc, v);
-  };
   forWindowTiles(e, *operands, windowUnroll(kSizes[0], kSizes[1]), kSizes,
-                 [&](TileSpec &spec, Value, Value, PixelCoords &) {
-                   spec.combine = combine;
+                 [&](TileSpec &spec, Value, Value) {
+                   spec.step = poolStep(
+                       std::is_same_v<PoolOp, linalg::PoolingNhwcMaxOp>);
                    emitTile(e, spec);
                  });
   op.erase();
@@ -1197,11 +1194,7 @@ LogicalResult lowerTrailingReduction(linalg::GenericOp op, int64_t vl) {
       b, e.loc, vt,
       DenseElementsAttr::get(vt, isMax ? -std::numeric_limits<float>::infinity()
                                        : 0.0f));
-  auto combine = [&](Value x, Value y) -> Value {
-    if (isMax)
-      return arith::MaximumFOp::create(b, e.loc, x, y);
-    return arith::AddFOp::create(b, e.loc, x, y);
-  };
+  auto combine = [&](Value x, Value y) { return e.maxOrAdd(isMax, x, y); };
   std::function<void(SmallVector<Value>)> outer = [&](SmallVector<Value> idx) {
     if ((int64_t)idx.size() < kept) {
       e.forEach(inType.getDimSize(idx.size()), [&](Value i) {
@@ -1431,11 +1424,6 @@ LogicalResult lowerLeadingReduction(linalg::GenericOp op, int64_t vl) {
   for (int64_t d : reduced)
     kSizes.push_back(inType.getDimSize(d));
   SmallVector<Value> ivs(rank);
-  auto combine = [&](Value acc, Value v) -> Value {
-    if (*isMax)
-      return arith::MaximumFOp::create(b, e.loc, acc, v);
-    return arith::AddFOp::create(b, e.loc, acc, v);
-  };
   auto tile = [&](Value c, int64_t width) {
     auto cIndex = [&](int64_t, int64_t x) {
       SmallVector<Value> idx;
@@ -1453,7 +1441,7 @@ LogicalResult lowerLeadingReduction(linalg::GenericOp op, int64_t vl) {
       return e.loadVector(in, idx, lanes, 1);
     };
     TileSpec spec{1, width, kSizes, 0, cIndex, out, nullptr, loadB};
-    spec.combine = combine;
+    spec.step = poolStep(*isMax);
     emitTile(e, spec);
   };
   // The parallel dims but the last as loops, then tiles of channels.
