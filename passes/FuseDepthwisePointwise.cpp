@@ -39,8 +39,8 @@ bool isDepthwise(const Splittable &s) {
   return conv && conv.getType().getRank() == 4 && conv.getGroup() > 1 &&
          static_cast<int64_t>(conv.getGroup()) ==
              conv.getType().getDimSize(s.channelDim) &&
-         conv.getFilter().getType().getDimSize(conv.getChannelsLast() ? 2
-                                                                      : 1) == 1;
+         conv.getFilter().getType().getDimSize(
+             nn::filterDims(conv.getChannelsLast()).channels) == 1;
 }
 
 bool isPointwise(const Splittable &s) {
@@ -48,11 +48,10 @@ bool isPointwise(const Splittable &s) {
   auto all = [](ArrayRef<int64_t> v, int64_t x) {
     return llvm::all_of(v, [x](int64_t y) { return y == x; });
   };
-  ArrayRef<int64_t> window =
+  ArrayRef<int64_t> filter =
       conv ? conv.getFilter().getType().getShape() : ArrayRef<int64_t>();
   return conv && conv.getType().getRank() == 4 && conv.getGroup() == 1 &&
-         all(conv.getChannelsLast() ? window.take_front(2)
-                                    : window.drop_front(2),
+         all(filter.slice(nn::filterDims(conv.getChannelsLast()).window, 2),
              1) &&
          all(conv.getStrides(), 1) && all(conv.getPads(), 0);
 }

@@ -138,8 +138,8 @@ std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
         slice[d - lead] = out[d];
     return slice;
   }
-  case Role::ConvFilter: // FxCxKHxKW, or KHxKWxCxF channels-last
-    slice[s.channelDim == 1 ? 0 : 3] = out[s.channelDim];
+  case Role::ConvFilter:
+    slice[nn::filterDims(s.channelDim != 1).filters] = out[s.channelDim];
     return slice;
   case Role::ConvBias:
     slice[0] = out[s.channelDim];
@@ -154,13 +154,13 @@ std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
     break;
   }
   auto conv = cast<nn::ConvOp>(s.core);
-  bool last = conv.getChannelsLast();
+  nn::FilterDims dims = nn::filterDims(conv.getChannelsLast());
   int64_t cd = s.channelDim, rd = s.rowDim;
   RankedTensorType filter = conv.getFilter().getType();
   slice[0] = out[0];
   if (conv.getGroup() != 1) {
     int64_t perGroup = outType.getDimSize(cd) / conv.getGroup();
-    int64_t inPerGroup = filter.getDimSize(last ? 2 : 1);
+    int64_t inPerGroup = filter.getDimSize(dims.channels);
     slice[cd] = {out[cd].begin / perGroup * inPerGroup,
                  out[cd].end / perGroup * inPerGroup};
   }
@@ -169,7 +169,7 @@ std::optional<SmallVector<Span>> sliceOf(const Splittable &s, Role role,
   // the working set of a conv whose pads are not hoisted yet).
   int64_t stride = conv.getStrides()[0], top = conv.getPads()[0];
   int64_t extent =
-      (filter.getDimSize(last ? 0 : 2) - 1) * conv.getDilations()[0] + 1;
+      (filter.getDimSize(dims.window) - 1) * conv.getDilations()[0] + 1;
   int64_t height = type.getDimSize(rd);
   int64_t begin = out[rd].begin * stride - top;
   int64_t end = (out[rd].end - 1) * stride + extent - top;

@@ -37,6 +37,16 @@ inline constexpr int64_t kToChannelsFirst[4] = {0, 3, 1, 2};
 inline constexpr int64_t kFilterToChannelsLast[4] = {2, 3, 1, 0};
 inline constexpr int64_t kFilterToChannelsFirst[4] = {3, 2, 0, 1};
 
+/// Where a 2-D nn.conv's filter keeps its dims: the output channels, the
+/// input channels per group and the first of the two window dims
+/// (FxCxKHxKW, or KHxKWxCxF with channels_last).
+struct FilterDims {
+  int64_t filters, channels, window;
+};
+inline FilterDims filterDims(bool channelsLast) {
+  return channelsLast ? FilterDims{3, 2, 0} : FilterDims{0, 1, 2};
+}
+
 /// `type` with its dims permuted: result dim i is dim perm[i].
 mlir::RankedTensorType permuteType(mlir::RankedTensorType type,
                                    llvm::ArrayRef<int64_t> perm);

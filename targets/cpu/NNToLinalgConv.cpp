@@ -150,6 +150,8 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
   LogicalResult
   matchAndRewrite(nn::ConvOp op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (op.getChannelsLast())
+      return lowerChannelsLast(op, adaptor, rewriter);
     Location loc = op.getLoc();
     auto outType = resultType(op);
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
@@ -157,8 +159,6 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
     Type et = outType.getElementType();
     int64_t spatial = inType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
-    if (op.getChannelsLast())
-      return lowerChannelsLast(op, adaptor, rewriter);
     Value input =
         padded(rewriter, loc, adaptor.getInput(), pads.take_front(spatial),
                pads.drop_front(spatial), 0.0);
