@@ -15,6 +15,7 @@
 #define MIN_TENSOR_BYTES 5u  /* u16 name_len, 1 name byte, dtype, rank */
 #define MIN_SEGMENT_BYTES 9u /* device, entry_index, num_args */
 #define ARG_BYTES 5u         /* kind, index */
+#define MIN_LAYER_BYTES 3u   /* u16 name_len, 1 name byte */
 
 typedef struct reader {
   const uint8_t *p;
@@ -86,21 +87,44 @@ static kiln_status truncated(parser *p, const char *what, size_t index) {
   return invalid(p, what, index, "truncated");
 }
 
+/* Reads a u16-length name of 1..KILN_MAX_NAME_LEN bytes without NULs. */
+static kiln_status parse_name(parser *p, const char *what, size_t index,
+                              const uint8_t **name, uint32_t *name_len) {
+  if (!read_u16(&p->r, name_len))
+    return truncated(p, what, index);
+  if (*name_len == 0 || *name_len > KILN_MAX_NAME_LEN)
+    return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
+                     "descriptor %s %zu: name length %u not in 1..%d", what,
+                     index, *name_len, KILN_MAX_NAME_LEN);
+  if (!read_bytes(&p->r, *name_len, name))
+    return truncated(p, what, index);
+  /* Names are handed out as C strings. */
+  if (memchr(*name, 0, *name_len))
+    return invalid(p, what, index, "name contains a NUL byte");
+  return KILN_OK;
+}
+
+/* Copies a name read by parse_name into the names storage (filling pass);
+ * returns the copy, or NULL in the validating pass. */
+static const char *store_name(parser *p, const uint8_t *name,
+                              uint32_t name_len) {
+  char *copy = NULL;
+  if (p->out) {
+    copy = p->out->names + p->names_used;
+    memcpy(copy, name, name_len);
+    copy[name_len] = '\0';
+  }
+  p->names_used += (size_t)name_len + 1;
+  return copy;
+}
+
 static kiln_status parse_tensor(parser *p, const char *what, size_t index,
                                 kiln_tensor_info *info) {
   uint32_t name_len, dtype, rank;
   const uint8_t *name;
-  if (!read_u16(&p->r, &name_len))
-    return truncated(p, what, index);
-  if (name_len == 0 || name_len > KILN_MAX_NAME_LEN)
-    return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
-                     "descriptor %s %zu: name length %u not in 1..%d", what,
-                     index, name_len, KILN_MAX_NAME_LEN);
-  if (!read_bytes(&p->r, name_len, &name))
-    return truncated(p, what, index);
-  /* Names are handed out as C strings. */
-  if (memchr(name, 0, name_len))
-    return invalid(p, what, index, "name contains a NUL byte");
+  kiln_status st = parse_name(p, what, index, &name, &name_len);
+  if (st != KILN_OK)
+    return st;
   if (!read_u8(&p->r, &dtype) || !read_u8(&p->r, &rank))
     return truncated(p, what, index);
   int name_shown = (int)name_len;
@@ -131,10 +155,8 @@ static kiln_status parse_tensor(parser *p, const char *what, size_t index,
     if (dims)
       dims[i] = dim;
   }
+  const char *copy = store_name(p, name, name_len);
   if (p->out) {
-    char *copy = p->out->names + p->names_used;
-    memcpy(copy, name, name_len);
-    copy[name_len] = '\0';
     info->name = copy;
     info->dtype = (kiln_dtype)dtype;
     info->rank = (int32_t)rank;
@@ -142,7 +164,6 @@ static kiln_status parse_tensor(parser *p, const char *what, size_t index,
     info->size_bytes = size;
   }
   p->dims_used += rank;
-  p->names_used += (size_t)name_len + 1;
   return KILN_OK;
 }
 
@@ -256,7 +277,7 @@ static kiln_status parse_header(const kiln_model *model, reader *r,
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "bad descriptor magic 0x%08x (expected 0x%08x)", magic,
                      KILN_DESCRIPTOR_MAGIC);
-  /* Version 2 only added an arg kind, so version 1 reads the same way. */
+  /* Version 2 only added an arg kind, version 3 the layer table. */
   if (version < 1 || version > KILN_DESCRIPTOR_VERSION)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor version %u, this runtime reads versions 1 to "
@@ -287,9 +308,12 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
                      "bad model magic 0x%08x (expected 0x%08x): not a Kiln "
                      "model",
                      model->magic, KILN_MODEL_MAGIC);
-  if (model->abi_version != KILN_MODEL_ABI_VERSION)
+  /* Version 2 only added kiln_parallel::mark, which the session provides to
+   * every model. */
+  if (model->abi_version < 1 || model->abi_version > KILN_MODEL_ABI_VERSION)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "model ABI version %u, this runtime supports version %u",
+                     "model ABI version %u, this runtime supports versions 1 "
+                     "to %u",
                      model->abi_version, KILN_MODEL_ABI_VERSION);
   if (!model->descriptor)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
@@ -345,11 +369,30 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
   for (size_t s = 0; s < num_segments; ++s)
     if ((st = parse_segment(&p, model, s, num_inputs, num_outputs)) != KILN_OK)
       return st;
+  uint32_t num_layers = 0;
+  if (p.version >= 3) {
+    if (!read_u32(&p.r, &num_layers))
+      return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
+                       "descriptor truncated in layer count");
+    if (num_layers > p.r.left / MIN_LAYER_BYTES)
+      return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
+                       "descriptor truncated: %u layers cannot fit in %zu "
+                       "bytes",
+                       num_layers, p.r.left);
+    for (size_t i = 0; i < num_layers; ++i) {
+      const uint8_t *name;
+      uint32_t name_len;
+      if ((st = parse_name(&p, "layer", i, &name, &name_len)) != KILN_OK)
+        return st;
+      const char *copy = store_name(&p, name, name_len);
+      if (storage)
+        storage->layers[i] = (kiln_layer_profile){.name = copy};
+    }
+  }
   if (p.r.left != 0)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "descriptor has %zu trailing bytes after the last "
-                     "segment",
-                     p.r.left);
+                     "descriptor has %zu trailing bytes after the last %s",
+                     p.r.left, p.version >= 3 ? "layer" : "segment");
   if (storage) {
     if ((st = check_unique(error, "input", storage->inputs, num_inputs)) !=
             KILN_OK ||
@@ -364,6 +407,7 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
   counts->total_dims = p.dims_used;
   counts->total_name_bytes = p.names_used;
   counts->total_args = p.args_used;
+  counts->num_layers = num_layers;
   counts->arena_size = arena_size;
   counts->arena_alignment = alignment;
   return KILN_OK;

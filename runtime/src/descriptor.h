@@ -29,6 +29,7 @@ typedef struct kiln_desc_counts {
   size_t total_dims;       /* over all inputs and outputs */
   size_t total_name_bytes; /* over all names, one NUL each included */
   size_t total_args;       /* over all segments */
+  size_t num_layers;
   uint64_t arena_size;
   uint32_t arena_alignment;
 } kiln_desc_counts;
@@ -42,6 +43,7 @@ typedef struct kiln_desc_storage {
   kiln_desc_segment *segments;
   kiln_desc_arg *args;
   void **argv;
+  kiln_layer_profile *layers; /* names filled, times zero */
 } kiln_desc_storage;
 
 /* Validates model and its descriptor and fills counts. With storage, also

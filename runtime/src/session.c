@@ -7,9 +7,11 @@
 
 #include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The arena is at least cache-line aligned whatever the model asks, so that
  * generated vector code never straddles lines at the arena base. */
@@ -26,7 +28,47 @@ struct kiln_session {
   size_t arena_size;
   size_t memory_bytes;
   kiln_thread_pool *pool;
+  /* Profiling: compiled code gets `profiler`, which forwards run() to the
+   * pool and times the spans between marks. */
+  bool profile;
+  kiln_parallel profiler;
+  size_t num_layers;
+  kiln_layer_profile *layers;
+  uint32_t current_layer; /* KILN_LAYER_END: none open */
+  uint64_t span_start_ns;
+  uint64_t profiled_runs;
 };
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static kiln_session *profiling_session(kiln_parallel *self) {
+  return (kiln_session *)((char *)self - offsetof(kiln_session, profiler));
+}
+
+static void profile_run(kiln_parallel *self, kiln_task_fn task,
+                        void *const *args, int64_t count) {
+  kiln_parallel *pool =
+      kiln_thread_pool_parallel(profiling_session(self)->pool);
+  pool->run(pool, task, args, count);
+}
+
+/* Closes the open span, if any, and opens `layer`'s when it is one. */
+static void profile_mark(kiln_parallel *self, uint32_t layer) {
+  kiln_session *s = profiling_session(self);
+  uint64_t now = now_ns();
+  if (s->current_layer < s->num_layers)
+    s->layers[s->current_layer].total_ns += now - s->span_start_ns;
+  s->current_layer = KILN_LAYER_END;
+  if (layer < s->num_layers) {
+    s->current_layer = layer;
+    s->layers[layer].spans++;
+    s->span_start_ns = now;
+  }
+}
 
 /* A running layout of arrays inside the session's one allocation. */
 typedef struct layout {
@@ -54,6 +96,7 @@ kiln_status kiln_session_create(const kiln_model *model,
   /* threads: the calling thread plus threads - 1 workers run the parallel
    * loops of compiled code (KILN_ARG_PARALLEL); 0 means 1, no workers. */
   uint32_t threads = 1;
+  bool profile = false;
   if (options) {
     size_t known =
         offsetof(kiln_session_options, threads) + sizeof options->threads;
@@ -67,6 +110,10 @@ kiln_status kiln_session_create(const kiln_model *model,
                        options->threads, KILN_MAX_THREADS);
     if (options->threads > 0)
       threads = options->threads;
+    /* Older callers' options end before profile. */
+    if (options->struct_size >=
+        offsetof(kiln_session_options, profile) + sizeof options->profile)
+      profile = options->profile != 0;
   }
 
   kiln_desc_counts counts;
@@ -89,6 +136,8 @@ kiln_status kiln_session_create(const kiln_model *model,
                                sizeof(kiln_desc_arg), counts.total_args);
   size_t argv_off =
       layout_add(&l, alignof(void *), sizeof(void *), counts.total_args);
+  size_t layers_off = layout_add(&l, alignof(kiln_layer_profile),
+                                 sizeof(kiln_layer_profile), counts.num_layers);
   size_t names_off = layout_add(&l, 1, 1, counts.total_name_bytes);
   size_t end = l.end;
   size_t alignment = counts.arena_alignment > KILN_MIN_ARENA_ALIGNMENT
@@ -121,6 +170,7 @@ kiln_status kiln_session_create(const kiln_model *model,
       .segments = (kiln_desc_segment *)(block + segments_off),
       .args = (kiln_desc_arg *)(block + args_off),
       .argv = (void **)(block + argv_off),
+      .layers = (kiln_layer_profile *)(block + layers_off),
   };
   st = kiln_desc_parse(model, &counts, &storage, error);
   kiln_thread_pool *pool = NULL;
@@ -142,6 +192,11 @@ kiln_status kiln_session_create(const kiln_model *model,
       .arena_size = (size_t)counts.arena_size,
       .memory_bytes = total,
       .pool = pool,
+      .profile = profile,
+      .profiler = {.run = profile_run, .mark = profile_mark},
+      .num_layers = counts.num_layers,
+      .layers = storage.layers,
+      .current_layer = KILN_LAYER_END,
   };
   *out_session = s;
   return KILN_OK;
@@ -199,6 +254,30 @@ size_t kiln_session_memory_bytes(const kiln_session *session) {
 
 size_t kiln_session_arena_size(const kiln_session *session) {
   return session ? session->arena_size : 0;
+}
+
+size_t kiln_session_num_layers(const kiln_session *session) {
+  return session ? session->num_layers : 0;
+}
+
+const kiln_layer_profile *kiln_session_layer(const kiln_session *session,
+                                             size_t index) {
+  return session && index < session->num_layers ? &session->layers[index]
+                                                : NULL;
+}
+
+uint64_t kiln_session_profiled_runs(const kiln_session *session) {
+  return session ? session->profiled_runs : 0;
+}
+
+void kiln_session_reset_profile(kiln_session *session) {
+  if (!session)
+    return;
+  for (size_t i = 0; i < session->num_layers; ++i) {
+    session->layers[i].total_ns = 0;
+    session->layers[i].spans = 0;
+  }
+  session->profiled_runs = 0;
 }
 
 static kiln_status check_tensor(const kiln_tensor_info *want,
@@ -282,11 +361,19 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
         seg->argv[a] = session->arena;
         break;
       case KILN_ARG_PARALLEL:
-        seg->argv[a] = kiln_thread_pool_parallel(session->pool);
+        seg->argv[a] = session->profile
+                           ? &session->profiler
+                           : kiln_thread_pool_parallel(session->pool);
         break;
       }
     }
     seg->entry(seg->argv);
+    /* A segment's code ends its last layer itself; this only guards
+     * against a span left open. */
+    if (session->profile)
+      profile_mark(&session->profiler, KILN_LAYER_END);
   }
+  if (session->profile)
+    session->profiled_runs++;
   return KILN_OK;
 }

@@ -185,6 +185,13 @@ static void wait_for_workers(kiln_thread_pool *pool, uint32_t chunks) {
   pthread_mutex_unlock(&pool->mutex);
 }
 
+/* Layer marks are the session's business (it wraps the pool when it
+ * profiles); the pool ignores them. */
+static void pool_mark(kiln_parallel *self, uint32_t layer) {
+  (void)self;
+  (void)layer;
+}
+
 static void pool_run(kiln_parallel *self, kiln_task_fn task, void *const *args,
                      int64_t count) {
   kiln_thread_pool *pool = (kiln_thread_pool *)self;
@@ -246,6 +253,7 @@ kiln_status kiln_thread_pool_create(uint32_t threads, kiln_thread_pool **out,
                      "cannot allocate a thread pool of %u threads", threads);
   memset(pool, 0, size);
   pool->parallel.run = pool_run;
+  pool->parallel.mark = pool_mark;
   pool->threads = threads;
   atomic_init(&pool->job, 0);
   atomic_init(&pool->stop, false);

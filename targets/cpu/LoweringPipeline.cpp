@@ -41,6 +41,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createOutlineParallelPass());
+  pm.addPass(createMarkLayersPass());
   pm.addPass(arith::createArithEmulateUnsupportedFloats(
       arith::ArithEmulateUnsupportedFloatsOptions{{"f16", "bf16"}, "f32"}));
   pm.addPass(createExpandNarrowFloatsPass());

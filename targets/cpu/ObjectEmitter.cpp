@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/ObjectEmitter.h"
 #include "passes/Passes.h"
+#include "targets/cpu/Passes.h"
 
 #include "kiln/model_format.h"
 
@@ -33,6 +34,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include <algorithm>
 
 using namespace mlir;
 
@@ -240,16 +242,21 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
   return success();
 }
 
-std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig,
-                                      bool parallel) {
+/// Appends a u16 length and the bytes of `name`.
+void putName(std::vector<uint8_t> &payload, llvm::StringRef name) {
+  payload.push_back(uint8_t(name.size()));
+  payload.push_back(uint8_t(name.size() >> 8));
+  payload.insert(payload.end(), name.begin(), name.end());
+}
+
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
+                                      llvm::ArrayRef<std::string> layers) {
   std::vector<uint8_t> payload;
   put32(payload, sig.inputs.size());
   put32(payload, sig.outputs.size());
   for (const auto *list : {&sig.inputs, &sig.outputs})
     for (const TensorSpec &t : *list) {
-      payload.push_back(uint8_t(t.name.size()));
-      payload.push_back(uint8_t(t.name.size() >> 8));
-      payload.insert(payload.end(), t.name.begin(), t.name.end());
+      putName(payload, t.name);
       payload.push_back(uint8_t(t.dtype));
       payload.push_back(uint8_t(t.dims.size()));
       for (int64_t d : t.dims)
@@ -276,6 +283,12 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig,
   if (parallel) {
     payload.push_back(KILN_ARG_PARALLEL);
     put32(payload, 0);
+  }
+  put32(payload, layers.size());
+  for (const std::string &layer : layers) {
+    std::string name = layer.substr(0, KILN_MAX_NAME_LEN);
+    std::replace(name.begin(), name.end(), '\0', '?');
+    putName(payload, name.empty() ? "(unnamed)" : name);
   }
 
   std::vector<uint8_t> blob;
@@ -384,7 +397,25 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     b.CreateRetVoid();
   }
 
-  std::vector<uint8_t> blob = encodeDescriptor(sig, parallel);
+  // kiln-mark-layers' calls of @kiln.mark(par, layer) become par->mark.
+  if (llvm::Function *mark = m.getFunction("kiln.mark")) {
+    if (!parallel || !mark->isDeclaration() || mark->arg_size() != 2 ||
+        !mark->getArg(1)->getType()->isIntegerTy(32))
+      return module.emitError("malformed kiln.mark declaration");
+    mark->setName(prefix + "_mark");
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", mark));
+    llvm::Value *par = mark->getArg(0);
+    llvm::Value *fn = b.CreateLoad(
+        ptrTy, b.CreateConstGEP1_64(ptrTy, par, 1)); // kiln_parallel::mark
+    b.CreateCall(llvm::FunctionType::get(voidTy, {ptrTy, i32}, false), fn,
+                 {par, mark->getArg(1)});
+    b.CreateRetVoid();
+  }
+  std::vector<std::string> layers;
+  if (auto names = module->getAttrOfType<ArrayAttr>(kLayersAttr))
+    for (auto name : names.getAsRange<StringAttr>())
+      layers.push_back(name.str());
+  std::vector<uint8_t> blob = encodeDescriptor(sig, parallel, layers);
   auto *descriptor = new llvm::GlobalVariable(
       m, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), blob.size()),
       true, llvm::GlobalValue::InternalLinkage,

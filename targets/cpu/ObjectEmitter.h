@@ -48,9 +48,11 @@ struct ModelSignature {
 mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
 
 /// Serialises the descriptor blob of runtime/include/kiln/model_format.h;
-/// `parallel`: the entry also takes the session's kiln_parallel.
-std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig,
-                                      bool parallel);
+/// `parallel`: the entry also takes the session's kiln_parallel; `layers`:
+/// the layer table (names are cut to KILN_MAX_NAME_LEN bytes, NULs and
+/// empty names replaced).
+std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
+                                      llvm::ArrayRef<std::string> layers);
 
 /// The PIC, O3 target machine for `opts`. Unknown CPUs and features are
 /// errors (LLVM itself only warns); `native` means the host's CPU and

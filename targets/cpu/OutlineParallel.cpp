@@ -162,14 +162,11 @@ struct OutlineParallelPass
 
     MLIRContext *ctx = &getContext();
     Type ptr = LLVM::LLVMPointerType::get(ctx);
-    unsigned numArgs = main.getNumArguments();
-    SmallVector<Type> argTypes(main.getArgumentTypes());
-    if (failed(main.insertArgument(numArgs, ptr, {}, main.getLoc()))) {
-      main.emitError("kiln-outline-parallel: cannot add the kiln_parallel "
-                     "argument to @main");
+    FailureOr<Value> par = kiln::cpu::getOrAddParallelArgument(main);
+    if (failed(par))
       return signalPassFailure();
-    }
-    Value par = main.getArgument(numArgs);
+    unsigned numArgs = main.getNumArguments() - 1;
+    SmallVector<Type> argTypes(main.getArgumentTypes().drop_back());
     ValueRange mainArgs = main.getArguments().take_front(numArgs);
 
     OpBuilder mb(ctx);
@@ -203,7 +200,7 @@ struct OutlineParallelPass
       dispatch.setPrivate();
 
       OpBuilder cb(loop);
-      SmallVector<Value> operands = {par};
+      SmallVector<Value> operands = {*par};
       operands.append(mainArgs.begin(), mainArgs.end());
       operands.push_back(arith::ConstantIndexOp::create(cb, loc, count));
       func::CallOp::create(cb, loc, dispatch, operands);
@@ -269,3 +266,14 @@ struct OutlineParallelPass
 };
 
 } // namespace
+
+FailureOr<Value> kiln::cpu::getOrAddParallelArgument(func::FuncOp main) {
+  unsigned n = main.getNumArguments();
+  // Before LLVM conversion @main's other arguments are memrefs.
+  if (n && isa<LLVM::LLVMPointerType>(main.getArgumentTypes().back()))
+    return main.getArgument(n - 1);
+  Type ptr = LLVM::LLVMPointerType::get(main.getContext());
+  if (failed(main.insertArgument(n, ptr, {}, main.getLoc())))
+    return main.emitError("cannot add the kiln_parallel argument to @main");
+  return main.getArgument(n);
+}

@@ -19,6 +19,12 @@ namespace kiln::cpu {
 /// Marks a loop whose iterations are independent (kiln-vector-kernels sets
 /// it, kiln-outline-parallel reads it).
 inline constexpr llvm::StringLiteral kParallelAttr = "kiln.parallel";
+/// The module attribute naming the layers kiln-mark-layers numbered.
+inline constexpr llvm::StringLiteral kLayersAttr = "kiln.layers";
+
+/// @main's last argument, the runtime's kiln_parallel (an !llvm.ptr), added
+/// if @main has none yet; failure if it cannot be added.
+mlir::FailureOr<mlir::Value> getOrAddParallelArgument(mlir::func::FuncOp main);
 
 #define GEN_PASS_DECL
 #include "targets/cpu/Passes.h.inc"

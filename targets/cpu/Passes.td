@@ -134,4 +134,27 @@ def OutlineParallelPass : Pass<"kiln-outline-parallel", "mlir::ModuleOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def MarkLayersPass : Pass<"kiln-mark-layers", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's layer mark where @main's code for "
+                "another ONNX node starts";
+  let description = [{
+    Names each op directly in @main's body by its location (the ONNX node
+    it was lowered from; the first name of a fused location) and numbers the
+    names in order of first appearance. Before each op that does work (has
+    a region, calls, or touches memory) and belongs to another layer than
+    the work before it, @main calls `@kiln.mark(par, i32 layer)`, and once
+    more with 0xffffffff (KILN_LAYER_END) before it returns. An op without a
+    name belongs to the layer before it. `par` is @main's `!llvm.ptr`
+    kiln_parallel argument, added (as kiln-outline-parallel does) when
+    absent. The names go to the module attribute `kiln.layers`, which the
+    object emitter writes into the descriptor's layer table; the emitter
+    defines `@kiln.mark` as a call of `par->mark` (model_format.h). A
+    session that profiles times each layer between marks
+    (`kiln-run --profile`).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
 #endif // KILN_TARGETS_CPU_PASSES

@@ -79,7 +79,15 @@ TEST(Descriptor, BadModelStruct) {
   FakeModel abi(addSpec());
   abi.model.abi_version = KILN_MODEL_ABI_VERSION + 1;
   EXPECT_EQ(tryCreate(&abi.model, &message), KILN_ERROR_INVALID_MODEL);
-  EXPECT_NE(message.find("ABI version 2"), std::string::npos);
+  EXPECT_NE(message.find("model ABI version 3, this runtime supports versions "
+                         "1 to 2"),
+            std::string::npos)
+      << message;
+  abi.model.abi_version = 0;
+  EXPECT_EQ(tryCreate(&abi.model), KILN_ERROR_INVALID_MODEL);
+  // Version 1 models (before kiln_parallel::mark) still load.
+  abi.model.abi_version = 1;
+  EXPECT_EQ(tryCreate(&abi.model), KILN_OK);
 
   FakeModel no_descriptor(addSpec());
   no_descriptor.model.descriptor = nullptr;
@@ -101,7 +109,7 @@ TEST(Descriptor, BadHeader) {
   } cases[] = {
       {0, 0x11223344, "bad descriptor magic"},
       {4, KILN_DESCRIPTOR_VERSION + 1,
-       "descriptor version 3, this runtime reads versions 1 to 2"},
+       "descriptor version 4, this runtime reads versions 1 to 3"},
       {4, 0, "descriptor version 0"},
       {8, 7, "announces 7 payload bytes"},
       {8, 0xffffffff, "payload bytes"},
@@ -164,12 +172,13 @@ TEST(Descriptor, HugeCounts) {
   EXPECT_EQ(tryCreate(&inputs.model, &message), KILN_ERROR_INVALID_MODEL);
   EXPECT_NE(message.find("cannot fit"), std::string::npos) << message;
 
-  // A segment claiming 2^32 - 1 args.
+  // A segment claiming 2^32 - 1 args (version 2: no layer table after it).
   DescriptorSpec spec = addSpec();
+  spec.version = 2;
   std::vector<uint8_t> payload = encodePayload(spec);
   size_t num_args_offset = payload.size() - (1 + 4 + 4 + 2 * 5) + 5;
   patchU32(payload, num_args_offset, 0xffffffff);
-  FakeModel args(withHeader(payload));
+  FakeModel args(withHeader(payload, 2));
   EXPECT_EQ(tryCreate(&args.model, &message), KILN_ERROR_INVALID_MODEL);
   EXPECT_NE(message.find("segment 1: truncated"), std::string::npos) << message;
 
@@ -290,8 +299,8 @@ TEST(Descriptor, BadSegments) {
   expectInvalid(spec, "no segments");
 
   spec = addSpec();
-  spec.segments[1].entry = 4;
-  expectInvalid(spec, "segment 1: entry index 4 out of range (model has 4 "
+  spec.segments[1].entry = 5;
+  expectInvalid(spec, "segment 1: entry index 5 out of range (model has 5 "
                       "entries)");
   spec = addSpec();
   spec.segments[0].args[1] = {KILN_ARG_INPUT, 2};
@@ -340,6 +349,33 @@ TEST(Descriptor, VersionsAndParallelArgs) {
   spec.segments[0].args[2] = {KILN_ARG_PARALLEL, 1};
   expectInvalid(spec, "segment 0 arg 2: a parallel arg must have index 0, "
                       "got 1");
+}
+
+// Version 3's layer table: names as tensor names are checked, counts
+// against the bytes left; versions 1 and 2 have no table.
+TEST(Descriptor, Layers) {
+  DescriptorSpec spec = addSpec();
+  spec.version = 2;
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+  spec.version = 3;
+  spec.layers = {};
+  EXPECT_EQ(tryCreate(spec), KILN_OK);
+  spec.layers = {"abc", "", "x"};
+  expectInvalid(spec, "layer 1: name length 0 not in 1..1024");
+  spec.layers = {std::string("a\0b", 3)};
+  expectInvalid(spec, "layer 0: name contains a NUL byte");
+  spec.layers = {std::string(1025, 'x')};
+  expectInvalid(spec, "layer 0: name length 1025 not in 1..1024");
+
+  // A layer count far beyond the bytes left.
+  std::vector<uint8_t> payload = encodePayload(addSpec());
+  size_t count_at = payload.size() - (4 + 2 + 8 + 2 + 4);
+  patchU32(payload, count_at, 0xffffffffu);
+  FakeModel huge(withHeader(payload));
+  std::string message;
+  EXPECT_EQ(tryCreate(&huge.model, &message), KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("4294967295 layers cannot fit"), std::string::npos)
+      << message;
 }
 
 TEST(Descriptor, EmptyModelParts) {

@@ -35,6 +35,7 @@ struct DescriptorSpec {
   uint64_t arena_size = 0;
   uint32_t arena_alignment = 64;
   std::vector<SegmentSpec> segments;
+  std::vector<std::string> layers; // written from version 3 on
   uint32_t version = KILN_DESCRIPTOR_VERSION;
 };
 
@@ -79,6 +80,11 @@ inline std::vector<uint8_t> encodePayload(const DescriptorSpec &spec) {
     for (const ArgSpec &a : s.args)
       b.u8(a.kind).u32(a.index);
   }
+  if (spec.version >= 3) {
+    b.u32(spec.layers.size());
+    for (const std::string &layer : spec.layers)
+      b.u16(layer.size()).raw(layer);
+  }
   return b.data;
 }
 
@@ -105,7 +111,8 @@ enum : uint32_t {
   kAddIntoArena = 0,
   kCopyFromArena = 1,
   kRecordArena = 2,
-  kParallelSquare = 3
+  kParallelSquare = 3,
+  kMarkedSquare = 4
 };
 
 // A kiln_model over a descriptor it owns; entries are fake_entries.h.
@@ -117,16 +124,17 @@ struct FakeModel {
     model.descriptor = descriptor.data();
     model.descriptor_size = descriptor.size();
     model.entries = kEntries;
-    model.num_entries = 4;
+    model.num_entries = 5;
   }
   explicit FakeModel(const DescriptorSpec &spec)
       : FakeModel(withHeader(encodePayload(spec), spec.version)) {}
   FakeModel(const FakeModel &) = delete;
   FakeModel &operator=(const FakeModel &) = delete;
 
-  static constexpr kiln_entry_fn kEntries[4] = {
+  static constexpr kiln_entry_fn kEntries[5] = {
       kiln_test_add_into_arena, kiln_test_copy_from_arena,
-      kiln_test_record_arena, kiln_test_parallel_square};
+      kiln_test_record_arena, kiln_test_parallel_square,
+      kiln_test_marked_square};
   std::vector<uint8_t> descriptor;
   kiln_model model{};
 };
@@ -142,6 +150,7 @@ inline DescriptorSpec addSpec() {
       {kAddIntoArena,
        {{KILN_ARG_INPUT, 0}, {KILN_ARG_INPUT, 1}, {KILN_ARG_ARENA, 0}}},
       {kCopyFromArena, {{KILN_ARG_ARENA, 0}, {KILN_ARG_OUTPUT, 0}}}};
+  spec.layers = {"/add/Add", "copy"};
   return spec;
 }
 

@@ -39,3 +39,16 @@ void kiln_test_parallel_square(void **args) {
   parallel->run(parallel, square_task, task_args, KILN_TEST_PARALLEL_ELEMENTS);
   ++kiln_test_calls;
 }
+
+void kiln_test_marked_square(void **args) {
+  kiln_parallel *parallel = args[0];
+  void *const task_args[2] = {args[1], args[2]};
+  parallel->mark(parallel, 1);
+  parallel->run(parallel, square_task, task_args, KILN_TEST_PARALLEL_ELEMENTS);
+  parallel->mark(parallel, 0);
+  parallel->mark(parallel, 1);
+  parallel->run(parallel, square_task, task_args, KILN_TEST_PARALLEL_ELEMENTS);
+  parallel->mark(parallel, 7);
+  parallel->mark(parallel, KILN_LAYER_END);
+  ++kiln_test_calls;
+}

@@ -24,6 +24,10 @@ void kiln_test_record_arena(void **args);
  * out[i] = in[i] * in[i], one run() iteration per element. */
 #define KILN_TEST_PARALLEL_ELEMENTS 1000
 void kiln_test_parallel_square(void **args);
+/* The same, between layer marks as compiled code makes them: layer 1 (the
+ * squares), layer 0 (nothing), layer 1 again, layer 7 (out of range for the
+ * tests' models: ignored), then KILN_LAYER_END. */
+void kiln_test_marked_square(void **args);
 
 #ifdef __cplusplus
 }

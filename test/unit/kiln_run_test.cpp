@@ -118,6 +118,16 @@ TEST_F(KilnRun, Info) {
   EXPECT_NE(r.out.find("arena: 24 bytes"), std::string::npos);
 }
 
+// The fixture's descriptor has an empty layer table (lit's
+// run-convnet.test profiles a compiled model with layers).
+TEST_F(KilnRun, ProfileWithoutLayers) {
+  Result r = kilnRun(quote(model) + " --profile --runs 2");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("median latency: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("profile: the model names no layers"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(KilnRun, RunsWithInputFilesAndWritesOutputs) {
   float a[6] = {0, 1, 2, 3, 4, 5};
   std::string a_path = writeNpy("a.npy", KILN_DTYPE_F32, {2, 3}, a);

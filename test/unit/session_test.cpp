@@ -188,7 +188,7 @@ TEST(SessionOptions, StructSizeAndThreads) {
   FakeModel fake(addSpec());
   kiln_session *session = nullptr;
   kiln_error error{};
-  kiln_session_options options{sizeof options, 4};
+  kiln_session_options options{sizeof options, 4, 0};
   ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
             KILN_OK);
   kiln_session_destroy(session);
@@ -197,7 +197,7 @@ TEST(SessionOptions, StructSizeAndThreads) {
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(error.message, "options->struct_size is 4, expected at least 8");
   EXPECT_EQ(session, nullptr);
-  options = {sizeof options, 257};
+  options = {sizeof options, 257, 0};
   EXPECT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(error.message,
@@ -223,7 +223,7 @@ TEST(SessionParallel, EntryRunsLoopOnPool) {
   kiln_tensor in{KILN_DTYPE_F32, 1, &n, x.data(), n * sizeof(float)};
   kiln_tensor out{KILN_DTYPE_F32, 1, &n, y.data(), n * sizeof(float)};
   for (uint32_t threads : {0u, 1u, 2u, 4u, 7u}) {
-    kiln_session_options options{sizeof options, threads};
+    kiln_session_options options{sizeof options, threads, 0};
     kiln_session *session = nullptr;
     kiln_error error{};
     ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
@@ -238,6 +238,70 @@ TEST(SessionParallel, EntryRunsLoopOnPool) {
     }
     kiln_session_destroy(session);
   }
+}
+
+// With options.profile, the spans between the entry's marks are timed per
+// layer; out-of-range marks are ignored; without it nothing is recorded.
+// Times are only checked to be non-zero where work ran (no timing bounds).
+TEST(SessionProfile, MarksTimeLayers) {
+  DescriptorSpec spec;
+  const int64_t n = KILN_TEST_PARALLEL_ELEMENTS;
+  spec.inputs = {{"x", KILN_DTYPE_F32, {n}}};
+  spec.outputs = {{"y", KILN_DTYPE_F32, {n}}};
+  spec.segments = {
+      {kMarkedSquare,
+       {{KILN_ARG_PARALLEL, 0}, {KILN_ARG_INPUT, 0}, {KILN_ARG_OUTPUT, 0}}}};
+  spec.layers = {"/empty/Identity", "/square/Mul"};
+  FakeModel fake(spec);
+  std::vector<float> x(n, 3.0f), y(n);
+  kiln_tensor in{KILN_DTYPE_F32, 1, &n, x.data(), n * sizeof(float)};
+  kiln_tensor out{KILN_DTYPE_F32, 1, &n, y.data(), n * sizeof(float)};
+  for (uint32_t profile : {0u, 1u}) {
+    for (uint32_t threads : {1u, 2u}) {
+      kiln_session_options options{sizeof options, threads, profile};
+      kiln_session *session = nullptr;
+      kiln_error error{};
+      ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
+                KILN_OK)
+          << error.message;
+      ASSERT_EQ(kiln_session_num_layers(session), 2u);
+      EXPECT_STREQ(kiln_session_layer(session, 1)->name, "/square/Mul");
+      EXPECT_EQ(kiln_session_layer(session, 2), nullptr);
+      for (int run = 0; run < 3; ++run) {
+        std::fill(y.begin(), y.end(), 0.0f);
+        ASSERT_EQ(kiln_session_run(session, &in, 1, &out, 1, &error), KILN_OK)
+            << error.message;
+        ASSERT_EQ(y[n - 1], 9.0f);
+      }
+      const kiln_layer_profile *square = kiln_session_layer(session, 1);
+      const kiln_layer_profile *empty = kiln_session_layer(session, 0);
+      if (profile) {
+        EXPECT_EQ(kiln_session_profiled_runs(session), 3u);
+        EXPECT_EQ(square->spans, 6u);
+        EXPECT_EQ(empty->spans, 3u);
+        EXPECT_GT(square->total_ns, 0u);
+      } else {
+        EXPECT_EQ(kiln_session_profiled_runs(session), 0u);
+        EXPECT_EQ(square->spans, 0u);
+        EXPECT_EQ(square->total_ns, 0u);
+      }
+      kiln_session_reset_profile(session);
+      EXPECT_EQ(kiln_session_profiled_runs(session), 0u);
+      EXPECT_EQ(square->spans, 0u);
+      EXPECT_EQ(square->total_ns, 0u);
+      kiln_session_destroy(session);
+    }
+  }
+  // Options from before the profile field (struct_size 8) still work.
+  kiln_session_options old{8, 2, 1};
+  kiln_session *session = nullptr;
+  ASSERT_EQ(kiln_session_create(&fake.model, &old, &session, nullptr), KILN_OK);
+  ASSERT_EQ(kiln_session_run(session, &in, 1, &out, 1, nullptr), KILN_OK);
+  EXPECT_EQ(kiln_session_profiled_runs(session), 0u);
+  kiln_session_destroy(session);
+  EXPECT_EQ(kiln_session_num_layers(nullptr), 0u);
+  EXPECT_EQ(kiln_session_layer(nullptr, 0), nullptr);
+  kiln_session_reset_profile(nullptr);
 }
 
 // The arena is aligned to the model's alignment, and to at least 64.

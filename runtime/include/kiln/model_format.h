@@ -19,19 +19,22 @@
  *     u32 num_inputs, u32 num_outputs
  *     tensor[num_inputs], tensor[num_outputs], each:
  *       u16 name_len, name bytes (not NUL terminated, 1..KILN_MAX_NAME_LEN),
- *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>= 0; a 0 dim makes an empty tensor)
- *     u64 arena_size       bytes of scratch the model needs (may be 0)
- *     u32 arena_alignment  power of two
- *     u32 num_segments     (>= 1)
- *     segment[num_segments], each:
- *       u8 device (kiln_device), u32 entry_index (< kiln_model.num_entries),
- *       u32 num_args, arg[num_args], each: u8 kind (kiln_arg_kind), u32 index
- *   Segments run in order. An entry receives an array of pointers, one per
- *   arg in the order listed: a model input's data, a model output's data,
- *   the arena base (index 0), or the session's kiln_parallel (index 0, see
- *   below). Nothing may follow the last segment.
+ *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>=
+ * 0; a 0 dim makes an empty tensor) u64 arena_size       bytes of scratch the
+ * model needs (may be 0) u32 arena_alignment  power of two u32 num_segments (>=
+ * 1) segment[num_segments], each: u8 device (kiln_device), u32 entry_index (<
+ * kiln_model.num_entries), u32 num_args, arg[num_args], each: u8 kind
+ * (kiln_arg_kind), u32 index Segments run in order. An entry receives an array
+ * of pointers, one per arg in the order listed: a model input's data, a model
+ * output's data, the arena base (index 0), or the session's kiln_parallel
+ * (index 0, see below). u32 num_layers       (version 3 on) layer[num_layers],
+ * each: u16 name_len, name bytes (as tensor names): the ONNX node (or fused
+ * group, named after its first node) whose code runs after compiled code calls
+ * kiln_parallel::mark with its index. Nothing may follow the last segment
+ * (version 1, 2) or layer (3).
  *
  * Version 2 added KILN_ARG_PARALLEL; a version 1 descriptor never holds it.
+ * Version 3 added the layer table.
  */
 #ifndef KILN_MODEL_FORMAT_H
 #define KILN_MODEL_FORMAT_H
@@ -44,9 +47,9 @@ extern "C" {
 #endif
 
 #define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
-#define KILN_MODEL_ABI_VERSION 1u
+#define KILN_MODEL_ABI_VERSION 2u
 #define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
-#define KILN_DESCRIPTOR_VERSION 2u
+#define KILN_DESCRIPTOR_VERSION 3u
 #define KILN_DESCRIPTOR_HEADER_SIZE 16u
 #define KILN_MAX_RANK 8
 #define KILN_MAX_NAME_LEN 1024
@@ -88,11 +91,19 @@ typedef void (*kiln_task_fn)(void *const *args, int64_t begin, int64_t end);
  * task(args, begin, end) on disjoint ranges that together cover
  * [0, count) exactly once, possibly on several threads at once, and returns
  * when all have returned. count <= 0 calls nothing. Compiled code calls run()
- * only from the thread that called the entry, never from inside a task. */
+ * and mark() only from the thread that called the entry, never from inside
+ * a task.
+ *
+ * mark() (model ABI version 2 on) says that the code of descriptor layer
+ * `layer` starts now; KILN_LAYER_END that the entry's last layer ended. The
+ * session times layers with it when profiling is on; any other index is
+ * ignored. */
+#define KILN_LAYER_END 0xffffffffu
 typedef struct kiln_parallel kiln_parallel;
 struct kiln_parallel {
   void (*run)(kiln_parallel *self, kiln_task_fn task, void *const *args,
               int64_t count);
+  void (*mark)(kiln_parallel *self, uint32_t layer);
 };
 
 typedef struct kiln_model {

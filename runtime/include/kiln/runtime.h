@@ -43,6 +43,10 @@ typedef struct kiln_session_options {
    * the session starts threads - 1 workers. 0 = default (1, no workers);
    * at most 256. */
   uint32_t threads;
+  /* Non-zero: time every layer of every run (kiln_session_layer below).
+   * Costs two clock reads per layer; off, the layer marks of compiled code
+   * return at once. */
+  uint32_t profile;
 } kiln_session_options;
 
 /* A tensor the caller owns. Elements are dense, row-major. */
@@ -89,6 +93,29 @@ int64_t kiln_session_find_output(const kiln_session *session,
 size_t kiln_session_memory_bytes(const kiln_session *session);
 /* Scratch bytes the model asked for (the descriptor's arena_size). */
 size_t kiln_session_arena_size(const kiln_session *session);
+
+/* Where a profiled session's time went, per layer of the model (an ONNX
+ * node, or a fused group named after its first node): the time between the
+ * compiled code's mark for the layer and its next mark, summed over the runs
+ * since the session was created or the profile reset. A layer's code may
+ * run in several spans (a concat's inputs, a split convolution); all count.
+ * Layers come in the order the compiler numbered them (first run first). */
+typedef struct kiln_layer_profile {
+  const char *name; /* NUL terminated */
+  uint64_t total_ns;
+  uint64_t spans; /* times its code started */
+} kiln_layer_profile;
+
+/* Layers the model names (0 for models compiled before layer marks). */
+size_t kiln_session_num_layers(const kiln_session *session);
+/* NULL when index is out of range. Times stay 0 unless the session was
+ * created with options.profile set. */
+const kiln_layer_profile *kiln_session_layer(const kiln_session *session,
+                                             size_t index);
+/* Runs timed since creation or the last reset (0 when not profiling). */
+uint64_t kiln_session_profiled_runs(const kiln_session *session);
+/* Zeroes the layer times and the run count (e.g. after warm-up runs). */
+void kiln_session_reset_profile(kiln_session *session);
 
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
  * is checked before anything runs. */

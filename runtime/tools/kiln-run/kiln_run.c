@@ -37,6 +37,7 @@ typedef struct options {
   uint64_t threads;
   int64_t top; /* -1: per-output default */
   bool info;
+  bool profile;
   bool help;
 } options;
 
@@ -92,6 +93,9 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "                     indices (default 5 for outputs with <= 2 dims "
           "whose last\n"
           "                     dim is > 1, otherwise off; 0 turns it off)\n"
+          "  --profile          time every layer (ONNX node or fused group) "
+          "over the timed\n"
+          "                     runs and print them, slowest first\n"
           "  --info             print inputs, outputs and arena size, then "
           "exit\n"
           "  -h, --help         print this help\n",
@@ -130,6 +134,10 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     }
     if (strcmp(arg, "--info") == 0) {
       opt->info = true;
+      continue;
+    }
+    if (strcmp(arg, "--profile") == 0) {
+      opt->profile = true;
       continue;
     }
     if (arg[0] != '-') {
@@ -372,6 +380,7 @@ static int run_model(state *st) {
     if (kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err) !=
         KILN_OK)
       return fail("%s", err.message);
+  kiln_session_reset_profile(s);
   st->times_ms = malloc(st->opt.runs * sizeof *st->times_ms);
   if (!st->times_ms)
     return fail("out of memory");
@@ -389,6 +398,54 @@ static int run_model(state *st) {
                         : (st->times_ms[n / 2 - 1] + st->times_ms[n / 2]) / 2;
   printf("median latency: %.3f ms over %zu runs (min %.3f ms)\n", median, n,
          st->times_ms[0]);
+  return 0;
+}
+
+static const kiln_session *sorted_session; /* for qsort's comparator */
+
+static int slower_layer_first(const void *a, const void *b) {
+  uint64_t x = kiln_session_layer(sorted_session, *(const size_t *)a)->total_ns;
+  uint64_t y = kiln_session_layer(sorted_session, *(const size_t *)b)->total_ns;
+  return (x < y) - (x > y);
+}
+
+/* The layers' mean time per timed run, slowest first. */
+static int print_profile(const state *st) {
+  const kiln_session *s = st->session;
+  size_t n = kiln_session_num_layers(s);
+  uint64_t runs = kiln_session_profiled_runs(s);
+  if (n == 0) {
+    printf("profile: the model names no layers (compiled before layer "
+           "marks)\n");
+    return 0;
+  }
+  size_t *order = malloc(n * sizeof *order);
+  if (!order)
+    return fail("out of memory");
+  uint64_t total_ns = 0;
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    total_ns += kiln_session_layer(s, i)->total_ns;
+  }
+  sorted_session = s;
+  qsort(order, n, sizeof *order, slower_layer_first);
+  double per_run = runs ? 1e-6 / (double)runs : 0;
+  printf("profile: %zu layers, %.3f ms per run in them (mean over %llu "
+         "runs)\n",
+         n, (double)total_ns * per_run, (unsigned long long)runs);
+  printf("  %10s %7s %7s %6s  %s\n", "ms/run", "share", "cumul.", "spans",
+         "layer");
+  double cumulative = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const kiln_layer_profile *layer = kiln_session_layer(s, order[i]);
+    double share =
+        total_ns ? 100.0 * (double)layer->total_ns / (double)total_ns : 0;
+    cumulative += share;
+    printf("  %10.4f %6.1f%% %6.1f%% %6llu  %s\n",
+           (double)layer->total_ns * per_run, share, cumulative,
+           (unsigned long long)(runs ? layer->spans / runs : 0), layer->name);
+  }
+  free(order);
   return 0;
 }
 
@@ -516,7 +573,8 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   const kiln_model *model = linked_model;
   if (!model && load_model(st, &model) != 0)
     return 1;
-  kiln_session_options options = {sizeof options, (uint32_t)st->opt.threads};
+  kiln_session_options options = {sizeof options, (uint32_t)st->opt.threads,
+                                  st->opt.profile};
   kiln_error err;
   if (kiln_session_create(model, &options, &st->session, &err) != KILN_OK)
     return fail("%s: %s", kiln_status_string(err.status), err.message);
@@ -528,7 +586,8 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
    * fast rather than after the timed runs. */
   if ((st->opt.output_dir && (make_dirs(st->opt.output_dir) != 0 ||
                               check_output_files(st->session) != 0)) ||
-      prepare_inputs(st) != 0 || prepare_outputs(st) != 0 || run_model(st) != 0)
+      prepare_inputs(st) != 0 || prepare_outputs(st) != 0 ||
+      run_model(st) != 0 || (st->opt.profile && print_profile(st) != 0))
     return 1;
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
     if (print_output(kiln_session_output(st->session, i), &st->outputs[i],

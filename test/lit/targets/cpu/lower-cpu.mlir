@@ -1,13 +1,18 @@
 // RUN: kiln-opt %s -kiln-nn-to-llvm | FileCheck %s
 // The CPU pipeline ends in the LLVM dialect with a bare-pointer @main that
-// takes (inputs..., outputs..., arena), allocates nothing and calls no
-// support library or libm function per element.
+// takes (inputs..., outputs..., arena, kiln_parallel), allocates nothing and
+// calls no support library or libm function per element: its only calls
+// are the runtime's layer marks (kiln-mark-layers), the last one
+// KILN_LAYER_END (-1) before it returns.
 
 // CHECK-LABEL: llvm.func @main(
-// CHECK-SAME: %{{.*}}: !llvm.ptr {kiln.name = "x"}, %{{.*}}: !llvm.ptr {kiln.name = "y"}, %{{.*}}: !llvm.ptr)
+// CHECK-SAME: %{{.*}}: !llvm.ptr {kiln.name = "x"}, %{{.*}}: !llvm.ptr {kiln.name = "y"}, %{{.*}}: !llvm.ptr, %[[PAR:.*]]: !llvm.ptr)
 // CHECK-SAME: kiln.arena_size = {{[1-9][0-9]*}} : i64
-// CHECK-NOT: llvm.call
-// CHECK: llvm.return
+// CHECK-NOT: llvm.call @{{([^k]|k[^i])}}
+// CHECK: %[[END:.*]] = llvm.mlir.constant(-1 : i32) : i32
+// CHECK-NOT: llvm.call @{{([^k]|k[^i])}}
+// CHECK: llvm.call @kiln.mark(%[[PAR]], %[[END]])
+// CHECK-NEXT: llvm.return
 // CHECK-NOT: llvm.func @malloc
 // CHECK-NOT: llvm.func @memrefCopy
 // CHECK-NOT: llvm.func @expf
