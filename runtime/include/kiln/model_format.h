@@ -19,19 +19,24 @@
  *     u32 num_inputs, u32 num_outputs
  *     tensor[num_inputs], tensor[num_outputs], each:
  *       u16 name_len, name bytes (not NUL terminated, 1..KILN_MAX_NAME_LEN),
- *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK), i64 dims[rank] (>=
- * 0; a 0 dim makes an empty tensor) u64 arena_size       bytes of scratch the
- * model needs (may be 0) u32 arena_alignment  power of two u32 num_segments (>=
- * 1) segment[num_segments], each: u8 device (kiln_device), u32 entry_index (<
- * kiln_model.num_entries), u32 num_args, arg[num_args], each: u8 kind
- * (kiln_arg_kind), u32 index Segments run in order. An entry receives an array
- * of pointers, one per arg in the order listed: a model input's data, a model
- * output's data, the arena base (index 0), or the session's kiln_parallel
- * (index 0, see below). u32 num_layers       (version 3 on) layer[num_layers],
- * each: u16 name_len, name bytes (as tensor names): the ONNX node (or fused
- * group, named after its first node) whose code runs after compiled code calls
- * kiln_parallel::mark with its index. Nothing may follow the last segment
- * (version 1, 2) or layer (3).
+ *       u8 dtype (kiln_dtype), u8 rank (0..KILN_MAX_RANK),
+ *       i64 dims[rank] (>= 0; a 0 dim makes an empty tensor)
+ *     u64 arena_size       bytes of scratch the model needs (may be 0)
+ *     u32 arena_alignment  power of two
+ *     u32 num_segments     (>= 1)
+ *     segment[num_segments], each:
+ *       u8 device (kiln_device), u32 entry_index (< kiln_model.num_entries),
+ *       u32 num_args, arg[num_args], each: u8 kind (kiln_arg_kind), u32 index
+ *   Segments run in order. An entry receives an array of pointers, one per
+ *   arg in the order listed: a model input's data, a model output's data,
+ *   the arena base (index 0), or the session's kiln_parallel (index 0, see
+ *   below).
+ *     u32 num_layers       (version 3 on)
+ *     layer[num_layers], each: u16 name_len, name bytes (as tensor names):
+ *       the ONNX node (or fused group, named after its first node) whose
+ *       code runs after compiled code calls kiln_parallel::mark with its
+ *       index.
+ *   Nothing may follow the last segment (versions 1, 2) or layer (3).
  *
  * Version 2 added KILN_ARG_PARALLEL; a version 1 descriptor never holds it.
  * Version 3 added the layer table.
