@@ -3,7 +3,7 @@
 //
 //   node tools/ort/run_ort.js MODEL.onnx --input NAME=FILE.npy|.pb ...
 //        [--output-dir DIR] [--threads N] [--runs N] [--warmup N] [--top K]
-//        [--info] [--no-session]
+//        [--info] [--no-session] [--profile PREFIX]
 //
 // Writes every model output to DIR/<output name>.npy, as kiln-run does ('/'
 // in a name becomes '_'). Single-threaded by default
@@ -13,6 +13,9 @@
 // --info prints the model's inputs and outputs and exits.
 // --no-session loads onnxruntime-node and reads the inputs, then exits
 // without creating a session: the process baseline of memory measurements.
+// --profile PREFIX turns on onnxruntime's profiler (enableProfiling) and
+// prints "profile: FILE", the JSON trace it wrote (Chrome trace events; one
+// "Node" event per kernel run, warm-up runs included).
 //
 // .npy files: little-endian, C order, dtypes float32/float64/float16/int8/
 // uint8/int16/uint16/int32/uint32/int64/uint64/bool. .pb files: an ONNX
@@ -195,7 +198,7 @@ function readPb(file) {
 
 function parseArgs(argv) {
   const a = {model: null, inputs: [], outputDir: '.', threads: 1, runs: 1, warmup: null,
-             info: false, top: 0, noSession: false};
+             info: false, top: 0, noSession: false, profile: null};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = () => {
@@ -218,8 +221,9 @@ function parseArgs(argv) {
     else if (arg === '--top') a.top = num(val());
     else if (arg === '--info') a.info = true;
     else if (arg === '--no-session') a.noSession = true;
+    else if (arg === '--profile') a.profile = val();
     else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 20)
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 24)
                                .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
       process.exit(0);
     } else if (arg.startsWith('-')) die(`unknown option ${arg}`);
@@ -258,6 +262,10 @@ async function main() {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
+  if (args.profile) {
+    opts.enableProfiling = true;
+    opts.profileFilePrefix = args.profile;
+  }
   let session;
   try {
     session = await ort.InferenceSession.create(args.model, opts);
@@ -309,6 +317,17 @@ async function main() {
       console.log(`top-${idx.length} of ${name}:`);
       idx.forEach((c, r) => console.log(`  ${r + 1}. class ${c}  ${t.data[c].toFixed(4)}`));
     }
+  }
+  if (args.profile) {
+    // The node binding's endProfiling() returns nothing: the trace is the
+    // newest PREFIX_<date>.json.
+    session.endProfiling();
+    const dir = path.dirname(args.profile), base = path.basename(args.profile) + '_';
+    const traces = fs.readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.json'))
+                       .map((f) => path.join(dir, f))
+                       .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs);
+    if (!traces.length) die(`onnxruntime wrote no profile ${args.profile}_*.json`);
+    console.log(`profile: ${traces[0]}`);
   }
   if (args.runs > 1) {
     times.sort((x, y) => x - y);
