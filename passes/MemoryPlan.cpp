@@ -138,6 +138,60 @@ bool operandsDefinedBefore(Operation *op, Operation *at, Value moving) {
   return !walk.wasInterrupted();
 }
 
+/// The ops that fill buffer `p` with one value: linalg ops with no memref
+/// input whose only output is all of `p` through an identity map.
+bool isWholeFill(Operation *op, Value p) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumDpsInits() != 1 ||
+      linalgOp.getDpsInits()[0] != p ||
+      !linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0))
+           .isIdentity() ||
+      linalgOp.getNumParallelLoops() != linalgOp.getNumLoops())
+    return false;
+  return llvm::none_of(linalgOp.getDpsInputs(), [](Value v) {
+    return isa<BaseMemRefType>(v.getType());
+  });
+}
+
+/// After copy elision into the slice `sub` of a padded buffer: the slice is
+/// all written by its producers, so filling it first is wasted work (a whole
+/// pass over the buffer). The fill `fill` of the whole buffer becomes fills
+/// of the border around the slice: per dim, the slabs before and after it,
+/// inside the slice in earlier dims and whole in later ones. Needs static
+/// offsets and sizes and unit strides.
+void fillBorderOnly(Operation *fill, memref::SubViewOp sub) {
+  auto type = cast<MemRefType>(sub.getSource().getType());
+  if (!type.hasStaticShape() || !sub.hasUnitStride())
+    return;
+  ArrayRef<int64_t> offsets = sub.getStaticOffsets(),
+                    sizes = sub.getStaticSizes();
+  if (ShapedType::isDynamicShape(offsets) || ShapedType::isDynamicShape(sizes))
+    return;
+  ArrayRef<int64_t> shape = type.getShape();
+  OpBuilder b(fill);
+  auto linalgOp = cast<linalg::LinalgOp>(fill);
+  unsigned init = linalgOp.getDpsInitOperand(0)->getOperandNumber();
+  int64_t rank = type.getRank();
+  for (int64_t d = 0; d < rank; ++d) {
+    std::pair<int64_t, int64_t> slabs[] = {
+        {0, offsets[d]},
+        {offsets[d] + sizes[d], shape[d] - offsets[d] - sizes[d]}};
+    for (auto [start, length] : slabs) {
+      if (length <= 0)
+        continue;
+      SmallVector<int64_t> o, z, ones(rank, 1);
+      for (int64_t k = 0; k < rank; ++k) {
+        o.push_back(k < d ? offsets[k] : k == d ? start : 0);
+        z.push_back(k < d ? sizes[k] : k == d ? length : shape[k]);
+      }
+      auto slab = memref::SubViewOp::create(b, fill->getLoc(), sub.getSource(),
+                                            o, z, ones);
+      b.clone(*fill)->setOperand(init, slab.getResult());
+    }
+  }
+  fill->erase();
+}
+
 /// Copy elision into slices: `linalg.copy ins(%x) outs(%s)`, where %s is a
 /// subview of a fresh buffer %p (a padded input, a concat result) and %x a
 /// buffer that dies at the copy, only written and read by linalg ops. %p's
@@ -212,8 +266,24 @@ void elideCopiesIntoSlices(Block &entry) {
       view->erase();
     }
     x.getResult().replaceAllUsesWith(sub.getResult());
+    // A padded input: %p's only writers were one fill and this slice; the
+    // fill need not touch the slice.
+    Operation *fill = nullptr;
+    bool onlyFillAndSlice = llvm::all_of(move, [&](Operation *op) {
+      if (op == sub.getOperation())
+        return true;
+      if (fill || !isWholeFill(op, p.getResult()))
+        return false;
+      fill = op;
+      return true;
+    });
+    bool otherViews = llvm::any_of(p->getUsers(), [&](Operation *user) {
+      return user != sub.getOperation() && isa<memref::SubViewOp>(user);
+    });
     copy->erase();
     x->erase();
+    if (fill && onlyFillAndSlice && !otherViews)
+      fillBorderOnly(fill, sub);
   }
 }
 

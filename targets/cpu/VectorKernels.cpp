@@ -341,6 +341,21 @@ linalg::GenericOp biasInit(Operation *op, Value out, int64_t channelDim) {
   return g;
 }
 
+/// A linalg.fill of `out` with a constant right before `op` (a pool's -inf
+/// or 0, a conv without bias's 0): the kernel can start its accumulators
+/// from the constant instead of a pass that stores it and loads it back.
+linalg::FillOp constantFill(Operation *op, Value out) {
+  // Views and constants (a pool's window buffer) may come in between.
+  Operation *prev = op->getPrevNode();
+  while (prev && isMemoryEffectFree(prev) && !prev->getNumRegions())
+    prev = prev->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
+  if (!fill || fill.getDpsInits()[0] != out ||
+      !matchPattern(fill.getDpsInputs()[0], m_Constant()))
+    return nullptr;
+  return fill;
+}
+
 /// An elementwise linalg.generic right after `op` that reads and overwrites
 /// `out` (a fused epilogue: activation, residual add, ...) and whose body
 /// can run on vectors as it is; or null. Its other inputs are read either
@@ -477,6 +492,7 @@ using Absorbed = llvm::SmallPtrSet<Operation *, 16>;
 /// identity inputs reshaped like the output where the kernel reshapes it.
 struct Fusion {
   linalg::GenericOp init, epilogue;
+  linalg::FillOp fill; // with no bias init: a constant start value
   SmallVector<Value> identityInputs;
   Value out; // the output as the epilogue names it
   int64_t channelDim; // 1 (NCHW) or 3 (NHWC: the vector dim)
@@ -485,6 +501,9 @@ struct Fusion {
   Fusion(Operation *op, Value out, Absorbed &absorbed, int64_t channelDim = 1)
       : out(out), channelDim(channelDim), absorbed(absorbed) {
     init = biasInit(op, out, channelDim);
+    // Only the channels-last tiles (emitChannelsLast) start from it.
+    if (!init && channelDim == 3)
+      fill = constantFill(op, out);
     epilogue = vectorEpilogue(op, out, channelDim);
   }
 
@@ -537,8 +556,12 @@ struct Fusion {
     auto applyAt = [&](Value acc, int64_t r, int64_t x, int64_t lanes) {
       return apply(e, acc, spec.cIndex(r, x), lanes, n, e.add(channel, x));
     };
+    Value start = fill ? fill.getDpsInputs()[0] : Value();
+    auto constantStart = [&](int64_t) { return start; };
     if (init)
       spec.initVector = initVector;
+    else if (fill)
+      spec.init = constantStart;
     if (epilogue)
       spec.epilogue = applyAt;
     emitTile(e, spec);
@@ -549,6 +572,8 @@ struct Fusion {
   void erase() {
     if (init)
       absorbed.insert(init);
+    if (fill)
+      absorbed.insert(fill);
     if (epilogue)
       absorbed.insert(epilogue);
   }
@@ -1116,13 +1141,21 @@ LogicalResult lowerPoolingNhwc(PoolOp op, int64_t vl) {
       cast<ShapedType>(op.getDpsInputs()[1].getType()).getShape());
   OpBuilder b(op);
   Emitter e{b, op.getLoc(), vl};
+  // The -inf (max) or 0 (sum) the output starts as.
+  linalg::FillOp fill = constantFill(op, operands->out);
+  Value start = fill ? fill.getDpsInputs()[0] : Value();
+  auto constantStart = [&](int64_t) { return start; };
   forWindowTiles(e, *operands, windowUnroll(kSizes[0], kSizes[1]), kSizes,
                  [&](TileSpec &spec, Value, Value) {
                    spec.step = poolStep(
                        std::is_same_v<PoolOp, linalg::PoolingNhwcMaxOp>);
+                   if (fill)
+                     spec.init = constantStart;
                    emitTile(e, spec);
                  });
   op.erase();
+  if (fill)
+    fill.erase();
   return success();
 }
 

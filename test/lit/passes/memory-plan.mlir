@@ -241,11 +241,20 @@ func.func @output_used_before(%out: memref<4xf32>) {
 
 // Copy elision into a slice: %x dies copied into the interior of the padded
 // %p, so %p's allocation, fill and subview move up and %x's producer writes
-// straight into the interior; the copy and %x go.
+// straight into the interior; the copy and %x go. The fill then only fills
+// the border: rows 0 and 3, then columns 0 and 3 of rows 1-2.
 // CHECK-LABEL: func @pad_placement
 // CHECK-SAME: kiln.arena_size = 64 : i64, kiln.buffers_size = 128 : i64
 // CHECK: %[[P:.*]] = memref.view {{.*}} to memref<4x4xf32>
-// CHECK-NEXT: linalg.map outs(%[[P]] : memref<4x4xf32>)
+// CHECK-NEXT: %[[B0:.*]] = memref.subview %[[P]][0, 0] [1, 4] [1, 1]
+// CHECK-NEXT: linalg.map outs(%[[B0]] : memref<1x4xf32, strided<[4, 1]>>)
+// CHECK: %[[B1:.*]] = memref.subview %[[P]][3, 0] [1, 4] [1, 1]
+// CHECK-NEXT: linalg.map outs(%[[B1]]
+// CHECK: %[[B2:.*]] = memref.subview %[[P]][1, 0] [2, 1] [1, 1]
+// CHECK-NEXT: linalg.map outs(%[[B2]]
+// CHECK: %[[B3:.*]] = memref.subview %[[P]][1, 3] [2, 1] [1, 1]
+// CHECK-NEXT: linalg.map outs(%[[B3]]
+// CHECK-NOT: linalg.map
 // CHECK: %[[S:.*]] = memref.subview %[[P]][1, 1] [2, 2] [1, 1]
 // CHECK-NEXT: linalg.generic {{.*}} ins(%{{.*}} : memref<2x2xf32>) outs(%[[S]] : memref<2x2xf32, strided<[4, 1], offset: 5>>)
 // CHECK-NOT: linalg.copy ins(%{{.*}} : memref<2x2xf32>)
