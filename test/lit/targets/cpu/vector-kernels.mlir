@@ -292,3 +292,37 @@ func.func @leading_sum(%x: memref<1x5x5x16xf32>, %y: memref<1x1x1x16xf32>) {
   }
   return
 }
+
+// -----
+
+// A channels-last max pool whose output was filled with -inf just before
+// (a view in between): the accumulators start as -inf, not as loads of the
+// output, and the fill goes. Four pixels (one tile) by one 8-channel vector,
+// four taps each: max(-inf, x) folds to x, so 4 x 3 maxima are left.
+// CHECK-LABEL: func.func @max_pool_nhwc_fill
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     vector.load %arg1
+// CHECK-COUNT-12: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK-COUNT-4: vector.store {{.*}}, %arg1
+// CHECK-NOT:     linalg.
+func.func @max_pool_nhwc_fill
+// CHECK-DAG:     %[[NEG:.*]] = arith.constant dense<0xFF800000> : vector<8xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.for
+// CHECK-NOT:       vector.load %arg1
+// CHECK:           arith.maximumf %{{.*}}, %[[NEG]]
+// CHECK-COUNT-7:   arith.maximumf
+// CHECK:           vector.store {{.*}}, %arg1
+// CHECK-NOT:     linalg.pooling
+func.func @max_pool_nhwc_fill(%in: memref<1x4x4x8xf32>, %out: memref<1x2x2x8xf32>,
+                              %arena: memref<64xi8>) {
+  %neg = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%neg : f32) outs(%out : memref<1x2x2x8xf32>)
+  %c0 = arith.constant 0 : index
+  %win = memref.view %arena[%c0][] : memref<64xi8> to memref<2x2xf32>
+  linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>,
+                           strides = dense<2> : tensor<2xi64>}
+    ins(%in, %win : memref<1x4x4x8xf32>, memref<2x2xf32>)
+    outs(%out : memref<1x2x2x8xf32>)
+  return
+}
