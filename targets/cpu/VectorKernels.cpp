@@ -318,11 +318,21 @@ bool mayAlias(Value a, Value b) {
   return rootA == rootB && beginA < endB && beginB < endA;
 }
 
+/// The op before `op` that does work: views, reshapes of a filter and
+/// constants may come in between an op and what initialises its output.
+Operation *previousWork(Operation *op) {
+  Operation *prev = op->getPrevNode();
+  while (prev && isMemoryEffectFree(prev) && !prev->getNumRegions())
+    prev = prev->getPrevNode();
+  return prev;
+}
+
 /// The op before `op` if it initialises `out` to a per-channel bias
 /// (out[n, c, ...] = bias[c], NNToLinalg's convInit; the channel is dim
 /// `channelDim`), or null.
+
 linalg::GenericOp biasInit(Operation *op, Value out, int64_t channelDim) {
-  auto g = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  auto g = dyn_cast_or_null<linalg::GenericOp>(previousWork(op));
   if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
       g.getDpsInits()[0] != out || g.getNumLoops() != 4 ||
       g.getNumParallelLoops() != 4)
@@ -345,11 +355,7 @@ linalg::GenericOp biasInit(Operation *op, Value out, int64_t channelDim) {
 /// or 0, a conv without bias's 0): the kernel can start its accumulators
 /// from the constant instead of a pass that stores it and loads it back.
 linalg::FillOp constantFill(Operation *op, Value out) {
-  // Views and constants (a pool's window buffer) may come in between.
-  Operation *prev = op->getPrevNode();
-  while (prev && isMemoryEffectFree(prev) && !prev->getNumRegions())
-    prev = prev->getPrevNode();
-  auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
+  auto fill = dyn_cast_or_null<linalg::FillOp>(previousWork(op));
   if (!fill || fill.getDpsInits()[0] != out ||
       !matchPattern(fill.getDpsInputs()[0], m_Constant()))
     return nullptr;

@@ -317,3 +317,32 @@ func.func @max_pool_nhwc_fill(%in: memref<1x4x4x8xf32>, %out: memref<1x2x2x8xf32
     outs(%out : memref<1x2x2x8xf32>)
   return
 }
+
+// -----
+
+// A channels-last depthwise conv's bias initialisation is absorbed even with
+// the filter's reshape in between (as NNToLinalg emits it): the accumulators
+// start as bias vectors, no generic is left and the output is never loaded.
+// CHECK-LABEL: func.func @depthwise_nhwc_bias
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[BV:.*]] = vector.load %arg3[%c0] : memref<8xf32>, vector<8xf32>
+// CHECK-NOT:     vector.load %arg2
+// CHECK:         vector.fma {{.*}}, %[[BV]]
+// CHECK-NOT:     linalg.
+#chan4 = affine_map<(n, h, w, c) -> (c)>
+#id4 = affine_map<(n, h, w, c) -> (n, h, w, c)>
+func.func @depthwise_nhwc_bias(%in: memref<1x3x3x8xf32>, %w: memref<3x3x1x8xf32>,
+                               %out: memref<1x1x1x8xf32>, %bias: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#chan4, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%bias : memref<8xf32>) outs(%out : memref<1x1x1x8xf32>) {
+  ^bb0(%b: f32, %o: f32):
+    linalg.yield %b : f32
+  }
+  %w3 = memref.collapse_shape %w [[0], [1], [2, 3]] : memref<3x3x1x8xf32> into memref<3x3x8xf32>
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>,
+                                     strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w3 : memref<1x3x3x8xf32>, memref<3x3x8xf32>)
+    outs(%out : memref<1x1x1x8xf32>)
+  return
+}
