@@ -98,6 +98,11 @@ cl::opt<bool> noMemoryReuse(
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("target CPU (e.g. cortex-a76, native)"),
                           cl::cat(kilncCategory));
+cl::opt<unsigned> codegenThreads(
+    "codegen-threads",
+    cl::desc("threads that generate machine code, each for a part of the "
+             "module (default 0: one per core, at most 8; 1: one part)"),
+    cl::init(0), cl::cat(kilncCategory));
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("keep every nn op a kernel of its own (no "
                               "kiln-fuse-* passes)"),
@@ -505,6 +510,7 @@ int main(int argc, char **argv) {
   target.triple = targetTriple;
   target.cpu = mcpu;
   target.features = mattr;
+  target.codegenThreads = codegenThreads;
   target.modelName = sanitise(
       modelName.empty()
           ? llvm::sys::path::stem(output == "-" ? inputPath : output)

@@ -19,6 +19,8 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -29,12 +31,22 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 #include <algorithm>
+#include <thread>
+
+// llvm/Transforms/Utils/SplitModule.h is missing from Debian's
+// llvm-22-dev; libLLVM exports the function (LLVM 22's declaration).
+namespace llvm {
+void SplitModule(Module &m, unsigned n,
+                 function_ref<void(std::unique_ptr<Module> part)> callback,
+                 bool preserveLocals = false, bool roundRobin = false);
+} // namespace llvm
 
 using namespace mlir;
 
@@ -300,6 +312,114 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
   return blob;
 }
 
+/// How many parts to generate code for in parallel: `threads` (0: the
+/// cores, at most 8), but one for a module of few functions, where the
+/// split's bitcode round trip would cost more than it saves.
+unsigned partsFor(const llvm::Module &m, unsigned threads) {
+  if (threads == 0)
+    threads = std::min(8u, llvm::hardware_concurrency().compute_thread_count());
+  unsigned functions = 0;
+  for (const llvm::Function &f : m)
+    functions += !f.isDeclaration();
+  return functions < 8 ? 1 : std::max(1u, threads);
+}
+
+/// Machine code for `m` in `parts` parts (llvm::SplitModule), generated on
+/// as many threads, each part in its own LLVMContext (reached through
+/// bitcode, as LLVM's ParallelCG does), then joined by a relocatable link
+/// into the one object at `path`. The split makes internal symbols that
+/// parts share global and hidden; they get the model's name first, so that
+/// two models still link into one app.
+LogicalResult emitParts(ModuleOp module, llvm::Module &m,
+                        llvm::TargetMachine &tm, unsigned parts,
+                        llvm::StringRef path) {
+  std::string tag = "kiln." + m.getModuleIdentifier() + ".";
+  unsigned unnamed = 0;
+  auto rename = [&](llvm::GlobalValue &v) {
+    if (v.isDeclaration() || !v.hasLocalLinkage())
+      return;
+    v.setName(v.hasName() ? tag + v.getName().str()
+                          : tag + "anon" + std::to_string(unnamed++));
+  };
+  for (llvm::Function &f : m)
+    rename(f);
+  for (llvm::GlobalVariable &g : m.globals())
+    rename(g);
+
+  std::vector<llvm::SmallString<0>> bitcode;
+  // Round robin over the functions by size: the parts take about as long.
+  llvm::SplitModule(
+      m, parts,
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*preserveLocals=*/false, /*roundRobin=*/true);
+
+  llvm::SmallVector<llvm::SmallString<128>> files(bitcode.size());
+  llvm::SmallVector<std::unique_ptr<llvm::FileRemover>> removers;
+  for (llvm::SmallString<128> &file : files) {
+    if (llvm::sys::fs::createTemporaryFile("kilnc-part", "o", file))
+      return module.emitError("cannot create a temporary file");
+    removers.push_back(std::make_unique<llvm::FileRemover>(file));
+  }
+  const llvm::Target &target = tm.getTarget();
+  llvm::Triple triple = tm.getTargetTriple();
+  std::string cpu = tm.getTargetCPU().str(),
+              features = tm.getTargetFeatureString().str();
+  llvm::TargetOptions options = tm.Options;
+  auto reloc = tm.getRelocationModel();
+  auto codeModel = tm.getCodeModel();
+  auto level = tm.getOptLevel();
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      auto part = llvm::parseBitcodeFile(
+          llvm::MemoryBufferRef(bitcode[i].str(), "part"), context);
+      if (!part) {
+        errors[i] = llvm::toString(part.takeError());
+        return;
+      }
+      std::unique_ptr<llvm::TargetMachine> machine(target.createTargetMachine(
+          triple, cpu, features, options, reloc, codeModel, level));
+      std::error_code ec;
+      llvm::raw_fd_ostream out(files[i], ec);
+      llvm::legacy::PassManager codegen;
+      if (ec || !machine ||
+          machine->addPassesToEmitFile(codegen, out, nullptr,
+                                       llvm::CodeGenFileType::ObjectFile)) {
+        errors[i] = "cannot generate code for a part";
+        return;
+      }
+      codegen.run(**part);
+      out.close();
+      if (out.has_error()) {
+        out.clear_error();
+        errors[i] = "cannot write a part of the object";
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return module.emitError(error);
+  llvm::SmallVector<llvm::StringRef> args = {"-r", "-o", path};
+  for (llvm::SmallString<128> &file : files)
+    args.push_back(file);
+  std::string what = ("joining the parts of '" + path + "'").str();
+  // The symbols the split made global go back to local: the object
+  // defines kiln_model_<name> (and kiln_model_get) and nothing else.
+  return failure(
+      failed(runLinker(*module.getContext(), args, what)) ||
+      failed(runTool(*module.getContext(),
+                     {"llvm-objcopy-22", "/usr/lib/llvm-22/bin/llvm-objcopy"},
+                     "llvm-objcopy-22 (install llvm-22)",
+                     {"--localize-hidden", path}, what)));
+}
+
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                          const CPUTargetOptions &opts, llvm::TargetMachine &tm,
                          bool shared, bool emitIR, llvm::StringRef path) {
@@ -471,6 +591,10 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     return module.emitError("LLVM optimisation failed: ")
            << llvm::toString(std::move(err));
 
+  unsigned parts = partsFor(m, opts.codegenThreads);
+  if (!emitIR && parts > 1)
+    return emitParts(module, m, tm, parts, path);
+
   // A failed write leaves no partial file behind ("-" is stdout).
   std::error_code ec;
   llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
@@ -524,29 +648,43 @@ std::string headerText(const ModelSignature &sig,
 
 LogicalResult linkShared(MLIRContext &ctx, llvm::StringRef objectPath,
                          llvm::StringRef sharedPath) {
+  return runLinker(
+      ctx, {"-shared", "-z", "noexecstack", "-o", sharedPath, objectPath},
+      ("linking '" + sharedPath + "'").str());
+}
+
+LogicalResult runLinker(MLIRContext &ctx, llvm::ArrayRef<llvm::StringRef> args,
+                        llvm::StringRef what) {
+  return runTool(ctx, {"ld.lld-22", "/usr/lib/llvm-22/bin/ld.lld", "ld.lld"},
+                 "ld.lld-22 (install lld-22)", args, what);
+}
+
+LogicalResult runTool(MLIRContext &ctx,
+                      llvm::ArrayRef<llvm::StringRef> candidates,
+                      llvm::StringRef needed,
+                      llvm::ArrayRef<llvm::StringRef> args,
+                      llvm::StringRef what) {
   Location loc = UnknownLoc::get(&ctx);
   std::string linker;
-  for (const char *candidate :
-       {"ld.lld-22", "/usr/lib/llvm-22/bin/ld.lld", "ld.lld"}) {
+  for (llvm::StringRef candidate : candidates) {
     if (auto found = llvm::sys::findProgramByName(candidate)) {
       linker = *found;
       break;
     }
   }
   if (linker.empty())
-    return emitError(loc) << "cannot link a shared library: ld.lld-22 not "
-                             "found (install lld-22)";
+    return emitError(loc) << what << ": " << needed << " not found";
   // The linker's messages become the one line kilnc prints.
   llvm::SmallString<128> log;
   if (llvm::sys::fs::createTemporaryFile("kilnc-ld", "log", log))
     return emitError(loc) << "cannot create a temporary file";
   llvm::FileRemover removeLog(log);
-  llvm::SmallVector<llvm::StringRef> args = {
-      linker, "-shared", "-z", "noexecstack", "-o", sharedPath, objectPath};
+  llvm::SmallVector<llvm::StringRef> argv = {linker};
+  argv.append(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
                                                 log.str()};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, redirects, 0,
+  int rc = llvm::sys::ExecuteAndWait(linker, argv, std::nullopt, redirects, 0,
                                      0, &message);
   if (rc == 0)
     return success();
@@ -556,7 +694,7 @@ LogicalResult linkShared(MLIRContext &ctx, llvm::StringRef objectPath,
     if (at != llvm::StringRef::npos)
       message = text.substr(at + 7).split('\n').first.str();
   }
-  return emitError(loc) << "linking '" << sharedPath << "' failed"
+  return emitError(loc) << what << " failed"
                         << (message.empty() ? "" : ": " + message);
 }
 

@@ -23,6 +23,9 @@ struct CPUTargetOptions {
   std::string cpu;      // empty: the triple's portable default
   std::string features; // "+a,-b", appended to the default's
   std::string modelName = "model";
+  /// Threads that generate machine code, each for a part of the module
+  /// (llvm::SplitModule); 0: one per core, at most 8.
+  unsigned codegenThreads = 0;
 };
 
 /// A model input or output as the descriptor records it.
@@ -78,6 +81,20 @@ mlir::LogicalResult emitObject(mlir::ModuleOp module,
 /// The C header declaring `kiln_model_<name>()`.
 std::string headerText(const ModelSignature &sig,
                        const CPUTargetOptions &opts);
+
+/// Runs ld.lld with `args` (after the program name); its first error line
+/// becomes the diagnostic, prefixed with `what`.
+mlir::LogicalResult runLinker(mlir::MLIRContext &ctx,
+                              llvm::ArrayRef<llvm::StringRef> args,
+                              llvm::StringRef what);
+
+/// Runs the first of `candidates` found on PATH (or as a path) with
+/// `args`; `needed` names it when none is there.
+mlir::LogicalResult runTool(mlir::MLIRContext &ctx,
+                            llvm::ArrayRef<llvm::StringRef> candidates,
+                            llvm::StringRef needed,
+                            llvm::ArrayRef<llvm::StringRef> args,
+                            llvm::StringRef what);
 
 /// Links an object into a shared library with lld.
 mlir::LogicalResult linkShared(mlir::MLIRContext &ctx,
