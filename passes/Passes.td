@@ -117,6 +117,53 @@ def FoldBatchNorm : Pass<"kiln-fold-batch-norm", "mlir::func::FuncOp"> {
   }];
 }
 
+def PrunePatterns : Pass<"kiln-prune-patterns", "mlir::func::FuncOp"> {
+  let summary = "PatDNN pattern pruning of 3x3 convolution kernels, and "
+                "detection of weights that already are pattern-sparse";
+  let description = [{
+    Looks at every 2-D `nn.conv` (NCHW, before kiln-layout) with a constant
+    f32 3x3 filter, depthwise included; each filter has F x C/group
+    kernels of 9 taps (tap = ky * 3 + kx, the centre is tap 4).
+
+    Detection (always): a kernel conforms when it is all zero or has at
+    most 4 non-zero taps, the centre among them; a layer conforms when all
+    its kernels do and its 4-tap kernels use at most `patterns` distinct
+    tap sets. When every such layer conforms, the function is already
+    pattern-sparse (a model trained that way): nothing is pruned, with or
+    without `prune`, and the weights stay bit for bit.
+
+    Pruning (`prune`, not already sparse), as in PatDNN:
+    1. Every kernel's candidate pattern is its centre and its 3 other taps
+       of largest magnitude (ties: lower tap first).
+    2. The pattern set is the `patterns` candidates that occur most often
+       over all the layers (ties: lower 9-bit mask first).
+    3. Every kernel keeps the taps of the pattern in the set that keeps the
+       most of its squared weight (ties: the more frequent pattern); the
+       other 5 become 0.
+    4. Connectivity pruning (`connectivity` = rate r in [0, 1)): in every
+       layer the floor(r x kernels) kernels with the least squared weight
+       left (ties: lower index f x C/group + c) become all 0.
+    Patterns alone keep 4 of 9 weights (2.25x fewer); with connectivity
+    r the layer keeps 4/9 x (1 - r) (r = 0.71875: 8x).
+
+    When it pruned or found pattern-sparse weights, every 3x3 conv
+    considered gets `kiln.prune`, a dictionary: `kernels`,
+    `zero_kernels`, `weights`, `nonzero` (weights left), `kept_norm`
+    (||pruned|| / ||original||, 1 when nothing changed), `sparse` (the
+    weights already were pattern-sparse); the function gets
+    `kiln.pattern_set`, the patterns' 9-bit tap masks in set order. Other
+    kernel sizes (1x1, 5x5, 7x7: no 4-of-9 pattern) are left alone.
+  }];
+  let options = [
+    Option<"prune", "prune", "bool", "false",
+           "prune (otherwise only detect pattern-sparse weights)">,
+    Option<"numPatterns", "patterns", "int64_t", "8",
+           "size of the pattern set">,
+    Option<"connectivity", "connectivity", "double", "0.0",
+           "fraction of each layer's kernels to remove entirely">
+  ];
+}
+
 def FoldPad : Pass<"kiln-fold-pad", "mlir::func::FuncOp"> {
   let summary = "Fold nn.pad into the pads of the conv or pooling op that reads it";
   let description = [{

@@ -28,6 +28,17 @@ struct GraphPipelineCLOptions
       llvm::cl::desc("split ops whose working set exceeds this many bytes "
                      "(0: no split)"),
       llvm::cl::init(0)};
+  Option<bool> prunePatterns{
+      *this, "prune-patterns",
+      llvm::cl::desc("pattern-prune 3x3 convolutions (kiln-prune-patterns)"),
+      llvm::cl::init(false)};
+  Option<int64_t> patterns{*this, "patterns",
+                           llvm::cl::desc("size of the pattern set"),
+                           llvm::cl::init(8)};
+  Option<double> connectivity{
+      *this, "connectivity",
+      llvm::cl::desc("fraction of each layer's kernels to remove"),
+      llvm::cl::init(0.0)};
 };
 } // namespace
 
@@ -45,6 +56,13 @@ void buildGraphPipeline(OpPassManager &pm,
     fn.addPass(createFoldBatchNorm());
     fn.addPass(createFoldPad());
   }
+  // Pruning on the folded weights (BatchNorm scales them), before merging
+  // concatenates sibling filters and before the layout permutes them.
+  PrunePatternsOptions prune;
+  prune.prune = options.prunePatterns;
+  prune.numPatterns = options.patterns;
+  prune.connectivity = options.connectivity;
+  fn.addPass(createPrunePatterns(prune));
   // Merging after folding (BatchNorm folded, the filters are constants).
   if (options.merge) {
     fn.addPass(createMergeParallel());
@@ -83,6 +101,9 @@ void registerGraphPipeline() {
         options.fuse = cl.fuse;
         options.channelsLast = cl.channelsLast;
         options.tileBudget = cl.tileBudget;
+        options.prunePatterns = cl.prunePatterns;
+        options.patterns = cl.patterns;
+        options.connectivity = cl.connectivity;
         buildGraphPipeline(pm, options);
       });
 }

@@ -21,6 +21,11 @@ struct GraphPipelineOptions {
   /// Split: convs and gemms whose working set exceeds this many bytes are
   /// cut into pieces (0: no split).
   int64_t tileBudget = 0;
+  /// Pattern pruning of 3x3 convs (kiln-prune-patterns; detection of
+  /// pattern-sparse weights runs either way).
+  bool prunePatterns = false;
+  int64_t patterns = 8;
+  double connectivity = 0.0;
 };
 
 /// Adds the graph passes that run on the nn dialect before it is lowered.
@@ -28,7 +33,8 @@ void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options);
 
 /// Registers `kiln-graph-opt` (options `fold`, `merge`, `fuse`,
-/// `channels-last`, `tile-budget`) for kiln-opt.
+/// `channels-last`, `tile-budget`, `prune-patterns`, `patterns`,
+/// `connectivity`) for kiln-opt.
 void registerGraphPipeline();
 
 } // namespace kiln

@@ -5,14 +5,17 @@
 #      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt)
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime
-#   4. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
-#   5. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample
+#   4. pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
+#      implementation, its outputs against onnxruntime on the pruned weights
+#   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
+#   6. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample
 #
 #   scripts/test.sh [--quick] [--no-build] [--jobs N] [--docs]
 #     --quick     model tests on the bundled sample only (skips the slow ones)
 #     --no-build  use the existing build/ as it is
 #     --jobs N    models tested in parallel (default 2)
-#     --docs      regenerate docs/models.md from the model-test summaries
+#     --docs      regenerate docs/models.md from the model-test summaries and
+#                 the pruning table of docs/benchmarks.md
 #
 # Prints a summary of every step; exits non-zero if any step failed.
 # KILN_BIN (default build/bin) is where kilnc and kiln-run are found.
@@ -117,6 +120,14 @@ if ((quick)); then
 else
   step "model tests x86_64: 7 models + $SAMPLE" \
     "$PY" "${MODEL_TESTS[@]}" --models "$X86_MODELS" "${docs[@]}" || true
+fi
+
+if ((quick)); then
+  step "pattern pruning vs NumPy + onnxruntime: $SAMPLE" \
+    "$PY" test/prune/run_prune_tests.py --models "$SAMPLE" || true
+else
+  step "pattern pruning vs NumPy + onnxruntime: $SAMPLE, resnet18, mobilenet_v2" \
+    "$PY" test/prune/run_prune_tests.py "${docs[@]}" || true
 fi
 
 if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then

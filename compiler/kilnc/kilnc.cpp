@@ -122,6 +122,26 @@ cl::opt<std::string> tileBudgetFlag(
              "split; default: the target's last-level cache, 8M on x86-64, "
              "2M on aarch64)"),
     cl::value_desc("BYTES"), cl::cat(kilncCategory));
+cl::opt<std::string> pruneFlag(
+    "prune",
+    cl::desc("weight pruning: none (default) or pattern (PatDNN: every 3x3 "
+             "conv kernel keeps a 4-tap pattern from a set chosen from the "
+             "model's weights; docs/passes.md#pattern-pruning)"),
+    cl::init("none"), cl::cat(kilncCategory));
+cl::opt<int64_t> prunePatterns("prune-patterns",
+                               cl::desc("size of the pattern set (default 8)"),
+                               cl::init(8), cl::cat(kilncCategory));
+cl::opt<double> pruneConnectivity(
+    "prune-connectivity",
+    cl::desc("with --prune=pattern, the fraction of each 3x3 conv's kernels "
+             "to remove entirely (connectivity pruning; 0.71875 with the "
+             "patterns: 8x fewer weights)"),
+    cl::init(0.0), cl::cat(kilncCategory));
+cl::opt<std::string> pruneReport(
+    "prune-report",
+    cl::desc("write what pattern pruning or detection did, per 3x3 conv, "
+             "to this JSON file"),
+    cl::cat(kilncCategory));
 cl::opt<std::string> layoutFlag(
     "layout",
     cl::desc("data layout of convolutions and pools: nhwc (default: the "
@@ -302,6 +322,75 @@ struct GraphDecisions {
   int64_t transposes = 0;    // nn.transpose ops left before lowering
 };
 
+/// What kiln-prune-patterns did: per 3x3 conv its kiln.prune dictionary,
+/// and the pattern set.
+struct PruneResults {
+  std::vector<std::pair<std::string, DictionaryAttr>> layers;
+  std::vector<int32_t> patternSet;
+  bool ran = false;
+};
+
+struct PruneRecorder : PassInstrumentation {
+  PruneResults &results;
+  explicit PruneRecorder(PruneResults &results) : results(results) {}
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (pass->getArgument() != "kiln-prune-patterns")
+      return;
+    results.ran = true;
+    if (auto set = op->getAttrOfType<DenseI32ArrayAttr>("kiln.pattern_set"))
+      results.patternSet.assign(set.asArrayRef().begin(),
+                                set.asArrayRef().end());
+    op->walk([&](kiln::nn::ConvOp conv) {
+      auto info = conv->getAttrOfType<DictionaryAttr>("kiln.prune");
+      if (!info)
+        return;
+      std::string name = "(unnamed)";
+      if (auto loc = dyn_cast<NameLoc>(conv.getLoc()))
+        name = loc.getName().str();
+      results.layers.push_back({name, info});
+    });
+  }
+};
+
+int64_t pruneField(DictionaryAttr info, llvm::StringRef key) {
+  auto value = info.getAs<IntegerAttr>(key);
+  return value ? value.getInt() : 0;
+}
+
+/// --prune-report: the pattern set and, per 3x3 conv, the counts and the
+/// kept weight norm.
+void writePruneReport(const PruneResults &results, llvm::StringRef mode,
+                      llvm::StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    fail("cannot write '" + path + "': " + ec.message());
+  llvm::raw_ostream &os = out.os();
+  bool sparse =
+      !results.layers.empty() &&
+      results.layers.front().second.getAs<BoolAttr>("sparse") &&
+      results.layers.front().second.getAs<BoolAttr>("sparse").getValue();
+  os << "{\n  \"prune\": \"" << mode
+     << "\",\n  \"already_sparse\": " << (sparse ? "true" : "false")
+     << ",\n  \"pattern_set\": [";
+  llvm::interleaveComma(results.patternSet, os);
+  os << "],\n  \"layers\": [";
+  for (auto [i, entry] : llvm::enumerate(results.layers)) {
+    auto &[name, info] = entry;
+    auto norm = info.getAs<FloatAttr>("kept_norm");
+    os << (i ? "," : "") << "\n    {\"name\": \"";
+    llvm::printEscapedString(name, os);
+    os << "\", \"kernels\": " << pruneField(info, "kernels")
+       << ", \"zero_kernels\": " << pruneField(info, "zero_kernels")
+       << ", \"weights\": " << pruneField(info, "weights")
+       << ", \"nonzero\": " << pruneField(info, "nonzero")
+       << ", \"kept_norm\": "
+       << llvm::format("%.6f", norm ? norm.getValueAsDouble() : 1.0) << "}";
+  }
+  os << "\n  ]\n}\n";
+  out.keep();
+}
+
 struct DecisionCounter : PassInstrumentation {
   GraphDecisions &decisions;
   explicit DecisionCounter(GraphDecisions &decisions)
@@ -344,13 +433,46 @@ struct DecisionCounter : PassInstrumentation {
   }
 };
 
+/// One line on pattern pruning: what was pruned, or found already sparse.
+std::string pruneSummary(const PruneResults &pruned) {
+  if (!pruned.ran)
+    return "not run";
+  if (pruned.layers.empty())
+    return "none (3x3 convs kept dense)";
+  int64_t weights = 0, nonzero = 0, kernels = 0, zeroKernels = 0;
+  double minNorm = 1.0;
+  bool sparse = false;
+  for (auto &[name, info] : pruned.layers) {
+    weights += pruneField(info, "weights");
+    nonzero += pruneField(info, "nonzero");
+    kernels += pruneField(info, "kernels");
+    zeroKernels += pruneField(info, "zero_kernels");
+    if (auto norm = info.getAs<FloatAttr>("kept_norm"))
+      minNorm = std::min(minNorm, norm.getValueAsDouble());
+    if (auto s = info.getAs<BoolAttr>("sparse"))
+      sparse = s.getValue();
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << (sparse ? "already pattern-sparse (kept as is), "
+                : "pattern, " + std::to_string(pruned.patternSet.size()) +
+                      " patterns, ")
+     << pruned.layers.size() << " 3x3 convs: " << nonzero << " of " << weights
+     << " weights left ("
+     << llvm::format("%.2fx", nonzero ? double(weights) / nonzero : 0.0)
+     << " fewer), " << zeroKernels << " of " << kernels
+     << " kernels removed, smallest kept norm "
+     << llvm::format("%.3f", minNorm);
+  return text;
+}
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   uint64_t graphBytes,
                   const kiln::cpu::CPUTargetOptions &target,
                   const GraphPassCounts &passCounts,
-                  const GraphDecisions &decisions, int64_t tileBudget,
-                  llvm::StringRef output) {
+                  const GraphDecisions &decisions, const PruneResults &pruned,
+                  int64_t tileBudget, llvm::StringRef output) {
   uint64_t weightBytes = 0, weights = 0;
   module.walk([&](LLVM::GlobalOp global) {
     auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
@@ -399,6 +521,7 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
     os << "nhwc, " << decisions.channelsLast
        << " convs and pools channels-last";
   os << "; " << decisions.transposes << " transposes left\n"
+     << "kilnc:   prune: " << pruneSummary(pruned) << "\n"
      << "kilnc:   depthwise+pointwise: " << decisions.dwPwPairs / 2
      << " pairs in " << decisions.dwPwBands / 2 << " bands\n"
      << "kilnc:   split (tile budget " << tileBudget
@@ -454,6 +577,18 @@ int main(int argc, char **argv) {
   int64_t tileBudget = *parsedBudget;
   if (layoutFlag != "nhwc" && layoutFlag != "nchw")
     fail("--layout: '" + layoutFlag + "' is not a layout (nhwc, nchw)");
+  if (pruneFlag != "none" && pruneFlag != "pattern")
+    fail("--prune: '" + pruneFlag + "' is not a pruning (none, pattern)");
+  // A 4-tap pattern with the centre picks 3 of the 8 other taps: 56.
+  if (prunePatterns < 1 || prunePatterns > 56)
+    fail("--prune-patterns: " + llvm::Twine(prunePatterns.getValue()) +
+         " is not in 1..56 (4-tap patterns that include the centre)");
+  if (!(pruneConnectivity >= 0.0 && pruneConnectivity < 1.0))
+    fail("--prune-connectivity: " +
+         llvm::Twine(std::to_string(pruneConnectivity.getValue())) +
+         " is not in [0, 1)");
+  if (pruneConnectivity > 0.0 && pruneFlag != "pattern")
+    fail("--prune-connectivity needs --prune=pattern");
 
   std::optional<Emit> parsedEmit =
       llvm::StringSwitch<std::optional<Emit>>(emitKindName)
@@ -583,6 +718,9 @@ int main(int argc, char **argv) {
     pm.addInstrumentation(std::move(passCounts));
     pm.addInstrumentation(std::make_unique<DecisionCounter>(decisions));
   }
+  PruneResults pruned;
+  if (stats || !pruneReport.empty())
+    pm.addInstrumentation(std::make_unique<PruneRecorder>(pruned));
   if (hasNN) {
     kiln::GraphPipelineOptions graphOptions;
     graphOptions.fold = !noFold;
@@ -590,12 +728,17 @@ int main(int argc, char **argv) {
     graphOptions.fuse = !noFuse;
     graphOptions.tileBudget = tileBudget;
     graphOptions.channelsLast = layoutFlag == "nhwc";
+    graphOptions.prunePatterns = pruneFlag == "pattern";
+    graphOptions.patterns = prunePatterns;
+    graphOptions.connectivity = pruneConnectivity;
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
+    if (!pruneReport.empty())
+      writePruneReport(pruned, pruneFlag, pruneReport);
     writeText(output, print);
     return 0;
   }
@@ -606,6 +749,8 @@ int main(int argc, char **argv) {
       pm, plan, kiln::cpu::vectorKernelBits(**targetMachine));
   if (failed(pm.run(*module)))
     return 1;
+  if (!pruneReport.empty())
+    writePruneReport(pruned, pruneFlag, pruneReport);
   for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
     if (fn.getName() == "main")
       if (auto size = fn->getAttrOfType<IntegerAttr>(kiln::kArenaSizeAttr)) {
@@ -651,7 +796,6 @@ int main(int argc, char **argv) {
   }
   if (stats)
     printSummary(*module, signature, graphBytes, target, graphCounts, decisions,
-                 tileBudget,
-                 output);
+                 pruned, tileBudget, output);
   return 0;
 }
