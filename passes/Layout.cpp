@@ -55,6 +55,24 @@ LogicalResult toChannelsLast(OpTy op, PatternRewriter &rewriter,
   return success();
 }
 
+/// A pattern-pruned (or pattern-sparse) 3x3 stride-1 conv with one group
+/// (kiln-prune-patterns marks it) sparse enough for the pattern kernel:
+/// that kernel vectorises along NCHW rows (kiln-vector-kernels), so the
+/// conv stays NCHW.
+bool runsPatternKernel(nn::ConvOp op) {
+  auto filter = cast<RankedTensorType>(op.getFilter().getType());
+  auto info = op->getAttrOfType<DictionaryAttr>("kiln.prune");
+  auto nonzero = info ? info.getAs<IntegerAttr>("nonzero") : nullptr;
+  auto weights = info ? info.getAs<IntegerAttr>("weights") : nullptr;
+  return nonzero && weights &&
+         double(nonzero.getInt()) <=
+             kiln::kPatternKernelMaxDensity * double(weights.getInt()) &&
+         op.getGroup() == 1 && filter.getRank() == 4 &&
+         filter.getDimSize(2) == 3 && filter.getDimSize(3) == 3 &&
+         llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
+         llvm::all_of(op.getDilations(), [](int64_t v) { return v == 1; });
+}
+
 /// Float 2-D convolutions with one group or one channel per group
 /// (depthwise): the two forms the CPU kernels have a channels-last schedule
 /// for. Other groupings stay NCHW.
@@ -70,6 +88,8 @@ struct ConvToChannelsLast : OpRewritePattern<nn::ConvOp> {
     int64_t filters = op.getType().getDimSize(1);
     if (group != 1 && !(group == channels && filters == channels))
       return rewriter.notifyMatchFailure(op, "grouped, not depthwise");
+    if (runsPatternKernel(op))
+      return rewriter.notifyMatchFailure(op, "pattern-sparse: NCHW kernel");
     return toChannelsLast(op, rewriter, op.getFilter());
   }
 };

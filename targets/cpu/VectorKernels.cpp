@@ -23,6 +23,7 @@
 // layers) reduces along the contiguous K instead: dot products of vectors.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
 #include "targets/cpu/Passes.h"
 
 #include "dialects/nn/ConstantEvaluation.h"
@@ -35,6 +36,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <limits>
+#include <map>
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_VECTORKERNELSPASS
@@ -607,10 +609,304 @@ std::optional<Window> windowOperands(WindowOp op, bool filter) {
   return window;
 }
 
+/// The values of a constant f32 filter read through memref.get_global, in
+/// row-major order, with the global; nothing when they are not at hand.
+std::optional<std::pair<SmallVector<float>, memref::GlobalOp>>
+constantFilter(Value w) {
+  auto get = w.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return std::nullopt;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  Attribute init = *global.getInitialValue();
+  SmallVector<float> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    llvm::append_range(values, dense.getValues<float>());
+  } else if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(init)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    llvm::append_range(values, *data);
+  } else {
+    return std::nullopt;
+  }
+  if (static_cast<int64_t>(values.size()) !=
+      cast<MemRefType>(w.getType()).getNumElements())
+    return std::nullopt;
+  return std::make_pair(std::move(values), global);
+}
+
+/// A constant global `<base>_<suffix>` holding `values` (f32 or i32) as a
+/// 1-D buffer, made once; returns its memref.get_global at `b`.
+template <typename T>
+Value constantBuffer(OpBuilder &b, Location loc, Operation *anchor,
+                     StringRef name, ArrayRef<T> values, Type elementType) {
+  auto type =
+      MemRefType::get({static_cast<int64_t>(values.size())}, elementType);
+  auto module = anchor->getParentOfType<ModuleOp>();
+  if (!SymbolTable::lookupSymbolIn(module, name)) {
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    ArrayRef<char> raw(reinterpret_cast<const char *>(values.data()),
+                       values.size() * sizeof(T));
+    memref::GlobalOp::create(
+        mb, loc, name, mb.getStringAttr("private"), type,
+        kiln::nn::constantValue(
+            RankedTensorType::get(type.getShape(), elementType), raw),
+        /*constant=*/true, mb.getI64IntegerAttr(64));
+  }
+  return memref::GetGlobalOp::create(b, loc, type, name);
+}
+
+/// A constant KHxKWxCxF filter packed at compile time in the order a
+/// channels-last conv tile reads it: for each tile of `block` output
+/// channels (the last one narrower), [C][KH][KW][width] with the width
+/// rounded up to whole vectors of `vl` (zeros after F), so that a tile
+/// reads one contiguous stream, without masks. Tile t (channels from f =
+/// t * block) starts at element f * C * KH * KW. Returns the 1-D packed
+/// buffer, or null when the filter is not a constant global with its data
+/// at hand.
+Value packedFilter(OpBuilder &b, Location loc, Value w, int64_t block,
+                   int64_t vl) {
+  auto filter = constantFilter(w);
+  if (!filter)
+    return nullptr;
+  auto &[values, global] = *filter;
+  ArrayRef<int64_t> shape = cast<MemRefType>(w.getType()).getShape();
+  int64_t kh = shape[0], kw = shape[1], c = shape[2], f = shape[3];
+  SmallVector<float> packed;
+  for (int64_t first = 0; first < f; first += block) {
+    int64_t width = std::min(block, f - first);
+    int64_t padded = (width + vl - 1) / vl * vl;
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          for (int64_t i = 0; i < padded; ++i)
+            packed.push_back(
+                i < width ? values[((y * kw + x) * c + ci) * f + first + i]
+                          : 0.0f);
+  }
+  std::string name =
+      (global.getSymName() + "_packed" + Twine(block) + "_" + Twine(vl)).str();
+  return constantBuffer<float>(b, loc, w.getDefiningOp(), name, packed,
+                               b.getF32Type());
+}
+
+/// Erases the constant global behind a filter `w` that nothing reads any
+/// more (it was packed), with its get_global.
+void eraseIfUnused(Value w) {
+  auto get = w.getDefiningOp<memref::GetGlobalOp>();
+  if (!get || !get->use_empty())
+    return;
+  auto module = get->getParentOfType<ModuleOp>();
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  get.erase();
+  if (global && SymbolTable::symbolKnownUseEmpty(global, module))
+    global.erase();
+}
+
+/// The most distinct tap sets a pattern kernel specialises code for.
+constexpr int64_t kMaxPatternMasks = 16;
+
+/// A 3x3 stride-1 conv_2d_nchw_fchw whose constant filter is sparse
+/// (kiln-prune-patterns): PatDNN's execution. At compile time the filter is
+/// stored compressed (FKW): per filter, per distinct tap set ("mask") of
+/// its kernels, a run of entries (input channel, its non-zero weights in
+/// tap order); the filters are reordered by their number of entries (FKR:
+/// neighbouring tasks of the parallel loop do similar work), and each
+/// writes its own output channel, so the order costs nothing to undo. The
+/// code has one loop per mask with the mask's taps unrolled (pattern-
+/// specialised), over a tile of output rows x vectors along the row: per
+/// entry, 4 broadcast weights meet the tile's input vectors, each loaded
+/// once per tap (LLVM shares the loads that neighbouring rows' taps have in
+/// common). Returns failure (the dense kernel runs) unless at most
+/// kPatternKernelMaxDensity of the weights are non-zero and the kernels use
+/// at most kMaxPatternMasks masks.
+LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
+                               Absorbed &absorbed) {
+  std::optional<Window> operands = windowOperands(op, /*filter=*/true);
+  if (!operands)
+    return failure();
+  Value in = operands->in, w = operands->w, out = operands->out;
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  if (wShape[2] != 3 || wShape[3] != 3 ||
+      llvm::any_of(operands->strides, [](int64_t v) { return v != 1; }) ||
+      llvm::any_of(operands->dilations, [](int64_t v) { return v != 1; }))
+    return failure();
+  auto filter = constantFilter(w);
+  if (!filter)
+    return failure();
+  auto &[values, global] = *filter;
+  int64_t filters = wShape[0], channels = wShape[1];
+  SmallVector<unsigned> kernelMask(filters * channels, 0);
+  int64_t nonzero = 0;
+  std::map<unsigned, int64_t> frequency;
+  for (int64_t k = 0; k < filters * channels; ++k) {
+    for (int t = 0; t < 9; ++t)
+      if (values[k * 9 + t] != 0.0f)
+        kernelMask[k] |= 1u << t;
+    nonzero += llvm::popcount(kernelMask[k]);
+    if (kernelMask[k])
+      ++frequency[kernelMask[k]];
+  }
+  if (double(nonzero) >
+          kiln::kPatternKernelMaxDensity * double(filters * channels * 9) ||
+      int64_t(frequency.size()) > kMaxPatternMasks)
+    return failure();
+  SmallVector<unsigned> masks;
+  for (auto [mask, count] : frequency)
+    masks.push_back(mask);
+  int64_t numMasks = masks.size();
+
+  // FKR: filters with more entries first; FKW: the runs per filter and mask.
+  SmallVector<int64_t> entriesOf(filters, 0);
+  for (int64_t f = 0; f < filters; ++f)
+    for (int64_t c = 0; c < channels; ++c)
+      entriesOf[f] += kernelMask[f * channels + c] != 0;
+  SmallVector<int32_t> order(filters);
+  for (int64_t f = 0; f < filters; ++f)
+    order[f] = f;
+  llvm::sort(order, [&](int32_t a, int32_t b) {
+    return entriesOf[a] != entriesOf[b] ? entriesOf[a] > entriesOf[b] : a < b;
+  });
+  SmallVector<int32_t> runStart, weightStart, entryChannel;
+  SmallVector<float> weights;
+  for (int32_t f : order) {
+    for (unsigned mask : masks) {
+      runStart.push_back(entryChannel.size());
+      weightStart.push_back(weights.size());
+      for (int64_t c = 0; c < channels; ++c) {
+        if (kernelMask[f * channels + c] != mask)
+          continue;
+        entryChannel.push_back(c);
+        for (int t = 0; t < 9; ++t)
+          if (mask & (1u << t))
+            weights.push_back(values[(f * channels + c) * 9 + t]);
+      }
+    }
+  }
+  runStart.push_back(entryChannel.size());
+  if (entryChannel.empty())
+    entryChannel.push_back(0); // keeps the buffer non-empty; never read
+  if (weights.empty())
+    weights.push_back(0.0f);
+
+  Fusion fusion(op, out, absorbed);
+  OpBuilder b(op);
+  Emitter e{b, op.getLoc(), vl};
+  fusion.prepare(b, e.loc, {});
+  Type i32 = b.getI32Type();
+  std::string base = (global.getSymName() + "_fkw").str();
+  Value orderBuf =
+      constantBuffer<int32_t>(b, e.loc, op, base + "_order", order, i32);
+  Value runBuf =
+      constantBuffer<int32_t>(b, e.loc, op, base + "_runs", runStart, i32);
+  Value weightStartBuf = constantBuffer<int32_t>(
+      b, e.loc, op, base + "_weight_starts", weightStart, i32);
+  Value channelBuf = constantBuffer<int32_t>(b, e.loc, op, base + "_channels",
+                                             entryChannel, i32);
+  Value weightBuf = constantBuffer<float>(b, e.loc, op, base + "_weights",
+                                          weights, b.getF32Type());
+  auto loadIndex = [&](Value buffer, Value at) -> Value {
+    Value v = memref::LoadOp::create(b, e.loc, buffer, at);
+    return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), v);
+  };
+
+  // Accumulators: up to 4 vectors along a row by as many rows as fill 8
+  // (AVX2, NEON pairs) or 16 (AVX-512) registers.
+  int64_t rows = outShape[2], cols = outShape[3];
+  int64_t vectors = std::min<int64_t>((cols + vl - 1) / vl, 4);
+  int64_t tileRows =
+      std::max<int64_t>(1, std::min(rows, (vl == 16 ? 16 : 8) / vectors));
+  auto tile = [&](Value n, Value slot, Value f, Value oh, int64_t height,
+                  Value ow, int64_t width) {
+    int64_t numVec = (width + vl - 1) / vl;
+    auto lanes = [&](int64_t j) { return std::min(vl, width - j * vl); };
+    auto outIndex = [&](int64_t r, int64_t j) -> SmallVector<Value> {
+      return {n, f, e.add(oh, r), e.add(ow, j * vl)};
+    };
+    SmallVector<Value> acc;
+    Value bias = fusion.init
+                     ? vector::BroadcastOp::create(b, e.loc, e.vecType(vl),
+                                                   fusion.initial(e, f))
+                     : Value();
+    for (int64_t r = 0; r < height; ++r)
+      for (int64_t j = 0; j < numVec; ++j)
+        acc.push_back(bias ? bias
+                           : e.loadVector(out, outIndex(r, j), lanes(j), 1));
+    for (auto [m, mask] : llvm::enumerate(masks)) {
+      Value run = e.add(e.mul(slot, numMasks), int64_t(m));
+      Value first = loadIndex(runBuf, run);
+      Value last = loadIndex(runBuf, e.add(run, 1));
+      Value weightBase = loadIndex(weightStartBuf, run);
+      SmallVector<int> taps;
+      for (int t = 0; t < 9; ++t)
+        if (mask & (1u << t))
+          taps.push_back(t);
+      auto loop = scf::ForOp::create(b, e.loc, first, last, e.index(1), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value entry = loop.getInductionVar();
+      Value c = loadIndex(channelBuf, entry);
+      Value at =
+          e.add(weightBase, e.mul(arith::SubIOp::create(b, e.loc, entry, first),
+                                  int64_t(taps.size())));
+      SmallVector<Value> wv;
+      for (size_t k = 0; k < taps.size(); ++k)
+        wv.push_back(vector::BroadcastOp::create(
+            b, e.loc, e.vecType(vl),
+            memref::LoadOp::create(b, e.loc, weightBuf,
+                                   ValueRange{e.add(at, int64_t(k))})));
+      SmallVector<Value> next(loop.getRegionIterArgs());
+      for (size_t k = 0; k < taps.size(); ++k)
+        for (int64_t r = 0; r < height; ++r)
+          for (int64_t j = 0; j < numVec; ++j) {
+            Value v = e.loadVector(in,
+                                   {n, c, e.add(oh, r + taps[k] / 3),
+                                    e.add(ow, j * vl + taps[k] % 3)},
+                                   lanes(j), 1);
+            Value &a = next[r * numVec + j];
+            a = vector::FMAOp::create(b, e.loc, v, wv[k], a);
+          }
+      scf::YieldOp::create(b, e.loc, next);
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    for (int64_t r = 0; r < height; ++r)
+      for (int64_t j = 0; j < numVec; ++j) {
+        Value v = acc[r * numVec + j];
+        SmallVector<Value> idx = outIndex(r, j);
+        if (fusion.epilogue)
+          v = fusion.apply(e, v, idx, lanes(j), n, f);
+        e.storeVector(v, out, idx, lanes(j));
+      }
+  };
+  e.forEach(outShape[0], [&](Value n) {
+    e.forEach(filters, [&](Value slot) {
+      Value f = loadIndex(orderBuf, slot);
+      e.forTiles(rows, tileRows, [&](Value oh, int64_t height) {
+        e.forTiles(cols, vectors * vl, [&](Value ow, int64_t width) {
+          tile(n, slot, f, oh, height, ow, width);
+        });
+      });
+    });
+  });
+  op.erase();
+  fusion.erase();
+  eraseIfUnused(w);
+  return success();
+}
+
 /// conv_2d_nchw_fchw: out[n, f, oh, ow] += w[f, c, kh, kw] *
 /// in[n, c, oh * sh + kh * dh, ow * sw + kw * dw].
 LogicalResult lowerConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
                         Absorbed &absorbed) {
+  if (succeeded(lowerPatternConv(op, vl, absorbed)))
+    return success();
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands)
     return failure();
@@ -938,83 +1234,6 @@ struct PixelCoords {
             e.add(x[r], e.mul(kx, dilations[1])), channel};
   }
 };
-
-/// A constant KHxKWxCxF filter packed at compile time in the order a
-/// channels-last conv tile reads it: for each tile of `block` output
-/// channels (the last one narrower), [C][KH][KW][width] with the width
-/// rounded up to whole vectors of `vl` (zeros after F), so that a tile
-/// reads one contiguous stream, without masks. Tile t (channels from f =
-/// t * block) starts at element f * C * KH * KW. Returns the 1-D packed
-/// buffer, or null when the filter is not a constant global with its data
-/// at hand.
-Value packedFilter(OpBuilder &b, Location loc, Value w, int64_t block,
-                   int64_t vl) {
-  auto get = w.getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return nullptr;
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-      get, get.getNameAttr());
-  if (!global || !global.getConstant() || !global.getInitialValue())
-    return nullptr;
-  Attribute init = *global.getInitialValue();
-  SmallVector<float> values;
-  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-    llvm::append_range(values, dense.getValues<float>());
-  } else if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(init)) {
-    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
-    if (!data)
-      return nullptr;
-    llvm::append_range(values, *data);
-  } else {
-    return nullptr;
-  }
-  ArrayRef<int64_t> shape = cast<MemRefType>(w.getType()).getShape();
-  int64_t kh = shape[0], kw = shape[1], c = shape[2], f = shape[3];
-  if (static_cast<int64_t>(values.size()) != kh * kw * c * f)
-    return nullptr;
-  SmallVector<float> packed;
-  for (int64_t first = 0; first < f; first += block) {
-    int64_t width = std::min(block, f - first);
-    int64_t padded = (width + vl - 1) / vl * vl;
-    for (int64_t ci = 0; ci < c; ++ci)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t x = 0; x < kw; ++x)
-          for (int64_t i = 0; i < padded; ++i)
-            packed.push_back(
-                i < width ? values[((y * kw + x) * c + ci) * f + first + i]
-                          : 0.0f);
-  }
-  auto type =
-      MemRefType::get({static_cast<int64_t>(packed.size())}, b.getF32Type());
-  auto module = get->getParentOfType<ModuleOp>();
-  std::string name =
-      (global.getSymName() + "_packed" + Twine(block) + "_" + Twine(vl)).str();
-  if (!SymbolTable::lookupSymbolIn(module, name)) {
-    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-    ArrayRef<char> raw(reinterpret_cast<const char *>(packed.data()),
-                       packed.size() * sizeof(float));
-    memref::GlobalOp::create(
-        mb, loc, name, mb.getStringAttr("private"), type,
-        kiln::nn::constantValue(
-            RankedTensorType::get(type.getShape(), b.getF32Type()), raw),
-        /*constant=*/true, mb.getI64IntegerAttr(64));
-  }
-  return memref::GetGlobalOp::create(b, loc, type, name);
-}
-
-/// Erases the constant global behind a filter `w` that nothing reads any
-/// more (it was packed), with its get_global.
-void eraseIfUnused(Value w) {
-  auto get = w.getDefiningOp<memref::GetGlobalOp>();
-  if (!get || !get->use_empty())
-    return;
-  auto module = get->getParentOfType<ModuleOp>();
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-      get, get.getNameAttr());
-  get.erase();
-  if (global && SymbolTable::symbolKnownUseEmpty(global, module))
-    global.erase();
-}
 
 /// conv_2d_nhwc_hwcf: out[n, oh, ow, f] += in[n, oh * sh + kh * dh,
 /// ow * sw + kw * dw, c] * w[kh, kw, c, f]: a GEMM tile with pixels as rows

@@ -346,3 +346,36 @@ func.func @depthwise_nhwc_bias(%in: memref<1x3x3x8xf32>, %w: memref<3x3x1x8xf32>
     outs(%out : memref<1x1x1x8xf32>)
   return
 }
+
+// -----
+
+// A 3x3 stride-1 conv whose constant filter keeps at most 30% of its
+// weights (kiln-prune-patterns) runs the pattern kernel: the filter is
+// stored compressed (per filter in FKR order, per tap mask, a run of
+// (channel, weights) entries) and each mask gets a loop over its run with
+// its taps unrolled. Here both kernels keep only their centre (mask 16):
+// 2 of 18 weights; the tile is the 2 output rows of 2 (masked) lanes, so
+// each entry is 2 FMAs.
+// CHECK-DAG: memref.global "private" constant @w_fkw_weights : memref<2xf32> = dense<[5.000000e+00, 7.000000e+00]>
+// CHECK-DAG: memref.global "private" constant @w_fkw_channels : memref<2xi32> = dense<0>
+// CHECK-DAG: memref.global "private" constant @w_fkw_runs : memref<3xi32> = dense<[0, 1, 2]>
+// CHECK-DAG: memref.global "private" constant @w_fkw_order : memref<2xi32> = dense<[0, 1]>
+// CHECK-DAG: memref.global "private" constant @w_fkw_weight_starts : memref<2xi32> = dense<[0, 1]>
+// CHECK-LABEL: func.func @pattern_conv
+// CHECK:         scf.for
+// CHECK:           memref.load {{.*}} : memref<2xi32>
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK-COUNT-2:     vector.fma
+// CHECK-NOT:         vector.fma
+// CHECK:             scf.yield
+// CHECK-NOT:     linalg.conv
+// CHECK-NOT:     memref.get_global @w :
+memref.global "private" constant @w : memref<2x1x3x3xf32> = dense<[[[[0.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 0.0]]], [[[0.0, 0.0, 0.0], [0.0, 7.0, 0.0], [0.0, 0.0, 0.0]]]]>
+func.func @pattern_conv(%in: memref<1x1x4x4xf32>, %out: memref<1x2x2x2xf32>) {
+  %w = memref.get_global @w : memref<2x1x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x1x4x4xf32>, memref<2x1x3x3xf32>)
+    outs(%out : memref<1x2x2x2xf32>)
+  return
+}
