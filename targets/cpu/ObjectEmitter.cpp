@@ -335,8 +335,11 @@ LogicalResult emitParts(ModuleOp module, llvm::Module &m,
                         llvm::StringRef path) {
   std::string tag = "kiln." + m.getModuleIdentifier() + ".";
   unsigned unnamed = 0;
+  std::string own = "kiln_" + m.getModuleIdentifier() + "_";
   auto rename = [&](llvm::GlobalValue &v) {
-    if (v.isDeclaration() || !v.hasLocalLinkage())
+    // Names that already carry the model's are unique as they are.
+    if (v.isDeclaration() || !v.hasLocalLinkage() ||
+        v.getName().starts_with(own))
       return;
     v.setName(v.hasName() ? tag + v.getName().str()
                           : tag + "anon" + std::to_string(unnamed++));
