@@ -388,12 +388,21 @@ LogicalResult emitParts(ModuleOp module, llvm::Module &m,
       }
       std::unique_ptr<llvm::TargetMachine> machine(target.createTargetMachine(
           triple, cpu, features, options, reloc, codeModel, level));
+      if (!machine) {
+        errors[i] = "cannot create a target machine for a part";
+        return;
+      }
+      auto optimise = makeOptimizingTransformer(3, 0, machine.get());
+      if (llvm::Error err = optimise(part->get())) {
+        errors[i] =
+            "LLVM optimisation failed: " + llvm::toString(std::move(err));
+        return;
+      }
       std::error_code ec;
       llvm::raw_fd_ostream out(files[i], ec);
       llvm::legacy::PassManager codegen;
-      if (ec || !machine ||
-          machine->addPassesToEmitFile(codegen, out, nullptr,
-                                       llvm::CodeGenFileType::ObjectFile)) {
+      if (ec || machine->addPassesToEmitFile(
+                    codegen, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
         errors[i] = "cannot generate code for a part";
         return;
       }
@@ -589,14 +598,16 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
       f.addFnAttr("target-features", tm.getTargetFeatureString());
   }
 
+  // In parts, each part is optimised on its own thread too: the functions
+  // (tasks, their trampolines, @main) need little from each other.
+  unsigned parts = partsFor(m, opts.codegenThreads);
+  if (!emitIR && parts > 1)
+    return emitParts(module, m, tm, parts, path);
+
   auto optimise = makeOptimizingTransformer(3, 0, &tm);
   if (llvm::Error err = optimise(&m))
     return module.emitError("LLVM optimisation failed: ")
            << llvm::toString(std::move(err));
-
-  unsigned parts = partsFor(m, opts.codegenThreads);
-  if (!emitIR && parts > 1)
-    return emitParts(module, m, tm, parts, path);
 
   // A failed write leaves no partial file behind ("-" is stdout).
   std::error_code ec;
