@@ -44,6 +44,32 @@ void pinChannelsLast(T &buf, int c, int w, int h) {
   buf.dim(2).set_bounds(0, h).set_stride(c * w);
 }
 
+/// The hand schedule of the window layers (depthwise, pooling): rows
+/// outermost, then tiles of `tx` pixels, then blocks of `vb` vectors of
+/// channels; `acc` (the per-pixel accumulation over the window `r`) is
+/// computed per channel block with the whole window unrolled.
+template <typename Output>
+void scheduleWindowRows(Output &output, Halide::Func acc, Halide::Var c,
+                        Halide::Var x, Halide::Var y, Halide::RDom r, int vec,
+                        int vb, int tx) {
+  Halide::Var cb("cb"), cv("cv"), xo("xo"), xi("xi");
+  output.split(c, cb, cv, vec * vb)
+      .split(x, xo, xi, tx)
+      .reorder(cv, xi, cb, xo, y)
+      .vectorize(cv, vec)
+      .unroll(cv)
+      .unroll(xi)
+      .parallel(y);
+  acc.compute_at(output, cb).vectorize(c, vec).unroll(c).unroll(x);
+  acc.update()
+      .reorder(c, x, r.x, r.y)
+      .vectorize(c, vec)
+      .unroll(c)
+      .unroll(x)
+      .unroll(r.x)
+      .unroll(r.y);
+}
+
 class ConvLayer : public Generator<ConvLayer> {
 public:
   GeneratorParam<int> ci{"ci", 64};
@@ -220,25 +246,8 @@ public:
     if (auto_schedule)
       return;
 
-    // Rows outermost, then tiles of tx pixels, then channel blocks; the
-    // whole KxK window unrolled.
-    const int vec = natural_vector_size<float>();
-    Var cb("cb"), cv("cv"), xo("xo"), xi("xi");
-    output.split(c, cb, cv, vec * vb)
-        .split(x, xo, xi, tx)
-        .reorder(cv, xi, cb, xo, y)
-        .vectorize(cv, vec)
-        .unroll(cv)
-        .unroll(xi)
-        .parallel(y);
-    dw.compute_at(output, cb).vectorize(c, vec).unroll(c).unroll(x);
-    dw.update()
-        .reorder(c, x, r.x, r.y)
-        .vectorize(c, vec)
-        .unroll(c)
-        .unroll(x)
-        .unroll(r.x)
-        .unroll(r.y);
+    scheduleWindowRows(output, dw, c, x, y, r, natural_vector_size<float>(),
+                       vb, tx);
   }
 };
 
@@ -275,23 +284,8 @@ public:
     if (auto_schedule)
       return;
 
-    const int vec = natural_vector_size<float>();
-    Var cb("cb"), cv("cv"), xo("xo"), xi("xi");
-    output.split(c, cb, cv, vec * vb)
-        .split(x, xo, xi, tx)
-        .reorder(cv, xi, cb, xo, y)
-        .vectorize(cv, vec)
-        .unroll(cv)
-        .unroll(xi)
-        .parallel(y);
-    pool.compute_at(output, cb).vectorize(c, vec).unroll(c).unroll(x);
-    pool.update()
-        .reorder(c, x, r.x, r.y)
-        .vectorize(c, vec)
-        .unroll(c)
-        .unroll(x)
-        .unroll(r.x)
-        .unroll(r.y);
+    scheduleWindowRows(output, pool, c, x, y, r, natural_vector_size<float>(),
+                       vb, tx);
   }
 };
 
