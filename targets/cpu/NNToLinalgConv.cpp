@@ -159,9 +159,16 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
     Type et = outType.getElementType();
     int64_t spatial = inType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
-    Value input =
-        padded(rewriter, loc, adaptor.getInput(), pads.take_front(spatial),
-               pads.drop_front(spatial), 0.0);
+    SmallVector<int64_t> high(pads.drop_front(spatial));
+    // A pruned conv left NCHW for the pattern kernel reads its rows as
+    // 64-byte-aligned vectors: the padded rows are widened to a multiple of
+    // 16 floats (columns the conv never reads).
+    if (spatial == 2 && op.getGroup() == 1 && op->hasAttr("kiln.prune")) {
+      int64_t width = inType.getDimSize(3) + pads[1] + pads[3];
+      high[1] += (width + 15) / 16 * 16 - width;
+    }
+    Value input = padded(rewriter, loc, adaptor.getInput(),
+                         pads.take_front(spatial), high, 0.0);
     // The accumulator starts as the broadcast bias (or zero).
     Value init = convInit(rewriter, loc, outType, adaptor.getBias());
     if (spatial != 2) {

@@ -820,6 +820,10 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
   // Accumulators: up to 4 vectors along a row by as many rows as fill 8
   // (AVX2, NEON pairs) or 16 (AVX-512) registers.
   int64_t rows = outShape[2], cols = outShape[3];
+  ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
+  // NNToLinalg widens the rows of a pruned conv's padded input to whole
+  // 16-float vectors, and the arena places buffers 64-byte aligned.
+  bool aligned = inShape[3] % vl == 0;
   int64_t vectors = std::min<int64_t>((cols + vl - 1) / vl, 4);
   int64_t tileRows =
       std::max<int64_t>(1, std::min(rows, (vl == 16 ? 16 : 8) / vectors));
@@ -863,13 +867,52 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
             memref::LoadOp::create(b, e.loc, weightBuf,
                                    ValueRange{e.add(at, int64_t(k))})));
       SmallVector<Value> next(loop.getRegionIterArgs());
+      // With rows of whole vectors, input row dy is read as aligned
+      // vectors at ow + j * vl (and one more), once per entry, and a tap's
+      // column shift tx is a lane shift of two of them (valignd): no load
+      // straddles a cache line.
+      std::map<std::pair<int64_t, int64_t>, Value> rowVectors;
+      auto alignedAt = [&](int64_t dy, int64_t j) -> Value {
+        auto [it, added] = rowVectors.try_emplace({dy, j});
+        if (!added)
+          return it->second;
+        Value x = e.add(ow, j * vl);
+        if (j < numVec)
+          return it->second = vector::LoadOp::create(
+                     b, e.loc, e.vecType(vl), in, {n, c, e.add(oh, dy), x});
+        // Past the tile: the row's next vector, or zeros where the row
+        // ends (its lanes only feed output lanes past the row).
+        Value inRow = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult,
+                                            x, e.index(inShape[3]));
+        auto select = scf::IfOp::create(b, e.loc, TypeRange{e.vecType(vl)},
+                                        inRow, true, true);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(select.thenBlock());
+        scf::YieldOp::create(
+            b, e.loc,
+            ValueRange{vector::LoadOp::create(b, e.loc, e.vecType(vl), in,
+                                              {n, c, e.add(oh, dy), x})});
+        b.setInsertionPointToStart(select.elseBlock());
+        scf::YieldOp::create(b, e.loc, ValueRange{e.zeros(vl)});
+        return it->second = select.getResult(0);
+      };
+      auto tapVector = [&](int64_t dy, int64_t tx, int64_t j) -> Value {
+        if (!aligned)
+          return e.loadVector(in, {n, c, e.add(oh, dy), e.add(ow, j * vl + tx)},
+                              lanes(j), 1);
+        Value low = alignedAt(dy, j);
+        if (tx == 0)
+          return low;
+        SmallVector<int64_t> pick;
+        for (int64_t i = 0; i < vl; ++i)
+          pick.push_back(tx + i);
+        return vector::ShuffleOp::create(b, e.loc, low, alignedAt(dy, j + 1),
+                                         pick);
+      };
       for (size_t k = 0; k < taps.size(); ++k)
         for (int64_t r = 0; r < height; ++r)
           for (int64_t j = 0; j < numVec; ++j) {
-            Value v = e.loadVector(in,
-                                   {n, c, e.add(oh, r + taps[k] / 3),
-                                    e.add(ow, j * vl + taps[k] % 3)},
-                                   lanes(j), 1);
+            Value v = tapVector(r + taps[k] / 3, taps[k] % 3, j);
             Value &a = next[r * numVec + j];
             a = vector::FMAOp::create(b, e.loc, v, wv[k], a);
           }

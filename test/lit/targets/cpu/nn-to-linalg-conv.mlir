@@ -154,3 +154,17 @@ func.func @dynamic_quantize(%x: tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>
   %y, %s, %z = nn.dynamic_quantize_linear %x : (tensor<3x4xf32>) -> (tensor<3x4xi8>, tensor<f32>, tensor<i8>)
   return %y, %s, %z : tensor<3x4xi8>, tensor<f32>, tensor<i8>
 }
+
+// -----
+
+// A pruned conv that stays NCHW (kiln-prune-patterns marked it) gets its
+// padded rows widened to a multiple of 16 floats (5 + 1 + 1 = 7 -> 16: 10
+// columns on the right), so the pattern kernel reads aligned vectors.
+// CHECK-LABEL: func @pruned_conv_rows
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 10]
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x7x16xf32>, tensor<1x1x3x3xf32>)
+func.func @pruned_conv_rows(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x5x5xf32> {
+  %w = nn.constant dense<1.0> : tensor<1x1x3x3xf32>
+  %y = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 1 : i64, weights = 9 : i64}} : (tensor<1x1x5x5xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x5x5xf32>
+  return %y : tensor<1x1x5x5xf32>
+}

@@ -379,3 +379,25 @@ func.func @pattern_conv(%in: memref<1x1x4x4xf32>, %out: memref<1x2x2x2xf32>) {
     outs(%out : memref<1x2x2x2xf32>)
   return
 }
+
+// -----
+
+// The same kernel on rows of whole vectors (NNToLinalg widens a pruned
+// conv's padded rows to 16 floats): each input row is read as aligned
+// vectors and a tap's column shift is a lane shift of two of them. The
+// filter keeps taps 4 and 5 (centre and right): 2 of 9 weights.
+// CHECK-LABEL: func.func @pattern_conv_aligned
+// CHECK:         scf.for {{.*}} iter_args
+// CHECK-NOT:       vector.maskedload %arg0
+// CHECK:           vector.load %arg0
+// CHECK:           vector.shuffle {{.*}} [1, 2, 3, 4, 5, 6, 7, 8]
+// CHECK:           vector.fma
+memref.global "private" constant @w2 : memref<1x1x3x3xf32> = dense<[[[[0.0, 0.0, 0.0], [0.0, 5.0, 2.0], [0.0, 0.0, 0.0]]]]>
+func.func @pattern_conv_aligned(%in: memref<1x1x4x16xf32>, %out: memref<1x1x2x6xf32>) {
+  %w = memref.get_global @w2 : memref<1x1x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x1x4x16xf32>, memref<1x1x3x3xf32>)
+    outs(%out : memref<1x1x2x6xf32>)
+  return
+}
