@@ -8,6 +8,8 @@ PKGS=(
   # compiler toolchain
   cmake ninja-build ccache clang-22 lld-22 llvm-22-dev llvm-22-tools
   libmlir-22-dev mlir-22-tools
+  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, runtime/fuzz)
+  libclang-rt-22-dev
   # ONNX import
   libonnx-dev libonnx-testdata protobuf-compiler libprotobuf-dev
   # kernels

@@ -6,8 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <string>
+#include <system_error>
+#include <vector>
 
 using namespace kiln_test;
 
@@ -415,6 +422,100 @@ TEST(Descriptor, RandomMutations) {
   // Most edits break something; a few (a changed dim, a renamed tensor)
   // leave a valid model.
   EXPECT_LT(accepted, 5000);
+}
+
+// runtime/fuzz/regressions/descriptor/harness-size-sum-wraps, the one input
+// the fuzz runs stopped on: outputs whose sizes are each representable but
+// add up past 2^64 (the fuzz harness summed them unchecked, then asked
+// calloc for 2^60 bytes). The runtime keeps each size apart: the session
+// reports them, and a run with short buffers is refused before any entry
+// runs.
+TEST(Descriptor, SizesThatSumPast64Bits) {
+  DescriptorSpec spec;
+  spec.inputs = {{"in", KILN_DTYPE_U8, {1}}};
+  spec.outputs = {{"o1", KILN_DTYPE_F32, {int64_t{1} << 61}},
+                  {"o2", KILN_DTYPE_F32, {int64_t{1} << 61}},
+                  {"o3", KILN_DTYPE_U8, {16}}};
+  spec.segments = {{kRecordArena, {{KILN_ARG_ARENA, 0}}}};
+  FakeModel fake(spec);
+  kiln_session *session = nullptr;
+  kiln_error error{};
+  ASSERT_EQ(kiln_session_create(&fake.model, nullptr, &session, &error),
+            KILN_OK)
+      << error.message;
+  EXPECT_EQ(kiln_session_output(session, 0)->size_bytes, size_t{1} << 63);
+  EXPECT_EQ(kiln_session_output(session, 1)->size_bytes, size_t{1} << 63);
+  EXPECT_EQ(kiln_session_output(session, 2)->size_bytes, 16u);
+  uint8_t in = 0, out[16] = {};
+  kiln_tensor input = {KILN_DTYPE_U8, 1, kiln_session_input(session, 0)->dims,
+                       &in, sizeof in};
+  kiln_tensor outputs[3];
+  for (size_t i = 0; i < 3; ++i) {
+    const kiln_tensor_info *info = kiln_session_output(session, i);
+    outputs[i] = {info->dtype, info->rank, info->dims, out, sizeof out};
+  }
+  int calls = kiln_test_calls;
+  EXPECT_EQ(kiln_session_run(session, &input, 1, outputs, 3, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error.message)
+                .find("output 'o1': buffer holds 16 bytes, needs "
+                      "9223372036854775808"),
+            std::string::npos)
+      << error.message;
+  EXPECT_EQ(kiln_test_calls, calls);
+  kiln_session_destroy(session);
+}
+
+// The files under runtime/fuzz/{corpus,regressions}/<target>/ (the fuzz
+// targets' seeds and the inputs that once crashed them), found from this
+// source file's path; empty when the tree is not beside the build.
+std::vector<std::string> fuzzInputs(const std::string &target) {
+  namespace fs = std::filesystem;
+  fs::path fuzz = fs::path(__FILE__).parent_path().parent_path().parent_path() /
+                  "runtime" / "fuzz";
+  std::vector<std::string> files;
+  for (const char *kind : {"corpus", "regressions"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(fuzz / kind / target, ec), end;
+         !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec))
+        files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<uint8_t> readBytes(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+// kiln_descriptor_fuzz's corpus and regressions, tried as the fuzz target
+// tries them: as is, and with the header's payload size and checksum
+// repaired. Each must give a session or a clean error (tryCreate checks the
+// status, the message and the NULL session); under ASan, without reading
+// outside the bytes.
+TEST(Descriptor, FuzzCorpusReplay) {
+  std::vector<std::string> files = fuzzInputs("descriptor");
+  if (files.empty())
+    GTEST_SKIP() << "runtime/fuzz/corpus/descriptor not found";
+  int created = 0;
+  for (const std::string &path : files) {
+    SCOPED_TRACE(path);
+    std::vector<uint8_t> bytes = readBytes(path);
+    FakeModel raw(bytes);
+    created += tryCreate(&raw.model) == KILN_OK;
+    if (bytes.size() < KILN_DESCRIPTOR_HEADER_SIZE)
+      continue;
+    const uint8_t *payload = bytes.data() + KILN_DESCRIPTOR_HEADER_SIZE;
+    size_t payload_size = bytes.size() - KILN_DESCRIPTOR_HEADER_SIZE;
+    patchU32(bytes, 8, static_cast<uint32_t>(payload_size));
+    patchU32(bytes, 12, kiln_fnv1a32(payload, payload_size));
+    FakeModel repaired(bytes);
+    created += tryCreate(&repaired.model) == KILN_OK;
+  }
+  // The seeds include valid descriptors of real models.
+  EXPECT_GT(created, 0);
 }
 
 } // namespace

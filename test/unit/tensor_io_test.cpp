@@ -3,12 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -576,6 +579,78 @@ TEST(OnnxPb, OnnxNodeTestData) {
   kiln_host_tensor_free(&x);
   kiln_host_tensor_free(&y);
   kiln_host_tensor_free(&sum);
+}
+
+// The files under runtime/fuzz/{corpus,regressions}/<target>/ (the fuzz
+// targets' seeds and the inputs that once crashed them), found from this
+// source file's path; empty when the tree is not beside the build.
+std::vector<std::string> fuzzInputs(const std::string &target) {
+  namespace fs = std::filesystem;
+  fs::path fuzz = fs::path(__FILE__).parent_path().parent_path().parent_path() /
+                  "runtime" / "fuzz";
+  std::vector<std::string> files;
+  for (const char *kind : {"corpus", "regressions"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(fuzz / kind / target, ec), end;
+         !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec))
+        files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// What kiln_npy_fuzz and kiln_pb_fuzz check of every input: a parsed tensor
+// has size_bytes = dtype x dims and data; a failure leaves no data and a
+// message. Returns whether it parsed.
+bool checkFuzzInput(const std::string &path,
+                    kiln_status (*parse)(const uint8_t *, size_t,
+                                         kiln_host_tensor *, kiln_error *)) {
+  std::vector<uint8_t> bytes = bytesOf(readFile(path));
+  kiln_host_tensor t;
+  kiln_error error{};
+  kiln_status st = parse(bytes.data(), bytes.size(), &t, &error);
+  if (st != KILN_OK) {
+    EXPECT_EQ(t.data, nullptr);
+    EXPECT_EQ(error.status, st);
+    EXPECT_NE(error.message[0], '\0');
+    return false;
+  }
+  EXPECT_NE(t.data, nullptr);
+  size_t size = kiln_dtype_size(t.dtype);
+  EXPECT_NE(size, 0u);
+  EXPECT_TRUE(t.rank >= 0 && t.rank <= KILN_MAX_RANK);
+  for (int32_t i = 0; i < t.rank && i < KILN_MAX_RANK; ++i)
+    size *= static_cast<size_t>(t.dims[i]);
+  EXPECT_EQ(t.size_bytes, size);
+  kiln_host_tensor_free(&t);
+  return true;
+}
+
+// The fuzz targets' corpora and regressions (runtime/fuzz/), replayed in the
+// ordinary build: every file parses or fails cleanly.
+TEST(Npy, FuzzCorpusReplay) {
+  std::vector<std::string> files = fuzzInputs("npy");
+  if (files.empty())
+    GTEST_SKIP() << "runtime/fuzz/corpus/npy not found";
+  int parsed = 0;
+  for (const std::string &path : files) {
+    SCOPED_TRACE(path);
+    parsed += checkFuzzInput(path, kiln_npy_parse);
+  }
+  EXPECT_GT(parsed, 0);
+}
+
+TEST(OnnxPb, FuzzCorpusReplay) {
+  std::vector<std::string> files = fuzzInputs("pb");
+  if (files.empty())
+    GTEST_SKIP() << "runtime/fuzz/corpus/pb not found";
+  int parsed = 0;
+  for (const std::string &path : files) {
+    SCOPED_TRACE(path);
+    parsed += checkFuzzInput(path, kiln_pb_parse);
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 } // namespace
