@@ -168,3 +168,18 @@ func.func @pruned_conv_rows(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x5x5xf32> {
   %y = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 1 : i64, weights = 9 : i64}} : (tensor<1x1x5x5xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x5x5xf32>
   return %y : tensor<1x1x5x5xf32>
 }
+
+// -----
+
+// A channels-last conv whose neighbouring tile pixels would be 4 KiB apart
+// (512 channels at stride 2: every pixel in the same L1 sets) reads a
+// padded copy with 16 channels more per pixel, through a slice.
+// CHECK-LABEL: func @spread_pixels
+// CHECK: %[[P:.*]] = tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 16]
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0] [1, 6, 6, 512] [1, 1, 1, 1] : tensor<1x6x6x528xf32> to tensor<1x6x6x512xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[S]], %{{.*}} : tensor<1x6x6x512xf32>, tensor<3x3x512x1xf32>)
+func.func @spread_pixels(%x: tensor<1x4x4x512xf32>) -> tensor<1x2x2x1xf32> {
+  %w = nn.constant dense<1.0> : tensor<3x3x512x1xf32>
+  %y = nn.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, channels_last} : (tensor<1x4x4x512xf32>, tensor<3x3x512x1xf32>) -> tensor<1x2x2x1xf32>
+  return %y : tensor<1x2x2x1xf32>
+}
