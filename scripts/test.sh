@@ -8,7 +8,8 @@
 #   4. pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
 #      implementation, its outputs against onnxruntime on the pruned weights
 #   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
-#   6. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample
+#   6. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample,
+#      and the pattern kernel on aarch64 (ResNet18 pruned 8x)
 #
 #   scripts/test.sh [--quick] [--no-build] [--jobs N] [--docs]
 #     --quick     model tests on the bundled sample only (skips the slow ones)
@@ -137,6 +138,9 @@ if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then
   else
     step "model tests aarch64 (qemu): $ARM_MODELS" \
       "$PY" "${MODEL_TESTS[@]}" --aarch64 --models "$ARM_MODELS" "${docs[@]}" || true
+    step "pattern kernel aarch64 (qemu): resnet18 at 8x" \
+      "$PY" test/prune/run_prune_tests.py --models resnet18 \
+      --connectivity 0.71875 --aarch64 || true
   fi
 else
   skip "model tests aarch64 (qemu)" "no aarch64 runtime"

@@ -18,7 +18,10 @@ each connectivity rate (0: patterns only, 2.25x fewer 3x3 weights;
   4. detection: kilnc on the NumPy-pruned model must report it already
      pattern-sparse and, with --prune=pattern, produce bit for bit the
      output it produces without (no further pruning, no numerical change);
-  5. reported: the output error of the pruned model against the dense one
+  5. with --aarch64, the pruned model is also cross-compiled for
+     aarch64-linux-gnu, linked with the cross-built runtime and run under
+     qemu-aarch64; its output must equal onnxruntime's too;
+  6. reported: the output error of the pruned model against the dense one
      (relative L2 of the logits, top-1 agreement) on the model's sample
      input. The zoo's weights are seeded, not trained: these errors say
      how much pruning moves the function, not accuracy.
@@ -42,6 +45,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "models"))
 import benchdoc  # noqa: E402
 import export_models  # noqa: E402
 from run_model_tests import compare_arrays  # noqa: E402
+import run_model_tests  # noqa: E402
 
 BIN = os.environ.get("KILN_BIN", os.path.join(ROOT, "build", "bin"))
 SAMPLE = os.path.join(ROOT, "models", "sample")
@@ -148,6 +152,27 @@ def kiln_output(onnx_path, feed, work, tag, flags):
     return out, json.load(open(report))
 
 
+def kiln_aarch64_output(onnx_path, feed, work, tag, flags):
+    """The model compiled for aarch64 with `flags`, linked statically with
+    the cross-built runtime (build-aarch64) and run under qemu."""
+    obj = os.path.join(work, tag + "-arm.o")
+    run([os.path.join(BIN, "kilnc"), onnx_path, "--target=aarch64-linux-gnu",
+         "--emit=obj", "-o", obj, "--name", "pruned"] + flags)
+    build = os.environ.get("KILN_AARCH64_BUILD", os.path.join(ROOT, "build-aarch64"))
+    libs = run_model_tests.find_arm_libs(type("Ctx", (), {"arm_build": build}))
+    if not libs:
+        raise RuntimeError(f"no cross-built runtime under {build}")
+    prog = os.path.join(work, tag + "-arm")
+    run(["aarch64-linux-gnu-gcc", "-DKILN_LINKED_MODEL_FN=kiln_model_pruned",
+         os.path.join(ROOT, "runtime", "tools", "kiln_run_linked_main.c"), obj,
+         "-I" + os.path.join(ROOT, "runtime", "include"), "-Wl,--start-group",
+         *libs, "-Wl,--end-group", "-lm", "-ldl", "-lpthread", "-o", prog])
+    out = os.path.join(work, tag + "-arm.out")
+    run(["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog, "--input", feed,
+         "--output-dir", out, "--top", "0"])
+    return out
+
+
 def ort_output(onnx_path, feed, work, tag):
     out = os.path.join(work, tag + ".ort")
     run(["node", os.path.join(ROOT, "tools", "ort", "run_ort.js"), onnx_path,
@@ -196,6 +221,13 @@ def test(name, connectivity, args, work):
     if not stats["ok"]:
         problems.append(f"Kiln vs onnxruntime on the pruned weights: tolerance "
                         f"ratio {stats['tol_ratio']:.3g}")
+    if args.aarch64:
+        arm = np.load(only_npy(kiln_aarch64_output(onnx_path, feed, work, tag,
+                                                   flags)))
+        arm_stats = compare_arrays(arm, ref)
+        if not arm_stats["ok"]:
+            problems.append(f"aarch64 Kiln vs onnxruntime on the pruned "
+                            f"weights: tolerance ratio {arm_stats['tol_ratio']:.3g}")
 
     # Detection: the pruned model is compiled exactly as it is.
     again_dir, again = kiln_output(pruned_path, feed, work, tag + "-again", flags)
@@ -233,6 +265,8 @@ def main():
     p.add_argument("--models", default="mobilenet_tiny,resnet18,mobilenet_v2")
     p.add_argument("--connectivity", default="0,0.71875")
     p.add_argument("--patterns", type=int, default=8)
+    p.add_argument("--aarch64", action="store_true",
+                   help="also run the pruned model on aarch64 under qemu")
     p.add_argument("--write-docs", action="store_true")
     args = p.parse_args()
     rows = []
