@@ -55,7 +55,7 @@ LogicalResult toChannelsLast(OpTy op, PatternRewriter &rewriter,
   return success();
 }
 
-/// A pattern-pruned (or pattern-sparse) 3x3 stride-1 conv with one group
+/// A pattern-pruned (or pattern-sparse) 3x3 stride-1 or -2 conv with one group
 /// (kiln-prune-patterns marks it) sparse enough for the pattern kernel:
 /// that kernel vectorises along NCHW rows (kiln-vector-kernels), so the
 /// conv stays NCHW.
@@ -69,7 +69,7 @@ bool runsPatternKernel(nn::ConvOp op) {
              kiln::kPatternKernelMaxDensity * double(weights.getInt()) &&
          op.getGroup() == 1 && filter.getRank() == 4 &&
          filter.getDimSize(2) == 3 && filter.getDimSize(3) == 3 &&
-         llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
+         llvm::all_of(op.getStrides(), [](int64_t v) { return v <= 2; }) &&
          llvm::all_of(op.getDilations(), [](int64_t v) { return v == 1; });
 }
 

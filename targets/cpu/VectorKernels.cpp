@@ -712,7 +712,7 @@ void eraseIfUnused(Value w) {
 /// The most distinct tap sets a pattern kernel specialises code for.
 constexpr int64_t kMaxPatternMasks = 16;
 
-/// A 3x3 stride-1 conv_2d_nchw_fchw whose constant filter is sparse
+/// A 3x3 stride-1 or -2 conv_2d_nchw_fchw whose constant filter is sparse
 /// (kiln-prune-patterns): PatDNN's execution. At compile time the filter is
 /// stored compressed (FKW): per filter, per distinct tap set ("mask") of
 /// its kernels, a run of entries (input channel, its non-zero weights in
@@ -735,7 +735,8 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
   ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
   ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
   if (wShape[2] != 3 || wShape[3] != 3 ||
-      llvm::any_of(operands->strides, [](int64_t v) { return v != 1; }) ||
+      operands->strides[0] != operands->strides[1] ||
+      operands->strides[0] > 2 ||
       llvm::any_of(operands->dilations, [](int64_t v) { return v != 1; }))
     return failure();
   auto filter = constantFilter(w);
@@ -823,7 +824,8 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
   ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
   // NNToLinalg widens the rows of a pruned conv's padded input to whole
   // 16-float vectors, and the arena places buffers 64-byte aligned.
-  bool aligned = inShape[3] % vl == 0;
+  int64_t stride = operands->strides[0];
+  bool aligned = stride == 1 && inShape[3] % vl == 0;
   int64_t vectors = std::min<int64_t>((cols + vl - 1) / vl, 4);
   int64_t tileRows =
       std::max<int64_t>(1, std::min(rows, (vl == 16 ? 16 : 8) / vectors));
@@ -896,10 +898,16 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
         scf::YieldOp::create(b, e.loc, ValueRange{e.zeros(vl)});
         return it->second = select.getResult(0);
       };
-      auto tapVector = [&](int64_t dy, int64_t tx, int64_t j) -> Value {
+      // Output row oh + r, vector j reads input row (oh + r) * stride + ty
+      // from column (ow + j * vl) * stride + tx, every stride-th lane.
+      auto tapVector = [&](int64_t r, int64_t ty, int64_t tx,
+                           int64_t j) -> Value {
         if (!aligned)
-          return e.loadVector(in, {n, c, e.add(oh, dy), e.add(ow, j * vl + tx)},
-                              lanes(j), 1);
+          return e.loadVector(in,
+                              {n, c, e.add(e.mul(oh, stride), r * stride + ty),
+                               e.add(e.mul(ow, stride), j * vl * stride + tx)},
+                              lanes(j), stride);
+        int64_t dy = r + ty;
         Value low = alignedAt(dy, j);
         if (tx == 0)
           return low;
@@ -912,7 +920,7 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
       for (size_t k = 0; k < taps.size(); ++k)
         for (int64_t r = 0; r < height; ++r)
           for (int64_t j = 0; j < numVec; ++j) {
-            Value v = tapVector(r + taps[k] / 3, taps[k] % 3, j);
+            Value v = tapVector(r, taps[k] / 3, taps[k] % 3, j);
             Value &a = next[r * numVec + j];
             a = vector::FMAOp::create(b, e.loc, v, wv[k], a);
           }
