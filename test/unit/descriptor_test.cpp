@@ -425,9 +425,9 @@ TEST(Descriptor, RandomMutations) {
 }
 
 // runtime/fuzz/regressions/descriptor/harness-size-sum-wraps, the one input
-// the fuzz runs stopped on: outputs whose sizes are each representable but
+// the fuzz runs stopped on: tensors whose sizes are each representable but
 // add up past 2^64 (the fuzz harness summed them unchecked, then asked
-// calloc for 2^60 bytes). The runtime keeps each size apart: the session
+// calloc for 1.4e18 bytes). The runtime keeps each size apart: the session
 // reports them, and a run with short buffers is refused before any entry
 // runs.
 TEST(Descriptor, SizesThatSumPast64Bits) {
