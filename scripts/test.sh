@@ -5,7 +5,9 @@
 #      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt)
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime
-#   4. pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
+#   4. fuzz smoke (scripts/fuzz.sh --smoke: the descriptor, .npy and .pb
+#      parsers under libFuzzer + ASan/UBSan, 10 s each), then
+#      pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
 #      implementation, its outputs against onnxruntime on the pruned weights
 #   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
 #   6. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample,
@@ -122,6 +124,9 @@ else
   step "model tests x86_64: 7 models + $SAMPLE" \
     "$PY" "${MODEL_TESTS[@]}" --models "$X86_MODELS" "${docs[@]}" || true
 fi
+
+step "fuzz smoke: runtime parsers, 10 s each (runtime/fuzz)" \
+  scripts/fuzz.sh --smoke || true
 
 if ((quick)); then
   step "pattern pruning vs NumPy + onnxruntime: $SAMPLE" \
