@@ -22,6 +22,7 @@
  * names are unique, non-empty and found by kiln_session_find_*; queries out
  * of range return NULL; a run with correct buffers succeeds and one with a
  * wrong count fails. */
+#include "fuzz_checks.h"
 #include "descriptor.h" /* runtime/src: the validating pass, to size things */
 #include "kiln/runtime.h"
 
@@ -58,14 +59,6 @@ static const kiln_entry_fn kEntries[KILN_FUZZ_NUM_ENTRIES] = {
     noop_entry, noop_entry, noop_entry, noop_entry,
     noop_entry, noop_entry, noop_entry, NULL /* KILN_FUZZ_NULL_ENTRY */};
 
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,        \
-              #cond);                                                          \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 static void check_error(kiln_status st, const kiln_error *error) {
   CHECK(st != KILN_OK);

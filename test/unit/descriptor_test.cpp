@@ -4,6 +4,8 @@
 #include "descriptor_writer.h"
 #include "kiln/runtime.h"
 
+#include "fuzz_inputs.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -466,29 +468,7 @@ TEST(Descriptor, SizesThatSumPast64Bits) {
   kiln_session_destroy(session);
 }
 
-// The files under runtime/fuzz/{corpus,regressions}/<target>/ (the fuzz
-// targets' seeds and the inputs that once crashed them), found from this
-// source file's path; empty when the tree is not beside the build.
-std::vector<std::string> fuzzInputs(const std::string &target) {
-  namespace fs = std::filesystem;
-  fs::path fuzz = fs::path(__FILE__).parent_path().parent_path().parent_path() /
-                  "runtime" / "fuzz";
-  std::vector<std::string> files;
-  for (const char *kind : {"corpus", "regressions"}) {
-    std::error_code ec;
-    for (fs::directory_iterator it(fuzz / kind / target, ec), end;
-         !ec && it != end; it.increment(ec))
-      if (it->is_regular_file(ec))
-        files.push_back(it->path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
-std::vector<uint8_t> readBytes(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
 
 // kiln_descriptor_fuzz's corpus and regressions, tried as the fuzz target
 // tries them: as is, and with the header's payload size and checksum

@@ -1,6 +1,8 @@
 // .npy and ONNX TensorProto reading/writing (runtime/tools/tensor_io).
 #include "kiln_tensor_io.h"
 
+#include "fuzz_inputs.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +15,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+using kiln_test::fuzzInputs;
 
 namespace {
 
@@ -581,24 +585,6 @@ TEST(OnnxPb, OnnxNodeTestData) {
   kiln_host_tensor_free(&sum);
 }
 
-// The files under runtime/fuzz/{corpus,regressions}/<target>/ (the fuzz
-// targets' seeds and the inputs that once crashed them), found from this
-// source file's path; empty when the tree is not beside the build.
-std::vector<std::string> fuzzInputs(const std::string &target) {
-  namespace fs = std::filesystem;
-  fs::path fuzz = fs::path(__FILE__).parent_path().parent_path().parent_path() /
-                  "runtime" / "fuzz";
-  std::vector<std::string> files;
-  for (const char *kind : {"corpus", "regressions"}) {
-    std::error_code ec;
-    for (fs::directory_iterator it(fuzz / kind / target, ec), end;
-         !ec && it != end; it.increment(ec))
-      if (it->is_regular_file(ec))
-        files.push_back(it->path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 // What kiln_npy_fuzz and kiln_pb_fuzz check of every input: a parsed tensor
 // has size_bytes = dtype x dims and data; a failure leaves no data and a
