@@ -73,9 +73,9 @@ bool runsPatternKernel(nn::ConvOp op) {
          llvm::all_of(op.getDilations(), [](int64_t v) { return v == 1; });
 }
 
-/// Float 2-D convolutions with one group or one channel per group
-/// (depthwise): the two forms the CPU kernels have a channels-last schedule
-/// for. Other groupings stay NCHW.
+/// Float 2-D convolutions, any grouping: one group and depthwise have
+/// channels-last kernels of their own, other groupings run one such conv
+/// per group (NNToLinalg).
 struct ConvToChannelsLast : OpRewritePattern<nn::ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::ConvOp op,
@@ -83,11 +83,6 @@ struct ConvToChannelsLast : OpRewritePattern<nn::ConvOp> {
     if (op.getChannelsLast() || !isFloat4D(op.getType()) ||
         !isFloat4D(op.getInput().getType()))
       return rewriter.notifyMatchFailure(op, "not a static 2-D float conv");
-    int64_t group = op.getGroup();
-    int64_t channels = op.getInput().getType().getDimSize(1);
-    int64_t filters = op.getType().getDimSize(1);
-    if (group != 1 && !(group == channels && filters == channels))
-      return rewriter.notifyMatchFailure(op, "grouped, not depthwise");
     if (runsPatternKernel(op))
       return rewriter.notifyMatchFailure(op, "pattern-sparse: NCHW kernel");
     return toChannelsLast(op, rewriter, op.getFilter());

@@ -241,8 +241,9 @@ def Layout : Pass<"kiln-layout", "mlir::func::FuncOp"> {
   let description = [{
     The CPU kernels vectorise over channels, which NHWC keeps contiguous
     whatever the image size (NCHW rows of 7 or 14 pixels waste most of a
-    vector). Every static 2-D float `nn.conv` with one group or one channel
-    per group (depthwise), and every 2-D float `nn.max_pool` and
+    vector). Every static 2-D float `nn.conv` (any grouping: a grouped conv
+    that is not depthwise runs one channels-last conv per group), and every
+    2-D float `nn.max_pool` and
     `nn.avg_pool`, becomes its `channels_last` form between a transpose to
     NHWC and one back to NCHW; a constant filter is permuted to KHxKWxCxF at
     compile time (weight packing: the kernels read F contiguously). Then the
@@ -261,9 +262,9 @@ def Layout : Pass<"kiln-layout", "mlir::func::FuncOp"> {
     A transpose that only moves dims of size 1 becomes a reshape.
     Transposes that meet cancel in kiln-cancel-transpose-reshape, which
     kilnc runs next; those left are the conversions the graph needs (its
-    inputs and outputs, ops with no channels-last form). Grouped convs
-    that are not depthwise, 1-D and 3-D convs and pools, integer convs and
-    dynamic shapes stay NCHW. The passes that rewrite NCHW convs (BN and
+    inputs and outputs, ops with no channels-last form). 1-D and 3-D
+    convs and pools, integer convs, dynamic shapes, and pruned convs that
+    run the pattern kernel stay NCHW. The passes that rewrite NCHW convs (BN and
     Pad folding, merging, depthwise+pointwise bands, split) leave
     channels-last ones alone, so kilnc runs this one after merging.
   }];

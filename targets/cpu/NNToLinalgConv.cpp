@@ -107,8 +107,8 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
 struct ConvLowering : NNPattern<nn::ConvOp> {
   using NNPattern::NNPattern;
 
-  /// NHWC input, KHxKWx(C/group)xF filter: one group or depthwise (the
-  /// forms kiln-layout makes).
+  /// NHWC input, KHxKWx(C/group)xF filter: one group, depthwise, or other
+  /// groups (one conv per group).
   LogicalResult lowerChannelsLast(nn::ConvOp op, Adaptor adaptor,
                                   ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
@@ -165,8 +165,42 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
                    dilations)
                    .getResult(0);
     } else {
-      return rewriter.notifyMatchFailure(
-          op, "channels_last conv with groups that are not depthwise");
+      // Grouped: one channels-last conv per group on its slices of the
+      // input's, filter's and output's channels, which the vector kernels
+      // read in place (strided views): no copies, no loops of scalars.
+      int64_t groups = op.getGroup(), perGroup = wType.getDimSize(2);
+      int64_t filtersPerGroup = wType.getDimSize(3) / groups;
+      auto channelSlice = [&](Value v, int64_t first, int64_t count) {
+        auto type = cast<RankedTensorType>(v.getType());
+        SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes,
+            ones(4, rewriter.getIndexAttr(1));
+        offsets[3] = rewriter.getIndexAttr(first);
+        for (int64_t d = 0; d < 4; ++d)
+          sizes.push_back(
+              rewriter.getIndexAttr(d == 3 ? count : type.getDimSize(d)));
+        return std::make_tuple(offsets, sizes, ones);
+      };
+      result = init;
+      for (int64_t g = 0; g < groups; ++g) {
+        auto [inOff, inSize, inStep] =
+            channelSlice(input, g * perGroup, perGroup);
+        Value in = tensor::ExtractSliceOp::create(rewriter, loc, input, inOff,
+                                                  inSize, inStep);
+        auto [wOff, wSize, wStep] = channelSlice(
+            adaptor.getFilter(), g * filtersPerGroup, filtersPerGroup);
+        Value w = tensor::ExtractSliceOp::create(
+            rewriter, loc, adaptor.getFilter(), wOff, wSize, wStep);
+        auto [oOff, oSize, oStep] =
+            channelSlice(result, g * filtersPerGroup, filtersPerGroup);
+        Value acc = tensor::ExtractSliceOp::create(rewriter, loc, result, oOff,
+                                                   oSize, oStep);
+        Value part = linalg::Conv2DNhwcHwcfOp::create(
+                         rewriter, loc, acc.getType(), ValueRange{in, w}, acc,
+                         strides, dilations)
+                         .getResult(0);
+        result = tensor::InsertSliceOp::create(rewriter, loc, part, result,
+                                               oOff, oSize, oStep);
+      }
     }
     rewriter.replaceOp(op, result);
     return success();

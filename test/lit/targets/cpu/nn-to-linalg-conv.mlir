@@ -183,3 +183,23 @@ func.func @spread_pixels(%x: tensor<1x4x4x512xf32>) -> tensor<1x2x2x1xf32> {
   %y = nn.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, channels_last} : (tensor<1x4x4x512xf32>, tensor<3x3x512x1xf32>) -> tensor<1x2x2x1xf32>
   return %y : tensor<1x2x2x1xf32>
 }
+
+// -----
+
+// A channels-last grouped conv (2 groups of 2 input and 3 output channels)
+// becomes one channels-last conv per group on channel slices of the input,
+// the filter and the accumulator, each inserted back into its slice.
+// CHECK-LABEL: func @grouped_channels_last
+// CHECK: %[[I0:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 5, 5, 2] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 1, 2, 3] [1, 1, 1, 1]
+// CHECK: %[[C0:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[I0]], %[[W0]] : tensor<1x5x5x2xf32>, tensor<1x1x2x3xf32>)
+// CHECK: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %{{.*}}[0, 0, 0, 0] [1, 5, 5, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 2] [1, 5, 5, 2] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 3] [1, 1, 2, 3] [1, 1, 1, 1]
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK: tensor.insert_slice %{{.*}} into %[[R0]][0, 0, 0, 3] [1, 5, 5, 3] [1, 1, 1, 1]
+func.func @grouped_channels_last(%x: tensor<1x5x5x4xf32>) -> tensor<1x5x5x6xf32> {
+  %w = nn.constant dense<1.0> : tensor<1x1x2x6xf32>
+  %y = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, channels_last} : (tensor<1x5x5x4xf32>, tensor<1x1x2x6xf32>) -> tensor<1x5x5x6xf32>
+  return %y : tensor<1x5x5x6xf32>
+}
