@@ -83,6 +83,17 @@ static kiln_status invalid(parser *p, const char *what, size_t index,
                    what, index, problem);
 }
 
+/* A count of records of at least `min_bytes` each must fit in the bytes
+ * left: checked before looping over them. */
+static kiln_status check_count(parser *p, uint32_t count, size_t min_bytes,
+                               const char *what) {
+  if (count > p->r.left / min_bytes)
+    return kiln_fail(p->error, KILN_ERROR_INVALID_MODEL,
+                     "descriptor truncated: %u %s cannot fit in %zu bytes",
+                     count, what, p->r.left);
+  return KILN_OK;
+}
+
 static kiln_status truncated(parser *p, const char *what, size_t index) {
   return invalid(p, what, index, "truncated");
 }
@@ -361,11 +372,9 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
   if (num_segments == 0)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor has no segments");
-  if (num_segments > p.r.left / MIN_SEGMENT_BYTES)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "descriptor truncated: %u segments cannot fit in %zu "
-                     "bytes",
-                     num_segments, p.r.left);
+  if ((st = check_count(&p, num_segments, MIN_SEGMENT_BYTES, "segments")) !=
+      KILN_OK)
+    return st;
   for (size_t s = 0; s < num_segments; ++s)
     if ((st = parse_segment(&p, model, s, num_inputs, num_outputs)) != KILN_OK)
       return st;
@@ -374,11 +383,9 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
     if (!read_u32(&p.r, &num_layers))
       return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                        "descriptor truncated in layer count");
-    if (num_layers > p.r.left / MIN_LAYER_BYTES)
-      return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                       "descriptor truncated: %u layers cannot fit in %zu "
-                       "bytes",
-                       num_layers, p.r.left);
+    if ((st = check_count(&p, num_layers, MIN_LAYER_BYTES, "layers")) !=
+        KILN_OK)
+      return st;
     for (size_t i = 0; i < num_layers; ++i) {
       const uint8_t *name;
       uint32_t name_len;
