@@ -401,12 +401,14 @@ static int run_model(state *st) {
   return 0;
 }
 
-static const kiln_session *sorted_session; /* for qsort's comparator */
-
+/* Slower first; equal times in the session's layer order (the entries are
+ * one array, so their addresses give it). */
 static int slower_layer_first(const void *a, const void *b) {
-  uint64_t x = kiln_session_layer(sorted_session, *(const size_t *)a)->total_ns;
-  uint64_t y = kiln_session_layer(sorted_session, *(const size_t *)b)->total_ns;
-  return (x < y) - (x > y);
+  const kiln_layer_profile *x = *(const kiln_layer_profile *const *)a;
+  const kiln_layer_profile *y = *(const kiln_layer_profile *const *)b;
+  if (x->total_ns != y->total_ns)
+    return x->total_ns < y->total_ns ? 1 : -1;
+  return (x > y) - (x < y);
 }
 
 /* The layers' mean time per timed run, slowest first. */
@@ -419,15 +421,14 @@ static int print_profile(const state *st) {
            "marks)\n");
     return 0;
   }
-  size_t *order = malloc(n * sizeof *order);
+  const kiln_layer_profile **order = malloc(n * sizeof *order);
   if (!order)
     return fail("out of memory");
   uint64_t total_ns = 0;
   for (size_t i = 0; i < n; ++i) {
-    order[i] = i;
-    total_ns += kiln_session_layer(s, i)->total_ns;
+    order[i] = kiln_session_layer(s, i);
+    total_ns += order[i]->total_ns;
   }
-  sorted_session = s;
   qsort(order, n, sizeof *order, slower_layer_first);
   double per_run = runs ? 1e-6 / (double)runs : 0;
   printf("profile: %zu layers, %.3f ms per run in them (mean over %llu "
@@ -437,7 +438,7 @@ static int print_profile(const state *st) {
          "layer");
   double cumulative = 0;
   for (size_t i = 0; i < n; ++i) {
-    const kiln_layer_profile *layer = kiln_session_layer(s, order[i]);
+    const kiln_layer_profile *layer = order[i];
     double share =
         total_ns ? 100.0 * (double)layer->total_ns / (double)total_ns : 0;
     cumulative += share;
