@@ -104,6 +104,27 @@ Value windowContraction(OpBuilder &b, Location loc, Value input, Value filter,
       .getResult(0);
 }
 
+/// Channels [first, first + count) of a 4-D channels-last tensor of type
+/// `type` (the other dims whole): offsets, sizes and unit strides.
+struct ChannelSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  ChannelSlice(OpBuilder &b, Type type, int64_t first, int64_t count)
+      : offsets(4, b.getIndexAttr(0)), strides(4, b.getIndexAttr(1)) {
+    offsets[3] = b.getIndexAttr(first);
+    for (int64_t d = 0; d < 4; ++d)
+      sizes.push_back(b.getIndexAttr(
+          d == 3 ? count : cast<RankedTensorType>(type).getDimSize(d)));
+  }
+  Value extract(OpBuilder &b, Location loc, Value v) const {
+    return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+  }
+};
+
+Value sliceChannels(OpBuilder &b, Location loc, Value v, int64_t first,
+                    int64_t count) {
+  return ChannelSlice(b, v.getType(), first, count).extract(b, loc, v);
+}
+
 struct ConvLowering : NNPattern<nn::ConvOp> {
   using NNPattern::NNPattern;
 
@@ -123,24 +144,14 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
     // input) then gets 16 channels more per pixel, which the conv reads
     // around through a slice.
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
-    int64_t channels = inType.getDimSize(3);
-    int64_t pixelBytes =
-        op.getStrides()[1] * channels * inType.getElementTypeBitWidth() / 8;
+    int64_t pixelBytes = op.getStrides()[1] * inType.getDimSize(3) *
+                         inType.getElementTypeBitWidth() / 8;
     bool spread = pixelBytes % 4096 == 0;
     Value input =
         padded(rewriter, loc, adaptor.getInput(), {pads[0], pads[1], 0},
                {pads[2], pads[3], spread ? 16 : 0}, 0.0);
-    if (spread) {
-      auto wide = cast<RankedTensorType>(input.getType());
-      SmallVector<int64_t> sizes(wide.getShape());
-      sizes[3] = channels;
-      SmallVector<OpFoldResult> zeros(4, rewriter.getIndexAttr(0)),
-          ones(4, rewriter.getIndexAttr(1)), extent;
-      for (int64_t size : sizes)
-        extent.push_back(rewriter.getIndexAttr(size));
-      input = tensor::ExtractSliceOp::create(rewriter, loc, input, zeros,
-                                             extent, ones);
-    }
+    if (spread)
+      input = sliceChannels(rewriter, loc, input, 0, inType.getDimSize(3));
     Value init = convInit(rewriter, loc, outType, adaptor.getBias(),
                           /*channelsLast=*/true);
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
@@ -170,36 +181,20 @@ struct ConvLowering : NNPattern<nn::ConvOp> {
       // read in place (strided views): no copies, no loops of scalars.
       int64_t groups = op.getGroup(), perGroup = wType.getDimSize(2);
       int64_t filtersPerGroup = wType.getDimSize(3) / groups;
-      auto channelSlice = [&](Value v, int64_t first, int64_t count) {
-        auto type = cast<RankedTensorType>(v.getType());
-        SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes,
-            ones(4, rewriter.getIndexAttr(1));
-        offsets[3] = rewriter.getIndexAttr(first);
-        for (int64_t d = 0; d < 4; ++d)
-          sizes.push_back(
-              rewriter.getIndexAttr(d == 3 ? count : type.getDimSize(d)));
-        return std::make_tuple(offsets, sizes, ones);
-      };
       result = init;
       for (int64_t g = 0; g < groups; ++g) {
-        auto [inOff, inSize, inStep] =
-            channelSlice(input, g * perGroup, perGroup);
-        Value in = tensor::ExtractSliceOp::create(rewriter, loc, input, inOff,
-                                                  inSize, inStep);
-        auto [wOff, wSize, wStep] = channelSlice(
-            adaptor.getFilter(), g * filtersPerGroup, filtersPerGroup);
-        Value w = tensor::ExtractSliceOp::create(
-            rewriter, loc, adaptor.getFilter(), wOff, wSize, wStep);
-        auto [oOff, oSize, oStep] =
-            channelSlice(result, g * filtersPerGroup, filtersPerGroup);
-        Value acc = tensor::ExtractSliceOp::create(rewriter, loc, result, oOff,
-                                                   oSize, oStep);
+        Value in = sliceChannels(rewriter, loc, input, g * perGroup, perGroup);
+        Value w = sliceChannels(rewriter, loc, adaptor.getFilter(),
+                                g * filtersPerGroup, filtersPerGroup);
+        ChannelSlice out(rewriter, result.getType(), g * filtersPerGroup,
+                         filtersPerGroup);
+        Value acc = out.extract(rewriter, loc, result);
         Value part = linalg::Conv2DNhwcHwcfOp::create(
                          rewriter, loc, acc.getType(), ValueRange{in, w}, acc,
                          strides, dilations)
                          .getResult(0);
-        result = tensor::InsertSliceOp::create(rewriter, loc, part, result,
-                                               oOff, oSize, oStep);
+        result = tensor::InsertSliceOp::create(
+            rewriter, loc, part, result, out.offsets, out.sizes, out.strides);
       }
     }
     rewriter.replaceOp(op, result);
