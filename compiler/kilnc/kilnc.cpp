@@ -328,6 +328,7 @@ struct PruneResults {
   std::vector<std::pair<std::string, DictionaryAttr>> layers;
   std::vector<int32_t> patternSet;
   bool ran = false;
+  bool sparse = false; // the weights already were pattern-sparse
 };
 
 struct PruneRecorder : PassInstrumentation {
@@ -344,10 +345,10 @@ struct PruneRecorder : PassInstrumentation {
       auto info = conv->getAttrOfType<DictionaryAttr>("kiln.prune");
       if (!info)
         return;
-      std::string name = "(unnamed)";
-      if (auto loc = dyn_cast<NameLoc>(conv.getLoc()))
-        name = loc.getName().str();
-      results.layers.push_back({name, info});
+      std::string name = kiln::cpu::layerName(conv.getLoc());
+      results.layers.push_back({name.empty() ? "(unnamed)" : name, info});
+      if (auto sparse = info.getAs<BoolAttr>("sparse"))
+        results.sparse = sparse.getValue();
     });
   }
 };
@@ -366,12 +367,8 @@ void writePruneReport(const PruneResults &results, llvm::StringRef mode,
   if (ec)
     fail("cannot write '" + path + "': " + ec.message());
   llvm::raw_ostream &os = out.os();
-  bool sparse =
-      !results.layers.empty() &&
-      results.layers.front().second.getAs<BoolAttr>("sparse") &&
-      results.layers.front().second.getAs<BoolAttr>("sparse").getValue();
   os << "{\n  \"prune\": \"" << mode
-     << "\",\n  \"already_sparse\": " << (sparse ? "true" : "false")
+     << "\",\n  \"already_sparse\": " << (results.sparse ? "true" : "false")
      << ",\n  \"pattern_set\": [";
   llvm::interleaveComma(results.patternSet, os);
   os << "],\n  \"layers\": [";
@@ -441,7 +438,6 @@ std::string pruneSummary(const PruneResults &pruned) {
     return "none (3x3 convs kept dense)";
   int64_t weights = 0, nonzero = 0, kernels = 0, zeroKernels = 0;
   double minNorm = 1.0;
-  bool sparse = false;
   for (auto &[name, info] : pruned.layers) {
     weights += pruneField(info, "weights");
     nonzero += pruneField(info, "nonzero");
@@ -449,14 +445,13 @@ std::string pruneSummary(const PruneResults &pruned) {
     zeroKernels += pruneField(info, "zero_kernels");
     if (auto norm = info.getAs<FloatAttr>("kept_norm"))
       minNorm = std::min(minNorm, norm.getValueAsDouble());
-    if (auto s = info.getAs<BoolAttr>("sparse"))
-      sparse = s.getValue();
   }
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << (sparse ? "already pattern-sparse (kept as is), "
-                : "pattern, " + std::to_string(pruned.patternSet.size()) +
-                      " patterns, ")
+  os << (pruned.sparse
+             ? "already pattern-sparse (kept as is), "
+             : "pattern, " + std::to_string(pruned.patternSet.size()) +
+                   " patterns, ")
      << pruned.layers.size() << " 3x3 convs: " << nonzero << " of " << weights
      << " weights left ("
      << llvm::format("%.2fx", nonzero ? double(weights) / nonzero : 0.0)

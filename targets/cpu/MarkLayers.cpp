@@ -24,30 +24,6 @@ using namespace mlir;
 
 namespace {
 
-/// The ONNX node a location names: a NameLoc's name, the first name inside
-/// a fused or call-site location; for .mlir input, "file:line". Empty when
-/// there is none (line 0 is the file an ONNX model came from, not a node).
-std::string layerName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getLine() ? llvm::formatv("{0}:{1}",
-                                          llvm::sys::path::filename(
-                                              file.getFilename().strref()),
-                                          file.getLine())
-                                .str()
-                          : std::string();
-  if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    for (Location inner : fused.getLocations())
-      if (std::string name = layerName(inner); !name.empty())
-        return name;
-    return {};
-  }
-  if (auto site = dyn_cast<CallSiteLoc>(loc))
-    return layerName(site.getCallee());
-  return {};
-}
-
 /// Whether `op` runs code worth timing: loops, calls, memory accesses. Views,
 /// constants and scalar arithmetic take no time of their own.
 bool doesWork(Operation *op) {
@@ -91,7 +67,7 @@ struct MarkLayersPass : kiln::cpu::impl::MarkLayersPassBase<MarkLayersPass> {
     Block &body = main.getBody().front();
     for (Operation &op :
          llvm::make_early_inc_range(body.without_terminator())) {
-      std::string name = layerName(op.getLoc());
+      std::string name = kiln::cpu::layerName(op.getLoc());
       if (!doesWork(&op) || (name.empty() && current))
         continue;
       if (name.empty())
@@ -111,3 +87,27 @@ struct MarkLayersPass : kiln::cpu::impl::MarkLayersPassBase<MarkLayersPass> {
 };
 
 } // namespace
+
+/// The ONNX node a location names: a NameLoc's name, the first name inside
+/// a fused or call-site location; for .mlir input, "file:line". Empty when
+/// there is none (line 0 is the file an ONNX model came from, not a node).
+std::string kiln::cpu::layerName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return file.getLine() ? llvm::formatv("{0}:{1}",
+                                          llvm::sys::path::filename(
+                                              file.getFilename().strref()),
+                                          file.getLine())
+                                .str()
+                          : std::string();
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      if (std::string name = layerName(inner); !name.empty())
+        return name;
+    return {};
+  }
+  if (auto site = dyn_cast<CallSiteLoc>(loc))
+    return layerName(site.getCallee());
+  return {};
+}
