@@ -745,6 +745,7 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
   auto &[values, global] = *filter;
   int64_t filters = wShape[0], channels = wShape[1];
   SmallVector<unsigned> kernelMask(filters * channels, 0);
+  SmallVector<int64_t> entriesOf(filters, 0); // non-zero kernels per filter
   int64_t nonzero = 0;
   std::map<unsigned, int64_t> frequency;
   for (int64_t k = 0; k < filters * channels; ++k) {
@@ -752,8 +753,10 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
       if (values[k * 9 + t] != 0.0f)
         kernelMask[k] |= 1u << t;
     nonzero += llvm::popcount(kernelMask[k]);
-    if (kernelMask[k])
+    if (kernelMask[k]) {
       ++frequency[kernelMask[k]];
+      ++entriesOf[k / channels];
+    }
   }
   if (double(nonzero) >
           kiln::kPatternKernelMaxDensity * double(filters * channels * 9) ||
@@ -765,10 +768,6 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
   int64_t numMasks = masks.size();
 
   // FKR: filters with more entries first; FKW: the runs per filter and mask.
-  SmallVector<int64_t> entriesOf(filters, 0);
-  for (int64_t f = 0; f < filters; ++f)
-    for (int64_t c = 0; c < channels; ++c)
-      entriesOf[f] += kernelMask[f * channels + c] != 0;
   SmallVector<int32_t> order(filters);
   for (int64_t f = 0; f < filters; ++f)
     order[f] = f;
