@@ -104,16 +104,10 @@ def bench(name, args, work):
               "--threads", "1"]
     for _ in range(args.rounds):
         for tag, so in libs.items():
-            out = run([os.path.join(BIN, "kiln-run"), so, "--top", "0",
-                       "--profile"] + timing)
-            lat[tag].append(median_ms(out))
-            total = 0.0
-            for line in out.splitlines():
-                m = re.match(r"\s+([0-9.]+)\s+[0-9.]+%\s+[0-9.]+%\s+\d+\s+(.*)$",
-                             line)
-                if m and classes.get(m.group(2)) == "conv 3x3":
-                    total += float(m.group(1))
-            conv3[tag].append(total)
+            latency, layers = bench_profile.kiln_profile(so, feed, args.runs, 1)
+            lat[tag].append(latency)
+            conv3[tag].append(sum(ms for layer, ms in layers
+                                  if classes.get(layer) == "conv 3x3"))
         lat["onnxruntime"].append(median_ms(run(
             ["node", os.path.join(ROOT, "tools", "ort", "run_ort.js"),
              onnx_path, "--output-dir", work] + timing)))

@@ -297,6 +297,18 @@ def find_arm_libs(ctx):
     return libs
 
 
+def aarch64_link(obj, fn, libs, prog, extra=()):
+    """The command that links kiln-run (runtime/tools/kiln_run_linked_main.c)
+    around the model object `obj` (accessor `fn`) with the cross-built
+    runtime `libs` into the static aarch64 program `prog`."""
+    return (["aarch64-linux-gnu-gcc", f"-DKILN_LINKED_MODEL_FN={fn}",
+             os.path.join(ROOT, "runtime", "tools", "kiln_run_linked_main.c"), obj,
+             "-I" + os.path.join(ROOT, "runtime", "include"),
+             "-Wl,--start-group", *libs, "-Wl,--end-group", *extra,
+             "-lm", "-ldl", "-lpthread"]
+            + shlex.split(os.environ.get("KILN_AARCH64_LDFLAGS", "")) + ["-o", prog])
+
+
 def kiln_aarch64(ctx, name, log, res):
     d = os.path.join(ctx.work, name, "aarch64")
     shutil.rmtree(d, ignore_errors=True)
@@ -313,19 +325,14 @@ def kiln_aarch64(ctx, name, log, res):
                         f"no lib*.a under {rel(ctx.arm_build)} "
                         "(cmake --preset aarch64-runtime && cmake --build --preset aarch64-runtime)")
     prog = os.path.join(d, name + "-aarch64")
-    base = ["aarch64-linux-gnu-gcc", f"-DKILN_LINKED_MODEL_FN={fn}",
-            os.path.join(ROOT, "runtime", "tools", "kiln_run_linked_main.c"), obj,
-            "-I" + os.path.join(ROOT, "runtime", "include"),
-            "-Wl,--start-group", *libs, "-Wl,--end-group"]
-    tail = ["-lm", "-ldl", "-lpthread"] + \
-        shlex.split(os.environ.get("KILN_AARCH64_LDFLAGS", "")) + ["-o", prog]
     try:
-        run(base + tail, "link-error", log, ctx.timeout)
+        run(aarch64_link(obj, fn, libs, prog), "link-error", log, ctx.timeout)
     except StepError as e:
         # A runtime with C++ inside needs libstdc++; try once more with it.
         if not re.search(r"__cxa_|__gxx_|operator (new|delete)|std::", e.message + open(log).read()[-4000:]):
             raise
-        run(base + ["-lstdc++"] + tail, "link-error", log, ctx.timeout)
+        run(aarch64_link(obj, fn, libs, prog, ["-lstdc++"]), "link-error", log,
+            ctx.timeout)
     out = os.path.join(d, "out")
     cmd = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog,
            "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}", "--output-dir", out,

@@ -163,10 +163,7 @@ def kiln_aarch64_output(onnx_path, feed, work, tag, flags):
     if not libs:
         raise RuntimeError(f"no cross-built runtime under {build}")
     prog = os.path.join(work, tag + "-arm")
-    run(["aarch64-linux-gnu-gcc", "-DKILN_LINKED_MODEL_FN=kiln_model_pruned",
-         os.path.join(ROOT, "runtime", "tools", "kiln_run_linked_main.c"), obj,
-         "-I" + os.path.join(ROOT, "runtime", "include"), "-Wl,--start-group",
-         *libs, "-Wl,--end-group", "-lm", "-ldl", "-lpthread", "-o", prog])
+    run(run_model_tests.aarch64_link(obj, "kiln_model_pruned", libs, prog))
     out = os.path.join(work, tag + "-arm.out")
     run(["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog, "--input", feed,
          "--output-dir", out, "--top", "0"])
