@@ -19,6 +19,10 @@ namespace kiln::cpu {
 /// Marks a loop whose iterations are independent (kiln-vector-kernels sets
 /// it, kiln-outline-parallel reads it).
 inline constexpr llvm::StringLiteral kParallelAttr = "kiln.parallel";
+/// The register tile [rows, vectors, pairs] kiln-vector-kernels runs a
+/// pattern-pruned conv_2d_nchw_fchw with (kiln-autotune-patterns sets it;
+/// without it the kernel picks its default).
+inline constexpr llvm::StringLiteral kPatternTileAttr = "kiln.pattern_tile";
 /// The module attribute naming the layers kiln-mark-layers numbered.
 inline constexpr llvm::StringLiteral kLayersAttr = "kiln.layers";
 

@@ -712,56 +712,146 @@ void eraseIfUnused(Value w) {
 /// The most distinct tap sets a pattern kernel specialises code for.
 constexpr int64_t kMaxPatternMasks = 16;
 
-/// A 3x3 stride-1 or -2 conv_2d_nchw_fchw whose constant filter is sparse
-/// (kiln-prune-patterns): PatDNN's execution. At compile time the filter is
-/// stored compressed (FKW): per filter, per distinct tap set ("mask") of
-/// its kernels, a run of entries (input channel, its non-zero weights in
-/// tap order); the filters are reordered by their number of entries (FKR:
-/// neighbouring tasks of the parallel loop do similar work), and each
-/// writes its own output channel, so the order costs nothing to undo. The
-/// code has one loop per mask with the mask's taps unrolled (pattern-
-/// specialised), over a tile of output rows x vectors along the row: per
-/// entry, 4 broadcast weights meet the tile's input vectors, each loaded
-/// once per tap (LLVM shares the loads that neighbouring rows' taps have in
-/// common). Returns failure (the dense kernel runs) unless at most
-/// kPatternKernelMaxDensity of the weights are non-zero and the kernels use
-/// at most kMaxPatternMasks masks.
-LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
-                               Absorbed &absorbed) {
+/// A conv the pattern kernel runs: its operands and its filter's values,
+/// global, tap mask per kernel and non-zero kernels per filter.
+struct PatternConv {
+  Window operands;
+  SmallVector<float> values;
+  memref::GlobalOp global;
+  SmallVector<unsigned> kernelMask;
+  SmallVector<int64_t> entriesOf;
+  std::map<unsigned, int64_t> frequency; // kernels per mask
+};
+
+/// The conv as the pattern kernel sees it, or nothing when the dense
+/// kernel runs it: a 3x3 stride-1 or -2 conv_2d_nchw_fchw whose constant
+/// filter has at most kPatternKernelMaxDensity of its weights non-zero in
+/// at most kMaxPatternMasks tap masks.
+std::optional<PatternConv> analysePatternConv(linalg::Conv2DNchwFchwOp op) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
   if (!operands)
-    return failure();
-  Value in = operands->in, w = operands->w, out = operands->out;
-  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
-  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+    return std::nullopt;
+  ArrayRef<int64_t> wShape = cast<MemRefType>(operands->w.getType()).getShape();
   if (wShape[2] != 3 || wShape[3] != 3 ||
       operands->strides[0] != operands->strides[1] ||
       operands->strides[0] > 2 ||
       llvm::any_of(operands->dilations, [](int64_t v) { return v != 1; }))
-    return failure();
-  auto filter = constantFilter(w);
+    return std::nullopt;
+  auto filter = constantFilter(operands->w);
   if (!filter)
-    return failure();
-  auto &[values, global] = *filter;
+    return std::nullopt;
+  PatternConv conv{*operands, std::move(filter->first), filter->second, {}, {},
+                   {}};
   int64_t filters = wShape[0], channels = wShape[1];
-  SmallVector<unsigned> kernelMask(filters * channels, 0);
-  SmallVector<int64_t> entriesOf(filters, 0); // non-zero kernels per filter
+  conv.kernelMask.assign(filters * channels, 0);
+  conv.entriesOf.assign(filters, 0);
   int64_t nonzero = 0;
-  std::map<unsigned, int64_t> frequency;
   for (int64_t k = 0; k < filters * channels; ++k) {
+    unsigned &mask = conv.kernelMask[k];
     for (int t = 0; t < 9; ++t)
-      if (values[k * 9 + t] != 0.0f)
-        kernelMask[k] |= 1u << t;
-    nonzero += llvm::popcount(kernelMask[k]);
-    if (kernelMask[k]) {
-      ++frequency[kernelMask[k]];
-      ++entriesOf[k / channels];
+      if (conv.values[k * 9 + t] != 0.0f)
+        mask |= 1u << t;
+    nonzero += llvm::popcount(mask);
+    if (mask) {
+      ++conv.frequency[mask];
+      ++conv.entriesOf[k / channels];
     }
   }
   if (double(nonzero) >
           kiln::kPatternKernelMaxDensity * double(filters * channels * 9) ||
-      int64_t(frequency.size()) > kMaxPatternMasks)
+      int64_t(conv.frequency.size()) > kMaxPatternMasks)
+    return std::nullopt;
+  return conv;
+}
+
+/// The pattern kernel's register tile: `rows` output rows by `vectors`
+/// vectors along a row, or (pairs) two output rows of at most vl / 2
+/// columns per vector.
+struct PatternTile {
+  int64_t rows, vectors;
+  bool pairs;
+  bool operator==(const PatternTile &o) const {
+    return rows == o.rows && vectors == o.vectors && pairs == o.pairs;
+  }
+};
+
+/// The tiles the pattern kernel can run a conv of these shapes with, the
+/// default first. Accumulators: up to 4 vectors along a row by as many
+/// rows as fill 8 (AVX2, NEON pairs) or 16 (AVX-512) registers. Rows of at
+/// most half a vector (7x7 with AVX-512) default to pairs: a vector per
+/// two rows uses 14 of 16 lanes instead of 7.
+SmallVector<PatternTile> patternTiles(ArrayRef<int64_t> inShape,
+                                      ArrayRef<int64_t> outShape,
+                                      int64_t stride, int64_t vl) {
+  int64_t rows = outShape[2], cols = outShape[3];
+  int64_t maxAcc = vl == 16 ? 16 : 8;
+  SmallVector<PatternTile> tiles;
+  auto add = [&](PatternTile t) {
+    if (!llvm::is_contained(tiles, t))
+      tiles.push_back(t);
+  };
+  bool pairs =
+      vl == 16 && stride == 1 && inShape[3] % vl == 0 && cols <= vl / 2;
+  int64_t evenRows = rows + rows % 2;
+  if (pairs)
+    add({std::min(evenRows, 2 * maxAcc), 1, true});
+  int64_t colVectors = std::min<int64_t>((cols + vl - 1) / vl, 4);
+  add({std::max<int64_t>(1, std::min(rows, maxAcc / colVectors)), colVectors,
+       false});
+  if (pairs)
+    add({std::max<int64_t>(2, evenRows / 4 * 2), 1, true}); // half the rows
+  for (int64_t v = colVectors; v >= 1; --v)
+    for (int64_t r : {maxAcc / v, maxAcc / (2 * v), maxAcc / (4 * v)})
+      if (r >= 1)
+        add({std::min(rows, r), v, false});
+  return tiles;
+}
+
+SmallVector<PatternTile> patternTiles(const Window &operands, int64_t vl) {
+  return patternTiles(cast<MemRefType>(operands.in.getType()).getShape(),
+                      cast<MemRefType>(operands.out.getType()).getShape(),
+                      operands.strides[0], vl);
+}
+
+/// The tile an op's kiln.pattern_tile attribute names, if it is one of
+/// `tiles`.
+std::optional<PatternTile> attributeTile(Operation *op,
+                                         ArrayRef<PatternTile> tiles) {
+  auto attr = op->getAttrOfType<DenseI64ArrayAttr>(kiln::cpu::kPatternTileAttr);
+  if (!attr || attr.size() != 3)
+    return std::nullopt;
+  PatternTile tile{attr[0], attr[1], attr[2] != 0};
+  if (!llvm::is_contained(tiles, tile))
+    return std::nullopt;
+  return tile;
+}
+
+/// A pattern-pruned conv (analysePatternConv) as PatDNN executes it. At
+/// compile time the filter is stored compressed (FKW): per filter, per
+/// distinct tap set ("mask") of its kernels, a run of entries (input
+/// channel, its non-zero weights in tap order); the filters are reordered
+/// by their number of entries (FKR: neighbouring tasks of the parallel loop
+/// do similar work), and each writes its own output channel, so the order
+/// costs nothing to undo. The code has one loop per mask with the mask's
+/// taps unrolled (pattern-specialised), over a register tile
+/// (PatternTile; kiln.pattern_tile when kiln-autotune-patterns chose one):
+/// per entry, 4 broadcast weights meet the tile's input vectors, each
+/// loaded once per entry and shared by the taps that read it (LRE).
+/// Returns failure when the dense kernel runs the conv.
+LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
+                               Absorbed &absorbed) {
+  std::optional<PatternConv> conv = analysePatternConv(op);
+  if (!conv)
     return failure();
+  Value in = conv->operands.in, out = conv->operands.out, w = conv->operands.w;
+  ArrayRef<int64_t> wShape = cast<MemRefType>(w.getType()).getShape();
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  ArrayRef<float> values = conv->values;
+  memref::GlobalOp global = conv->global;
+  int64_t filters = wShape[0], channels = wShape[1];
+  ArrayRef<unsigned> kernelMask = conv->kernelMask;
+  ArrayRef<int64_t> entriesOf = conv->entriesOf;
+  std::map<unsigned, int64_t> &frequency = conv->frequency;
   SmallVector<unsigned> masks;
   for (auto [mask, count] : frequency)
     masks.push_back(mask);
@@ -817,33 +907,58 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
     return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), v);
   };
 
-  // Accumulators: up to 4 vectors along a row by as many rows as fill 8
-  // (AVX2, NEON pairs) or 16 (AVX-512) registers.
   int64_t rows = outShape[2], cols = outShape[3];
   ArrayRef<int64_t> inShape = cast<MemRefType>(in.getType()).getShape();
+  int64_t stride = conv->operands.strides[0];
+  SmallVector<PatternTile> tiles = patternTiles(conv->operands, vl);
+  PatternTile shape = attributeTile(op, tiles).value_or(tiles.front());
   // NNToLinalg widens the rows of a pruned conv's padded input to whole
   // 16-float vectors, and the arena places buffers 64-byte aligned.
-  int64_t stride = operands->strides[0];
   bool aligned = stride == 1 && inShape[3] % vl == 0;
-  int64_t vectors = std::min<int64_t>((cols + vl - 1) / vl, 4);
-  int64_t tileRows =
-      std::max<int64_t>(1, std::min(rows, (vl == 16 ? 16 : 8) / vectors));
+  int64_t half = vl / 2;
   auto tile = [&](Value n, Value slot, Value f, Value oh, int64_t height,
                   Value ow, int64_t width) {
-    int64_t numVec = (width + vl - 1) / vl;
+    // Rows mode: accumulator r * numVec + j is output row r, vector j
+    // along it. Pairs mode: accumulator p is output rows 2p (lanes below
+    // `half`) and 2p + 1 (lanes from `half`), columns from 0.
+    int64_t numVec = shape.pairs ? 1 : (width + vl - 1) / vl;
+    int64_t numAcc = shape.pairs ? (height + 1) / 2 : height * numVec;
     auto lanes = [&](int64_t j) { return std::min(vl, width - j * vl); };
     auto outIndex = [&](int64_t r, int64_t j) -> SmallVector<Value> {
       return {n, f, e.add(oh, r), e.add(ow, j * vl)};
+    };
+    Emitter halves{b, e.loc, half};
+    auto join = [&](Value low, Value high) -> Value {
+      SmallVector<int64_t> all;
+      for (int64_t i = 0; i < vl; ++i)
+        all.push_back(i);
+      return vector::ShuffleOp::create(b, e.loc, low, high, all);
     };
     SmallVector<Value> acc;
     Value bias = fusion.init
                      ? vector::BroadcastOp::create(b, e.loc, e.vecType(vl),
                                                    fusion.initial(e, f))
                      : Value();
-    for (int64_t r = 0; r < height; ++r)
-      for (int64_t j = 0; j < numVec; ++j)
-        acc.push_back(bias ? bias
-                           : e.loadVector(out, outIndex(r, j), lanes(j), 1));
+    for (int64_t a = 0; a < numAcc; ++a) {
+      if (bias) {
+        acc.push_back(bias);
+      } else if (!shape.pairs) {
+        int64_t j = a % numVec;
+        acc.push_back(e.loadVector(out, outIndex(a / numVec, j), lanes(j), 1));
+      } else {
+        auto row = [&](int64_t r) {
+          return r < height ? halves.loadVector(out, outIndex(r, 0), width, 1)
+                            : halves.zeros(half);
+        };
+        acc.push_back(join(row(2 * a), row(2 * a + 1)));
+      }
+    }
+    // With few accumulators, each entry's 4 taps would be a chain of 4
+    // dependent FMAs per accumulator: odd taps go to a second set.
+    bool split = 2 * numAcc <= (vl == 16 ? 16 : 8);
+    if (split)
+      for (int64_t a = 0; a < numAcc; ++a)
+        acc.push_back(e.zeros(vl));
     for (auto [m, mask] : llvm::enumerate(masks)) {
       Value run = e.add(e.mul(slot, numMasks), int64_t(m));
       Value first = loadIndex(runBuf, run);
@@ -916,30 +1031,79 @@ LogicalResult lowerPatternConv(linalg::Conv2DNchwFchwOp op, int64_t vl,
         return vector::ShuffleOp::create(b, e.loc, low, alignedAt(dy, j + 1),
                                          pick);
       };
-      for (size_t k = 0; k < taps.size(); ++k)
-        for (int64_t r = 0; r < height; ++r)
+      // Pairs mode: input rows dy and dy + 1 from column tx, half a vector
+      // each (within one 64-byte row: no line split); the lanes of a row
+      // past the tile's last output row are not stored.
+      std::map<std::pair<int64_t, int64_t>, Value> pairVectors;
+      auto pairVector = [&](int64_t dy, int64_t tx) -> Value {
+        auto [it, added] = pairVectors.try_emplace({dy, tx});
+        if (!added)
+          return it->second;
+        auto rowAt = [&](int64_t y) -> Value {
+          return vector::LoadOp::create(b, e.loc, halves.vecType(half), in,
+                                        {n, c, e.add(oh, y), e.add(ow, tx)});
+        };
+        // The tile reads input rows up to height + 1.
+        return it->second = join(rowAt(dy), dy <= height ? rowAt(dy + 1)
+                                                         : halves.zeros(half));
+      };
+      // Input row by input row, so that a row's vectors die before the
+      // next row's are loaded (fewer live registers than tap by tap).
+      int64_t inRows = shape.pairs ? height + 2 : (height - 1) * stride + 3;
+      for (int64_t dy = 0; dy < inRows; ++dy)
+        for (size_t k = 0; k < taps.size(); ++k) {
+          int64_t ty = taps[k] / 3, tx = taps[k] % 3;
+          int64_t set = split && k % 2 ? numAcc : 0;
+          if (shape.pairs) {
+            int64_t p = (dy - ty) / 2;
+            if (dy < ty || (dy - ty) % 2 || p >= numAcc)
+              continue;
+            Value v = pairVector(dy, tx);
+            next[set + p] =
+                vector::FMAOp::create(b, e.loc, v, wv[k], next[set + p]);
+            continue;
+          }
+          int64_t r = (dy - ty) / stride;
+          if (dy < ty || (dy - ty) % stride || r >= height)
+            continue;
           for (int64_t j = 0; j < numVec; ++j) {
-            Value v = tapVector(r, taps[k] / 3, taps[k] % 3, j);
-            Value &a = next[r * numVec + j];
+            Value v = tapVector(r, ty, tx, j);
+            Value &a = next[set + r * numVec + j];
             a = vector::FMAOp::create(b, e.loc, v, wv[k], a);
           }
+        }
       scf::YieldOp::create(b, e.loc, next);
       acc.assign(loop.getResults().begin(), loop.getResults().end());
     }
-    for (int64_t r = 0; r < height; ++r)
-      for (int64_t j = 0; j < numVec; ++j) {
-        Value v = acc[r * numVec + j];
-        SmallVector<Value> idx = outIndex(r, j);
+    for (int64_t a = 0; a < numAcc; ++a) {
+      Value v = acc[a];
+      if (split)
+        v = arith::AddFOp::create(b, e.loc, v, acc[numAcc + a]);
+      if (!shape.pairs) {
+        int64_t j = a % numVec;
+        SmallVector<Value> idx = outIndex(a / numVec, j);
         if (fusion.epilogue)
           v = fusion.apply(e, v, idx, lanes(j), n, f);
         e.storeVector(v, out, idx, lanes(j));
+        continue;
       }
+      for (int64_t h = 0; h < 2 && 2 * a + h < height; ++h) {
+        Value part = vector::ExtractStridedSliceOp::create(
+            b, e.loc, v, ArrayRef<int64_t>{h * half}, ArrayRef<int64_t>{half},
+            ArrayRef<int64_t>{1});
+        SmallVector<Value> idx = outIndex(2 * a + h, 0);
+        if (fusion.epilogue)
+          part = fusion.apply(halves, part, idx, width, n, f);
+        halves.storeVector(part, out, idx, width);
+      }
+    }
   };
+  int64_t tileCols = shape.pairs ? cols : shape.vectors * vl;
   e.forEach(outShape[0], [&](Value n) {
     e.forEach(filters, [&](Value slot) {
       Value f = loadIndex(orderBuf, slot);
-      e.forTiles(rows, tileRows, [&](Value oh, int64_t height) {
-        e.forTiles(cols, vectors * vl, [&](Value ow, int64_t width) {
+      e.forTiles(rows, shape.rows, [&](Value oh, int64_t height) {
+        e.forTiles(cols, tileCols, [&](Value ow, int64_t width) {
           tile(n, slot, f, oh, height, ow, width);
         });
       });
@@ -1789,6 +1953,35 @@ struct VectorKernelsPass
           cast<linalg::LinalgOp>(op).hasPureBufferSemantics())
         ops.push_back(op);
     });
+    // A tile chosen for a conv (kiln-autotune-patterns, or by hand in a
+    // test) must be one the pattern kernel can run it with.
+    for (Operation *op : ops) {
+      auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op);
+      if (!conv || !conv->hasAttr(kiln::cpu::kPatternTileAttr))
+        continue;
+      std::optional<PatternConv> pattern = analysePatternConv(conv);
+      if (!pattern) {
+        conv.emitOpError("has ")
+            << kiln::cpu::kPatternTileAttr
+            << " but does not run the pattern kernel (3x3, stride 1 or 2, "
+               "constant filter with at most "
+            << int(kiln::kPatternKernelMaxDensity * 100)
+            << "% non-zero weights in at most " << kMaxPatternMasks
+            << " tap masks)";
+        return signalPassFailure();
+      }
+      SmallVector<PatternTile> tiles = patternTiles(pattern->operands, vl);
+      if (!attributeTile(conv, tiles)) {
+        InFlightDiagnostic diag = conv.emitOpError("has ")
+                                  << kiln::cpu::kPatternTileAttr << " = "
+                                  << conv->getAttr(kiln::cpu::kPatternTileAttr)
+                                  << ", not one of its tiles [rows, vectors, "
+                                     "pairs]:";
+        for (const PatternTile &t : tiles)
+          diag << " [" << t.rows << ", " << t.vectors << ", " << t.pairs << "]";
+        return signalPassFailure();
+      }
+    }
     // Ops that do not fit a kernel stay for linalg's loop lowering.
     Absorbed absorbed;
     for (Operation *op : ops) {

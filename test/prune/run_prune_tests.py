@@ -3,7 +3,8 @@
 NumPy implementation of the same pruning, run by onnxruntime.
 
     /usr/bin/python3 test/prune/run_prune_tests.py [--models a,b]
-        [--connectivity 0,0.71875] [--write-docs]
+        [--connectivity 0,0.71875] [--kilnc-args "--mcpu=native ..."]
+        [--write-docs]
 
 For each model (default: the bundled sample, ResNet18 and MobileNetV2) and
 each connectivity rate (0: patterns only, 2.25x fewer 3x3 weights;
@@ -21,7 +22,9 @@ each connectivity rate (0: patterns only, 2.25x fewer 3x3 weights;
   5. with --aarch64, the pruned model is also cross-compiled for
      aarch64-linux-gnu, linked with the cross-built runtime and run under
      qemu-aarch64; its output must equal onnxruntime's too;
-  6. reported: the output error of the pruned model against the dense one
+  6. --kilnc-args go to every x86-64 compile (e.g. --mcpu=native for the
+     AVX-512 tiles, --autotune);
+  7. reported: the output error of the pruned model against the dense one
      (relative L2 of the logits, top-1 agreement) on the model's sample
      input. The zoo's weights are seeded, not trained: these errors say
      how much pruning moves the function, not accuracy.
@@ -202,9 +205,10 @@ def test(name, connectivity, args, work):
     onnx.save(model, pruned_path)
 
     flags = ["--prune=pattern", f"--prune-patterns={args.patterns}"]
+    host = args.kilnc_args.split()
     if connectivity:
         flags.append(f"--prune-connectivity={connectivity}")
-    kiln_dir, report = kiln_output(onnx_path, feed, work, tag, flags)
+    kiln_dir, report = kiln_output(onnx_path, feed, work, tag, flags + host)
     if report["pattern_set"] != pset:
         problems.append(f"pattern set {report['pattern_set']} != numpy {pset}")
     got = {l["name"]: l["nonzero"] for l in report["layers"]}
@@ -227,8 +231,9 @@ def test(name, connectivity, args, work):
                             f"weights: tolerance ratio {arm_stats['tol_ratio']:.3g}")
 
     # Detection: the pruned model is compiled exactly as it is.
-    again_dir, again = kiln_output(pruned_path, feed, work, tag + "-again", flags)
-    plain_dir, _ = kiln_output(pruned_path, feed, work, tag + "-plain", [])
+    again_dir, again = kiln_output(pruned_path, feed, work, tag + "-again",
+                                   flags + host)
+    plain_dir, _ = kiln_output(pruned_path, feed, work, tag + "-plain", host)
     if not again["already_sparse"]:
         problems.append("the pruned model is not detected as pattern-sparse")
     if not np.array_equal(np.load(only_npy(again_dir)), np.load(only_npy(plain_dir))):
@@ -264,6 +269,8 @@ def main():
     p.add_argument("--patterns", type=int, default=8)
     p.add_argument("--aarch64", action="store_true",
                    help="also run the pruned model on aarch64 under qemu")
+    p.add_argument("--kilnc-args", default="",
+                   help="more kilnc flags for the x86-64 builds")
     p.add_argument("--write-docs", action="store_true")
     args = p.parse_args()
     rows = []
