@@ -136,9 +136,9 @@ else
     "$PY" test/prune/run_prune_tests.py "${docs[@]}" || true
   # The AVX-512 tiles (pairs of 7-wide rows) only run where the host has it.
   if grep -qw avx512f /proc/cpuinfo; then
-    step "pattern kernel AVX-512 (--mcpu=native): resnet18 at 8x" \
+    step "pattern kernel AVX-512 (--mcpu=native --autotune): resnet18 at 8x" \
       "$PY" test/prune/run_prune_tests.py --models resnet18 \
-      --connectivity 0.71875 --kilnc-args=--mcpu=native || true
+      --connectivity 0.71875 --kilnc-args="--mcpu=native --autotune" || true
   else
     skip "pattern kernel AVX-512" "the host has no AVX-512"
   fi

@@ -43,6 +43,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <cstdlib>
 #include <limits>
@@ -142,6 +144,13 @@ cl::opt<std::string> pruneReport(
     cl::desc("write what pattern pruning or detection did, per 3x3 conv, "
              "to this JSON file"),
     cl::cat(kilncCategory));
+cl::opt<bool>
+    autotune("autotune",
+             cl::desc("time each pattern-pruned conv's register tiles on this "
+                      "machine and keep the fastest (target: this machine's "
+                      "architecture); the choices go into the artifact's "
+                      ".kiln.autotune section and --stats"),
+             cl::cat(kilncCategory));
 cl::opt<std::string> layoutFlag(
     "layout",
     cl::desc("data layout of convolutions and pools: nhwc (default: the "
@@ -523,6 +532,9 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
      << " bytes): " << decisions.splitOps << " ops into "
      << decisions.splitPieces << " pieces\n"
      << "kilnc:   wrote '" << output << "' (" << fileSize << " bytes)\n";
+  if (auto tuned = module->getAttrOfType<ArrayAttr>(kiln::cpu::kAutotuneAttr))
+    for (auto record : tuned.getAsRange<StringAttr>())
+      os << "kilnc:   autotune: " << record.getValue() << "\n";
 }
 
 /// --tile-budget's value in bytes: a count with an optional K or M suffix
@@ -645,6 +657,11 @@ int main(int argc, char **argv) {
       modelName.empty()
           ? llvm::sys::path::stem(output == "-" ? inputPath : output)
           : llvm::StringRef(modelName));
+  if (autotune && llvm::Triple(targetTriple).getArch() !=
+                      llvm::Triple(llvm::sys::getProcessTriple()).getArch())
+    fail("--autotune times the kernels on this machine (" +
+         llvm::sys::getProcessTriple() + "); it cannot tune for " +
+         targetTriple);
   // Before the model: a typo in --mcpu/--mattr fails in milliseconds.
   auto targetMachine = kiln::cpu::createTargetMachine(context, target);
   if (failed(targetMachine))
@@ -741,7 +758,7 @@ int main(int argc, char **argv) {
   kiln::PlanMemoryOptions plan;
   plan.inPlace = plan.elideCopies = !noMemoryReuse;
   kiln::cpu::buildLinalgToLLVMPipeline(
-      pm, plan, kiln::cpu::vectorKernelBits(**targetMachine));
+      pm, plan, kiln::cpu::vectorKernelBits(**targetMachine), autotune);
   if (failed(pm.run(*module)))
     return 1;
   if (!pruneReport.empty())

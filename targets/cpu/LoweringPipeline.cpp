@@ -26,7 +26,7 @@ namespace kiln::cpu {
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
                                const kiln::PlanMemoryOptions &plan,
-                               int64_t vectorBits) {
+                               int64_t vectorBits, bool autotune) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createBufferizeModelPass());
@@ -37,11 +37,21 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   // their conversions become integer code: no libgcc/compiler-rt calls.
   pm.addPass(math::createMathExtendToSupportedTypes());
   pm.addPass(createApproximateMathPass());
+  if (autotune)
+    pm.addPass(createAutotunePatternsPass(
+        AutotunePatternsPassOptions{vectorBits, /*minTimeMs=*/20.0}));
+  buildKernelsToLLVMPipeline(pm, vectorBits, /*threads=*/true);
+}
+
+void buildKernelsToLLVMPipeline(OpPassManager &pm, int64_t vectorBits,
+                                bool threads) {
   // A module pass: it adds the packed filters as globals.
   pm.addPass(createVectorKernelsPass(VectorKernelsPassOptions{vectorBits}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(createOutlineParallelPass());
-  pm.addPass(createMarkLayersPass());
+  if (threads) {
+    pm.addPass(createOutlineParallelPass());
+    pm.addPass(createMarkLayersPass());
+  }
   pm.addPass(arith::createArithEmulateUnsupportedFloats(
       arith::ArithEmulateUnsupportedFloatsOptions{{"f16", "bf16"}, "f32"}));
   pm.addPass(createExpandNarrowFloatsPass());

@@ -15,9 +15,17 @@ namespace kiln::cpu {
 /// `plan` configures the memory plan (kilnc --no-memory-reuse turns its
 /// in-place reuse and copy elision off). `vectorBits` is the width of the
 /// vector kernels' registers (vectorKernelBits of the target machine).
+/// linalg on tensors to the LLVM dialect; with `autotune`,
+/// kiln-autotune-patterns times the pattern kernel's tiles on this machine.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const kiln::PlanMemoryOptions &plan = {},
-                               int64_t vectorBits = 256);
+                               int64_t vectorBits = 256, bool autotune = false);
+
+/// From kiln-vector-kernels on (linalg on planned buffers) to the LLVM
+/// dialect; `threads` adds kiln-outline-parallel and kiln-mark-layers, which
+/// need the runtime (@main's kiln_parallel argument).
+void buildKernelsToLLVMPipeline(mlir::OpPassManager &pm, int64_t vectorBits,
+                                bool threads);
 
 /// The whole CPU pipeline from the nn dialect.
 void buildNNToLLVMPipeline(mlir::OpPassManager &pm);

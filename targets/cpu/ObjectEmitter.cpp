@@ -37,6 +37,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 #include <algorithm>
 #include <thread>
 
@@ -569,6 +570,22 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                     entries, llvm::ConstantInt::get(i32, 1)}),
       prefix + "_model");
   model->setAlignment(llvm::Align(8));
+
+  // kiln-autotune-patterns' choices, as text in a section of their own
+  // (llvm-readelf -p .kiln.autotune model.o).
+  if (auto tuned = module->getAttrOfType<ArrayAttr>(kAutotuneAttr)) {
+    std::string text;
+    for (auto record : tuned.getAsRange<StringAttr>())
+      text += record.getValue().str() + "\n";
+    auto *records = new llvm::GlobalVariable(
+        m,
+        llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), text.size()),
+        true, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantDataArray::getString(llvmContext, text, false),
+        prefix + "_autotune");
+    records->setSection(kAutotuneSection);
+    llvm::appendToUsed(m, {records});
+  }
 
   llvm::SmallVector<std::string> exported = {"kiln_model_" + opts.modelName};
   if (shared)

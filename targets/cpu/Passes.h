@@ -15,6 +15,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <array>
+
 namespace kiln::cpu {
 /// Marks a loop whose iterations are independent (kiln-vector-kernels sets
 /// it, kiln-outline-parallel reads it).
@@ -23,6 +25,10 @@ inline constexpr llvm::StringLiteral kParallelAttr = "kiln.parallel";
 /// pattern-pruned conv_2d_nchw_fchw with (kiln-autotune-patterns sets it;
 /// without it the kernel picks its default).
 inline constexpr llvm::StringLiteral kPatternTileAttr = "kiln.pattern_tile";
+/// The module attribute in which kiln-autotune-patterns records its
+/// choices (strings, one per conv), and the object section that holds them.
+inline constexpr llvm::StringLiteral kAutotuneAttr = "kiln.autotune";
+inline constexpr llvm::StringLiteral kAutotuneSection = ".kiln.autotune";
 /// The module attribute naming the layers kiln-mark-layers numbered.
 inline constexpr llvm::StringLiteral kLayersAttr = "kiln.layers";
 
@@ -34,6 +40,12 @@ std::string layerName(mlir::Location loc);
 /// @main's last argument, the runtime's kiln_parallel (an !llvm.ptr), added
 /// if @main has none yet; failure if it cannot be added.
 mlir::FailureOr<mlir::Value> getOrAddParallelArgument(mlir::func::FuncOp main);
+
+/// The register tiles [rows, vectors, pairs] that kiln-vector-kernels can
+/// run `conv` with at `vectorBits`, its default first; empty when the conv
+/// does not run the pattern kernel.
+llvm::SmallVector<std::array<int64_t, 3>>
+patternKernelTiles(mlir::linalg::Conv2DNchwFchwOp conv, int64_t vectorBits);
 
 #define GEN_PASS_DECL
 #include "targets/cpu/Passes.h.inc"

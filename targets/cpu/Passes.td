@@ -103,6 +103,39 @@ def VectorKernelsPass : Pass<"kiln-vector-kernels", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def AutotunePatternsPass : Pass<"kiln-autotune-patterns", "mlir::ModuleOp"> {
+  let summary = "Choose each pattern-pruned conv's register tile by timing "
+                "the candidates on this machine";
+  let description = [{
+    For every `linalg.conv_2d_nchw_fchw` on buffers that kiln-vector-kernels
+    runs with the pattern kernel and that has more than one register tile,
+    each tile is compiled (kiln-vector-kernels and the rest of the CPU
+    lowering, with LLVM at -O3 for this machine's CPU) into a module that
+    holds only the conv, on zeroed buffers of the same shapes and the conv's
+    own compressed filter, and timed with the JIT: the fastest becomes the
+    conv's `kiln.pattern_tile`. Convs of the same shapes, stride and filter
+    sparsity share one measurement. The module attribute `kiln.autotune`
+    records, per conv (named by its layer), the chosen tile, its time and
+    the default tile's; the object emitter stores it in the artifact's
+    `.kiln.autotune` section. The measurement needs this machine to run the
+    target's vector code: run it only for the host.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "256",
+           "kiln-vector-kernels' vector-bits">,
+    Option<"minTimeMs", "min-time-ms", "double", "20.0",
+           "time each tile for at least this long (and 3 runs)">
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::cf::ControlFlowDialect", "mlir::func::FuncDialect",
+    "mlir::index::IndexDialect", "mlir::LLVM::LLVMDialect",
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::ub::UBDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
 def OutlineParallelPass : Pass<"kiln-outline-parallel", "mlir::ModuleOp"> {
   let summary = "Move @main's big parallel loops into tasks that the "
                 "runtime's threads run";

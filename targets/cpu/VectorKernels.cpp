@@ -813,6 +813,21 @@ SmallVector<PatternTile> patternTiles(const Window &operands, int64_t vl) {
                       operands.strides[0], vl);
 }
 
+} // namespace
+
+SmallVector<std::array<int64_t, 3>>
+kiln::cpu::patternKernelTiles(linalg::Conv2DNchwFchwOp conv,
+                              int64_t vectorBits) {
+  SmallVector<std::array<int64_t, 3>> tiles;
+  if (std::optional<PatternConv> pattern = analysePatternConv(conv))
+    for (const PatternTile &t :
+         patternTiles(pattern->operands, vectorBits / 32))
+      tiles.push_back({t.rows, t.vectors, t.pairs});
+  return tiles;
+}
+
+namespace {
+
 /// The tile an op's kiln.pattern_tile attribute names, if it is one of
 /// `tiles`.
 std::optional<PatternTile> attributeTile(Operation *op,
