@@ -70,9 +70,10 @@ bool runsPatternKernel(nn::ConvOp op) {
   auto info = op->getAttrOfType<DictionaryAttr>("kiln.prune");
   auto nonzero = info ? info.getAs<IntegerAttr>("nonzero") : nullptr;
   auto weights = info ? info.getAs<IntegerAttr>("weights") : nullptr;
-  return nonzero && weights &&
-         double(nonzero.getInt()) <=
-             kiln::kPatternKernelMaxDensity * double(weights.getInt()) &&
+  auto out = cast<RankedTensorType>(op.getType());
+  return nonzero && weights && out.getRank() == 4 &&
+         kiln::runsPatternKernel(nonzero.getInt(), weights.getInt(),
+                                 op.getStrides().back(), out.getDimSize(3)) &&
          op.getGroup() == 1 && filter.getRank() == 4 &&
          filter.getDimSize(1) >= kMinPatternChannels &&
          filter.getDimSize(2) == 3 && filter.getDimSize(3) == 3 &&

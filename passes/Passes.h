@@ -33,12 +33,19 @@ inline constexpr llvm::StringLiteral kBuffersSizeAttr = "kiln.buffers_size";
 /// Alignment of every planned buffer and of the arena itself.
 inline constexpr int64_t kArenaAlignment = 64;
 
-/// A pruned 3x3 conv whose filter keeps at most this fraction of its
-/// weights runs the CPU's pattern kernel (NCHW; kiln-layout leaves it so);
-/// a denser one runs the dense channels-last kernel, which is faster there:
-/// the pattern kernel reaches ~40% of the FMA peak, the dense one ~95%
-/// (ResNet18's 3x3 layers at 2.25x fewer weights: 0.8x; at 8x: 2.5-2.8x).
-inline constexpr double kPatternKernelMaxDensity = 0.3;
+/// Whether a pruned 3x3 conv keeping `nonzero` of its `weights`, at
+/// `stride`, with output rows `outWidth` long, runs the CPU's pattern
+/// kernel (NCHW; kiln-layout leaves it so) rather than the dense
+/// channels-last one. Single layers, AVX-512 (docs/compiler.md): with 8x
+/// fewer weights the pattern kernel is 3.0-4.3x faster than the dense one
+/// at stride 1 and ~1.3x at stride 2; with patterns alone (4 of 9 weights)
+/// 1.2-1.3x on stride-1 rows of 14 to 56, but 0.85x on 7x7 layers, whose
+/// rows fill half a vector, and slower at stride 2.
+inline bool runsPatternKernel(int64_t nonzero, int64_t weights,
+                              int64_t stride, int64_t outWidth) {
+  double density = double(nonzero) / double(weights);
+  return density <= 0.3 || (density <= 0.5 && stride == 1 && outWidth >= 14);
+}
 
 /// The bytes of a statically shaped tensor of byte-sized elements.
 inline int64_t tensorBytes(mlir::RankedTensorType type) {

@@ -725,7 +725,7 @@ struct PatternConv {
 
 /// The conv as the pattern kernel sees it, or nothing when the dense
 /// kernel runs it: a 3x3 stride-1 or -2 conv_2d_nchw_fchw whose constant
-/// filter has at most kPatternKernelMaxDensity of its weights non-zero in
+/// filter is sparse enough for kiln::runsPatternKernel, in
 /// at most kMaxPatternMasks tap masks.
 std::optional<PatternConv> analysePatternConv(linalg::Conv2DNchwFchwOp op) {
   std::optional<Window> operands = windowOperands(op, /*filter=*/true);
@@ -757,8 +757,9 @@ std::optional<PatternConv> analysePatternConv(linalg::Conv2DNchwFchwOp op) {
       ++conv.entriesOf[k / channels];
     }
   }
-  if (double(nonzero) >
-          kiln::kPatternKernelMaxDensity * double(filters * channels * 9) ||
+  int64_t outWidth = cast<MemRefType>(operands->out.getType()).getShape()[3];
+  if (!kiln::runsPatternKernel(nonzero, filters * channels * 9,
+                               operands->strides[1], outWidth) ||
       int64_t(conv.frequency.size()) > kMaxPatternMasks)
     return std::nullopt;
   return conv;
@@ -1979,10 +1980,8 @@ struct VectorKernelsPass
         conv.emitOpError("has ")
             << kiln::cpu::kPatternTileAttr
             << " but does not run the pattern kernel (3x3, stride 1 or 2, "
-               "constant filter with at most "
-            << int(kiln::kPatternKernelMaxDensity * 100)
-            << "% non-zero weights in at most " << kMaxPatternMasks
-            << " tap masks)";
+               "constant filter sparse enough, in at most "
+            << kMaxPatternMasks << " tap masks)";
         return signalPassFailure();
       }
       SmallVector<PatternTile> tiles = patternTiles(pattern->operands, vl);

@@ -151,9 +151,9 @@ func.func @shuffle_unit(%in: tensor<1x8x3x3xf32>) -> tensor<1x8xf32> {
 
 // A pruned 3x3 stride-1 conv sparse enough for the pattern kernel (at most
 // 30% of its weights left, as kiln-prune-patterns records, and at least 16
-// input channels) stays NCHW: that kernel vectorises along NCHW rows. At 4
-// of 9 weights (patterns alone) the dense channels-last kernel is faster,
-// and so it is for a 3-channel stem however sparse: those convs move.
+// input channels) stays NCHW: that kernel vectorises along NCHW rows. A
+// 3-channel stem moves however sparse: the dense channels-last kernel is
+// faster there (the denser conv below also has too few channels).
 // CHECK-LABEL: func @pattern_sparse
 // CHECK:       nn.conv %arg0, %{{.*}} {dilations
 // CHECK-NOT:   channels_last
@@ -168,4 +168,26 @@ func.func @pattern_sparse(%x: tensor<1x16x6x6xf32>, %s: tensor<1x3x6x6xf32>) -> 
   %z = nn.conv %y, %w2 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 8 : i64, weights = 18 : i64}} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x2x2xf32>
   %t = nn.conv %s, %w3 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 1 : i64, weights = 54 : i64}} : (tensor<1x3x6x6xf32>, tensor<2x3x3x3xf32>) -> tensor<1x2x4x4xf32>
   return %z, %t : tensor<1x2x2x2xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// At 4 of 9 weights (patterns alone) the pattern kernel only pays at
+// stride 1 on rows of at least 14 (kiln::runsPatternKernel): the 16-wide
+// conv stays NCHW; the 7-wide one, the stride-2 one and a denser one
+// move to the dense channels-last kernel.
+// CHECK-LABEL: func @pattern_density
+// CHECK:       nn.conv %arg0, %{{.*}} {dilations
+// CHECK-NOT:   channels_last
+// CHECK-SAME:  kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}
+// CHECK:       nn.conv {{.*}}channels_last{{.*}}kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}
+// CHECK:       nn.conv {{.*}}channels_last{{.*}}kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}
+// CHECK:       nn.conv {{.*}}channels_last{{.*}}kiln.prune = {nonzero = 160 : i64, weights = 288 : i64}
+func.func @pattern_density(%x: tensor<1x16x16x16xf32>, %s: tensor<1x16x7x7xf32>) -> (tensor<1x2x16x16xf32>, tensor<1x2x7x7xf32>, tensor<1x2x8x8xf32>, tensor<1x2x16x16xf32>) {
+  %w = nn.constant dense<1.0> : tensor<2x16x3x3xf32>
+  %wide = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}} : (tensor<1x16x16x16xf32>, tensor<2x16x3x3xf32>) -> tensor<1x2x16x16xf32>
+  %short = nn.conv %s, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}} : (tensor<1x16x7x7xf32>, tensor<2x16x3x3xf32>) -> tensor<1x2x7x7xf32>
+  %strided = nn.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 128 : i64, weights = 288 : i64}} : (tensor<1x16x16x16xf32>, tensor<2x16x3x3xf32>) -> tensor<1x2x8x8xf32>
+  %dense = nn.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kiln.prune = {nonzero = 160 : i64, weights = 288 : i64}} : (tensor<1x16x16x16xf32>, tensor<2x16x3x3xf32>) -> tensor<1x2x16x16xf32>
+  return %wide, %short, %strided, %dense : tensor<1x2x16x16xf32>, tensor<1x2x7x7xf32>, tensor<1x2x8x8xf32>, tensor<1x2x16x16xf32>
 }
