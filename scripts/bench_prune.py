@@ -3,7 +3,7 @@
 own dense code and onnxruntime (issue 6).
 
   /usr/bin/python3 scripts/bench_prune.py [--models a,b] [--mcpu native]
-      [--rounds 3] [--runs 10] [--write-docs]
+      [--autotune] [--rounds 3] [--runs 10] [--write-docs [--block NAME]]
 
 Models: ResNet18 and MobileNetV2 from the model zoo, and "vgg16_112", a
 VGG-16-style stack (torchvision's VGG-16 features: thirteen 3x3 convs, 64 to
@@ -12,7 +12,8 @@ head, seeded weights, exported here (scripts/export_models.py's recipe does
 not cover it). Each is compiled by kilnc three times: dense,
 --prune=pattern (8 patterns: 4 of 9 weights of every 3x3 kernel, 2.25x
 fewer) and --prune=pattern --prune-connectivity=0.71875 (8x fewer), all
-with --mcpu (default native). Then, in --rounds rounds, each build and
+with --mcpu (default native; the pruned ones with kilnc --autotune when
+asked). Then, in --rounds rounds, each build and
 onnxruntime (dense) run --runs times after a warm-up (one thread); a
 latency is the median over rounds of the per-round medians. The 3x3
 layers' time is the sum, from `kiln-run --profile`, of the layers whose
@@ -92,8 +93,9 @@ def bench(name, args, work):
     for tag, flags in CONFIGS:
         so = os.path.join(work, f"{name}-{tag}.so")
         mcpu = [] if args.mcpu == "default" else [f"--mcpu={args.mcpu}"]
+        tune = ["--autotune"] if args.autotune and flags else []
         out = run([os.path.join(BIN, "kilnc"), onnx_path, "--emit=shared",
-                   "-o", so, "--stats"] + mcpu + flags)
+                   "-o", so, "--stats"] + mcpu + flags + tune)
         weight_bytes[tag] = int(re.search(r"constants: \d+ \((\d+) bytes\)",
                                           out).group(1))
         libs[tag] = so
@@ -120,6 +122,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", default="resnet18,vgg16_112,mobilenet_v2")
     p.add_argument("--mcpu", default="native")
+    p.add_argument("--autotune", action="store_true",
+                   help="compile the pruned models with kilnc --autotune")
+    p.add_argument("--block", default="prune-latency",
+                   help="the docs/benchmarks.md block --write-docs fills")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--write-docs", action="store_true")
@@ -146,9 +152,10 @@ def main():
     if args.write_docs:
         target = "kilnc's default (x86-64-v3)" if args.mcpu == "default" \
             else f"--mcpu={args.mcpu}"
-        benchdoc.write_block("prune-latency", "\n".join(rows) + (
-            f"\n\nKiln compiled with {target}, one thread; median over "
-            f"{args.rounds} rounds of {args.runs} runs."))
+        tuned = ", pruned models with --autotune" if args.autotune else ""
+        benchdoc.write_block(args.block, "\n".join(rows) + (
+            f"\n\nKiln compiled with {target}{tuned}, one thread; median "
+            f"over {args.rounds} rounds of {args.runs} runs."))
 
 
 if __name__ == "__main__":
