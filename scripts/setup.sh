@@ -19,6 +19,9 @@ PKGS=(
   # tests and model export
   python3-onnx python3-numpy python3-torch python3-torchvision
   googletest libgtest-dev
+  # OpenCL target: the ICD loader and headers, and POCL (OpenCL on the CPU)
+  # to run the GPU path in tests
+  ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo
   # benchmark charts (scripts/bench.sh)
   gnuplot-nox
 )

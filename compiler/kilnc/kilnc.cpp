@@ -17,6 +17,7 @@
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
+#include "targets/opencl/OpenCLPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -144,6 +145,12 @@ cl::opt<std::string> pruneReport(
     cl::desc("write what pattern pruning or detection did, per 3x3 conv, "
              "to this JSON file"),
     cl::cat(kilncCategory));
+cl::opt<std::string> devicesFlag(
+    "devices",
+    cl::desc("devices to compile for, comma-separated: cpu (always: the "
+             "fallback) and gpu (an OpenCL variant in the artifact; "
+             "kiln-run --device=gpu)"),
+    cl::value_desc("cpu[,gpu]"), cl::init("cpu"), cl::cat(kilncCategory));
 cl::opt<bool>
     autotune("autotune",
              cl::desc("time each pattern-pruned conv's register tiles on this "
@@ -657,6 +664,13 @@ int main(int argc, char **argv) {
       modelName.empty()
           ? llvm::sys::path::stem(output == "-" ? inputPath : output)
           : llvm::StringRef(modelName));
+  bool gpu = false;
+  for (llvm::StringRef device : llvm::split(devicesFlag, ',')) {
+    if (device == "gpu")
+      gpu = true;
+    else if (device != "cpu")
+      fail("--devices: '" + device + "' is not a device (cpu, gpu)");
+  }
   if (autotune && llvm::Triple(targetTriple).getArch() !=
                       llvm::Triple(llvm::sys::getProcessTriple()).getArch())
     fail("--autotune times the kernels on this machine (" +
@@ -730,6 +744,8 @@ int main(int argc, char **argv) {
     pm.addInstrumentation(std::move(passCounts));
     pm.addInstrumentation(std::make_unique<DecisionCounter>(decisions));
   }
+  std::vector<uint8_t> openclPlan;
+  kiln::opencl::PlanSummary gpuSummary;
   PruneResults pruned;
   if (stats || !pruneReport.empty())
     pm.addInstrumentation(std::make_unique<PruneRecorder>(pruned));
@@ -743,9 +759,28 @@ int main(int argc, char **argv) {
     graphOptions.prunePatterns = pruneFlag == "pattern";
     graphOptions.patterns = prunePatterns;
     graphOptions.connectivity = pruneConnectivity;
+    if (gpu) {
+      // The GPU variant: the same graph passes, NCHW and uncut.
+      OwningOpRef<ModuleOp> gpuModule = module->clone();
+      PassManager gpuPm(&context);
+      kiln::GraphPipelineOptions gpuOptions = graphOptions;
+      gpuOptions.channelsLast = false;
+      gpuOptions.tileBudget = 0;
+      kiln::buildGraphPipeline(gpuPm, gpuOptions);
+      if (failed(gpuPm.run(*gpuModule)))
+        return 1;
+      FailureOr<std::vector<uint8_t>> plan =
+          kiln::opencl::buildPlan(*gpuModule, gpuSummary);
+      if (failed(plan))
+        return 1;
+      openclPlan = std::move(*plan);
+    }
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
+  if (gpu && !hasNN)
+    fail("--devices=...,gpu needs an ONNX or nn-dialect model (the GPU "
+         "variant is generated from the nn dialect)");
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
@@ -789,9 +824,8 @@ int main(int argc, char **argv) {
       fail("cannot create a temporary file");
     objectPath = tmpObject.str().str();
   }
-  if (failed(kiln::cpu::emitObject(*module, signature, target,
-                                   **targetMachine, shared, false,
-                                   objectPath)))
+  if (failed(kiln::cpu::emitObject(*module, signature, target, **targetMachine,
+                                   shared, false, objectPath, openclPlan)))
     return 1;
   if (shared) {
     LogicalResult linked =
@@ -806,6 +840,11 @@ int main(int argc, char **argv) {
       os << kiln::cpu::headerText(signature, target);
     });
   }
+  if (stats && !openclPlan.empty())
+    llvm::errs() << "kilnc:   gpu (OpenCL): " << gpuSummary.kernels
+                 << " kernels, " << gpuSummary.sourceBytes
+                 << " bytes of OpenCL C, device arena " << gpuSummary.arenaBytes
+                 << " bytes, weights " << gpuSummary.weightBytes << " bytes\n";
   if (stats)
     printSummary(*module, signature, graphBytes, target, graphCounts, decisions,
                  pruned, tileBudget, output);

@@ -57,6 +57,8 @@ const char *kiln_status_string(kiln_status status) {
     return "dtype mismatch";
   case KILN_ERROR_UNSUPPORTED:
     return "unsupported";
+  case KILN_ERROR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }

@@ -3,12 +3,14 @@
  * entries. */
 #include "descriptor.h"
 #include "error.h"
+#include "opencl.h"
 #include "thread_pool.h"
 
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,7 +39,54 @@ struct kiln_session {
   uint32_t current_layer; /* KILN_LAYER_END: none open */
   uint64_t span_start_ns;
   uint64_t profiled_runs;
+  /* The GPU variant, when the session runs it. */
+  kiln_opencl *gpu;
+  bool fallback_to_cpu;
+  kiln_program_source program_source;
+  char fallback_reason[256];
 };
+
+/* The OpenCL binary cache directory: options', else the environment's. */
+static void cache_dir_for(const char *option, char *buf, size_t size) {
+  buf[0] = '\0';
+  if (option) {
+    snprintf(buf, size, "%s", option);
+    return;
+  }
+  const char *dir = getenv("KILN_CACHE_DIR");
+  if (dir && dir[0]) {
+    snprintf(buf, size, "%s", dir);
+    return;
+  }
+  dir = getenv("XDG_CACHE_HOME");
+  if (dir && dir[0]) {
+    snprintf(buf, size, "%s/kiln", dir);
+    return;
+  }
+  dir = getenv("HOME");
+  if (dir && dir[0])
+    snprintf(buf, size, "%s/.cache/kiln", dir);
+}
+
+/* Prepares the model's GPU variant for `s`. */
+static kiln_status open_gpu(kiln_session *s, const kiln_model *model,
+                            const char *cache_option, kiln_error *error) {
+  if (model->abi_version < 3 || !model->opencl_plan)
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "the model has no GPU variant (compile it with kilnc "
+                     "--devices=cpu,gpu)");
+  kiln_cl_plan plan;
+  kiln_status st = kiln_cl_plan_parse(
+      model->opencl_plan, model->opencl_plan_size, s->inputs, s->num_inputs,
+      s->outputs, s->num_outputs, &plan, error);
+  if (st != KILN_OK) {
+    kiln_cl_plan_free(&plan);
+    return st;
+  }
+  char dir[1024];
+  cache_dir_for(cache_option, dir, sizeof dir);
+  return kiln_opencl_create(&plan, dir, &s->gpu, &s->program_source, error);
+}
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -97,6 +146,8 @@ kiln_status kiln_session_create(const kiln_model *model,
    * loops of compiled code (KILN_ARG_PARALLEL); 0 means 1, no workers. */
   uint32_t threads = 1;
   bool profile = false;
+  uint32_t device = KILN_DEVICE_CPU, fallback = KILN_FALLBACK_NONE;
+  const char *cache_dir = NULL;
   if (options) {
     size_t known =
         offsetof(kiln_session_options, threads) + sizeof options->threads;
@@ -114,6 +165,16 @@ kiln_status kiln_session_create(const kiln_model *model,
     if (options->struct_size >=
         offsetof(kiln_session_options, profile) + sizeof options->profile)
       profile = options->profile != 0;
+    if (options->struct_size >=
+        offsetof(kiln_session_options, cache_dir) + sizeof options->cache_dir) {
+      device = options->device;
+      fallback = options->fallback;
+      cache_dir = options->cache_dir;
+      if (device > KILN_DEVICE_GPU || fallback > KILN_FALLBACK_CPU)
+        return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                         "options: device %u or fallback %u is not known",
+                         device, fallback);
+    }
   }
 
   kiln_desc_counts counts;
@@ -197,7 +258,21 @@ kiln_status kiln_session_create(const kiln_model *model,
       .num_layers = counts.num_layers,
       .layers = storage.layers,
       .current_layer = KILN_LAYER_END,
+      .fallback_to_cpu = fallback == KILN_FALLBACK_CPU,
   };
+  if (device == KILN_DEVICE_GPU) {
+    kiln_error why = {KILN_OK, ""};
+    st = open_gpu(s, model, cache_dir, &why);
+    if (st != KILN_OK && !s->fallback_to_cpu) {
+      if (error)
+        *error = why;
+      kiln_session_destroy(s);
+      return st;
+    }
+    if (st != KILN_OK)
+      snprintf(s->fallback_reason, sizeof s->fallback_reason, "%s",
+               why.message);
+  }
   *out_session = s;
   return KILN_OK;
 }
@@ -205,6 +280,7 @@ kiln_status kiln_session_create(const kiln_model *model,
 void kiln_session_destroy(kiln_session *session) {
   if (!session)
     return;
+  kiln_opencl_destroy(session->gpu);
   kiln_thread_pool_destroy(session->pool);
   /* The session struct sits at offset 0 of its block. */
   free(session);
@@ -254,6 +330,18 @@ size_t kiln_session_memory_bytes(const kiln_session *session) {
 
 size_t kiln_session_arena_size(const kiln_session *session) {
   return session ? session->arena_size : 0;
+}
+
+kiln_device kiln_session_device(const kiln_session *session) {
+  return session && session->gpu ? KILN_DEVICE_GPU : KILN_DEVICE_CPU;
+}
+
+const char *kiln_session_fallback_reason(const kiln_session *session) {
+  return session ? session->fallback_reason : "";
+}
+
+kiln_program_source kiln_session_program_source(const kiln_session *session) {
+  return session && session->gpu ? session->program_source : KILN_PROGRAM_NONE;
 }
 
 size_t kiln_session_num_layers(const kiln_session *session) {
@@ -346,6 +434,22 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
                            error)) != KILN_OK)
       return st;
 
+  if (session->gpu) {
+    kiln_error why = {KILN_OK, ""};
+    st = kiln_opencl_run(session->gpu, inputs, outputs, &why);
+    if (st == KILN_OK)
+      return KILN_OK;
+    if (!session->fallback_to_cpu) {
+      if (error)
+        *error = why;
+      return st;
+    }
+    /* The failed run is redone on the CPU, which runs from now on. */
+    snprintf(session->fallback_reason, sizeof session->fallback_reason, "%s",
+             why.message);
+    kiln_opencl_destroy(session->gpu);
+    session->gpu = NULL;
+  }
   for (size_t s = 0; s < session->num_segments; ++s) {
     kiln_desc_segment *seg = &session->segments[s];
     for (uint32_t a = 0; a < seg->num_args; ++a) {

@@ -435,7 +435,8 @@ LogicalResult emitParts(ModuleOp module, llvm::Module &m,
 
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                          const CPUTargetOptions &opts, llvm::TargetMachine &tm,
-                         bool shared, bool emitIR, llvm::StringRef path) {
+                         bool shared, bool emitIR, llvm::StringRef path,
+                         llvm::ArrayRef<uint8_t> openclPlan) {
   MLIRContext &ctx = *module.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -559,15 +560,30 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   auto *entries = new llvm::GlobalVariable(
       m, entriesTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantArray::get(entriesTy, {entry}), prefix + "_entries");
-  auto *modelTy =
-      llvm::StructType::get(llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32});
+  // The GPU variant (kiln/opencl_plan.h), if any.
+  llvm::Constant *plan =
+      llvm::ConstantPointerNull::get(llvm::PointerType::get(llvmContext, 0));
+  if (!openclPlan.empty()) {
+    auto *planData = new llvm::GlobalVariable(
+        m,
+        llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext),
+                             openclPlan.size()),
+        true, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantDataArray::get(llvmContext, openclPlan),
+        prefix + "_opencl_plan");
+    planData->setAlignment(llvm::Align(8));
+    plan = planData;
+  }
+  auto *modelTy = llvm::StructType::get(
+      llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64});
   auto *model = new llvm::GlobalVariable(
       m, modelTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantStruct::get(
           modelTy, {llvm::ConstantInt::get(i32, KILN_MODEL_MAGIC),
                     llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
                     descriptor, llvm::ConstantInt::get(i64, blob.size()),
-                    entries, llvm::ConstantInt::get(i32, 1)}),
+                    entries, llvm::ConstantInt::get(i32, 1), plan,
+                    llvm::ConstantInt::get(i64, openclPlan.size())}),
       prefix + "_model");
   model->setAlignment(llvm::Align(8));
 

@@ -71,12 +71,13 @@ int64_t vectorKernelBits(const llvm::TargetMachine &tm);
 /// outputs..., arena)`) to LLVM IR, adds the entry wrapper, descriptor and
 /// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises
 /// at O3 for `tm` and writes an object file to `path` (or textual IR when
-/// `emitIR`; "-" is stdout).
-mlir::LogicalResult emitObject(mlir::ModuleOp module,
-                               const ModelSignature &sig,
+/// `emitIR`; "-" is stdout). A non-empty `openclPlan` (kiln/opencl_plan.h)
+/// goes in as the model's GPU variant.
+mlir::LogicalResult emitObject(mlir::ModuleOp module, const ModelSignature &sig,
                                const CPUTargetOptions &opts,
                                llvm::TargetMachine &tm, bool shared,
-                               bool emitIR, llvm::StringRef path);
+                               bool emitIR, llvm::StringRef path,
+                               llvm::ArrayRef<uint8_t> openclPlan = {});
 
 /// The C header declaring `kiln_model_<name>()`.
 std::string headerText(const ModelSignature &sig,

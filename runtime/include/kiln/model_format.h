@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
-#define KILN_MODEL_ABI_VERSION 2u
+#define KILN_MODEL_ABI_VERSION 3u
 #define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
 #define KILN_DESCRIPTOR_VERSION 3u
 #define KILN_DESCRIPTOR_HEADER_SIZE 16u
@@ -75,7 +75,10 @@ typedef enum kiln_dtype {
   KILN_DTYPE_BF16 = 16
 } kiln_dtype; /* values follow onnx::TensorProto::DataType */
 
-typedef enum kiln_device { KILN_DEVICE_CPU = 0 } kiln_device;
+typedef enum kiln_device {
+  KILN_DEVICE_CPU = 0,
+  KILN_DEVICE_GPU = 1 /* OpenCL: kiln_model.opencl_plan, never a segment */
+} kiln_device;
 
 typedef enum kiln_arg_kind {
   KILN_ARG_INPUT = 0,
@@ -118,6 +121,10 @@ typedef struct kiln_model {
   uint64_t descriptor_size;
   const kiln_entry_fn *entries;
   uint32_t num_entries;
+  /* ABI version 3 on: the GPU variant (kiln/opencl_plan.h), or NULL, 0.
+   * The runtime reads these only from version 3 models. */
+  const uint8_t *opencl_plan;
+  uint64_t opencl_plan_size;
 } kiln_model;
 
 /* FNV-1a, 32 bit: the descriptor checksum. */

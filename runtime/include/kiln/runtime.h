@@ -28,7 +28,8 @@ typedef enum kiln_status {
   KILN_ERROR_OUT_OF_MEMORY = 3,
   KILN_ERROR_SHAPE_MISMATCH = 4,
   KILN_ERROR_DTYPE_MISMATCH = 5,
-  KILN_ERROR_UNSUPPORTED = 6
+  KILN_ERROR_UNSUPPORTED = 6,
+  KILN_ERROR_DEVICE = 7 /* a device could not be prepared or failed a run */
 } kiln_status;
 
 /* Filled in by failing calls when the caller passes one. */
@@ -47,7 +48,34 @@ typedef struct kiln_session_options {
    * Costs two clock reads per layer; off, the layer marks of compiled code
    * return at once. */
   uint32_t profile;
+  /* Which variant runs: KILN_DEVICE_CPU (0, default) or KILN_DEVICE_GPU,
+   * the model's OpenCL plan (kilnc --devices=cpu,gpu; libkilnrt built with
+   * KILN_ENABLE_OPENCL). The GPU program is built, or loaded from the
+   * binary cache, at session creation. */
+  uint32_t device;
+  /* KILN_FALLBACK_CPU: when the GPU variant cannot be prepared (no OpenCL
+   * platform, no plan, a build failure) the session runs the CPU variant
+   * instead, and a GPU run that fails is retried on the CPU, which then
+   * runs from there on; kiln_session_device() and
+   * kiln_session_fallback_reason() say so. KILN_FALLBACK_NONE (0): those
+   * failures are errors (KILN_ERROR_DEVICE). */
+  uint32_t fallback;
+  /* Directory of the OpenCL program binary cache, created if missing; files
+   * are keyed by device, driver version and program source. NULL: the
+   * environment's KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else
+   * $HOME/.cache/kiln; "": no cache. */
+  const char *cache_dir;
 } kiln_session_options;
+
+#define KILN_FALLBACK_NONE 0u
+#define KILN_FALLBACK_CPU 1u
+
+/* How the session's OpenCL program came to be. */
+typedef enum kiln_program_source {
+  KILN_PROGRAM_NONE = 0,  /* the session runs on the CPU */
+  KILN_PROGRAM_BUILT = 1, /* compiled from source (and cached, if on) */
+  KILN_PROGRAM_CACHED = 2 /* loaded from the binary cache: no compile */
+} kiln_program_source;
 
 /* A tensor the caller owns. Elements are dense, row-major. */
 typedef struct kiln_tensor {
@@ -116,6 +144,12 @@ const kiln_layer_profile *kiln_session_layer(const kiln_session *session,
 uint64_t kiln_session_profiled_runs(const kiln_session *session);
 /* Zeroes the layer times and the run count (e.g. after warm-up runs). */
 void kiln_session_reset_profile(kiln_session *session);
+
+/* The device whose variant the session runs now. */
+kiln_device kiln_session_device(const kiln_session *session);
+/* Why a session asked for the GPU runs on the CPU ("" if it does not). */
+const char *kiln_session_fallback_reason(const kiln_session *session);
+kiln_program_source kiln_session_program_source(const kiln_session *session);
 
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
  * is checked before anything runs. */

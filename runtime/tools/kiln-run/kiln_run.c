@@ -39,6 +39,10 @@ typedef struct options {
   bool info;
   bool profile;
   bool help;
+  uint32_t device;   /* KILN_DEVICE_* */
+  uint32_t fallback; /* KILN_FALLBACK_* */
+  const char *cache_dir;
+  bool prebuild;
 } options;
 
 /* Everything kiln_run_main acquires, released in one place. */
@@ -98,6 +102,17 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "                     runs and print them, slowest first\n"
           "  --info             print inputs, outputs and arena size, then "
           "exit\n"
+          "  --device=cpu|gpu   run the CPU variant (default) or the GPU one "
+          "(OpenCL;\n"
+          "                     kilnc --devices=cpu,gpu)\n"
+          "  --fallback=cpu     if the GPU cannot be used, run on the CPU "
+          "(and say why)\n"
+          "  --cache-dir DIR    OpenCL program binary cache (default "
+          "$KILN_CACHE_DIR,\n"
+          "                     else $XDG_CACHE_HOME/kiln or ~/.cache/kiln; "
+          "'' turns it off)\n"
+          "  --prebuild         build the GPU program into the cache, then "
+          "exit\n"
           "  -h, --help         print this help\n",
           argv0, linked ? "" : "MODEL.so ");
 }
@@ -140,6 +155,11 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
       opt->profile = true;
       continue;
     }
+    if (strcmp(arg, "--prebuild") == 0) {
+      opt->prebuild = true;
+      opt->device = KILN_DEVICE_GPU;
+      continue;
+    }
     if (arg[0] != '-') {
       if (linked || opt->model_path)
         return fail("unexpected argument '%s'", arg);
@@ -154,15 +174,35 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
       return fail("unknown option '%s' (see --help)", arg);
     memcpy(name, arg, name_len);
     name[name_len] = '\0';
-    bool known = strcmp(name, "--input") == 0 || strcmp(name, "--seed") == 0 ||
-                 strcmp(name, "--output-dir") == 0 ||
-                 strcmp(name, "--runs") == 0 || strcmp(name, "--warmup") == 0 ||
-                 strcmp(name, "--threads") == 0 || strcmp(name, "--top") == 0;
+    bool known =
+        strcmp(name, "--input") == 0 || strcmp(name, "--seed") == 0 ||
+        strcmp(name, "--output-dir") == 0 || strcmp(name, "--runs") == 0 ||
+        strcmp(name, "--warmup") == 0 || strcmp(name, "--threads") == 0 ||
+        strcmp(name, "--top") == 0 || strcmp(name, "--device") == 0 ||
+        strcmp(name, "--fallback") == 0 || strcmp(name, "--cache-dir") == 0;
     if (!known)
       return fail("unknown option '%s' (see --help)", arg);
     const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
     if (!value)
       return fail("option %s needs a value", name);
+    if (strcmp(name, "--device") == 0) {
+      if (strcmp(value, "cpu") && strcmp(value, "gpu"))
+        return fail("--device expects cpu or gpu, got '%s'", value);
+      opt->device =
+          strcmp(value, "gpu") == 0 ? KILN_DEVICE_GPU : KILN_DEVICE_CPU;
+      continue;
+    }
+    if (strcmp(name, "--fallback") == 0) {
+      if (strcmp(value, "cpu") && strcmp(value, "none"))
+        return fail("--fallback expects cpu or none, got '%s'", value);
+      opt->fallback =
+          strcmp(value, "cpu") == 0 ? KILN_FALLBACK_CPU : KILN_FALLBACK_NONE;
+      continue;
+    }
+    if (strcmp(name, "--cache-dir") == 0) {
+      opt->cache_dir = value;
+      continue;
+    }
     uint64_t number;
     if (strcmp(name, "--input") == 0) {
       const char *sep = strchr(value, '=');
@@ -574,11 +614,29 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   const kiln_model *model = linked_model;
   if (!model && load_model(st, &model) != 0)
     return 1;
-  kiln_session_options options = {sizeof options, (uint32_t)st->opt.threads,
-                                  st->opt.profile};
+  kiln_session_options options = {
+      .struct_size = sizeof options,
+      .threads = (uint32_t)st->opt.threads,
+      .profile = st->opt.profile,
+      .device = st->opt.device,
+      .fallback = st->opt.fallback,
+      .cache_dir = st->opt.cache_dir,
+  };
   kiln_error err;
   if (kiln_session_create(model, &options, &st->session, &err) != KILN_OK)
     return fail("%s: %s", kiln_status_string(err.status), err.message);
+  if (st->opt.device == KILN_DEVICE_GPU) {
+    static const char *how[] = {"none", "built from source",
+                                "loaded from the binary cache"};
+    if (kiln_session_device(st->session) == KILN_DEVICE_GPU)
+      fprintf(stderr, "kiln-run: device gpu (OpenCL program %s)\n",
+              how[kiln_session_program_source(st->session)]);
+    else
+      fprintf(stderr, "kiln-run: device cpu (fallback: %s)\n",
+              kiln_session_fallback_reason(st->session));
+  }
+  if (st->opt.prebuild)
+    return 0;
   if (st->opt.info) {
     print_info(st);
     return 0;

@@ -1,0 +1,454 @@
+/* The OpenCL executor (KILN_ENABLE_OPENCL). In-advance compilation: the
+ * program binary is cached on disk under a key of the device, its driver
+ * version and the program source, so a later session skips the compiler.
+ *
+ * KILN_OPENCL_FAULT (testing hook) makes a step fail on purpose:
+ * "platform" (no platform found), "build" (the build fails) or "run" (every
+ * run fails), so that the fallback paths can be tested on any machine. */
+#define _POSIX_C_SOURCE 200809L
+#include "opencl.h"
+#include "error.h"
+
+#ifdef KILN_ENABLE_OPENCL
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The OpenCL API, loaded from the ICD loader at the first GPU session:
+ * libkilnrt itself links nothing of OpenCL, so apps that never ask for the
+ * GPU (and devices without OpenCL) need no libOpenCL. */
+#define KILN_CL_FUNCTIONS(X)                                                   \
+  X(clGetPlatformIDs)                                                          \
+  X(clGetDeviceIDs)                                                            \
+  X(clGetDeviceInfo)                                                           \
+  X(clCreateContext)                                                           \
+  X(clCreateCommandQueue)                                                      \
+  X(clCreateProgramWithBinary)                                                 \
+  X(clCreateProgramWithSource)                                                 \
+  X(clBuildProgram)                                                            \
+  X(clGetProgramInfo)                                                          \
+  X(clGetProgramBuildInfo)                                                     \
+  X(clCreateBuffer)                                                            \
+  X(clCreateKernel)                                                            \
+  X(clSetKernelArg)                                                            \
+  X(clEnqueueWriteBuffer)                                                      \
+  X(clEnqueueNDRangeKernel)                                                    \
+  X(clEnqueueReadBuffer)                                                       \
+  X(clFinish)                                                                  \
+  X(clReleaseKernel)                                                           \
+  X(clReleaseMemObject)                                                        \
+  X(clReleaseProgram)                                                          \
+  X(clReleaseCommandQueue)                                                     \
+  X(clReleaseContext)
+
+static struct {
+#define KILN_CL_POINTER(name) __typeof__(&name) name;
+  KILN_CL_FUNCTIONS(KILN_CL_POINTER)
+#undef KILN_CL_POINTER
+  bool loaded;
+  char error[160];
+} cl_api;
+
+static void load_api(void) {
+  const char *names[] = {"libOpenCL.so.1", "libOpenCL.so"};
+  void *lib = NULL;
+  for (size_t i = 0; !lib && i < sizeof names / sizeof *names; ++i)
+    lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    snprintf(cl_api.error, sizeof cl_api.error,
+             "OpenCL: no ICD loader (libOpenCL.so.1) found");
+    return;
+  }
+#define KILN_CL_LOAD(name)                                                     \
+  if (!(*(void **)&cl_api.name = dlsym(lib, #name))) {                         \
+    snprintf(cl_api.error, sizeof cl_api.error,                                \
+             "OpenCL: the ICD loader lacks %s", #name);                        \
+    return;                                                                    \
+  }
+  KILN_CL_FUNCTIONS(KILN_CL_LOAD)
+#undef KILN_CL_LOAD
+  cl_api.loaded = true;
+}
+
+static pthread_once_t cl_api_once = PTHREAD_ONCE_INIT;
+
+/* Every OpenCL call below goes through the loaded pointers. */
+#define KILN_CL_REDIRECT(name) cl_api.name
+#define clGetPlatformIDs KILN_CL_REDIRECT(clGetPlatformIDs)
+#define clGetDeviceIDs KILN_CL_REDIRECT(clGetDeviceIDs)
+#define clGetDeviceInfo KILN_CL_REDIRECT(clGetDeviceInfo)
+#define clCreateContext KILN_CL_REDIRECT(clCreateContext)
+#define clCreateCommandQueue KILN_CL_REDIRECT(clCreateCommandQueue)
+#define clCreateProgramWithBinary KILN_CL_REDIRECT(clCreateProgramWithBinary)
+#define clCreateProgramWithSource KILN_CL_REDIRECT(clCreateProgramWithSource)
+#define clBuildProgram KILN_CL_REDIRECT(clBuildProgram)
+#define clGetProgramInfo KILN_CL_REDIRECT(clGetProgramInfo)
+#define clGetProgramBuildInfo KILN_CL_REDIRECT(clGetProgramBuildInfo)
+#define clCreateBuffer KILN_CL_REDIRECT(clCreateBuffer)
+#define clCreateKernel KILN_CL_REDIRECT(clCreateKernel)
+#define clSetKernelArg KILN_CL_REDIRECT(clSetKernelArg)
+#define clEnqueueWriteBuffer KILN_CL_REDIRECT(clEnqueueWriteBuffer)
+#define clEnqueueNDRangeKernel KILN_CL_REDIRECT(clEnqueueNDRangeKernel)
+#define clEnqueueReadBuffer KILN_CL_REDIRECT(clEnqueueReadBuffer)
+#define clFinish KILN_CL_REDIRECT(clFinish)
+#define clReleaseKernel KILN_CL_REDIRECT(clReleaseKernel)
+#define clReleaseMemObject KILN_CL_REDIRECT(clReleaseMemObject)
+#define clReleaseProgram KILN_CL_REDIRECT(clReleaseProgram)
+#define clReleaseCommandQueue KILN_CL_REDIRECT(clReleaseCommandQueue)
+#define clReleaseContext KILN_CL_REDIRECT(clReleaseContext)
+
+struct kiln_opencl {
+  kiln_cl_plan plan;
+  cl_context context;
+  cl_command_queue queue;
+  cl_program program;
+  cl_kernel *kernels;
+  cl_mem arena;
+  cl_mem weights;
+  bool fail_runs;
+};
+
+static bool fault(const char *step) {
+  const char *f = getenv("KILN_OPENCL_FAULT");
+  return f && strcmp(f, step) == 0;
+}
+
+/* FNV-1a 64 over several strings: the cache key. */
+static uint64_t fnv1a64(uint64_t h, const void *data, size_t size) {
+  const uint8_t *p = data;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= p[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/* mkdir -p. */
+static bool make_dirs(const char *path) {
+  char buf[4096];
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof buf)
+    return false;
+  memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; ++i) {
+    if (buf[i] != '/' && buf[i] != '\0')
+      continue;
+    char c = buf[i];
+    buf[i] = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+      return false;
+    buf[i] = c;
+  }
+  return true;
+}
+
+/* The whole file, or NULL; at most 512 MiB. */
+static unsigned char *read_file(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  unsigned char *data = NULL;
+  long n;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n <= (512l << 20) &&
+      fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n)) &&
+      fread(data, 1, (size_t)n, f) == (size_t)n)
+    *size = (size_t)n;
+  else {
+    free(data);
+    data = NULL;
+  }
+  fclose(f);
+  return data;
+}
+
+/* Writes the program's binary to `path` through a temporary file, so that
+ * a concurrent reader never sees half a file. Failure only costs the cache. */
+static void write_binary(cl_program program, const char *path) {
+  size_t size = 0;
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size,
+                       NULL) != CL_SUCCESS ||
+      size == 0)
+    return;
+  unsigned char *data = malloc(size);
+  if (!data)
+    return;
+  char tmp[4200];
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof data, &data,
+                       NULL) == CL_SUCCESS &&
+      snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) <
+          (int)sizeof tmp) {
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+      bool ok = fwrite(data, 1, size, f) == size;
+      ok = fclose(f) == 0 && ok;
+      if (!ok || rename(tmp, path) != 0)
+        remove(tmp);
+    }
+  }
+  free(data);
+}
+
+static kiln_status build_failure(cl_program program, cl_device_id device,
+                                 cl_int err, kiln_error *error) {
+  char log[160] = "";
+  if (program)
+    clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, sizeof log - 1,
+                          log, NULL);
+  log[sizeof log - 1] = '\0';
+  for (char *p = log; *p; ++p)
+    if (*p == '\n')
+      *p = ' ';
+  return kiln_fail(error, KILN_ERROR_DEVICE,
+                   "OpenCL: program build failed (error %d)%s%s", (int)err,
+                   log[0] ? ": " : "", log);
+}
+
+/* The first GPU of any platform, else the first device at all. */
+static kiln_status pick_device(cl_device_id *device, kiln_error *error) {
+  cl_platform_id platforms[16];
+  cl_uint count = 0;
+  if (fault("platform") ||
+      clGetPlatformIDs(16, platforms, &count) != CL_SUCCESS || count == 0)
+    return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL: no platform found");
+  if (count > 16)
+    count = 16;
+  for (int pass = 0; pass < 2; ++pass)
+    for (cl_uint p = 0; p < count; ++p)
+      if (clGetDeviceIDs(platforms[p],
+                         pass == 0 ? CL_DEVICE_TYPE_GPU : CL_DEVICE_TYPE_ALL, 1,
+                         device, NULL) == CL_SUCCESS)
+        return KILN_OK;
+  return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL: no device found");
+}
+
+static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
+                                 const char *cache_dir,
+                                 kiln_program_source *source,
+                                 kiln_error *error) {
+  char name[256] = "", driver[256] = "";
+  clGetDeviceInfo(device, CL_DEVICE_NAME, sizeof name - 1, name, NULL);
+  clGetDeviceInfo(device, CL_DRIVER_VERSION, sizeof driver - 1, driver, NULL);
+  uint64_t key = fnv1a64(14695981039346656037ull, name, strlen(name));
+  key = fnv1a64(key, "\n", 1);
+  key = fnv1a64(key, driver, strlen(driver));
+  key = fnv1a64(key, "\n", 1);
+  key = fnv1a64(key, cl->plan.source, cl->plan.source_size);
+  char path[4096] = "";
+  if (cache_dir && cache_dir[0] && make_dirs(cache_dir))
+    snprintf(path, sizeof path, "%s/%016llx.clbin", cache_dir,
+             (unsigned long long)key);
+
+  cl_int err;
+  if (path[0] && !fault("build")) {
+    size_t size = 0;
+    unsigned char *binary = read_file(path, &size);
+    if (binary) {
+      const unsigned char *bin = binary;
+      cl_int status;
+      cl->program = clCreateProgramWithBinary(cl->context, 1, &device, &size,
+                                              &bin, &status, &err);
+      free(binary);
+      if (cl->program && err == CL_SUCCESS && status == CL_SUCCESS &&
+          clBuildProgram(cl->program, 1, &device, "", NULL, NULL) ==
+              CL_SUCCESS) {
+        *source = KILN_PROGRAM_CACHED;
+        return KILN_OK;
+      }
+      /* A stale or foreign file: build from source and replace it. */
+      if (cl->program)
+        clReleaseProgram(cl->program);
+      cl->program = NULL;
+    }
+  }
+  const char *text = cl->plan.source;
+  size_t length = cl->plan.source_size;
+  const char *broken = "__kernel void kiln_broken( {";
+  if (fault("build")) {
+    text = broken;
+    length = strlen(broken);
+  }
+  cl->program = clCreateProgramWithSource(cl->context, 1, &text, &length, &err);
+  if (!cl->program || err != CL_SUCCESS)
+    return build_failure(NULL, device, err, error);
+  err = clBuildProgram(cl->program, 1, &device, "-cl-std=CL1.2", NULL, NULL);
+  if (err != CL_SUCCESS)
+    return build_failure(cl->program, device, err, error);
+  *source = KILN_PROGRAM_BUILT;
+  if (path[0])
+    write_binary(cl->program, path);
+  return KILN_OK;
+}
+
+kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
+                               kiln_opencl **out, kiln_program_source *source,
+                               kiln_error *error) {
+  *out = NULL;
+  kiln_opencl *cl = calloc(1, sizeof *cl);
+  if (!cl) {
+    kiln_cl_plan_free(plan);
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL: session");
+  }
+  cl->plan = *plan;
+  memset(plan, 0, sizeof *plan);
+  cl->fail_runs = fault("run");
+  cl_device_id device;
+  cl_int err;
+  kiln_status st;
+  pthread_once(&cl_api_once, load_api);
+  if (!cl_api.loaded) {
+    st = kiln_fail(error, KILN_ERROR_DEVICE, "%s", cl_api.error);
+    goto fail;
+  }
+  st = pick_device(&device, error);
+  if (st != KILN_OK)
+    goto fail;
+  cl->context = clCreateContext(NULL, 1, &device, NULL, NULL, &err);
+  if (!cl->context) {
+    st = kiln_fail(error, KILN_ERROR_DEVICE,
+                   "OpenCL: cannot create a context (error %d)", (int)err);
+    goto fail;
+  }
+  cl->queue = clCreateCommandQueue(cl->context, device, 0, &err);
+  if (!cl->queue) {
+    st = kiln_fail(error, KILN_ERROR_DEVICE,
+                   "OpenCL: cannot create a queue (error %d)", (int)err);
+    goto fail;
+  }
+  if ((st = build_program(cl, device, cache_dir, source, error)) != KILN_OK)
+    goto fail;
+  /* Buffers of at least one byte: OpenCL refuses empty ones. */
+  uint64_t arena = cl->plan.arena_size ? cl->plan.arena_size : 4;
+  cl->arena =
+      clCreateBuffer(cl->context, CL_MEM_READ_WRITE, (size_t)arena, NULL, &err);
+  if (!cl->arena) {
+    st = kiln_fail(error, KILN_ERROR_DEVICE,
+                   "OpenCL: cannot allocate the %llu-byte arena (error %d)",
+                   (unsigned long long)arena, (int)err);
+    goto fail;
+  }
+  cl->weights = clCreateBuffer(
+      cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+      cl->plan.weights_size ? (size_t)cl->plan.weights_size : 4,
+      cl->plan.weights_size ? (void *)cl->plan.weights : (void *)&arena, &err);
+  if (!cl->weights) {
+    st = kiln_fail(error, KILN_ERROR_DEVICE,
+                   "OpenCL: cannot upload %llu bytes of weights (error %d)",
+                   (unsigned long long)cl->plan.weights_size, (int)err);
+    goto fail;
+  }
+  cl->kernels = calloc(cl->plan.num_kernels, sizeof(cl_kernel));
+  if (!cl->kernels) {
+    st = kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL: kernels");
+    goto fail;
+  }
+  for (uint32_t k = 0; k < cl->plan.num_kernels; ++k) {
+    cl->kernels[k] =
+        clCreateKernel(cl->program, cl->plan.kernel_names[k], &err);
+    if (!cl->kernels[k] ||
+        clSetKernelArg(cl->kernels[k], 0, sizeof(cl_mem), &cl->arena) !=
+            CL_SUCCESS ||
+        clSetKernelArg(cl->kernels[k], 1, sizeof(cl_mem), &cl->weights) !=
+            CL_SUCCESS) {
+      st = kiln_fail(error, KILN_ERROR_DEVICE,
+                     "OpenCL: kernel '%s' is missing or takes other "
+                     "arguments (error %d)",
+                     cl->plan.kernel_names[k], (int)err);
+      goto fail;
+    }
+  }
+  *out = cl;
+  return KILN_OK;
+fail:
+  kiln_opencl_destroy(cl);
+  return st;
+}
+
+kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
+                            kiln_tensor *outputs, kiln_error *error) {
+  if (cl->fail_runs)
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "OpenCL: run failed (KILN_OPENCL_FAULT=run)");
+  const kiln_cl_plan *p = &cl->plan;
+  cl_int err = CL_SUCCESS;
+  for (size_t i = 0; i < p->num_inputs && err == CL_SUCCESS; ++i)
+    if (p->input_sizes[i])
+      err = clEnqueueWriteBuffer(
+          cl->queue, cl->arena, CL_FALSE, (size_t)p->input_offsets[i],
+          (size_t)p->input_sizes[i], inputs[i].data, 0, NULL, NULL);
+  for (uint32_t i = 0; i < p->num_launches && err == CL_SUCCESS; ++i) {
+    const kiln_cl_launch *l = &p->launches[i];
+    size_t global[3], local[3];
+    for (int d = 0; d < 3; ++d) {
+      global[d] = (size_t)l->global[d];
+      local[d] = (size_t)l->local[d];
+    }
+    err = clEnqueueNDRangeKernel(cl->queue, cl->kernels[l->kernel], l->work_dim,
+                                 NULL, global, local[0] ? local : NULL, 0, NULL,
+                                 NULL);
+  }
+  for (size_t i = 0; i < p->num_outputs && err == CL_SUCCESS; ++i)
+    if (p->output_sizes[i])
+      err = clEnqueueReadBuffer(
+          cl->queue, cl->arena, CL_FALSE, (size_t)p->output_offsets[i],
+          (size_t)p->output_sizes[i], outputs[i].data, 0, NULL, NULL);
+  cl_int done = clFinish(cl->queue);
+  if (err == CL_SUCCESS)
+    err = done;
+  if (err != CL_SUCCESS)
+    return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL: run failed (error %d)",
+                     (int)err);
+  return KILN_OK;
+}
+
+void kiln_opencl_destroy(kiln_opencl *cl) {
+  if (!cl)
+    return;
+  for (uint32_t k = 0; cl->kernels && k < cl->plan.num_kernels; ++k)
+    if (cl->kernels[k])
+      clReleaseKernel(cl->kernels[k]);
+  free(cl->kernels);
+  if (cl->weights)
+    clReleaseMemObject(cl->weights);
+  if (cl->arena)
+    clReleaseMemObject(cl->arena);
+  if (cl->program)
+    clReleaseProgram(cl->program);
+  if (cl->queue)
+    clReleaseCommandQueue(cl->queue);
+  if (cl->context)
+    clReleaseContext(cl->context);
+  kiln_cl_plan_free(&cl->plan);
+  free(cl);
+}
+
+#else /* !KILN_ENABLE_OPENCL: sessions that ask for the GPU are told why. */
+kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
+                               kiln_opencl **out, kiln_program_source *source,
+                               kiln_error *error) {
+  (void)cache_dir;
+  (void)source;
+  kiln_cl_plan_free(plan);
+  *out = NULL;
+  return kiln_fail(error, KILN_ERROR_DEVICE,
+                   "libkilnrt was built without OpenCL "
+                   "(KILN_ENABLE_OPENCL=OFF)");
+}
+kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
+                            kiln_tensor *outputs, kiln_error *error) {
+  (void)cl;
+  (void)inputs;
+  (void)outputs;
+  return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL is not built in");
+}
+void kiln_opencl_destroy(kiln_opencl *cl) { (void)cl; }
+#endif

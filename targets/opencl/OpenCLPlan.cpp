@@ -1,0 +1,656 @@
+//===- OpenCLPlan.cpp - nn dialect to an OpenCL plan ----------------------===//
+//
+// One kernel per nn op or fused group, each a work-item per output element
+// with every shape, stride and offset compiled in: a fused group's anchor
+// (conv, gemm, matmul) or pooling computes the element, its elementwise ops
+// follow as scalar expressions, and one store writes it. Reshapes and
+// flattens are views (no kernel). Values live in one device arena planned
+// by liveness; constants go to one read-only weights buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/opencl/OpenCLPlan.h"
+
+#include "dialects/nn/ConstantEvaluation.h"
+#include "dialects/nn/NNOps.h"
+
+#include "kiln/model_format.h"
+#include "kiln/opencl_plan.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <map>
+
+using namespace mlir;
+namespace nn = kiln::nn;
+
+namespace kiln::opencl {
+namespace {
+
+/// Buffers start at multiples of 64 bytes (16 floats).
+constexpr int64_t kAlign = 16;
+
+int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+std::string floatLiteral(double v) {
+  if (std::isnan(v))
+    return "NAN";
+  if (std::isinf(v))
+    return v > 0 ? "INFINITY" : "(-INFINITY)";
+  return llvm::formatv("{0:e9}f", v).str();
+}
+
+RankedTensorType tensorType(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
+/// Where a value's elements are: arena or weights, from an offset (floats).
+struct Place {
+  bool weights = false;
+  int64_t offset = 0;
+  std::string base() const {
+    return llvm::formatv("({0} + {1})", weights ? "weights" : "arena", offset)
+        .str();
+  }
+};
+
+class PlanBuilder {
+public:
+  explicit PlanBuilder(func::FuncOp main) : main(main) {}
+
+  LogicalResult build(std::vector<uint8_t> &out, PlanSummary &summary);
+
+private:
+  func::FuncOp main;
+  std::string source;
+  std::vector<std::string> kernelNames;
+  std::vector<uint64_t> launchSizes; // one launch per kernel, 1-D
+  std::vector<float> weights;
+  llvm::DenseMap<Value, Value> rootOf; // views: reshape, flatten
+  llvm::DenseMap<Value, Place> places;
+  int64_t arenaFloats = 0;
+
+  Value root(Value v) {
+    auto it = rootOf.find(v);
+    return it == rootOf.end() ? v : it->second;
+  }
+  Place place(Value v) { return places.lookup(root(v)); }
+
+  LogicalResult unsupported(Operation *op, const Twine &why) {
+    return op->emitError("OpenCL target: '") << op->getName() << "' " << why;
+  }
+  LogicalResult collectWeights(Operation *op);
+  LogicalResult planArena(ArrayRef<Operation *> kernels);
+  LogicalResult emitKernel(Operation *op);
+  std::string load(Value v, ArrayRef<std::string> coords);
+  std::optional<std::string> scalar(Operation *op, ArrayRef<std::string> args);
+  LogicalResult head(Operation *op, ArrayRef<std::string> coords,
+                     llvm::function_ref<std::string(Value)> operandBase,
+                     std::string &body, std::string &value);
+  void encode(std::vector<uint8_t> &out);
+};
+
+LogicalResult PlanBuilder::collectWeights(Operation *op) {
+  auto constant = cast<nn::ConstantOp>(op);
+  auto type = tensorType(constant.getResult());
+  if (!type || !type.getElementType().isF32())
+    return success(); // only a kernel reading it is an error
+  std::optional<SmallVector<char>> raw = nn::rawElements(constant.getValue());
+  if (!raw)
+    return unsupported(op, "has data that is not loaded");
+  int64_t offset = alignUp(weights.size());
+  weights.resize(offset + type.getNumElements(), 0.0f);
+  std::memcpy(weights.data() + offset, raw->data(),
+              type.getNumElements() * sizeof(float));
+  places[constant.getResult()] = Place{true, offset};
+  return success();
+}
+
+/// Greedy first fit by liveness: a buffer's bytes are free again after the
+/// last kernel that reads it; the outputs stay to the end.
+LogicalResult PlanBuilder::planArena(ArrayRef<Operation *> kernels) {
+  llvm::DenseMap<Value, int64_t> lastUse;
+  int64_t end = kernels.size();
+  for (auto [i, op] : llvm::enumerate(kernels))
+    for (Value v : op->getOperands())
+      lastUse[root(v)] = i;
+  for (Value v : main.getBody().front().getTerminator()->getOperands())
+    lastUse[root(v)] = end;
+  struct Block {
+    int64_t offset, size, freeAfter;
+  };
+  std::vector<Block> blocks;
+  auto allocate = [&](Value v, int64_t at) {
+    int64_t size = alignUp(tensorType(v).getNumElements());
+    int64_t freeAfter = lastUse.count(v) ? lastUse[v] : at;
+    llvm::erase_if(blocks, [&](const Block &b) { return b.freeAfter < at; });
+    llvm::sort(blocks, [](const Block &a, const Block &b) {
+      return a.offset < b.offset;
+    });
+    int64_t offset = 0;
+    for (const Block &b : blocks) {
+      if (offset + size <= b.offset)
+        break;
+      offset = std::max(offset, b.offset + b.size);
+    }
+    blocks.push_back({offset, size, freeAfter});
+    arenaFloats = std::max(arenaFloats, offset + size);
+    places[v] = Place{false, offset};
+  };
+  for (BlockArgument arg : main.getArguments())
+    allocate(arg, -1);
+  for (auto [i, op] : llvm::enumerate(kernels))
+    allocate(op->getResult(0), i);
+  return success();
+}
+
+/// Element `coords` (the output's, right-aligned) of `v` with numpy
+/// broadcasting: dims of 1 read index 0.
+std::string PlanBuilder::load(Value v, ArrayRef<std::string> coords) {
+  auto type = tensorType(v);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size(), skip = coords.size() - rank;
+  std::string index = "0";
+  int64_t stride = 1;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (shape[d] != 1)
+      index += llvm::formatv(" + {0} * {1}", coords[skip + d], stride).str();
+    stride *= shape[d];
+  }
+  return llvm::formatv("{0}[{1}]", place(v).base(), index).str();
+}
+
+/// The scalar expression of an elementwise op on `args`.
+std::optional<std::string> PlanBuilder::scalar(Operation *op,
+                                               ArrayRef<std::string> args) {
+  auto un = [&](const char *fmt) -> std::string {
+    return llvm::formatv(fmt, args[0]).str();
+  };
+  auto bin = [&](const char *fmt) -> std::string {
+    return llvm::formatv(fmt, args[0], args[1]).str();
+  };
+  return llvm::TypeSwitch<Operation *, std::optional<std::string>>(op)
+      .Case([&](nn::ReluOp) { return un("fmax({0}, 0.0f)"); })
+      .Case([&](nn::ClipOp c) {
+        return llvm::formatv("fmin(fmax({0}, {1}), {2})", args[0],
+                             floatLiteral(c.getMin().convertToFloat()),
+                             floatLiteral(c.getMax().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::SigmoidOp) { return un("(1.0f / (1.0f + exp(-{0})))"); })
+      .Case([&](nn::HardSwishOp) {
+        return un("({0} * fmax(0.0f, fmin(1.0f, {0} / 6.0f + 0.5f)))");
+      })
+      .Case([&](nn::HardSigmoidOp h) {
+        return llvm::formatv("fmax(0.0f, fmin(1.0f, {1} * {0} + {2}))", args[0],
+                             floatLiteral(h.getAlpha().convertToFloat()),
+                             floatLiteral(h.getBeta().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::LeakyReluOp l) {
+        return llvm::formatv("({0} < 0.0f ? {1} * {0} : {0})", args[0],
+                             floatLiteral(l.getAlpha().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::TanhOp) { return un("tanh({0})"); })
+      .Case([&](nn::ExpOp) { return un("exp({0})"); })
+      .Case([&](nn::LogOp) { return un("log({0})"); })
+      .Case([&](nn::SqrtOp) { return un("sqrt({0})"); })
+      .Case([&](nn::AbsOp) { return un("fabs({0})"); })
+      .Case([&](nn::NegOp) { return un("(-{0})"); })
+      .Case([&](nn::ReciprocalOp) { return un("(1.0f / {0})"); })
+      .Case([&](nn::ErfOp) { return un("erf({0})"); })
+      .Case([&](nn::AddOp) { return bin("({0} + {1})"); })
+      .Case([&](nn::SubOp) { return bin("({0} - {1})"); })
+      .Case([&](nn::MulOp) { return bin("({0} * {1})"); })
+      .Case([&](nn::DivOp) { return bin("({0} / {1})"); })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The code computing `op`'s element at `coords` into `value`, for the
+/// anchors and pools; `operandBase` says where an operand's elements are.
+LogicalResult
+PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
+                  llvm::function_ref<std::string(Value)> operandBase,
+                  std::string &body, std::string &value) {
+  llvm::raw_string_ostream os(body);
+  value = "acc";
+  if (auto conv = dyn_cast<nn::ConvOp>(op)) {
+    auto in = tensorType(conv.getInput()), w = tensorType(conv.getFilter());
+    if (in.getRank() != 4 || conv.getChannelsLast())
+      return unsupported(op, "is not a 2-D NCHW convolution");
+    int64_t C = in.getDimSize(1), H = in.getDimSize(2), W = in.getDimSize(3);
+    int64_t F = w.getDimSize(0), CG = w.getDimSize(1), KH = w.getDimSize(2),
+            KW = w.getDimSize(3), G = conv.getGroup();
+    ArrayRef<int64_t> s = conv.getStrides(), p = conv.getPads(),
+                      d = conv.getDilations();
+    os << "  float acc = "
+       << (conv.getBias() ? operandBase(conv.getBias()) + "[" + c[1] + "]"
+                          : std::string("0.0f"))
+       << ";\n";
+    os << llvm::formatv(
+        "  const long g = {0} / {1};\n"
+        "  __global const float *x = {2} + ({3} * {4} + g * {5}) * {6};\n"
+        "  __global const float *f = {7} + {0} * {5} * {8};\n"
+        "  for (long c = 0; c < {5}; ++c, x += {6}, f += {8})\n"
+        "    for (long kh = 0; kh < {9}; ++kh) {{\n"
+        "      const long ih = {10} * {11} - {12} + kh * {13};\n"
+        "      if (ih < 0 || ih >= {14}) continue;\n"
+        "      for (long kw = 0; kw < {15}; ++kw) {{\n"
+        "        const long iw = {16} * {17} - {18} + kw * {19};\n"
+        "        if (iw < 0 || iw >= {20}) continue;\n"
+        "        acc += x[ih * {20} + iw] * f[kh * {15} + kw];\n"
+        "      }\n"
+        "    }\n",
+        c[1], F / G, operandBase(conv.getInput()), c[0], C, CG, H * W,
+        operandBase(conv.getFilter()), KH * KW, KH, c[2], s[0], p[0], d[0], H,
+        KW, c[3], s[1], p[1], d[1], W);
+    return success();
+  }
+  if (auto gemm = dyn_cast<nn::GemmOp>(op)) {
+    auto a = tensorType(gemm.getA());
+    int64_t K = gemm.getTransA() ? a.getDimSize(0) : a.getDimSize(1);
+    auto b = tensorType(gemm.getB());
+    int64_t lda = a.getDimSize(1), ldb = b.getDimSize(1);
+    std::string ai = gemm.getTransA()
+                         ? llvm::formatv("k * {0} + {1}", lda, c[0]).str()
+                         : llvm::formatv("{0} * {1} + k", c[0], lda).str();
+    std::string bi = gemm.getTransB()
+                         ? llvm::formatv("{0} * {1} + k", c[1], ldb).str()
+                         : llvm::formatv("k * {0} + {1}", ldb, c[1]).str();
+    os << llvm::formatv("  float sum = 0.0f;\n"
+                        "  for (long k = 0; k < {0}; ++k)\n"
+                        "    sum += {1}[{2}] * {3}[{4}];\n",
+                        K, operandBase(gemm.getA()), ai,
+                        operandBase(gemm.getB()), bi);
+    os << "  float acc = " << floatLiteral(gemm.getAlpha().convertToFloat())
+       << " * sum";
+    if (gemm.getC()) {
+      // C broadcasts to M x N.
+      std::string cc = load(gemm.getC(), c);
+      std::string base = place(gemm.getC()).base();
+      cc.replace(0, base.size(), operandBase(gemm.getC()));
+      os << " + " << floatLiteral(gemm.getBeta().convertToFloat()) << " * "
+         << cc;
+    }
+    os << ";\n";
+    return success();
+  }
+  if (auto mm = dyn_cast<nn::MatMulOp>(op)) {
+    auto a = tensorType(mm.getLhs()), b = tensorType(mm.getRhs());
+    auto out = tensorType(op->getResult(0));
+    if (a.getRank() < 2 || b.getRank() < 2 || !a.getElementType().isF32())
+      return unsupported(op, "has operands of rank < 2 or not f32");
+    int64_t rank = out.getRank(), K = a.getDimSize(a.getRank() - 1),
+            M = a.getDimSize(a.getRank() - 2),
+            N = b.getDimSize(b.getRank() - 1);
+    // Batch offsets with broadcasting over the leading dims.
+    auto batchOffset = [&](RankedTensorType t, int64_t matrix) {
+      std::string index = "0";
+      int64_t stride = matrix;
+      int64_t skip = rank - t.getRank();
+      for (int64_t d = t.getRank() - 3; d >= 0; --d) {
+        if (t.getDimSize(d) != 1)
+          index += llvm::formatv(" + {0} * {1}", c[skip + d], stride).str();
+        stride *= t.getDimSize(d);
+      }
+      return index;
+    };
+    os << llvm::formatv("  float acc = 0.0f;\n"
+                        "  __global const float *a = {0} + {1} + {2} * {3};\n"
+                        "  __global const float *b = {4} + {5} + {6};\n"
+                        "  for (long k = 0; k < {3}; ++k)\n"
+                        "    acc += a[k] * b[k * {7}];\n",
+                        operandBase(mm.getLhs()), batchOffset(a, M * K),
+                        c[rank - 2], K, operandBase(mm.getRhs()),
+                        batchOffset(b, K * N), c[rank - 1], N);
+    return success();
+  }
+  if (isa<nn::MaxPoolOp, nn::AvgPoolOp>(op)) {
+    Value input = op->getOperand(0);
+    auto in = tensorType(input);
+    bool isMax = isa<nn::MaxPoolOp>(op);
+    ArrayRef<int64_t> k, s, p;
+    SmallVector<int64_t> d = {1, 1};
+    bool includePad = false;
+    if (auto mp = dyn_cast<nn::MaxPoolOp>(op)) {
+      if (mp.getChannelsLast())
+        return unsupported(op, "is channels-last");
+      k = mp.getKernelShape(), s = mp.getStrides(), p = mp.getPads();
+      d.assign(mp.getDilations().begin(), mp.getDilations().end());
+    } else {
+      auto ap = cast<nn::AvgPoolOp>(op);
+      if (ap.getChannelsLast())
+        return unsupported(op, "is channels-last");
+      k = ap.getKernelShape(), s = ap.getStrides(), p = ap.getPads();
+      includePad = ap.getCountIncludePad();
+    }
+    if (in.getRank() != 4 || !in.getElementType().isF32())
+      return unsupported(op, "is not a 2-D f32 pool");
+    int64_t H = in.getDimSize(2), W = in.getDimSize(3);
+    os << llvm::formatv(
+        "  __global const float *x = {0} + ({1} * {2} + {3}) * {4};\n"
+        "  float acc = {5};\n"
+        "  long count = 0;\n"
+        "  for (long kh = 0; kh < {6}; ++kh) {{\n"
+        "    const long ih = {7} * {8} - {9} + kh * {10};\n"
+        "    for (long kw = 0; kw < {11}; ++kw) {{\n"
+        "      const long iw = {12} * {13} - {14} + kw * {15};\n"
+        "      const bool in = ih >= 0 && ih < {16} && iw >= 0 && iw < {17};\n",
+        operandBase(input), c[0], in.getDimSize(1), c[1], H * W,
+        isMax ? "-INFINITY" : "0.0f", k[0], c[2], s[0], p[0], d[0], k[1], c[3],
+        s[1], p[1], d[1], H, W);
+    if (isMax)
+      os << "      if (in) acc = fmax(acc, x[ih * " << W << " + iw]);\n";
+    else if (includePad)
+      // Pads count, the part of a window past them (ceil_mode) does not.
+      os << "      if (ih < " << H + p[2] << " && iw < " << W + p[3]
+         << ") ++count;\n"
+         << "      if (in) acc += x[ih * " << W << " + iw];\n";
+    else
+      os << "      if (in) { acc += x[ih * " << W << " + iw]; ++count; }\n";
+    os << "    }\n  }\n";
+    if (!isMax)
+      os << "  acc = count ? acc / (float)count : 0.0f;\n";
+    return success();
+  }
+  if (auto pool = dyn_cast<nn::GlobalAvgPoolOp>(op)) {
+    auto in = tensorType(pool.getInput());
+    if (in.getRank() != 4)
+      return unsupported(op, "is not 2-D");
+    int64_t HW = in.getDimSize(2) * in.getDimSize(3);
+    os << llvm::formatv("  __global const float *x = {0} + ({1} * {2} + {3}) "
+                        "* {4};\n"
+                        "  float acc = 0.0f;\n"
+                        "  for (long i = 0; i < {4}; ++i) acc += x[i];\n"
+                        "  acc /= {5};\n",
+                        operandBase(pool.getInput()), c[0], in.getDimSize(1),
+                        c[1], HW, floatLiteral(double(HW)));
+    return success();
+  }
+  if (auto cat = dyn_cast<nn::ConcatOp>(op)) {
+    int64_t rank = tensorType(op->getResult(0)).getRank();
+    int64_t axis = cat.getAxis() < 0 ? cat.getAxis() + rank : cat.getAxis();
+    os << "  float acc;\n";
+    int64_t start = 0;
+    for (Value v : cat.getInputs()) {
+      auto t = tensorType(v);
+      if (!t.getElementType().isF32())
+        return unsupported(op, "concatenates non-f32 tensors");
+      int64_t size = t.getDimSize(axis);
+      SmallVector<std::string> inner(c.begin(), c.end());
+      inner[axis] = llvm::formatv("({0} - {1})", c[axis], start).str();
+      std::string l = load(v, inner);
+      l.replace(0, place(v).base().size(), operandBase(v));
+      os << "  " << (start ? "else " : "") << "if (" << c[axis] << " < "
+         << start + size << ") acc = " << l << ";\n";
+      start += size;
+    }
+    return success();
+  }
+  if (auto tr = dyn_cast<nn::TransposeOp>(op)) {
+    SmallVector<std::string> inner(c.size());
+    for (auto [i, p] : llvm::enumerate(tr.getPerm()))
+      inner[p] = c[i];
+    std::string l = load(tr.getInput(), inner);
+    l.replace(0, place(tr.getInput()).base().size(),
+              operandBase(tr.getInput()));
+    os << "  float acc = " << l << ";\n";
+    return success();
+  }
+  if (auto slice = dyn_cast<nn::SliceOp>(op)) {
+    SmallVector<std::string> inner;
+    for (auto [d, x] : llvm::enumerate(c))
+      inner.push_back(llvm::formatv("({0} + {1} * {2})", slice.getOffsets()[d],
+                                    x, slice.getSteps()[d])
+                          .str());
+    std::string l = load(slice.getInput(), inner);
+    l.replace(0, place(slice.getInput()).base().size(),
+              operandBase(slice.getInput()));
+    os << "  const float acc = " << l << ";\n";
+    return success();
+  }
+  if (auto pad = dyn_cast<nn::PadOp>(op)) {
+    auto t = tensorType(pad.getInput());
+    int64_t rank = t.getRank();
+    ArrayRef<int64_t> pads = pad.getPads();
+    StringRef mode = pad.getMode();
+    // Source coordinates: constant mode tests the range, edge clamps,
+    // reflect mirrors.
+    SmallVector<std::string> inner;
+    std::string inside = "1";
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t n = t.getDimSize(d);
+      std::string x = llvm::formatv("({0} - {1})", c[d], pads[d]).str();
+      if (mode == "edge")
+        x = llvm::formatv("clamp({0}, 0l, {1}l)", x, n - 1).str();
+      else if (mode == "reflect")
+        x = llvm::formatv("({0} < 0 ? -{0} : {0} >= {1} ? 2 * {2} - {0} : {0})",
+                          x, n, n - 1)
+                .str();
+      else
+        inside += llvm::formatv(" && {0} >= 0 && {0} < {1}", x, n).str();
+      inner.push_back(x);
+    }
+    std::string l = load(pad.getInput(), inner);
+    l.replace(0, place(pad.getInput()).base().size(),
+              operandBase(pad.getInput()));
+    os << "  const float acc = (" << inside << ") ? " << l << " : "
+       << floatLiteral(pad.getValue().convertToFloat()) << ";\n";
+    return success();
+  }
+  if (auto sm = dyn_cast<nn::SoftmaxOp>(op)) {
+    auto t = tensorType(sm.getInput());
+    int64_t rank = t.getRank();
+    int64_t axis = sm.getAxis() < 0 ? sm.getAxis() + rank : sm.getAxis();
+    // ONNX 13: along `axis`; each work-item rescans its row.
+    int64_t n = t.getDimSize(axis), inner = 1;
+    for (int64_t dd = axis + 1; dd < rank; ++dd)
+      inner *= t.getDimSize(dd);
+    os << llvm::formatv(
+        "  __global const float *x = {0} + (i / ({1} * {2})) * {1} * {2} + "
+        "i % {2};\n"
+        "  float m = -INFINITY, s = 0.0f;\n"
+        "  for (long j = 0; j < {1}; ++j) m = fmax(m, x[j * {2}]);\n"
+        "  for (long j = 0; j < {1}; ++j) s += exp(x[j * {2}] - m);\n"
+        "  float acc = exp(x[{3} * {2}] - m) / s;\n",
+        operandBase(sm.getInput()), n, inner, c[axis]);
+    return success();
+  }
+  return unsupported(op, "has no OpenCL kernel");
+}
+
+LogicalResult PlanBuilder::emitKernel(Operation *op) {
+  auto out = tensorType(op->getResult(0));
+  if (!out || !out.getElementType().isF32() || !out.hasStaticShape())
+    return unsupported(op, "has a result that is not a static f32 tensor");
+  for (Value v : op->getOperands()) {
+    auto t = tensorType(v);
+    if (!t || !t.getElementType().isF32())
+      return unsupported(op, "reads a tensor that is not f32");
+  }
+  std::string name = llvm::formatv("k{0}", kernelNames.size()).str();
+  int64_t rank = out.getRank();
+  SmallVector<std::string> coords;
+  std::string code;
+  llvm::raw_string_ostream os(code);
+  os << "__kernel void " << name
+     << "(__global float *arena, __global const float *weights) {\n"
+     << "  const long i = get_global_id(0);\n";
+  // Output coordinates, innermost first.
+  os << "  long t = i;\n";
+  coords.resize(rank);
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    coords[d] = llvm::formatv("c{0}", d).str();
+    os << "  const long c" << d << " = t % " << out.getDimSize(d)
+       << "; t /= " << out.getDimSize(d) << ";\n";
+  }
+  std::string result;
+  if (auto fused = dyn_cast<nn::FusedOp>(op)) {
+    Block &body = fused.getBody().front();
+    llvm::DenseMap<Value, std::string> scalars;
+    auto operandBase = [&](Value v) {
+      auto arg = cast<BlockArgument>(v);
+      return place(fused.getInputs()[arg.getArgNumber()]).base();
+    };
+    int64_t n = 0;
+    for (Operation &inner : body.without_terminator()) {
+      std::string var = llvm::formatv("v{0}", n++).str();
+      if (&inner == fused.getAnchor()) {
+        std::string text, value;
+        if (failed(head(&inner, coords, operandBase, text, value)))
+          return failure();
+        os << text << "  const float " << var << " = " << value << ";\n";
+      } else {
+        SmallVector<std::string> args;
+        for (Value v : inner.getOperands()) {
+          if (scalars.count(v)) {
+            args.push_back(scalars[v]);
+            continue;
+          }
+          Value outer =
+              fused.getInputs()[cast<BlockArgument>(v).getArgNumber()];
+          args.push_back(load(outer, coords));
+        }
+        std::optional<std::string> e = scalar(&inner, args);
+        if (!e)
+          return unsupported(&inner, "has no OpenCL expression");
+        os << "  const float " << var << " = " << *e << ";\n";
+      }
+      scalars[inner.getResult(0)] = var;
+    }
+    result = scalars[body.getTerminator()->getOperand(0)];
+  } else {
+    SmallVector<std::string> args;
+    for (Value v : op->getOperands())
+      args.push_back(load(v, coords));
+    if (std::optional<std::string> e = scalar(op, args)) {
+      result = *e;
+    } else {
+      std::string text;
+      if (failed(head(
+              op, coords, [&](Value v) { return place(v).base(); }, text,
+              result)))
+        return failure();
+      os << text;
+    }
+  }
+  os << "  arena[" << place(op->getResult(0)).offset << " + i] = " << result
+     << ";\n}\n\n";
+  source += code;
+  kernelNames.push_back(name);
+  launchSizes.push_back(out.getNumElements());
+  return success();
+}
+
+void put32(std::vector<uint8_t> &b, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    b.push_back(uint8_t(v >> (8 * i)));
+}
+void put64(std::vector<uint8_t> &b, uint64_t v) {
+  put32(b, uint32_t(v));
+  put32(b, uint32_t(v >> 32));
+}
+
+void PlanBuilder::encode(std::vector<uint8_t> &out) {
+  std::vector<uint8_t> p;
+  put64(p, uint64_t(arenaFloats) * 4);
+  put64(p, uint64_t(weights.size()) * 4);
+  put32(p, main.getNumArguments());
+  for (BlockArgument arg : main.getArguments())
+    put64(p, uint64_t(place(arg).offset) * 4);
+  Operation *ret = main.getBody().front().getTerminator();
+  put32(p, ret->getNumOperands());
+  for (Value v : ret->getOperands())
+    put64(p, uint64_t(place(v).offset) * 4);
+  put32(p, kernelNames.size());
+  for (const std::string &name : kernelNames) {
+    p.push_back(uint8_t(name.size()));
+    p.push_back(uint8_t(name.size() >> 8));
+    p.insert(p.end(), name.begin(), name.end());
+  }
+  put32(p, launchSizes.size());
+  for (auto [k, size] : llvm::enumerate(launchSizes)) {
+    put32(p, k);
+    put32(p, 1);
+    put64(p, size);
+    put64(p, 1);
+    put64(p, 1);
+    for (int d = 0; d < 3; ++d)
+      put64(p, 0);
+  }
+  put32(p, source.size());
+  p.insert(p.end(), source.begin(), source.end());
+  const uint8_t *w = reinterpret_cast<const uint8_t *>(weights.data());
+  p.insert(p.end(), w, w + weights.size() * 4);
+  put32(out, KILN_OPENCL_PLAN_MAGIC);
+  put32(out, KILN_OPENCL_PLAN_VERSION);
+  put64(out, p.size());
+  put32(out, kiln_fnv1a32(p.data(), p.size()));
+  put32(out, 0);
+  out.insert(out.end(), p.begin(), p.end());
+}
+
+LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
+                                 PlanSummary &summary) {
+  source = "// Kiln: OpenCL C 1.2, one work-item per output element.\n\n";
+  SmallVector<Operation *> kernels;
+  for (Operation &op : main.getBody().front().without_terminator()) {
+    if (isa<nn::ConstantOp>(op)) {
+      if (failed(collectWeights(&op)))
+        return failure();
+      continue;
+    }
+    if (isa<nn::ReshapeOp, nn::FlattenOp>(op)) {
+      Value in = op.getOperand(0);
+      rootOf[op.getResult(0)] = root(in);
+      continue;
+    }
+    if (op.getNumResults() != 1)
+      return unsupported(&op, "has several results");
+    kernels.push_back(&op);
+  }
+  for (Value v : main.getBody().front().getTerminator()->getOperands()) {
+    Value r = root(v);
+    if (isa<BlockArgument>(r) || !r.getDefiningOp() ||
+        isa<nn::ConstantOp>(r.getDefiningOp()))
+      return main.emitError("OpenCL target: an output that is an input or a "
+                            "constant is not supported");
+  }
+  for (Operation *op : kernels)
+    for (Value v : op->getOperands())
+      if (auto *def = root(v).getDefiningOp();
+          def && isa<nn::ConstantOp>(def) && !places.count(root(v)))
+        return unsupported(op, "reads a constant that is not f32");
+  if (failed(planArena(kernels)))
+    return failure();
+  for (Operation *op : kernels)
+    if (failed(emitKernel(op)))
+      return failure();
+  encode(out);
+  summary.kernels = kernelNames.size();
+  summary.arenaBytes = arenaFloats * 4;
+  summary.weightBytes = weights.size() * 4;
+  summary.sourceBytes = source.size();
+  return success();
+}
+
+} // namespace
+
+FailureOr<std::vector<uint8_t>> buildPlan(ModuleOp module,
+                                          PlanSummary &summary) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.getBody().empty())
+    return module.emitError("OpenCL target: no @main");
+  std::vector<uint8_t> out;
+  PlanBuilder builder(main);
+  if (failed(builder.build(out, summary)))
+    return failure();
+  return out;
+}
+
+} // namespace kiln::opencl
