@@ -153,7 +153,8 @@ LogicalResult PlanBuilder::planArena(ArrayRef<Operation *> kernels) {
 std::string PlanBuilder::load(Value v, ArrayRef<std::string> coords) {
   auto type = tensorType(v);
   ArrayRef<int64_t> shape = type.getShape();
-  int64_t rank = shape.size(), skip = coords.size() - rank;
+  int64_t rank = shape.size(), skip = int64_t(coords.size()) - rank;
+  assert(skip >= 0 && "broadcast to a lower rank");
   std::string index = "0";
   int64_t stride = 1;
   for (int64_t d = rank - 1; d >= 0; --d) {
@@ -402,6 +403,51 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
     os << "  float acc = " << l << ";\n";
     return success();
   }
+  if (isa<nn::ReduceMeanOp, nn::ReduceOp>(op)) {
+    Value input = op->getOperand(0);
+    auto in = tensorType(input);
+    ArrayRef<int64_t> axes;
+    bool keep;
+    StringRef kind = "mean";
+    if (auto mean = dyn_cast<nn::ReduceMeanOp>(op)) {
+      axes = mean.getAxes(), keep = mean.getKeepdims();
+    } else {
+      auto reduce = cast<nn::ReduceOp>(op);
+      axes = reduce.getAxes(), keep = reduce.getKeepdims();
+      kind = reduce.getKind();
+      if (kind != "sum" && kind != "max" && kind != "min")
+        return unsupported(op, "reduces by '" + kind + "'");
+    }
+    // Input coordinates: kept dims from the output's, reduced ones looped.
+    SmallVector<std::string> inner;
+    int64_t next = 0, count = 1;
+    std::string loops, close;
+    for (int64_t d = 0; d < in.getRank(); ++d) {
+      if (llvm::is_contained(axes, d)) {
+        std::string r = llvm::formatv("r{0}", d).str();
+        loops += llvm::formatv("  for (long {0} = 0; {0} < {1}; ++{0})\n", r,
+                               in.getDimSize(d))
+                     .str();
+        inner.push_back(r);
+        count *= in.getDimSize(d);
+        next += keep;
+      } else {
+        inner.push_back(c[next++]);
+      }
+    }
+    std::string l = load(input, inner);
+    l.replace(0, place(input).base().size(), operandBase(input));
+    std::string init = kind == "max"   ? "-INFINITY"
+                       : kind == "min" ? "INFINITY"
+                                       : "0.0f";
+    std::string step = kind == "max"   ? "acc = fmax(acc, " + l + ");"
+                       : kind == "min" ? "acc = fmin(acc, " + l + ");"
+                                       : "acc += " + l + ";";
+    os << "  float acc = " << init << ";\n" << loops << "    " << step << "\n";
+    if (kind == "mean")
+      os << "  acc /= " << floatLiteral(double(count)) << ";\n";
+    return success();
+  }
   if (auto slice = dyn_cast<nn::SliceOp>(op)) {
     SmallVector<std::string> inner;
     for (auto [d, x] : llvm::enumerate(c))
@@ -525,10 +571,16 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
     }
     result = scalars[body.getTerminator()->getOperand(0)];
   } else {
+    // Elementwise ops read their operands at the output's coordinates
+    // (broadcast); anything else is a head.
     SmallVector<std::string> args;
     for (Value v : op->getOperands())
-      args.push_back(load(v, coords));
-    if (std::optional<std::string> e = scalar(op, args)) {
+      if (tensorType(v).getRank() <= rank)
+        args.push_back(load(v, coords));
+    std::optional<std::string> e;
+    if (args.size() == op->getNumOperands())
+      e = scalar(op, args);
+    if (e) {
       result = *e;
     } else {
       std::string text;

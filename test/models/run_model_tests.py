@@ -217,7 +217,7 @@ class Ctx:
         self.kilnc = os.path.join(self.bin, "kilnc")
         self.kiln_run = os.path.join(self.bin, "kiln-run")
         self.arm_build = from_root(os.environ.get("KILN_AARCH64_BUILD", "build-aarch64"))
-        self.target = ARM if args.aarch64 else X86
+        self.target = ARM if args.aarch64 else X86 + ("-opencl" if args.gpu else "")
         self.timeout = args.timeout
 
 
@@ -271,13 +271,17 @@ def kiln_x86(ctx, name, log, res):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     so = os.path.join(d, name + ".so")
+    gpu = ["--devices=cpu,gpu"] if ctx.args.gpu else []
     _, dt = run([ctx.kilnc, model_files(ctx, name)["onnx"], f"--target={X86}",
-                 "--emit=shared", "-o", so, "--name", c_ident(name)],
+                 "--emit=shared", "-o", so, "--name", c_ident(name)] + gpu,
                 "compile-error", log, ctx.timeout)
     res["compile_s"] = round(dt, 2)
     out = os.path.join(d, "out")
     cmd = [ctx.kiln_run, so, "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}",
            "--output-dir", out, "--threads", str(ctx.args.threads)]
+    if ctx.args.gpu:
+        # No fallback: a CPU result must not pass for the GPU's.
+        cmd += ["--device=gpu", "--cache-dir", os.path.join(d, "clcache")]
     if ctx.args.runs > 1:
         cmd += ["--runs", str(ctx.args.runs), "--warmup", "2"]
     p, dt = run(cmd, "run-error", log, ctx.timeout)
@@ -346,7 +350,7 @@ def test_model(ctx, name):
     res = {"model": name, "target": ctx.target, "status": "pass"}
     d = os.path.join(ctx.work, name)
     os.makedirs(d, exist_ok=True)
-    log = os.path.join(d, f"log-{'aarch64' if ctx.args.aarch64 else 'x86_64'}.txt")
+    log = os.path.join(d, f"log-{summary_key(ctx.args)}.txt")
     open(log, "w").close()
     res["log"] = rel(log)
     try:
@@ -390,6 +394,10 @@ def fmt(v, spec):
 
 def status_text(r):
     return "pass" if r["status"] == "pass" else f"FAIL ({r['status']})"
+
+
+def summary_key(args):
+    return "aarch64" if args.aarch64 else "opencl" if args.gpu else "x86_64"
 
 
 def table_rows(results, reference_only):
@@ -438,7 +446,7 @@ def summary_stem(ctx):
     if ctx.args.reference_only:
         stem = "summary-reference"
     else:
-        stem = "summary-" + ("aarch64" if ctx.args.aarch64 else "x86_64")
+        stem = "summary-" + summary_key(ctx.args)
     return stem + ("-" + ctx.args.tag if ctx.args.tag else "")
 
 
@@ -476,6 +484,8 @@ def write_docs(work, path):
     """docs/models.md from the summaries present in the work dir."""
     sections = [
         ("x86_64", "Kiln on x86-64 (kilnc --emit=shared, kiln-run), against onnxruntime"),
+        ("opencl", "Kiln's OpenCL variant on POCL (kilnc --devices=cpu,gpu, kiln-run "
+                   "--device=gpu; POCL runs OpenCL on the CPU), against onnxruntime"),
         ("aarch64", "Kiln on aarch64 (kilnc --target=aarch64-linux-gnu, statically linked, "
                     "run under qemu-aarch64), against onnxruntime"),
         ("reference", "The reference itself: onnxruntime against torch"),
@@ -535,6 +545,9 @@ def main():
                     f"with --aarch64: {','.join(AARCH64_DEFAULT)}); "
                     f"'{SAMPLE}' is the bundled sample in models/sample")
     ap.add_argument("--jobs", "-j", type=int, default=1, help="models tested in parallel")
+    ap.add_argument("--gpu", action="store_true",
+                    help="compile with --devices=cpu,gpu and run the OpenCL variant "
+                         "(kiln-run --device=gpu; POCL in CI)")
     ap.add_argument("--aarch64", action="store_true",
                     help="cross-compile, link with build-aarch64's runtime, run under qemu")
     ap.add_argument("--reference-only", action="store_true",

@@ -188,7 +188,7 @@ TEST(SessionOptions, StructSizeAndThreads) {
   FakeModel fake(addSpec());
   kiln_session *session = nullptr;
   kiln_error error{};
-  kiln_session_options options{sizeof options, 4, 0};
+  kiln_session_options options{sizeof options, 4, 0, 0, 0, nullptr};
   ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
             KILN_OK);
   kiln_session_destroy(session);
@@ -197,7 +197,7 @@ TEST(SessionOptions, StructSizeAndThreads) {
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(error.message, "options->struct_size is 4, expected at least 8");
   EXPECT_EQ(session, nullptr);
-  options = {sizeof options, 257, 0};
+  options = {sizeof options, 257, 0, 0, 0, nullptr};
   EXPECT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(error.message,
@@ -223,7 +223,7 @@ TEST(SessionParallel, EntryRunsLoopOnPool) {
   kiln_tensor in{KILN_DTYPE_F32, 1, &n, x.data(), n * sizeof(float)};
   kiln_tensor out{KILN_DTYPE_F32, 1, &n, y.data(), n * sizeof(float)};
   for (uint32_t threads : {0u, 1u, 2u, 4u, 7u}) {
-    kiln_session_options options{sizeof options, threads, 0};
+    kiln_session_options options{sizeof options, threads, 0, 0, 0, nullptr};
     kiln_session *session = nullptr;
     kiln_error error{};
     ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
@@ -258,7 +258,8 @@ TEST(SessionProfile, MarksTimeLayers) {
   kiln_tensor out{KILN_DTYPE_F32, 1, &n, y.data(), n * sizeof(float)};
   for (uint32_t profile : {0u, 1u}) {
     for (uint32_t threads : {1u, 2u}) {
-      kiln_session_options options{sizeof options, threads, profile};
+      kiln_session_options options{sizeof options, threads, profile, 0, 0,
+                                   nullptr};
       kiln_session *session = nullptr;
       kiln_error error{};
       ASSERT_EQ(kiln_session_create(&fake.model, &options, &session, &error),
@@ -293,7 +294,7 @@ TEST(SessionProfile, MarksTimeLayers) {
     }
   }
   // Options from before the profile field (struct_size 8) still work.
-  kiln_session_options old{8, 2, 1};
+  kiln_session_options old{8, 2, 1, 0, 0, nullptr};
   kiln_session *session = nullptr;
   ASSERT_EQ(kiln_session_create(&fake.model, &old, &session, nullptr), KILN_OK);
   ASSERT_EQ(kiln_session_run(session, &in, 1, &out, 1, nullptr), KILN_OK);
