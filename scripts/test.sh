@@ -125,6 +125,16 @@ else
     "$PY" "${MODEL_TESTS[@]}" --models "$X86_MODELS" "${docs[@]}" || true
 fi
 
+# The OpenCL variant, run by POCL (OpenCL on this CPU): no fallback, so a
+# CPU result cannot pass for it.
+if ((quick)); then
+  step "model test OpenCL (POCL): $SAMPLE" \
+    "$PY" "${MODEL_TESTS[@]}" --gpu --models "$SAMPLE" --tag quick || true
+else
+  step "model tests OpenCL (POCL): 7 models + $SAMPLE" \
+    "$PY" "${MODEL_TESTS[@]}" --gpu --models "$X86_MODELS" "${docs[@]}" || true
+fi
+
 step "fuzz smoke: runtime parsers, 10 s each (runtime/fuzz)" \
   scripts/fuzz.sh --smoke || true
 

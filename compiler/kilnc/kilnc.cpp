@@ -76,9 +76,10 @@ cl::opt<std::string> emitKindName(
     cl::desc("what to write: obj (object file + C header, the default), "
              "shared (shared library that kiln-run loads), mlir (nn dialect "
              "after import), mlir-linalg (after nn -> linalg), mlir-llvm "
-             "(LLVM dialect), llvm-ir (optimised LLVM IR)"),
+             "(LLVM dialect), llvm-ir (optimised LLVM IR), opencl (the GPU "
+             "variant's OpenCL C)"),
     cl::value_desc("kind"), cl::init("obj"), cl::cat(kilncCategory));
-enum class Emit { Obj, Shared, MLIR, MLIRLinalg, MLIRLLVM, LLVMIR };
+enum class Emit { Obj, Shared, MLIR, MLIRLinalg, MLIRLLVM, LLVMIR, OpenCL };
 
 cl::list<std::string>
     inputShapes("input-shape",
@@ -612,10 +613,11 @@ int main(int argc, char **argv) {
           .Case("mlir-linalg", Emit::MLIRLinalg)
           .Case("mlir-llvm", Emit::MLIRLLVM)
           .Case("llvm-ir", Emit::LLVMIR)
+          .Case("opencl", Emit::OpenCL)
           .Default(std::nullopt);
   if (!parsedEmit)
     fail("unknown --emit kind '" + emitKindName +
-         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir)");
+         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir, opencl)");
   const Emit emitKind = *parsedEmit;
 
   bool toObject = emitKind == Emit::Obj || emitKind == Emit::Shared;
@@ -664,7 +666,7 @@ int main(int argc, char **argv) {
       modelName.empty()
           ? llvm::sys::path::stem(output == "-" ? inputPath : output)
           : llvm::StringRef(modelName));
-  bool gpu = false;
+  bool gpu = emitKindName == "opencl";
   for (llvm::StringRef device : llvm::split(devicesFlag, ',')) {
     if (device == "gpu")
       gpu = true;
@@ -774,6 +776,11 @@ int main(int argc, char **argv) {
       if (failed(plan))
         return 1;
       openclPlan = std::move(*plan);
+      if (emitKind == Emit::OpenCL) {
+        writeText(output,
+                  [&](llvm::raw_ostream &os) { os << gpuSummary.source; });
+        return 0;
+      }
     }
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());

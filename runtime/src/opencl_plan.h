@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct kiln_cl_launch {
   uint32_t kernel;
   uint32_t work_dim;
@@ -43,5 +47,9 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
                                size_t num_outputs, kiln_cl_plan *plan,
                                kiln_error *error);
 void kiln_cl_plan_free(kiln_cl_plan *plan);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KILN_RT_OPENCL_PLAN_H */

@@ -367,7 +367,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
     os << llvm::formatv("  __global const float *x = {0} + ({1} * {2} + {3}) "
                         "* {4};\n"
                         "  float acc = 0.0f;\n"
-                        "  for (long i = 0; i < {4}; ++i) acc += x[i];\n"
+                        "  for (long j = 0; j < {4}; ++j) acc += x[j];\n"
                         "  acc /= {5};\n",
                         operandBase(pool.getInput()), c[0], in.getDimSize(1),
                         c[1], HW, floatLiteral(double(HW)));
@@ -688,6 +688,7 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
   summary.arenaBytes = arenaFloats * 4;
   summary.weightBytes = weights.size() * 4;
   summary.sourceBytes = source.size();
+  summary.source = source;
   return success();
 }
 

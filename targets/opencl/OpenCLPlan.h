@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kiln::opencl {
@@ -21,6 +22,7 @@ struct PlanSummary {
   int64_t arenaBytes = 0;
   int64_t weightBytes = 0;
   int64_t sourceBytes = 0;
+  std::string source; // the OpenCL C program
 };
 
 /// The encoded plan for @main, or failure after an error at the first op

@@ -28,3 +28,16 @@ llvm_config.add_tool_substitutions(tools, [config.kiln_tools_dir])
 
 if shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc"):
     config.available_features.add("qemu-aarch64")
+
+# The OpenCL variant runs where an OpenCL device exists (POCL in CI); POCL
+# finds none without a writable cache directory.
+pocl_cache = os.environ.get("POCL_CACHE_DIR") or os.path.join(
+    config.kiln_obj_root, "pocl-cache")
+os.makedirs(pocl_cache, exist_ok=True)
+config.environment["POCL_CACHE_DIR"] = pocl_cache
+if shutil.which("clinfo"):
+    import subprocess
+    listed = subprocess.run(["clinfo", "-l"], capture_output=True, text=True,
+                            env=dict(os.environ, POCL_CACHE_DIR=pocl_cache))
+    if "Device" in listed.stdout:
+        config.available_features.add("opencl")

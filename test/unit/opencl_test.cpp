@@ -1,0 +1,319 @@
+// The OpenCL plan parser, and sessions on the GPU variant: a hand-written
+// plan for the add model (out = a + b), run by the OpenCL executor (on POCL
+// in CI; skipped where no OpenCL device exists), its binary cache, and the
+// fallback to the CPU variant under injected faults (KILN_OPENCL_FAULT).
+#include "descriptor_writer.h"
+#include "kiln/opencl_plan.h"
+#include "kiln/runtime.h"
+#include "opencl_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace kiln_test;
+
+namespace {
+
+void put32(std::vector<uint8_t> &b, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    b.push_back(uint8_t(v >> (8 * i)));
+}
+void put64(std::vector<uint8_t> &b, uint64_t v) {
+  put32(b, uint32_t(v));
+  put32(b, uint32_t(v >> 32));
+}
+
+struct PlanSpec {
+  uint64_t arena = 96;
+  std::vector<uint64_t> inputs = {0, 32};
+  std::vector<uint64_t> outputs = {64};
+  std::string kernel = "add";
+  uint64_t global = 6, local = 0;
+  std::string source = "__kernel void add(__global float *arena,\n"
+                       "                  __global const float *weights) {\n"
+                       "  const long i = get_global_id(0);\n"
+                       "  arena[16 + i] = (arena[i] + arena[8 + i]) * "
+                       "weights[0];\n"
+                       "}\n";
+  std::vector<float> weights = {1.0f};
+};
+
+std::vector<uint8_t> encodePlan(const PlanSpec &spec) {
+  std::vector<uint8_t> p;
+  put64(p, spec.arena);
+  put64(p, spec.weights.size() * 4);
+  put32(p, spec.inputs.size());
+  for (uint64_t o : spec.inputs)
+    put64(p, o);
+  put32(p, spec.outputs.size());
+  for (uint64_t o : spec.outputs)
+    put64(p, o);
+  put32(p, 1);
+  p.push_back(uint8_t(spec.kernel.size()));
+  p.push_back(0);
+  p.insert(p.end(), spec.kernel.begin(), spec.kernel.end());
+  put32(p, 1);
+  put32(p, 0);
+  put32(p, 1);
+  put64(p, spec.global);
+  put64(p, 1);
+  put64(p, 1);
+  put64(p, spec.local);
+  put64(p, spec.local ? 1 : 0);
+  put64(p, spec.local ? 1 : 0);
+  put32(p, spec.source.size());
+  p.insert(p.end(), spec.source.begin(), spec.source.end());
+  const auto *w = reinterpret_cast<const uint8_t *>(spec.weights.data());
+  p.insert(p.end(), w, w + spec.weights.size() * 4);
+  std::vector<uint8_t> out;
+  put32(out, KILN_OPENCL_PLAN_MAGIC);
+  put32(out, KILN_OPENCL_PLAN_VERSION);
+  put64(out, p.size());
+  put32(out, kiln_fnv1a32(p.data(), p.size()));
+  put32(out, 0);
+  out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+/// The add model with a GPU variant.
+struct GpuModel : FakeModel {
+  explicit GpuModel(std::vector<uint8_t> planBytes)
+      : FakeModel(addSpec()), plan(std::move(planBytes)) {
+    model.opencl_plan = plan.data();
+    model.opencl_plan_size = plan.size();
+  }
+  std::vector<uint8_t> plan;
+};
+
+kiln_tensor_info info(const char *name, size_t bytes) {
+  static const int64_t dims[2] = {2, 3};
+  return {name, KILN_DTYPE_F32, 2, dims, bytes};
+}
+
+std::string parseError(const std::vector<uint8_t> &bytes) {
+  kiln_tensor_info in[2] = {info("a", 24), info("b", 24)};
+  kiln_tensor_info out[1] = {info("out", 24)};
+  kiln_cl_plan plan;
+  kiln_error error{};
+  kiln_status st = kiln_cl_plan_parse(bytes.data(), bytes.size(), in, 2, out, 1,
+                                      &plan, &error);
+  kiln_cl_plan_free(&plan);
+  return st == KILN_OK ? "" : error.message;
+}
+
+TEST(OpenCLPlan, Parses) {
+  std::vector<uint8_t> bytes = encodePlan(PlanSpec{});
+  kiln_tensor_info in[2] = {info("a", 24), info("b", 24)};
+  kiln_tensor_info out[1] = {info("out", 24)};
+  kiln_cl_plan plan;
+  kiln_error error{};
+  ASSERT_EQ(kiln_cl_plan_parse(bytes.data(), bytes.size(), in, 2, out, 1, &plan,
+                               &error),
+            KILN_OK)
+      << error.message;
+  EXPECT_EQ(plan.arena_size, 96u);
+  EXPECT_EQ(plan.input_offsets[1], 32u);
+  EXPECT_EQ(plan.output_offsets[0], 64u);
+  EXPECT_EQ(plan.output_sizes[0], 24u);
+  ASSERT_EQ(plan.num_kernels, 1u);
+  EXPECT_STREQ(plan.kernel_names[0], "add");
+  ASSERT_EQ(plan.num_launches, 1u);
+  EXPECT_EQ(plan.launches[0].global[0], 6u);
+  EXPECT_EQ(plan.weights_size, 4u);
+  kiln_cl_plan_free(&plan);
+}
+
+TEST(OpenCLPlan, RejectsCorruptPlans) {
+  std::vector<uint8_t> good = encodePlan(PlanSpec{});
+  std::vector<uint8_t> flipped = good;
+  flipped.back() ^= 1;
+  EXPECT_NE(parseError(flipped).find("checksum mismatch"), std::string::npos);
+  for (size_t cut : {size_t(0), size_t(10), size_t(30), good.size() - 1}) {
+    std::vector<uint8_t> truncated(good.begin(), good.begin() + cut);
+    EXPECT_NE(parseError(truncated), "") << "cut at " << cut;
+  }
+  PlanSpec outside;
+  outside.outputs = {80}; // 24 bytes from 80 pass the 96-byte arena
+  EXPECT_NE(parseError(encodePlan(outside)).find("not inside"),
+            std::string::npos);
+  PlanSpec local;
+  local.local = 4; // does not divide 6
+  EXPECT_NE(parseError(encodePlan(local)).find("does not divide"),
+            std::string::npos);
+  PlanSpec inputs;
+  inputs.inputs = {0};
+  EXPECT_NE(parseError(encodePlan(inputs)).find("inputs differ"),
+            std::string::npos);
+}
+
+class GpuSession : public ::testing::Test {
+protected:
+  void SetUp() override {
+    // POCL finds no device without a writable cache directory.
+    cacheRoot = std::filesystem::temp_directory_path() /
+                ("kiln-opencl-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(cacheRoot / "pocl");
+    setenv("POCL_CACHE_DIR", (cacheRoot / "pocl").c_str(), 0);
+    unsetenv("KILN_OPENCL_FAULT");
+  }
+  void TearDown() override {
+    unsetenv("KILN_OPENCL_FAULT");
+    std::filesystem::remove_all(cacheRoot);
+  }
+
+  kiln_status create(const kiln_model *model, uint32_t fallback,
+                     kiln_session **session, std::string *message = nullptr,
+                     const char *cache = "") {
+    kiln_session_options options{};
+    options.struct_size = sizeof options;
+    options.device = KILN_DEVICE_GPU;
+    options.fallback = fallback;
+    options.cache_dir = cache;
+    kiln_error error{};
+    kiln_status st = kiln_session_create(model, &options, session, &error);
+    if (message)
+      *message = error.message;
+    return st;
+  }
+
+  /// Skips the test where this machine has no OpenCL device.
+  void requireDevice() {
+    GpuModel gpu(encodePlan(PlanSpec{}));
+    kiln_session *s = nullptr;
+    std::string message;
+    if (create(&gpu.model, KILN_FALLBACK_NONE, &s, &message) != KILN_OK)
+      GTEST_SKIP() << "no OpenCL device: " << message;
+    kiln_session_destroy(s);
+  }
+
+  /// Runs a + b and checks the sum.
+  void runAdd(kiln_session *s, kiln_status want = KILN_OK) {
+    std::vector<float> a = {1, 2, 3, 4, 5, 6}, b = {10, 20, 30, 40, 50, 60},
+                       out(6, -1.0f);
+    int64_t dims[2] = {2, 3};
+    kiln_tensor in[2] = {{KILN_DTYPE_F32, 2, dims, a.data(), 24},
+                         {KILN_DTYPE_F32, 2, dims, b.data(), 24}};
+    kiln_tensor o[1] = {{KILN_DTYPE_F32, 2, dims, out.data(), 24}};
+    kiln_error error{};
+    ASSERT_EQ(kiln_session_run(s, in, 2, o, 1, &error), want) << error.message;
+    if (want == KILN_OK)
+      for (int i = 0; i < 6; ++i)
+        EXPECT_EQ(out[i], a[i] + b[i]) << i;
+  }
+
+  std::filesystem::path cacheRoot;
+};
+
+TEST_F(GpuSession, RunsThePlan) {
+  requireDevice();
+  GpuModel gpu(encodePlan(PlanSpec{}));
+  kiln_session *s = nullptr;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s), KILN_OK);
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_GPU);
+  EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_BUILT);
+  runAdd(s);
+  runAdd(s);
+  kiln_session_destroy(s);
+}
+
+TEST_F(GpuSession, SecondSessionLoadsTheCachedBinary) {
+  requireDevice();
+  GpuModel gpu(encodePlan(PlanSpec{}));
+  std::string dir = (cacheRoot / "kiln").string();
+  kiln_session *s = nullptr;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, nullptr, dir.c_str()),
+            KILN_OK);
+  EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_BUILT);
+  kiln_session_destroy(s);
+  size_t files = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(dir))
+    files += entry.path().extension() == ".clbin";
+  EXPECT_EQ(files, 1u);
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, nullptr, dir.c_str()),
+            KILN_OK);
+  EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_CACHED);
+  runAdd(s);
+  kiln_session_destroy(s);
+
+  // Another program is another key: built, not taken from the cache.
+  PlanSpec other;
+  other.source += "// another program\n";
+  GpuModel changed(encodePlan(other));
+  ASSERT_EQ(
+      create(&changed.model, KILN_FALLBACK_NONE, &s, nullptr, dir.c_str()),
+      KILN_OK);
+  EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_BUILT);
+  kiln_session_destroy(s);
+}
+
+// Each fault: without a fallback a clear status, with one the CPU variant
+// runs and computes the same sum.
+TEST_F(GpuSession, FallsBackToTheCpuUnderFaults) {
+  GpuModel gpu(encodePlan(PlanSpec{}));
+  for (const char *fault : {"platform", "build"}) {
+    setenv("KILN_OPENCL_FAULT", fault, 1);
+    kiln_session *s = nullptr;
+    std::string message;
+    EXPECT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, &message),
+              KILN_ERROR_DEVICE)
+        << fault;
+    EXPECT_EQ(s, nullptr);
+    ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_CPU, &s), KILN_OK) << fault;
+    EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_CPU);
+    EXPECT_NE(std::string(kiln_session_fallback_reason(s)), "");
+    EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_NONE);
+    runAdd(s);
+    kiln_session_destroy(s);
+  }
+  setenv("KILN_OPENCL_FAULT", "platform", 1);
+  kiln_session *s = nullptr;
+  std::string message;
+  create(&gpu.model, KILN_FALLBACK_NONE, &s, &message);
+  EXPECT_NE(message.find("no platform"), std::string::npos) << message;
+}
+
+TEST_F(GpuSession, AFailedRunIsRedoneOnTheCpu) {
+  requireDevice();
+  setenv("KILN_OPENCL_FAULT", "run", 1);
+  GpuModel gpu(encodePlan(PlanSpec{}));
+  kiln_session *s = nullptr;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s), KILN_OK);
+  runAdd(s, KILN_ERROR_DEVICE);
+  kiln_session_destroy(s);
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_CPU, &s), KILN_OK);
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_GPU);
+  runAdd(s); // fails on the GPU, redone on the CPU
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_CPU);
+  EXPECT_NE(std::string(kiln_session_fallback_reason(s)).find("run failed"),
+            std::string::npos);
+  runAdd(s);
+  kiln_session_destroy(s);
+}
+
+TEST_F(GpuSession, ModelsWithoutAGpuVariant) {
+  FakeModel cpuOnly(addSpec());
+  kiln_session *s = nullptr;
+  std::string message;
+  EXPECT_EQ(create(&cpuOnly.model, KILN_FALLBACK_NONE, &s, &message),
+            KILN_ERROR_DEVICE);
+  EXPECT_NE(message.find("no GPU variant"), std::string::npos) << message;
+  ASSERT_EQ(create(&cpuOnly.model, KILN_FALLBACK_CPU, &s), KILN_OK);
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_CPU);
+  runAdd(s);
+  kiln_session_destroy(s);
+
+  // A corrupt plan is refused before any device work.
+  std::vector<uint8_t> bytes = encodePlan(PlanSpec{});
+  bytes[30] ^= 0xff;
+  GpuModel corrupt(bytes);
+  EXPECT_EQ(create(&corrupt.model, KILN_FALLBACK_NONE, &s, &message),
+            KILN_ERROR_INVALID_MODEL);
+  EXPECT_NE(message.find("checksum"), std::string::npos) << message;
+}
+
+} // namespace
