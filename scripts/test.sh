@@ -127,6 +127,8 @@ fi
 
 # The OpenCL variant, run by POCL (OpenCL on this CPU): no fallback, so a
 # CPU result cannot pass for it.
+step "op tests OpenCL (POCL): the cases the OpenCL target compiles" \
+  "$PY" test/ops/run_op_tests.py --gpu --jobs "$jobs" || true
 if ((quick)); then
   step "model test OpenCL (POCL): $SAMPLE" \
     "$PY" "${MODEL_TESTS[@]}" --gpu --models "$SAMPLE" --tag quick || true

@@ -786,8 +786,8 @@ int main(int argc, char **argv) {
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
   if (gpu && !hasNN)
-    fail("--devices=...,gpu needs an ONNX or nn-dialect model (the GPU "
-         "variant is generated from the nn dialect)");
+    fail("OpenCL target: the model has no nn ops to run on the GPU (an "
+         "nn-dialect or ONNX model whose outputs are not all constants)");
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;

@@ -346,7 +346,8 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
                    (unsigned long long)cl->plan.weights_size, (int)err);
     goto fail;
   }
-  cl->kernels = calloc(cl->plan.num_kernels, sizeof(cl_kernel));
+  cl->kernels = calloc(cl->plan.num_kernels ? cl->plan.num_kernels : 1,
+                       sizeof(cl_kernel));
   if (!cl->kernels) {
     st = kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL: kernels");
     goto fail;

@@ -134,14 +134,14 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
   if (st != KILN_OK)
     return st;
 
-  if (!read_u32(&c, &n) || n == 0)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: no kernels");
+  /* No kernels at all is a model whose outputs are all empty. */
+  if (!read_u32(&c, &n))
+    return TRUNCATED("kernel count");
   /* A name takes at least 3 bytes: a count this large cannot fit. */
   if (n > c.left / 3)
     return TRUNCATED("kernel names");
   plan->num_kernels = n;
-  plan->kernel_names = calloc(n, sizeof(char *));
+  plan->kernel_names = calloc(n ? n : 1, sizeof(char *));
   if (!plan->kernel_names)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL plan: names");
   for (uint32_t k = 0; k < n; ++k) {

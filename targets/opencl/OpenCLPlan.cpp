@@ -205,6 +205,63 @@ std::optional<std::string> PlanBuilder::scalar(Operation *op,
       .Case([&](nn::NegOp) { return un("(-{0})"); })
       .Case([&](nn::ReciprocalOp) { return un("(1.0f / {0})"); })
       .Case([&](nn::ErfOp) { return un("erf({0})"); })
+      .Case([&](nn::CeilOp) { return un("ceil({0})"); })
+      .Case([&](nn::FloorOp) { return un("floor({0})"); })
+      .Case([&](nn::RoundOp) { return un("rint({0})"); }) // halves to even
+      .Case([&](nn::SignOp) {
+        return un("(isnan({0}) ? {0} : {0} > 0.0f ? 1.0f : {0} < 0.0f ? "
+                  "-1.0f : 0.0f)");
+      })
+      .Case([&](nn::SoftplusOp) { return un("log(exp({0}) + 1.0f)"); })
+      .Case([&](nn::SoftsignOp) { return un("({0} / (1.0f + fabs({0})))"); })
+      .Case([&](nn::SinOp) { return un("sin({0})"); })
+      .Case([&](nn::CosOp) { return un("cos({0})"); })
+      .Case([&](nn::TanOp) { return un("tan({0})"); })
+      .Case([&](nn::AsinOp) { return un("asin({0})"); })
+      .Case([&](nn::AcosOp) { return un("acos({0})"); })
+      .Case([&](nn::AtanOp) { return un("atan({0})"); })
+      .Case([&](nn::SinhOp) { return un("sinh({0})"); })
+      .Case([&](nn::CoshOp) { return un("cosh({0})"); })
+      .Case([&](nn::AsinhOp) { return un("asinh({0})"); })
+      .Case([&](nn::AcoshOp) { return un("acosh({0})"); })
+      .Case([&](nn::AtanhOp) { return un("atanh({0})"); })
+      .Case([&](nn::EluOp e) {
+        return llvm::formatv("({0} < 0.0f ? {1} * (exp({0}) - 1.0f) : {0})",
+                             args[0],
+                             floatLiteral(e.getAlpha().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::CeluOp e) {
+        std::string a = floatLiteral(e.getAlpha().convertToFloat());
+        return llvm::formatv("(fmax(0.0f, {0}) + fmin(0.0f, {1} * (exp({0} / "
+                             "{1}) - 1.0f)))",
+                             args[0], a)
+            .str();
+      })
+      .Case([&](nn::SeluOp e) {
+        return llvm::formatv(
+                   "({2} * ({0} <= 0.0f ? {1} * (exp({0}) - 1.0f) : {0}))",
+                   args[0], floatLiteral(e.getAlpha().convertToFloat()),
+                   floatLiteral(e.getGamma().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::ThresholdedReluOp t) {
+        return llvm::formatv("({0} > {1} ? {0} : 0.0f)", args[0],
+                             floatLiteral(t.getAlpha().convertToFloat()))
+            .str();
+      })
+      .Case([&](nn::ShrinkOp t) {
+        std::string l = floatLiteral(t.getLambd().convertToFloat()),
+                    b = floatLiteral(t.getBias().convertToFloat());
+        return llvm::formatv("({0} < -{1} ? {0} + {2} : {0} > {1} ? {0} - {2} "
+                             ": 0.0f)",
+                             args[0], l, b)
+            .str();
+      })
+      .Case([&](nn::PReluOp) { return bin("({0} < 0.0f ? {1} * {0} : {0})"); })
+      .Case([&](nn::MaxOp) { return bin("fmax({0}, {1})"); })
+      .Case([&](nn::MinOp) { return bin("fmin({0}, {1})"); })
+      .Case([&](nn::PowOp) { return bin("pow({0}, {1})"); })
       .Case([&](nn::AddOp) { return bin("({0} + {1})"); })
       .Case([&](nn::SubOp) { return bin("({0} - {1})"); })
       .Case([&](nn::MulOp) { return bin("({0} * {1})"); })
@@ -375,7 +432,9 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
   }
   if (auto cat = dyn_cast<nn::ConcatOp>(op)) {
     int64_t rank = tensorType(op->getResult(0)).getRank();
-    int64_t axis = cat.getAxis() < 0 ? cat.getAxis() + rank : cat.getAxis();
+    // I64Attr accessors return uint64_t: a negative axis comes back huge.
+    int64_t axis = int64_t(cat.getAxis());
+    axis += axis < 0 ? rank : 0;
     os << "  float acc;\n";
     int64_t start = 0;
     for (Value v : cat.getInputs()) {
@@ -448,6 +507,95 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
       os << "  acc /= " << floatLiteral(double(count)) << ";\n";
     return success();
   }
+  if (auto resize = dyn_cast<nn::ResizeOp>(op)) {
+    auto in = tensorType(resize.getInput());
+    StringRef mode = resize.getMode(),
+              coord = resize.getCoordinateTransformationMode(),
+              nearest = resize.getNearestMode();
+    if ((mode != "nearest" && mode != "linear") ||
+        coord == "tf_crop_and_resize")
+      return unsupported(op, "resizes by '" + mode + "' with '" + coord +
+                                 "' (the OpenCL target has nearest and "
+                                 "linear)");
+    ArrayRef<double> scales = resize.getScales();
+    // Per dim: the source coordinate (ONNX's x_original), then one tap
+    // (nearest, or a dim that keeps its length at scale 1) or two.
+    SmallVector<std::string> lo, hi, frac;
+    for (int64_t d = 0; d < in.getRank(); ++d) {
+      int64_t n = in.getDimSize(d);
+      double scale = scales[d], length = scale * double(n);
+      std::string x = c[d], sc = floatLiteral(scale);
+      if (scale == 1.0 && coord != "tf_half_pixel_for_nn" &&
+          coord != "align_corners") {
+        lo.push_back(x), hi.push_back(""), frac.push_back("");
+        continue;
+      }
+      std::string src;
+      if (coord == "half_pixel" ||
+          (coord == "pytorch_half_pixel" && length > 1.0))
+        src = llvm::formatv("(({0} + 0.5f) / {1} - 0.5f)", x, sc).str();
+      else if (coord == "pytorch_half_pixel")
+        src = "(-0.5f)";
+      else if (coord == "align_corners")
+        src = length == 1.0
+                  ? "0.0f"
+                  : llvm::formatv("((float){0} * {1})", x,
+                                  floatLiteral(double(n - 1) / (length - 1.0)))
+                        .str();
+      else if (coord == "asymmetric")
+        src = llvm::formatv("((float){0} / {1})", x, sc).str();
+      else if (coord == "tf_half_pixel_for_nn")
+        src = llvm::formatv("(({0} + 0.5f) / {1})", x, sc).str();
+      else
+        return unsupported(op, "has coordinate mode '" + coord + "'");
+      os << "  const float s" << d << " = " << src << ";\n";
+      std::string s_ = llvm::formatv("s{0}", d).str(),
+                  last = std::to_string(n - 1);
+      if (mode == "nearest") {
+        std::string r =
+            nearest == "round_prefer_ceil" ? "floor(" + s_ + " + 0.5f)"
+            : nearest == "floor"           ? "floor(" + s_ + ")"
+            : nearest == "ceil"            ? "ceil(" + s_ + ")"
+            : nearest == "simple"
+                ? (scale >= 1.0 ? "floor(" + s_ + ")" : "ceil(" + s_ + ")")
+                : "ceil(" + s_ + " - 0.5f)"; // round_prefer_floor
+        lo.push_back("clamp((long)" + r + ", 0l, " + last + "l)");
+        hi.push_back(""), frac.push_back("");
+        continue;
+      }
+      os << llvm::formatv(
+          "  const float f{0} = floor(s{0});\n"
+          "  const float w{0} = s{0} - f{0};\n"
+          "  const long a{0} = clamp((long)f{0}, 0l, {1}l);\n"
+          "  const long b{0} = clamp((long)f{0} + 1, 0l, {1}l);\n",
+          d, last);
+      lo.push_back("a" + std::to_string(d));
+      hi.push_back("b" + std::to_string(d));
+      frac.push_back("w" + std::to_string(d));
+    }
+    // The sum over the taps of the product of their weights.
+    SmallVector<int64_t> two;
+    for (auto [d, h] : llvm::enumerate(hi))
+      if (!h.empty())
+        two.push_back(d);
+    if (two.size() > 4)
+      return unsupported(op, "interpolates more than 4 dimensions");
+    os << "  float acc = 0.0f;\n";
+    for (int64_t m = 0; m < (int64_t(1) << two.size()); ++m) {
+      SmallVector<std::string> at(lo.begin(), lo.end());
+      std::string w = "1.0f";
+      for (auto [k, d] : llvm::enumerate(two)) {
+        bool upper = m >> k & 1;
+        at[d] = upper ? hi[d] : lo[d];
+        w += upper ? " * " + frac[d] : " * (1.0f - " + frac[d] + ")";
+      }
+      std::string l = load(resize.getInput(), at);
+      l.replace(0, place(resize.getInput()).base().size(),
+                operandBase(resize.getInput()));
+      os << "  acc += " << w << " * " << l << ";\n";
+    }
+    return success();
+  }
   if (auto slice = dyn_cast<nn::SliceOp>(op)) {
     SmallVector<std::string> inner;
     for (auto [d, x] : llvm::enumerate(c))
@@ -492,7 +640,8 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
   if (auto sm = dyn_cast<nn::SoftmaxOp>(op)) {
     auto t = tensorType(sm.getInput());
     int64_t rank = t.getRank();
-    int64_t axis = sm.getAxis() < 0 ? sm.getAxis() + rank : sm.getAxis();
+    int64_t axis = int64_t(sm.getAxis());
+    axis += axis < 0 ? rank : 0;
     // ONNX 13: along `axis`; each work-item rescans its row.
     int64_t n = t.getDimSize(axis), inner = 1;
     for (int64_t dd = axis + 1; dd < rank; ++dd)
@@ -519,6 +668,8 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
     if (!t || !t.getElementType().isF32())
       return unsupported(op, "reads a tensor that is not f32");
   }
+  if (out.getNumElements() == 0)
+    return success(); // nothing to compute: no kernel, no launch
   std::string name = llvm::formatv("k{0}", kernelNames.size()).str();
   int64_t rank = out.getRank();
   SmallVector<std::string> coords;

@@ -77,7 +77,7 @@ def input_args(files):
 
 def kilnc_cmd(ctx, onnx_path, out, name):
     return [ctx.kilnc, onnx_path, f"--target={X86}", "--emit=shared", "-o", out,
-            "--name", mt.c_ident(name)]
+            "--name", mt.c_ident(name)] + (["--devices=cpu,gpu"] if ctx.gpu else [])
 
 
 def test_positive(ctx, c):
@@ -101,10 +101,20 @@ def test_positive(ctx, c):
             res["status"] = "ref-ok"
             return res
         so = os.path.join(d, c.name + ".so")
-        p, dt = mt.run(kilnc_cmd(ctx, onnx_path, so, c.name), "compile-error", log, ctx.timeout)
+        try:
+            p, dt = mt.run(kilnc_cmd(ctx, onnx_path, so, c.name), "compile-error", log,
+                           ctx.timeout)
+        except mt.StepError as e:
+            # --gpu: an op without an OpenCL kernel is reported, not failed.
+            if ctx.gpu and "OpenCL target:" in e.message:
+                res["status"] = "no-opencl"
+                res["error"] = e.message.split("OpenCL target: ")[-1]
+                return res
+            raise
         res["compile_s"] = round(dt, 2)
         got_dir = os.path.join(d, "kiln")
-        mt.run([ctx.kiln_run, so, *input_args(files), "--output-dir", got_dir],
+        gpu = ["--device=gpu", "--cache-dir", os.path.join(d, "clcache")] if ctx.gpu else []
+        mt.run([ctx.kiln_run, so, *input_args(files), "--output-dir", got_dir] + gpu,
                "run-error", log, ctx.timeout)
         per = mt.compare_dirs(got_dir, ort_dir)
         stats = mt.merge_stats(per)
@@ -189,7 +199,9 @@ def print_table(results):
     head = ["case", "op", "status", "max abs err", "tol. ratio"]
     rows = []
     for r in results:
-        status = r["status"] if r["status"] in ("pass", "ref-ok") else f"FAIL ({r['status']})"
+        status = (r["status"] if r["status"] in ("pass", "ref-ok")
+                  else "no OpenCL kernel" if r["status"] == "no-opencl"
+                  else f"FAIL ({r['status']})")
         if r.get("negative"):
             rows.append([r["case"], r["op"], status, "refused" if r["status"] == "pass" else "-",
                          "-"])
@@ -217,6 +229,7 @@ class Ctx:
         self.kiln_run = os.path.join(self.bin, "kiln-run")
         self.timeout = args.timeout
         self.reference_only = args.reference_only
+        self.gpu = args.gpu
 
 
 def main():
@@ -226,14 +239,20 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=2, help="cases run in parallel")
     ap.add_argument("--cases", help="only cases whose name matches this regex (re.search)")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
-    ap.add_argument("--work-dir", default="build/op-tests")
+    ap.add_argument("--work-dir", default=None,
+                    help="default build/op-tests (build/op-tests-gpu with --gpu)")
+    ap.add_argument("--gpu", action="store_true",
+                    help="compile with --devices=cpu,gpu and run the OpenCL variant "
+                         "(kiln-run --device=gpu); cases whose ops have no OpenCL "
+                         "kernel are counted apart, negative cases skipped")
     ap.add_argument("--reference-only", action="store_true",
                     help="only build the cases and run onnxruntime on them (checks the "
                     "cases themselves; needs no Kiln binaries)")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per step")
     args = ap.parse_args()
 
-    all_cases = op_cases.CASES + op_cases.NEGATIVE
+    all_cases = op_cases.CASES + ([] if args.gpu else op_cases.NEGATIVE)
+    args.work_dir = args.work_dir or ("build/op-tests-gpu" if args.gpu else "build/op-tests")
     if args.cases:
         rx = re.compile(args.cases)
         all_cases = [c for c in all_cases if rx.search(c.name)]
@@ -266,7 +285,7 @@ def main():
         for f in concurrent.futures.as_completed(futs):
             r = f.result()
             results[r["case"]] = r
-            if r["status"] not in ("pass", "ref-ok"):
+            if r["status"] not in ("pass", "ref-ok", "no-opencl"):
                 print(f"  {r['case']:<36} FAIL ({r['status']}): {r.get('error', '')}",
                       flush=True)
     ordered = [results[c.name] for c in all_cases]
@@ -274,12 +293,18 @@ def main():
     print_table(ordered)
     ok = "ref-ok" if args.reference_only else "pass"
     n_pass = sum(r["status"] == ok for r in ordered)
-    print(f"\nop tests: {n_pass}/{len(ordered)} passed in {time.time() - t0:.0f} s")
+    no_cl = [r for r in ordered if r["status"] == "no-opencl"]
+    if no_cl:
+        ops = sorted({r["op"] for r in no_cl})
+        print(f"\nop tests: {len(no_cl)} cases have ops without an OpenCL kernel "
+              f"(not run): {', '.join(ops)}")
+    print(f"\nop tests: {n_pass}/{len(ordered) - len(no_cl)} passed"
+          f"{' on the OpenCL variant' if args.gpu else ''} in {time.time() - t0:.0f} s")
     with open(os.path.join(ctx.work, "summary.json"), "w") as f:
         json.dump({"tolerance": {"atol": mt.ATOL, "rtol": mt.RTOL, "text": mt.TOLERANCE_TEXT},
                    "results": ordered, "passed": n_pass, "total": len(ordered)}, f, indent=1)
     print(f"op tests: summary in {mt.rel(os.path.join(ctx.work, 'summary.json'))}")
-    return 0 if n_pass == len(ordered) else 1
+    return 0 if n_pass == len(ordered) - len(no_cl) else 1
 
 
 if __name__ == "__main__":
