@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed inputs for the runtime's fuzz targets (runtime/fuzz/README.md).
 
-Writes candidate seeds to OUT/{descriptor,npy,pb}/:
+Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan}/:
   descriptor  descriptors built here with the layout of kiln/model_format.h
               (as test/unit/descriptor_writer.h builds them: versions 1-3,
               every dtype, empty and scalar tensors, parallel args, layer
@@ -10,6 +10,10 @@ Writes candidate seeds to OUT/{descriptor,npy,pb}/:
               of --emit=llvm-ir)
   npy         .npy images of every dtype and header variant numpy writes,
               plus small real .npy files given with --npy
+  opencl_plan GPU variants (kiln/opencl_plan.h) for the fuzz target's
+              fixed signature (a, b -> out, f32 2x3): the unit tests' add
+              plan, several kernels and launches, local sizes, no kernels,
+              weights
   pb          onnx.TensorProto files of ONNX's backend test data
               (/usr/share/libonnx-testdata/data, Debian's libonnx-testdata),
               the small ones, one per distinct content
@@ -191,6 +195,39 @@ def pb_seeds(root, max_size):
     return seeds
 
 
+def opencl_plan(kernels=("add",), launches=((0, 1, (6, 1, 1), (0, 0, 0)),),
+                source=b"__kernel void add(__global float *arena, "
+                       b"__global const float *weights) {}\n",
+                weights=b"", arena=96, inputs=(0, 32), outputs=(64,)):
+    p = struct.pack("<QQI", arena, len(weights), len(inputs))
+    p += b"".join(struct.pack("<Q", o) for o in inputs)
+    p += struct.pack("<I", len(outputs))
+    p += b"".join(struct.pack("<Q", o) for o in outputs)
+    p += struct.pack("<I", len(kernels))
+    for k in kernels:
+        p += struct.pack("<H", len(k)) + k.encode()
+    p += struct.pack("<I", len(launches))
+    for kernel, dims, glob, loc in launches:
+        p += struct.pack("<II", kernel, dims)
+        p += struct.pack("<3Q", *glob) + struct.pack("<3Q", *loc)
+    p += struct.pack("<I", len(source)) + source + weights
+    checksum = fnv1a32(p)
+    return struct.pack("<IIQII", 0x4C434C4B, 1, len(p), checksum, 0) + p
+
+
+def opencl_plan_seeds():
+    return {
+        "add": opencl_plan(weights=struct.pack("<f", 1.0)),
+        "two_kernels": opencl_plan(
+            kernels=("k0", "k1"),
+            launches=((0, 1, (6, 1, 1), (0, 0, 0)),
+                      (1, 2, (2, 3, 1), (1, 3, 1)),
+                      (0, 3, (2, 3, 4), (2, 1, 4)))),
+        "no_kernels": opencl_plan(kernels=(), launches=()),
+        "weights": opencl_plan(weights=bytes(range(64))),
+    }
+
+
 def write(folder, seeds):
     os.makedirs(folder, exist_ok=True)
     for name, data in seeds.items():
@@ -222,6 +259,7 @@ def main():
                                       [m for m in args.models
                                        if os.path.exists(m)]))
     write(os.path.join(args.out, "descriptor"), desc)
+    write(os.path.join(args.out, "opencl_plan"), opencl_plan_seeds())
     npys = npy_seeds()
     for path in args.npy:
         if os.path.getsize(path) <= 65536:

@@ -150,6 +150,9 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
     if (!read_u16(&c, &len) || len == 0 || len > KILN_MAX_NAME_LEN ||
         !take(&c, len, &bytes))
       return TRUNCATED("kernel name");
+    if (memchr(bytes, '\0', len))
+      return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
+                       "OpenCL plan: kernel name %u holds a NUL byte", k);
     char *name = malloc((size_t)len + 1);
     if (!name)
       return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL plan: name");

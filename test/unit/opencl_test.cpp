@@ -3,6 +3,7 @@
 // in CI; skipped where no OpenCL device exists), its binary cache, and the
 // fallback to the CPU variant under injected faults (KILN_OPENCL_FAULT).
 #include "descriptor_writer.h"
+#include "fuzz_inputs.h"
 #include "kiln/opencl_plan.h"
 #include "kiln/runtime.h"
 #include "opencl_plan.h"
@@ -145,10 +146,39 @@ TEST(OpenCLPlan, RejectsCorruptPlans) {
   local.local = 4; // does not divide 6
   EXPECT_NE(parseError(encodePlan(local)).find("does not divide"),
             std::string::npos);
+  PlanSpec nul;
+  nul.kernel = std::string("a\0d", 3);
+  EXPECT_NE(parseError(encodePlan(nul)).find("NUL byte"), std::string::npos);
   PlanSpec inputs;
   inputs.inputs = {0};
   EXPECT_NE(parseError(encodePlan(inputs)).find("inputs differ"),
             std::string::npos);
+}
+
+// kiln_opencl_plan_fuzz's corpus and regressions, as the target tries them:
+// as is and with the payload size and checksum repaired; each parses or
+// fails with a message (under ASan: within the bytes).
+TEST(OpenCLPlan, FuzzCorpusReplay) {
+  std::vector<std::string> files = fuzzInputs("opencl_plan");
+  if (files.empty())
+    GTEST_SKIP() << "runtime/fuzz/corpus/opencl_plan not found";
+  int parsed = 0;
+  for (const std::string &path : files) {
+    SCOPED_TRACE(path);
+    std::vector<uint8_t> bytes = readBytes(path);
+    parsed += parseError(bytes).empty();
+    if (bytes.size() < KILN_OPENCL_PLAN_HEADER_SIZE)
+      continue;
+    uint64_t payload = bytes.size() - KILN_OPENCL_PLAN_HEADER_SIZE;
+    uint32_t sum =
+        kiln_fnv1a32(bytes.data() + KILN_OPENCL_PLAN_HEADER_SIZE, payload);
+    for (int i = 0; i < 8; ++i)
+      bytes[8 + i] = uint8_t(payload >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+      bytes[16 + i] = uint8_t(sum >> (8 * i));
+    parsed += parseError(bytes).empty();
+  }
+  EXPECT_GT(parsed, 0); // the seeds are valid plans
 }
 
 class GpuSession : public ::testing::Test {
