@@ -86,7 +86,8 @@ private:
   LogicalResult collectWeights(Operation *op);
   LogicalResult planArena(ArrayRef<Operation *> kernels);
   LogicalResult emitKernel(Operation *op);
-  std::string load(Value v, ArrayRef<std::string> coords);
+  std::string load(Value v, ArrayRef<std::string> coords,
+                   std::string base = "");
   std::optional<std::string> scalar(Operation *op, ArrayRef<std::string> args);
   LogicalResult head(Operation *op, ArrayRef<std::string> coords,
                      llvm::function_ref<std::string(Value)> operandBase,
@@ -149,8 +150,10 @@ LogicalResult PlanBuilder::planArena(ArrayRef<Operation *> kernels) {
 }
 
 /// Element `coords` (the output's, right-aligned) of `v` with numpy
-/// broadcasting: dims of 1 read index 0.
-std::string PlanBuilder::load(Value v, ArrayRef<std::string> coords) {
+/// broadcasting: dims of 1 read index 0. `base` is where the elements are
+/// (default: the value's place).
+std::string PlanBuilder::load(Value v, ArrayRef<std::string> coords,
+                              std::string base) {
   auto type = tensorType(v);
   ArrayRef<int64_t> shape = type.getShape();
   int64_t rank = shape.size(), skip = int64_t(coords.size()) - rank;
@@ -162,7 +165,8 @@ std::string PlanBuilder::load(Value v, ArrayRef<std::string> coords) {
       index += llvm::formatv(" + {0} * {1}", coords[skip + d], stride).str();
     stride *= shape[d];
   }
-  return llvm::formatv("{0}[{1}]", place(v).base(), index).str();
+  return llvm::formatv("{0}[{1}]", base.empty() ? place(v).base() : base, index)
+      .str();
 }
 
 /// The scalar expression of an elementwise op on `args`.
@@ -329,9 +333,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
        << " * sum";
     if (gemm.getC()) {
       // C broadcasts to M x N.
-      std::string cc = load(gemm.getC(), c);
-      std::string base = place(gemm.getC()).base();
-      cc.replace(0, base.size(), operandBase(gemm.getC()));
+      std::string cc = load(gemm.getC(), c, operandBase(gemm.getC()));
       os << " + " << floatLiteral(gemm.getBeta().convertToFloat()) << " * "
          << cc;
     }
@@ -444,8 +446,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
       int64_t size = t.getDimSize(axis);
       SmallVector<std::string> inner(c.begin(), c.end());
       inner[axis] = llvm::formatv("({0} - {1})", c[axis], start).str();
-      std::string l = load(v, inner);
-      l.replace(0, place(v).base().size(), operandBase(v));
+      std::string l = load(v, inner, operandBase(v));
       os << "  " << (start ? "else " : "") << "if (" << c[axis] << " < "
          << start + size << ") acc = " << l << ";\n";
       start += size;
@@ -456,9 +457,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
     SmallVector<std::string> inner(c.size());
     for (auto [i, p] : llvm::enumerate(tr.getPerm()))
       inner[p] = c[i];
-    std::string l = load(tr.getInput(), inner);
-    l.replace(0, place(tr.getInput()).base().size(),
-              operandBase(tr.getInput()));
+    std::string l = load(tr.getInput(), inner, operandBase(tr.getInput()));
     os << "  float acc = " << l << ";\n";
     return success();
   }
@@ -494,8 +493,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
         inner.push_back(c[next++]);
       }
     }
-    std::string l = load(input, inner);
-    l.replace(0, place(input).base().size(), operandBase(input));
+    std::string l = load(input, inner, operandBase(input));
     std::string init = kind == "max"   ? "-INFINITY"
                        : kind == "min" ? "INFINITY"
                                        : "0.0f";
@@ -589,9 +587,8 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
         at[d] = upper ? hi[d] : lo[d];
         w += upper ? " * " + frac[d] : " * (1.0f - " + frac[d] + ")";
       }
-      std::string l = load(resize.getInput(), at);
-      l.replace(0, place(resize.getInput()).base().size(),
-                operandBase(resize.getInput()));
+      std::string l =
+          load(resize.getInput(), at, operandBase(resize.getInput()));
       os << "  acc += " << w << " * " << l << ";\n";
     }
     return success();
@@ -602,9 +599,8 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
       inner.push_back(llvm::formatv("({0} + {1} * {2})", slice.getOffsets()[d],
                                     x, slice.getSteps()[d])
                           .str());
-    std::string l = load(slice.getInput(), inner);
-    l.replace(0, place(slice.getInput()).base().size(),
-              operandBase(slice.getInput()));
+    std::string l =
+        load(slice.getInput(), inner, operandBase(slice.getInput()));
     os << "  const float acc = " << l << ";\n";
     return success();
   }
@@ -630,9 +626,7 @@ PlanBuilder::head(Operation *op, ArrayRef<std::string> c,
         inside += llvm::formatv(" && {0} >= 0 && {0} < {1}", x, n).str();
       inner.push_back(x);
     }
-    std::string l = load(pad.getInput(), inner);
-    l.replace(0, place(pad.getInput()).base().size(),
-              operandBase(pad.getInput()));
+    std::string l = load(pad.getInput(), inner, operandBase(pad.getInput()));
     os << "  const float acc = (" << inside << ") ? " << l << " : "
        << floatLiteral(pad.getValue().convertToFloat()) << ";\n";
     return success();
