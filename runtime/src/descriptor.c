@@ -1,6 +1,7 @@
 #include "descriptor.h"
 
 #include "error.h"
+#include "reader.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,56 +17,6 @@
 #define MIN_SEGMENT_BYTES 9u /* device, entry_index, num_args */
 #define ARG_BYTES 5u         /* kind, index */
 #define MIN_LAYER_BYTES 3u   /* u16 name_len, 1 name byte */
-
-typedef struct reader {
-  const uint8_t *p;
-  size_t left;
-} reader;
-
-static bool read_bytes(reader *r, size_t n, const uint8_t **out) {
-  if (r->left < n)
-    return false;
-  *out = r->p;
-  r->p += n;
-  r->left -= n;
-  return true;
-}
-
-/* Little-endian unsigned integer of n <= 8 bytes. */
-static bool read_uint(reader *r, size_t n, uint64_t *value) {
-  const uint8_t *b;
-  if (!read_bytes(r, n, &b))
-    return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i)
-    v |= (uint64_t)b[i] << (8 * i);
-  *value = v;
-  return true;
-}
-
-static bool read_u8(reader *r, uint32_t *value) {
-  uint64_t v;
-  if (!read_uint(r, 1, &v))
-    return false;
-  *value = (uint32_t)v;
-  return true;
-}
-
-static bool read_u16(reader *r, uint32_t *value) {
-  uint64_t v;
-  if (!read_uint(r, 2, &v))
-    return false;
-  *value = (uint32_t)v;
-  return true;
-}
-
-static bool read_u32(reader *r, uint32_t *value) {
-  uint64_t v;
-  if (!read_uint(r, 4, &v))
-    return false;
-  *value = (uint32_t)v;
-  return true;
-}
 
 typedef struct parser {
   reader r;

@@ -2,56 +2,18 @@
  * against the bytes left, so arbitrary input never reads out of bounds. */
 #include "opencl_plan.h"
 #include "error.h"
+#include "reader.h"
 
 #include "kiln/opencl_plan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct cursor {
-  const uint8_t *p;
-  uint64_t left;
-} cursor;
-
-static bool take(cursor *c, uint64_t n, const uint8_t **out) {
-  if (c->left < n)
-    return false;
-  *out = c->p;
-  c->p += n;
-  c->left -= n;
-  return true;
-}
-
-static bool read_u16(cursor *c, uint16_t *v) {
-  const uint8_t *b;
-  if (!take(c, 2, &b))
-    return false;
-  *v = (uint16_t)(b[0] | b[1] << 8);
-  return true;
-}
-
-static bool read_u32(cursor *c, uint32_t *v) {
-  const uint8_t *b;
-  if (!take(c, 4, &b))
-    return false;
-  *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-       (uint32_t)b[3] << 24;
-  return true;
-}
-
-static bool read_u64(cursor *c, uint64_t *v) {
-  uint32_t lo, hi;
-  if (!read_u32(c, &lo) || !read_u32(c, &hi))
-    return false;
-  *v = (uint64_t)hi << 32 | lo;
-  return true;
-}
-
 #define TRUNCATED(what)                                                        \
   kiln_fail(error, KILN_ERROR_INVALID_MODEL, "OpenCL plan: truncated %s", what)
 
 /* Places of `count` tensors of `infos` in an arena of `arena` bytes. */
-static kiln_status read_places(cursor *c, const char *what, uint32_t count,
+static kiln_status read_places(reader *c, const char *what, uint32_t count,
                                const kiln_tensor_info *infos, uint64_t arena,
                                uint64_t *offsets, kiln_error *error) {
   for (uint32_t i = 0; i < count; ++i) {
@@ -80,7 +42,7 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "OpenCL plan: %llu bytes, shorter than its header",
                      (unsigned long long)size);
-  cursor c = {data, size};
+  reader c = {data, size};
   uint32_t magic, version, checksum, reserved;
   uint64_t payload;
   read_u32(&c, &magic);
@@ -145,10 +107,10 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
   if (!plan->kernel_names)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL plan: names");
   for (uint32_t k = 0; k < n; ++k) {
-    uint16_t len;
+    uint32_t len;
     const uint8_t *bytes;
     if (!read_u16(&c, &len) || len == 0 || len > KILN_MAX_NAME_LEN ||
-        !take(&c, len, &bytes))
+        !read_bytes(&c, len, &bytes))
       return TRUNCATED("kernel name");
     if (memchr(bytes, '\0', len))
       return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
@@ -198,12 +160,13 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
   uint32_t source_size;
   const uint8_t *source;
   if (!read_u32(&c, &source_size) || source_size == 0 ||
-      !take(&c, source_size, &source))
+      !read_bytes(&c, source_size, &source))
     return TRUNCATED("source");
   plan->source = (const char *)source;
   plan->source_size = source_size;
   const uint8_t *weights;
-  if (!take(&c, plan->weights_size, &weights))
+  if (plan->weights_size > c.left ||
+      !read_bytes(&c, (size_t)plan->weights_size, &weights))
     return TRUNCATED("weights");
   plan->weights = weights;
   if (c.left)
