@@ -147,21 +147,17 @@ fi
 # POCL and its LLVM keep state they never free: their leaks are suppressed,
 # Kiln's are not. The qemu plugin cannot load into an uninstrumented qemu.
 export LSAN_OPTIONS=suppressions=$PWD/test/lsan.supp
-sanitized_runtime() {
-  cmake --preset asan-runtime >/dev/null && cmake --build --preset asan-runtime &&
-    ctest --test-dir build-asan-runtime --output-on-failure --no-tests=error \
+sanitized() {  # preset: configure and build it in build-PRESET, run its ctest
+  cmake --preset "$1" >/dev/null && cmake --build --preset "$1" &&
+    ctest --test-dir "build-$1" --output-on-failure --no-tests=error \
       -E qemu-icount -j "$(nproc)"
 }
 step "runtime unit tests under ASan + UBSan (build-asan-runtime)" \
-  sanitized_runtime || true
+  sanitized asan-runtime || true
 
 if ((sanitize)); then
-  sanitized_all() {
-    cmake --preset asan >/dev/null && cmake --build --preset asan &&
-      ctest --test-dir build-asan --output-on-failure --no-tests=error \
-        -E qemu-icount -j "$(nproc)"
-  }
-  if step "build + unit + lit tests under ASan + UBSan (build-asan)" sanitized_all; then
+  if step "build + unit + lit tests under ASan + UBSan (build-asan)" \
+    sanitized asan; then
     step "model tests x86_64 under ASan + UBSan: $SAMPLE, resnet18" \
       env KILN_BIN=build-asan/bin "$PY" "${MODEL_TESTS[@]}" \
       --models "$SAMPLE,resnet18" --work-dir build-asan/model-tests || true
