@@ -6,8 +6,8 @@
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime;
 #      the op tests and the model tests again on the OpenCL variant (POCL)
-#   4. the runtime and its unit tests under ASan + UBSan (preset
-#      asan-runtime, build-asan-runtime/); fuzz smoke (scripts/fuzz.sh
+#   4. everything built again under ASan + UBSan (preset asan, build-asan/)
+#      and its unit and lit tests run; fuzz smoke (scripts/fuzz.sh
 #      --smoke: the descriptor, .npy, .pb and OpenCL plan parsers under
 #      libFuzzer + ASan/UBSan, 10 s each), then
 #      pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
@@ -18,9 +18,8 @@
 #
 #   scripts/test.sh [--quick] [--no-build] [--jobs N] [--docs] [--sanitize]
 #     --quick     model tests on the bundled sample only (skips the slow ones)
-#     --sanitize  also build everything under ASan + UBSan (preset asan,
-#                 build-asan/; the first build takes ~30 min on 2 cores) and
-#                 run the unit, lit and x86-64 model tests with it
+#     --sanitize  also run x86-64 model tests (sample, ResNet18) with the
+#                 sanitized kilnc and kiln-run
 #     --no-build  use the existing build/ as it is
 #     --jobs N    models tested in parallel (default 2)
 #     --docs      regenerate docs/models.md from the model-test summaries and
@@ -152,16 +151,11 @@ sanitized() {  # preset: configure and build it in build-PRESET, run its ctest
     ctest --test-dir "build-$1" --output-on-failure --no-tests=error \
       -E qemu-icount -j "$(nproc)"
 }
-step "runtime unit tests under ASan + UBSan (build-asan-runtime)" \
-  sanitized asan-runtime || true
-
-if ((sanitize)); then
-  if step "build + unit + lit tests under ASan + UBSan (build-asan)" \
-    sanitized asan; then
-    step "model tests x86_64 under ASan + UBSan: $SAMPLE, resnet18" \
-      env KILN_BIN=build-asan/bin "$PY" "${MODEL_TESTS[@]}" \
-      --models "$SAMPLE,resnet18" --work-dir build-asan/model-tests || true
-  fi
+if step "build + unit + lit tests under ASan + UBSan (preset asan, build-asan)" \
+  sanitized asan && ((sanitize)); then
+  step "model tests x86_64 under ASan + UBSan: $SAMPLE, resnet18" \
+    env KILN_BIN=build-asan/bin "$PY" "${MODEL_TESTS[@]}" \
+    --models "$SAMPLE,resnet18" --work-dir build-asan/model-tests || true
 fi
 
 step "fuzz smoke: runtime parsers, 10 s each (runtime/fuzz)" \

@@ -17,6 +17,12 @@ config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%kiln_build", config.kiln_obj_root))
 # Debian's python3 has onnx/numpy; the first python3 on PATH may not.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# The host C compiler for apps that link libkilnrt.a, with the build's
+# sanitizer flags when it has them.
+sanitize = [f for f in config.kiln_c_flags.split()
+            if f.startswith(("-fsanitize", "-fno-sanitize", "-fno-omit-frame"))]
+config.substitutions.append(
+    ("%cc", " ".join(["clang-22" if sanitize else "cc"] + sanitize)))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
