@@ -637,6 +637,7 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   }
   if (st->opt.prebuild)
     return 0;
+  bool gpu_at_start = kiln_session_device(st->session) == KILN_DEVICE_GPU;
   if (st->opt.info) {
     print_info(st);
     return 0;
@@ -648,6 +649,11 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
       prepare_inputs(st) != 0 || prepare_outputs(st) != 0 ||
       run_model(st) != 0 || (st->opt.profile && print_profile(st) != 0))
     return 1;
+  /* A GPU run that failed was redone on the CPU (--fallback=cpu). */
+  if (gpu_at_start && kiln_session_device(st->session) != KILN_DEVICE_GPU)
+    fprintf(stderr,
+            "kiln-run: device cpu from a failed GPU run on (fallback: %s)\n",
+            kiln_session_fallback_reason(st->session));
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
     if (print_output(kiln_session_output(st->session, i), &st->outputs[i],
                      st->opt.top) != 0)
