@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/ObjectEmitter.h"
+#include "targets/ArtifactBytes.h"
 #include "passes/Passes.h"
 #include "targets/cpu/Passes.h"
 
@@ -125,14 +126,6 @@ LogicalResult checkUnique(Location loc, const char *what,
   return success();
 }
 
-void put32(std::vector<uint8_t> &out, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
-void put64(std::vector<uint8_t> &out, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(uint8_t(v >> (8 * i)));
-}
 
 } // namespace
 
@@ -253,13 +246,6 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
       failed(checkUnique(main.getLoc(), "output", sig.outputs)))
     return failure();
   return success();
-}
-
-/// Appends a u16 length and the bytes of `name`.
-void putName(std::vector<uint8_t> &payload, llvm::StringRef name) {
-  payload.push_back(uint8_t(name.size()));
-  payload.push_back(uint8_t(name.size() >> 8));
-  payload.insert(payload.end(), name.begin(), name.end());
 }
 
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,

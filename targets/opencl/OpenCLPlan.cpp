@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/opencl/OpenCLPlan.h"
+#include "targets/ArtifactBytes.h"
 
 #include "dialects/nn/ConstantEvaluation.h"
 #include "dialects/nn/NNOps.h"
@@ -744,15 +745,6 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
   return success();
 }
 
-void put32(std::vector<uint8_t> &b, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    b.push_back(uint8_t(v >> (8 * i)));
-}
-void put64(std::vector<uint8_t> &b, uint64_t v) {
-  put32(b, uint32_t(v));
-  put32(b, uint32_t(v >> 32));
-}
-
 void PlanBuilder::encode(std::vector<uint8_t> &out) {
   std::vector<uint8_t> p;
   put64(p, uint64_t(arenaFloats) * 4);
@@ -765,11 +757,8 @@ void PlanBuilder::encode(std::vector<uint8_t> &out) {
   for (Value v : ret->getOperands())
     put64(p, uint64_t(place(v).offset) * 4);
   put32(p, kernelNames.size());
-  for (const std::string &name : kernelNames) {
-    p.push_back(uint8_t(name.size()));
-    p.push_back(uint8_t(name.size() >> 8));
-    p.insert(p.end(), name.begin(), name.end());
-  }
+  for (const std::string &name : kernelNames)
+    putName(p, name);
   put32(p, launchSizes.size());
   for (auto [k, size] : llvm::enumerate(launchSizes)) {
     put32(p, k);
