@@ -106,6 +106,11 @@ inline void patchU32(std::vector<uint8_t> &bytes, size_t offset, uint32_t v) {
     bytes[offset + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+inline void patchU64(std::vector<uint8_t> &bytes, size_t offset, uint64_t v) {
+  patchU32(bytes, offset, static_cast<uint32_t>(v));
+  patchU32(bytes, offset + 4, static_cast<uint32_t>(v >> 32));
+}
+
 // Entry indexes into FakeModel's table.
 enum : uint32_t {
   kAddIntoArena = 0,

@@ -20,15 +20,6 @@ using namespace kiln_test;
 
 namespace {
 
-void put32(std::vector<uint8_t> &b, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    b.push_back(uint8_t(v >> (8 * i)));
-}
-void put64(std::vector<uint8_t> &b, uint64_t v) {
-  put32(b, uint32_t(v));
-  put32(b, uint32_t(v >> 32));
-}
-
 struct PlanSpec {
   uint64_t arena = 96;
   std::vector<uint64_t> inputs = {0, 32};
@@ -45,40 +36,29 @@ struct PlanSpec {
 };
 
 std::vector<uint8_t> encodePlan(const PlanSpec &spec) {
-  std::vector<uint8_t> p;
-  put64(p, spec.arena);
-  put64(p, spec.weights.size() * 4);
-  put32(p, spec.inputs.size());
+  Bytes p;
+  p.u64(spec.arena).u64(spec.weights.size() * 4).u32(spec.inputs.size());
   for (uint64_t o : spec.inputs)
-    put64(p, o);
-  put32(p, spec.outputs.size());
+    p.u64(o);
+  p.u32(spec.outputs.size());
   for (uint64_t o : spec.outputs)
-    put64(p, o);
-  put32(p, 1);
-  p.push_back(uint8_t(spec.kernel.size()));
-  p.push_back(0);
-  p.insert(p.end(), spec.kernel.begin(), spec.kernel.end());
-  put32(p, 1);
-  put32(p, 0);
-  put32(p, 1);
-  put64(p, spec.global);
-  put64(p, 1);
-  put64(p, 1);
-  put64(p, spec.local);
-  put64(p, spec.local ? 1 : 0);
-  put64(p, spec.local ? 1 : 0);
-  put32(p, spec.source.size());
-  p.insert(p.end(), spec.source.begin(), spec.source.end());
-  const auto *w = reinterpret_cast<const uint8_t *>(spec.weights.data());
-  p.insert(p.end(), w, w + spec.weights.size() * 4);
-  std::vector<uint8_t> out;
-  put32(out, KILN_OPENCL_PLAN_MAGIC);
-  put32(out, KILN_OPENCL_PLAN_VERSION);
-  put64(out, p.size());
-  put32(out, kiln_fnv1a32(p.data(), p.size()));
-  put32(out, 0);
-  out.insert(out.end(), p.begin(), p.end());
-  return out;
+    p.u64(o);
+  p.u32(1).u16(spec.kernel.size()).raw(spec.kernel);
+  // One 1-D launch of kernel 0.
+  uint64_t localRest = spec.local ? 1 : 0;
+  p.u32(1).u32(0).u32(1).u64(spec.global).u64(1).u64(1);
+  p.u64(spec.local).u64(localRest).u64(localRest);
+  p.u32(spec.source.size()).raw(spec.source);
+  p.raw(std::string(reinterpret_cast<const char *>(spec.weights.data()),
+                    spec.weights.size() * 4));
+  Bytes out;
+  out.u32(KILN_OPENCL_PLAN_MAGIC)
+      .u32(KILN_OPENCL_PLAN_VERSION)
+      .u64(p.data.size())
+      .u32(kiln_fnv1a32(p.data.data(), p.data.size()))
+      .u32(0);
+  out.data.insert(out.data.end(), p.data.begin(), p.data.end());
+  return out.data;
 }
 
 /// The add model with a GPU variant.
@@ -170,12 +150,10 @@ TEST(OpenCLPlan, FuzzCorpusReplay) {
     if (bytes.size() < KILN_OPENCL_PLAN_HEADER_SIZE)
       continue;
     uint64_t payload = bytes.size() - KILN_OPENCL_PLAN_HEADER_SIZE;
-    uint32_t sum =
-        kiln_fnv1a32(bytes.data() + KILN_OPENCL_PLAN_HEADER_SIZE, payload);
-    for (int i = 0; i < 8; ++i)
-      bytes[8 + i] = uint8_t(payload >> (8 * i));
-    for (int i = 0; i < 4; ++i)
-      bytes[16 + i] = uint8_t(sum >> (8 * i));
+    patchU64(bytes, 8, payload);
+    patchU32(
+        bytes, 16,
+        kiln_fnv1a32(bytes.data() + KILN_OPENCL_PLAN_HEADER_SIZE, payload));
     parsed += parseError(bytes).empty();
   }
   EXPECT_GT(parsed, 0); // the seeds are valid plans
