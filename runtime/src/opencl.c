@@ -82,31 +82,6 @@ static void load_api(void) {
 
 static pthread_once_t cl_api_once = PTHREAD_ONCE_INIT;
 
-/* Every OpenCL call below goes through the loaded pointers. */
-#define KILN_CL_REDIRECT(name) cl_api.name
-#define clGetPlatformIDs KILN_CL_REDIRECT(clGetPlatformIDs)
-#define clGetDeviceIDs KILN_CL_REDIRECT(clGetDeviceIDs)
-#define clGetDeviceInfo KILN_CL_REDIRECT(clGetDeviceInfo)
-#define clCreateContext KILN_CL_REDIRECT(clCreateContext)
-#define clCreateCommandQueue KILN_CL_REDIRECT(clCreateCommandQueue)
-#define clCreateProgramWithBinary KILN_CL_REDIRECT(clCreateProgramWithBinary)
-#define clCreateProgramWithSource KILN_CL_REDIRECT(clCreateProgramWithSource)
-#define clBuildProgram KILN_CL_REDIRECT(clBuildProgram)
-#define clGetProgramInfo KILN_CL_REDIRECT(clGetProgramInfo)
-#define clGetProgramBuildInfo KILN_CL_REDIRECT(clGetProgramBuildInfo)
-#define clCreateBuffer KILN_CL_REDIRECT(clCreateBuffer)
-#define clCreateKernel KILN_CL_REDIRECT(clCreateKernel)
-#define clSetKernelArg KILN_CL_REDIRECT(clSetKernelArg)
-#define clEnqueueWriteBuffer KILN_CL_REDIRECT(clEnqueueWriteBuffer)
-#define clEnqueueNDRangeKernel KILN_CL_REDIRECT(clEnqueueNDRangeKernel)
-#define clEnqueueReadBuffer KILN_CL_REDIRECT(clEnqueueReadBuffer)
-#define clFinish KILN_CL_REDIRECT(clFinish)
-#define clReleaseKernel KILN_CL_REDIRECT(clReleaseKernel)
-#define clReleaseMemObject KILN_CL_REDIRECT(clReleaseMemObject)
-#define clReleaseProgram KILN_CL_REDIRECT(clReleaseProgram)
-#define clReleaseCommandQueue KILN_CL_REDIRECT(clReleaseCommandQueue)
-#define clReleaseContext KILN_CL_REDIRECT(clReleaseContext)
-
 struct kiln_opencl {
   kiln_cl_plan plan;
   cl_context context;
@@ -175,16 +150,16 @@ static unsigned char *read_file(const char *path, size_t *size) {
  * a concurrent reader never sees half a file. Failure only costs the cache. */
 static void write_binary(cl_program program, const char *path) {
   size_t size = 0;
-  if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size,
-                       NULL) != CL_SUCCESS ||
+  if (cl_api.clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size,
+                              &size, NULL) != CL_SUCCESS ||
       size == 0)
     return;
   unsigned char *data = malloc(size);
   if (!data)
     return;
   char tmp[4200];
-  if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof data, &data,
-                       NULL) == CL_SUCCESS &&
+  if (cl_api.clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof data, &data,
+                              NULL) == CL_SUCCESS &&
       snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) <
           (int)sizeof tmp) {
     FILE *f = fopen(tmp, "wb");
@@ -202,8 +177,8 @@ static kiln_status build_failure(cl_program program, cl_device_id device,
                                  cl_int err, kiln_error *error) {
   char log[160] = "";
   if (program)
-    clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, sizeof log - 1,
-                          log, NULL);
+    cl_api.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG,
+                                 sizeof log - 1, log, NULL);
   log[sizeof log - 1] = '\0';
   for (char *p = log; *p; ++p)
     if (*p == '\n')
@@ -218,15 +193,16 @@ static kiln_status pick_device(cl_device_id *device, kiln_error *error) {
   cl_platform_id platforms[16];
   cl_uint count = 0;
   if (fault("platform") ||
-      clGetPlatformIDs(16, platforms, &count) != CL_SUCCESS || count == 0)
+      cl_api.clGetPlatformIDs(16, platforms, &count) != CL_SUCCESS ||
+      count == 0)
     return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL: no platform found");
   if (count > 16)
     count = 16;
   for (int pass = 0; pass < 2; ++pass)
     for (cl_uint p = 0; p < count; ++p)
-      if (clGetDeviceIDs(platforms[p],
-                         pass == 0 ? CL_DEVICE_TYPE_GPU : CL_DEVICE_TYPE_ALL, 1,
-                         device, NULL) == CL_SUCCESS)
+      if (cl_api.clGetDeviceIDs(
+              platforms[p], pass == 0 ? CL_DEVICE_TYPE_GPU : CL_DEVICE_TYPE_ALL,
+              1, device, NULL) == CL_SUCCESS)
         return KILN_OK;
   return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL: no device found");
 }
@@ -236,8 +212,9 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
                                  kiln_program_source *source,
                                  kiln_error *error) {
   char name[256] = "", driver[256] = "";
-  clGetDeviceInfo(device, CL_DEVICE_NAME, sizeof name - 1, name, NULL);
-  clGetDeviceInfo(device, CL_DRIVER_VERSION, sizeof driver - 1, driver, NULL);
+  cl_api.clGetDeviceInfo(device, CL_DEVICE_NAME, sizeof name - 1, name, NULL);
+  cl_api.clGetDeviceInfo(device, CL_DRIVER_VERSION, sizeof driver - 1, driver,
+                         NULL);
   uint64_t key = fnv1a64(14695981039346656037ull, name, strlen(name));
   key = fnv1a64(key, "\n", 1);
   key = fnv1a64(key, driver, strlen(driver));
@@ -255,18 +232,18 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
     if (binary) {
       const unsigned char *bin = binary;
       cl_int status;
-      cl->program = clCreateProgramWithBinary(cl->context, 1, &device, &size,
-                                              &bin, &status, &err);
+      cl->program = cl_api.clCreateProgramWithBinary(
+          cl->context, 1, &device, &size, &bin, &status, &err);
       free(binary);
       if (cl->program && err == CL_SUCCESS && status == CL_SUCCESS &&
-          clBuildProgram(cl->program, 1, &device, "", NULL, NULL) ==
+          cl_api.clBuildProgram(cl->program, 1, &device, "", NULL, NULL) ==
               CL_SUCCESS) {
         *source = KILN_PROGRAM_CACHED;
         return KILN_OK;
       }
       /* A stale or foreign file: build from source and replace it. */
       if (cl->program)
-        clReleaseProgram(cl->program);
+        cl_api.clReleaseProgram(cl->program);
       cl->program = NULL;
     }
   }
@@ -277,10 +254,12 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
     text = broken;
     length = strlen(broken);
   }
-  cl->program = clCreateProgramWithSource(cl->context, 1, &text, &length, &err);
+  cl->program =
+      cl_api.clCreateProgramWithSource(cl->context, 1, &text, &length, &err);
   if (!cl->program || err != CL_SUCCESS)
     return build_failure(NULL, device, err, error);
-  err = clBuildProgram(cl->program, 1, &device, "-cl-std=CL1.2", NULL, NULL);
+  err = cl_api.clBuildProgram(cl->program, 1, &device, "-cl-std=CL1.2", NULL,
+                              NULL);
   if (err != CL_SUCCESS)
     return build_failure(cl->program, device, err, error);
   *source = KILN_PROGRAM_BUILT;
@@ -312,13 +291,13 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
   st = pick_device(&device, error);
   if (st != KILN_OK)
     goto fail;
-  cl->context = clCreateContext(NULL, 1, &device, NULL, NULL, &err);
+  cl->context = cl_api.clCreateContext(NULL, 1, &device, NULL, NULL, &err);
   if (!cl->context) {
     st = kiln_fail(error, KILN_ERROR_DEVICE,
                    "OpenCL: cannot create a context (error %d)", (int)err);
     goto fail;
   }
-  cl->queue = clCreateCommandQueue(cl->context, device, 0, &err);
+  cl->queue = cl_api.clCreateCommandQueue(cl->context, device, 0, &err);
   if (!cl->queue) {
     st = kiln_fail(error, KILN_ERROR_DEVICE,
                    "OpenCL: cannot create a queue (error %d)", (int)err);
@@ -328,15 +307,15 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
     goto fail;
   /* Buffers of at least one byte: OpenCL refuses empty ones. */
   uint64_t arena = cl->plan.arena_size ? cl->plan.arena_size : 4;
-  cl->arena =
-      clCreateBuffer(cl->context, CL_MEM_READ_WRITE, (size_t)arena, NULL, &err);
+  cl->arena = cl_api.clCreateBuffer(cl->context, CL_MEM_READ_WRITE,
+                                    (size_t)arena, NULL, &err);
   if (!cl->arena) {
     st = kiln_fail(error, KILN_ERROR_DEVICE,
                    "OpenCL: cannot allocate the %llu-byte arena (error %d)",
                    (unsigned long long)arena, (int)err);
     goto fail;
   }
-  cl->weights = clCreateBuffer(
+  cl->weights = cl_api.clCreateBuffer(
       cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
       cl->plan.weights_size ? (size_t)cl->plan.weights_size : 4,
       cl->plan.weights_size ? (void *)cl->plan.weights : (void *)&arena, &err);
@@ -354,12 +333,12 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
   }
   for (uint32_t k = 0; k < cl->plan.num_kernels; ++k) {
     cl->kernels[k] =
-        clCreateKernel(cl->program, cl->plan.kernel_names[k], &err);
+        cl_api.clCreateKernel(cl->program, cl->plan.kernel_names[k], &err);
     if (!cl->kernels[k] ||
-        clSetKernelArg(cl->kernels[k], 0, sizeof(cl_mem), &cl->arena) !=
+        cl_api.clSetKernelArg(cl->kernels[k], 0, sizeof(cl_mem), &cl->arena) !=
             CL_SUCCESS ||
-        clSetKernelArg(cl->kernels[k], 1, sizeof(cl_mem), &cl->weights) !=
-            CL_SUCCESS) {
+        cl_api.clSetKernelArg(cl->kernels[k], 1, sizeof(cl_mem),
+                              &cl->weights) != CL_SUCCESS) {
       st = kiln_fail(error, KILN_ERROR_DEVICE,
                      "OpenCL: kernel '%s' is missing or takes other "
                      "arguments (error %d)",
@@ -383,7 +362,7 @@ kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
   cl_int err = CL_SUCCESS;
   for (size_t i = 0; i < p->num_inputs && err == CL_SUCCESS; ++i)
     if (p->input_sizes[i])
-      err = clEnqueueWriteBuffer(
+      err = cl_api.clEnqueueWriteBuffer(
           cl->queue, cl->arena, CL_FALSE, (size_t)p->input_offsets[i],
           (size_t)p->input_sizes[i], inputs[i].data, 0, NULL, NULL);
   for (uint32_t i = 0; i < p->num_launches && err == CL_SUCCESS; ++i) {
@@ -393,16 +372,16 @@ kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
       global[d] = (size_t)l->global[d];
       local[d] = (size_t)l->local[d];
     }
-    err = clEnqueueNDRangeKernel(cl->queue, cl->kernels[l->kernel], l->work_dim,
-                                 NULL, global, local[0] ? local : NULL, 0, NULL,
-                                 NULL);
+    err = cl_api.clEnqueueNDRangeKernel(cl->queue, cl->kernels[l->kernel],
+                                        l->work_dim, NULL, global,
+                                        local[0] ? local : NULL, 0, NULL, NULL);
   }
   for (size_t i = 0; i < p->num_outputs && err == CL_SUCCESS; ++i)
     if (p->output_sizes[i])
-      err = clEnqueueReadBuffer(
+      err = cl_api.clEnqueueReadBuffer(
           cl->queue, cl->arena, CL_FALSE, (size_t)p->output_offsets[i],
           (size_t)p->output_sizes[i], outputs[i].data, 0, NULL, NULL);
-  cl_int done = clFinish(cl->queue);
+  cl_int done = cl_api.clFinish(cl->queue);
   if (err == CL_SUCCESS)
     err = done;
   if (err != CL_SUCCESS)
@@ -416,18 +395,18 @@ void kiln_opencl_destroy(kiln_opencl *cl) {
     return;
   for (uint32_t k = 0; cl->kernels && k < cl->plan.num_kernels; ++k)
     if (cl->kernels[k])
-      clReleaseKernel(cl->kernels[k]);
+      cl_api.clReleaseKernel(cl->kernels[k]);
   free(cl->kernels);
   if (cl->weights)
-    clReleaseMemObject(cl->weights);
+    cl_api.clReleaseMemObject(cl->weights);
   if (cl->arena)
-    clReleaseMemObject(cl->arena);
+    cl_api.clReleaseMemObject(cl->arena);
   if (cl->program)
-    clReleaseProgram(cl->program);
+    cl_api.clReleaseProgram(cl->program);
   if (cl->queue)
-    clReleaseCommandQueue(cl->queue);
+    cl_api.clReleaseCommandQueue(cl->queue);
   if (cl->context)
-    clReleaseContext(cl->context);
+    cl_api.clReleaseContext(cl->context);
   kiln_cl_plan_free(&cl->plan);
   free(cl);
 }
