@@ -140,18 +140,20 @@ struct AutotunePatternsPass
     ModuleOp module = getOperation();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    // Each conv with its tiles (analysing a filter reads all its weights).
+    SmallVector<std::pair<linalg::Conv2DNchwFchwOp, SmallVector<Tile>>> convs;
     module.walk([&](linalg::Conv2DNchwFchwOp conv) {
-      if (conv.hasPureBufferSemantics() &&
-          kiln::cpu::patternKernelTiles(conv, vectorBits).size() > 1)
-        convs.push_back(conv);
+      if (!conv.hasPureBufferSemantics())
+        return;
+      SmallVector<Tile> tiles = kiln::cpu::patternKernelTiles(conv, vectorBits);
+      if (tiles.size() > 1)
+        convs.emplace_back(conv, std::move(tiles));
     });
     // Convs of the same shapes and strides share one measurement.
     std::map<std::string, std::pair<Tile, std::string>> measured;
     SmallVector<Attribute> records;
     OpBuilder b(module);
-    for (linalg::Conv2DNchwFchwOp conv : convs) {
-      SmallVector<Tile> tiles = kiln::cpu::patternKernelTiles(conv, vectorBits);
+    for (auto &[conv, tiles] : convs) {
       auto get = conv.getDpsInputs()[1].getDefiningOp<memref::GetGlobalOp>();
       auto filter = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
           get, get.getNameAttr());
