@@ -72,11 +72,8 @@ def run(cmd, env=None):
 
 
 def median_ms(cmd, env=None):
-    out = run(cmd, env)
-    m = re.search(r"median latency: ([0-9.]+) ms", out)
-    if not m:
-        sys.exit(f"bench_halide: no median latency from {' '.join(cmd)}")
-    return float(m.group(1))
+    return benchdoc.median_latency_ms(run(cmd, env),
+                                      f"bench_halide: {' '.join(cmd)}")
 
 
 def build(rebuild):

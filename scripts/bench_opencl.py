@@ -52,10 +52,6 @@ def model_files(name):
     return files["onnx"], files["input"]
 
 
-def median_ms(out):
-    return float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
-
-
 def bench(name, args, work):
     onnx_path, input_path = model_files(name)
     so = os.path.join(work, name + ".so")
@@ -84,7 +80,8 @@ def bench(name, args, work):
     gpu_out, _ = run([kiln_run, so, "--device=gpu", "--cache-dir", cache] + feed)
     cpu_out, _ = run([kiln_run, so] + feed)
     return {"cold": cold, "warm": warm, "floor": floor,
-            "gpu": median_ms(gpu_out), "cpu": median_ms(cpu_out)}
+            "gpu": benchdoc.median_latency_ms(gpu_out, f"kiln-run {so} --device=gpu"),
+            "cpu": benchdoc.median_latency_ms(cpu_out, f"kiln-run {so}")}
 
 
 def device_name():

@@ -113,7 +113,7 @@ def kiln_profile(so, feed, runs, threads):
     out = run([os.path.join(BIN, "kiln-run"), so, "--input", feed, "--runs",
                str(runs), "--warmup", "1", "--threads", str(threads),
                "--top", "0", "--profile"])
-    latency = float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
+    latency = benchdoc.median_latency_ms(out, f"kiln-run {so}")
     layers = []
     for line in out.splitlines():
         m = re.match(r"\s+([0-9.]+)\s+[0-9.]+%\s+[0-9.]+%\s+\d+\s+(.*)$", line)
@@ -130,7 +130,7 @@ def ort_profile(onnx_path, feed, runs, threads, work):
                onnx_path, "--input", feed, "--runs", str(runs), "--warmup",
                "1", "--threads", str(threads), "--output-dir", work,
                "--profile", prefix])
-    latency = float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
+    latency = benchdoc.median_latency_ms(out, f"run_ort.js {onnx_path}")
     trace = re.search(r"profile: (\S+)", out).group(1)
     durations = collections.defaultdict(list)
     kinds = {}

@@ -81,10 +81,6 @@ def model_files(name):
     return files["onnx"], files["input"]
 
 
-def median_ms(out):
-    return float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
-
-
 def bench(name, args, work):
     onnx_path, input_path = model_files(name)
     feed = f"input={input_path}"
@@ -110,9 +106,10 @@ def bench(name, args, work):
             lat[tag].append(latency)
             conv3[tag].append(sum(ms for layer, ms in layers
                                   if classes.get(layer) == "conv 3x3"))
-        lat["onnxruntime"].append(median_ms(run(
+        lat["onnxruntime"].append(benchdoc.median_latency_ms(run(
             ["node", os.path.join(ROOT, "tools", "ort", "run_ort.js"),
-             onnx_path, "--output-dir", work] + timing)))
+             onnx_path, "--output-dir", work] + timing),
+            f"run_ort.js {onnx_path}"))
     med = {k: statistics.median(v) for k, v in lat.items()}
     conv = {k: statistics.median(v) for k, v in conv3.items()}
     return med, conv, weight_bytes

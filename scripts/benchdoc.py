@@ -1,8 +1,10 @@
 """Shared by the benchmark scripts: their tables live in docs/benchmarks.md
-between <!-- NAME:begin --> and <!-- NAME:end --> markers."""
+between <!-- NAME:begin --> and <!-- NAME:end --> markers, and they read the
+"median latency: X ms" line that kiln-run and tools/ort/run_ort.js print."""
 
 import os
 import re
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,3 +23,12 @@ def write_block(name, text):
         doc = doc.rstrip("\n") + "\n\n" + block + "\n"
     with open(path, "w") as f:
         f.write(doc)
+
+
+def median_latency_ms(out, what):
+    """The median latency kiln-run or run_ort.js printed in `out`; exits
+    naming `what` when there is none."""
+    m = re.search(r"median latency: ([0-9.]+) ms", out)
+    if not m:
+        sys.exit(f"{what}: no median latency in its output")
+    return float(m.group(1))
