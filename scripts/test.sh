@@ -141,6 +141,12 @@ if ((quick)); then
 else
   step "model tests OpenCL (POCL): 7 models + $SAMPLE" \
     "$PY" "${MODEL_TESTS[@]}" --gpu --models "$X86_MODELS" "${docs[@]}" || true
+  # Partitioned: the adds (residual groups), pools and concats kept on the
+  # CPU, so every model alternates 15-18 times between GPU and CPU segments.
+  step "model tests OpenCL partitioned (POCL + CPU segments): 3 models" \
+    "$PY" "${MODEL_TESTS[@]}" --gpu --models resnet18,mobilenet_v2,shufflenet_v2_x1_0 \
+    --kilnc-args="--cpu-ops=add,global_avg_pool,max_pool,concat" \
+    --tag partitioned || true
 fi
 
 # POCL and its LLVM keep state they never free: their leaks are suppressed,

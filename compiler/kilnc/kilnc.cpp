@@ -152,6 +152,17 @@ cl::opt<std::string> devicesFlag(
              "fallback) and gpu (an OpenCL variant in the artifact; "
              "kiln-run --device=gpu)"),
     cl::value_desc("cpu[,gpu]"), cl::init("cpu"), cl::cat(kilncCategory));
+cl::list<std::string> cpuOps(
+    "cpu-ops",
+    cl::desc("with --devices=...,gpu: ops the GPU variant runs on the CPU "
+             "although the GPU could: nn op names (softmax or nn.softmax) or "
+             "ONNX node names, comma-separated"),
+    cl::value_desc("op|node,..."), cl::CommaSeparated, cl::cat(kilncCategory));
+cl::opt<int64_t> openclLocalSize(
+    "opencl-local-size",
+    cl::desc("work-items per OpenCL work-group (0: the driver chooses; "
+             "default 64)"),
+    cl::init(64), cl::cat(kilncCategory));
 cl::opt<bool>
     autotune("autotune",
              cl::desc("time each pattern-pruned conv's register tiles on this "
@@ -667,6 +678,15 @@ int main(int argc, char **argv) {
           ? llvm::sys::path::stem(output == "-" ? inputPath : output)
           : llvm::StringRef(modelName));
   bool gpu = emitKindName == "opencl";
+  // No op for the GPU: nothing to print for --emit=opencl, otherwise the
+  // artifact is the CPU variant alone.
+  auto noGPUVariant = [&](const std::string &why) {
+    if (emitKindName == "opencl")
+      fail("--emit=opencl: no op can run on the GPU (first: " + why + ")");
+    llvm::errs() << "kilnc: warning: --devices=gpu: no op can run on the GPU, "
+                    "so the artifact has no GPU variant (first: "
+                 << why << ")\n";
+  };
   for (llvm::StringRef device : llvm::split(devicesFlag, ',')) {
     if (device == "gpu")
       gpu = true;
@@ -748,6 +768,7 @@ int main(int argc, char **argv) {
   }
   std::vector<uint8_t> openclPlan;
   kiln::opencl::PlanSummary gpuSummary;
+  std::vector<OwningOpRef<ModuleOp>> cpuSegments; // of the GPU variant
   PruneResults pruned;
   if (stats || !pruneReport.empty())
     pm.addInstrumentation(std::make_unique<PruneRecorder>(pruned));
@@ -771,10 +792,48 @@ int main(int argc, char **argv) {
       kiln::buildGraphPipeline(gpuPm, gpuOptions);
       if (failed(gpuPm.run(*gpuModule)))
         return 1;
-      FailureOr<std::vector<uint8_t>> plan =
-          kiln::opencl::buildPlan(*gpuModule, gpuSummary);
+      // Ops the GPU cannot run become CPU segments, each compiled like a
+      // model of its own (NCHW) and linked in as an extra entry.
+      kiln::opencl::PlanOptions planOptions;
+      planOptions.cpuOps.assign(cpuOps.begin(), cpuOps.end());
+      if (openclLocalSize < 0 || openclLocalSize > 1024)
+        fail("--opencl-local-size must be 0..1024");
+      planOptions.localSize = openclLocalSize;
+      auto compileSegment =
+          [&](ModuleOp segment,
+              unsigned) -> FailureOr<kiln::opencl::SegmentABI> {
+        OwningOpRef<ModuleOp> owned(cast<ModuleOp>(segment->clone()));
+        auto segmentMain = owned->lookupSymbol<func::FuncOp>("main");
+        unsigned tensors =
+            segmentMain.getNumArguments() + segmentMain.getNumResults();
+        PassManager segmentPm(&context);
+        // The ops went through the graph passes already, NCHW; the CPU
+        // layout would have to reach inside their fused groups.
+        kiln::buildGraphPipeline(segmentPm, gpuOptions);
+        segmentPm.addPass(kiln::cpu::createConvertNNToLinalgPass());
+        kiln::PlanMemoryOptions segmentPlan;
+        segmentPlan.inPlace = segmentPlan.elideCopies = !noMemoryReuse;
+        kiln::cpu::buildLinalgToLLVMPipeline(
+            segmentPm, segmentPlan,
+            kiln::cpu::vectorKernelBits(**targetMachine));
+        if (failed(segmentPm.run(*owned)))
+          return failure();
+        FailureOr<kiln::cpu::SegmentEntry> abi =
+            kiln::cpu::segmentEntry(*owned, tensors);
+        if (failed(abi))
+          return failure();
+        cpuSegments.push_back(std::move(owned));
+        return kiln::opencl::SegmentABI{abi->parallel, abi->arenaBytes};
+      };
+      FailureOr<std::vector<uint8_t>> plan = kiln::opencl::buildPlan(
+          *gpuModule, planOptions, compileSegment, gpuSummary);
       if (failed(plan))
         return 1;
+      if (plan->empty())
+        noGPUVariant(gpuSummary.cpuOps.empty()
+                         ? std::string("the graph has no ops, its outputs are "
+                                       "inputs, constants or views of them")
+                         : gpuSummary.cpuOps.front());
       openclPlan = std::move(*plan);
       if (emitKind == Emit::OpenCL) {
         writeText(output,
@@ -786,8 +845,7 @@ int main(int argc, char **argv) {
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
   if (gpu && !hasNN)
-    fail("OpenCL target: the model has no nn ops to run on the GPU (an "
-         "nn-dialect or ONNX model whose outputs are not all constants)");
+    noGPUVariant("the model has no nn ops: its outputs are constants");
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
@@ -812,6 +870,9 @@ int main(int argc, char **argv) {
         if (auto all = fn->getAttrOfType<IntegerAttr>(kiln::kBuffersSizeAttr))
           signature.buffersSize = all.getInt();
       }
+  for (auto [i, segment] : llvm::enumerate(cpuSegments))
+    if (failed(kiln::cpu::addSegment(*module, *segment, i + 1)))
+      return 1;
   if (emitKind == Emit::MLIRLLVM) {
     writeText(output, print);
     return 0;
@@ -847,11 +908,18 @@ int main(int argc, char **argv) {
       os << kiln::cpu::headerText(signature, target);
     });
   }
-  if (stats && !openclPlan.empty())
+  if (stats && !openclPlan.empty()) {
     llvm::errs() << "kilnc:   gpu (OpenCL): " << gpuSummary.kernels
                  << " kernels, " << gpuSummary.sourceBytes
                  << " bytes of OpenCL C, device arena " << gpuSummary.arenaBytes
-                 << " bytes, weights " << gpuSummary.weightBytes << " bytes\n";
+                 << " bytes, weights " << gpuSummary.weightBytes << " bytes\n"
+                 << "kilnc:   gpu variant segments: " << gpuSummary.gpuSegments
+                 << " gpu, " << gpuSummary.cpuSegments << " cpu ("
+                 << gpuSummary.overlapping
+                 << " may overlap the gpu segment before them)\n";
+    for (const std::string &op : gpuSummary.cpuOps)
+      llvm::errs() << "kilnc:     on the cpu: " << op << "\n";
+  }
   if (stats)
     printSummary(*module, signature, graphBytes, target, graphCounts, decisions,
                  pruned, tileBudget, output);

@@ -10,10 +10,12 @@ Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan}/:
               of --emit=llvm-ir)
   npy         .npy images of every dtype and header variant numpy writes,
               plus small real .npy files given with --npy
-  opencl_plan GPU variants (kiln/opencl_plan.h) for the fuzz target's
-              fixed signature (a, b -> out, f32 2x3): the unit tests' add
-              plan, several kernels and launches, local sizes, no kernels,
-              weights
+  opencl_plan GPU variants (kiln/opencl_plan.h, version 2) for the fuzz
+              target's fixed signature (a, b -> out, f32 2x3; 2 CPU
+              entries): the unit tests' add and hybrid plans, GPU and CPU
+              steps interleaved with waits, host-block refs, partial and
+              output copies, several kernels and launches, local sizes, no
+              kernels, weights
   pb          onnx.TensorProto files of ONNX's backend test data
               (/usr/share/libonnx-testdata/data, Debian's libonnx-testdata),
               the small ones, one per distinct content
@@ -23,7 +25,7 @@ reduced by the fuzz targets themselves (libFuzzer -merge=1 keeps the inputs
 that add coverage):
   python3 runtime/fuzz/make_corpus.py /tmp/seeds --kilnc build/bin/kilnc
   build-fuzz/kiln_descriptor_fuzz -merge=1 runtime/fuzz/corpus/descriptor \
-      /tmp/seeds/descriptor      (and the same for npy, pb)
+      /tmp/seeds/descriptor      (and the same for npy, pb, opencl_plan)
 Standard library only (no numpy, no onnx).
 """
 import argparse
@@ -195,35 +197,112 @@ def pb_seeds(root, max_size):
     return seeds
 
 
+REF_INPUT, REF_OUTPUT, REF_HOST = 0, 1, 2
+STEP_GPU, STEP_CPU = 0, 1
+ADD_SOURCE = (b"__kernel void add(__global float *arena, "
+              b"__global const float *weights) {}\n")
+
+
+def cl_ref(kind, index, size=24):
+    """A ref: host memory (an input, an output, or bytes of the host block)."""
+    return struct.pack("<BQQ", kind, index, size)
+
+
+def gpu_step(first=0, count=1,
+             uploads=(((REF_INPUT, 0), 0), ((REF_INPUT, 1), 32)),
+             downloads=((64, (REF_OUTPUT, 0)),)):
+    """uploads: [(ref, device offset)]; downloads: [(device offset, ref)];
+    a ref is (kind, index[, size])."""
+    p = struct.pack("<BIII", STEP_GPU, first, count, len(uploads))
+    p += b"".join(cl_ref(*r) + struct.pack("<Q", o) for r, o in uploads)
+    p += struct.pack("<I", len(downloads))
+    p += b"".join(struct.pack("<Q", o) + cl_ref(*r) for o, r in downloads)
+    return p
+
+
+def cpu_step(entry=0, parallel=0,
+             args=((REF_INPUT, 0), (REF_INPUT, 1), (REF_OUTPUT, 0)), waits=()):
+    p = struct.pack("<BIBI", STEP_CPU, entry, parallel, len(args))
+    p += b"".join(cl_ref(*r) for r in args)
+    p += struct.pack("<I", len(waits))
+    return p + b"".join(struct.pack("<I", w) for w in waits)
+
+
 def opencl_plan(kernels=("add",), launches=((0, 1, (6, 1, 1), (0, 0, 0)),),
-                source=b"__kernel void add(__global float *arena, "
-                       b"__global const float *weights) {}\n",
-                weights=b"", arena=96, inputs=(0, 32), outputs=(64,)):
-    p = struct.pack("<QQI", arena, len(weights), len(inputs))
-    p += b"".join(struct.pack("<Q", o) for o in inputs)
-    p += struct.pack("<I", len(outputs))
-    p += b"".join(struct.pack("<Q", o) for o in outputs)
+                steps=None, source=ADD_SOURCE, weights=b"", arena=96, host=0,
+                cpu_arena=0):
+    """Version 2 (kiln/opencl_plan.h); steps: gpu_step()/cpu_step() bytes,
+    by default one GPU step: upload a, b, every launch, download out."""
+    if steps is None:
+        steps = (gpu_step(count=len(launches)),)
+    p = struct.pack("<QQQQ", arena, len(weights), host, cpu_arena)
     p += struct.pack("<I", len(kernels))
     for k in kernels:
-        p += struct.pack("<H", len(k)) + k.encode()
+        k = k if isinstance(k, bytes) else k.encode()
+        p += struct.pack("<H", len(k)) + k
     p += struct.pack("<I", len(launches))
     for kernel, dims, glob, loc in launches:
         p += struct.pack("<II", kernel, dims)
         p += struct.pack("<3Q", *glob) + struct.pack("<3Q", *loc)
+    p += struct.pack("<I", len(steps)) + b"".join(steps)
     p += struct.pack("<I", len(source)) + source + weights
     checksum = fnv1a32(p)
-    return struct.pack("<IIQII", 0x4C434C4B, 1, len(p), checksum, 0) + p
+    return struct.pack("<IIQII", 0x4C434C4B, 2, len(p), checksum, 0) + p
 
 
 def opencl_plan_seeds():
+    one = (0, 1, (6, 1, 1), (0, 0, 0))
     return {
+        # The unit tests' add plan: all on the GPU.
         "add": opencl_plan(weights=struct.pack("<f", 1.0)),
+        # Their hybrid plan: the GPU adds into the host block, then a
+        # parallel CPU entry reads it (waiting for step 0) and writes out.
+        "hybrid": opencl_plan(
+            host=64, cpu_arena=32, weights=struct.pack("<f", 1.0),
+            steps=(gpu_step(downloads=((64, (REF_HOST, 0)),)),
+                   cpu_step(1, 1, ((REF_HOST, 0), (REF_INPUT, 1),
+                                   (REF_OUTPUT, 0)), (0,)))),
+        # GPU, CPU, GPU: the CPU step turns host bytes 0..24 into 32..56,
+        # which the second GPU step uploads for its kernel.
+        "gpu_cpu_gpu": opencl_plan(
+            kernels=("k0", "k1"), launches=(one, (1, 1, (6, 1, 1), (3, 1, 1))),
+            host=64, cpu_arena=64,
+            steps=(gpu_step(0, 1, downloads=((64, (REF_HOST, 0)),)),
+                   cpu_step(0, 0, ((REF_HOST, 0), (REF_HOST, 32)), (0,)),
+                   gpu_step(1, 1, (((REF_HOST, 32), 0),),
+                            ((32, (REF_OUTPUT, 0)),)))),
+        # Launches with local sizes, 1 to 3 dimensions, one GPU step.
         "two_kernels": opencl_plan(
             kernels=("k0", "k1"),
-            launches=((0, 1, (6, 1, 1), (0, 0, 0)),
-                      (1, 2, (2, 3, 1), (1, 3, 1)),
+            launches=(one, (1, 2, (2, 3, 1), (1, 3, 1)),
                       (0, 3, (2, 3, 4), (2, 1, 4)))),
-        "no_kernels": opencl_plan(kernels=(), launches=()),
+        # No kernels: the CPU does it all (or the GPU only copies).
+        "no_kernels": opencl_plan(kernels=(), launches=(),
+                                  steps=(cpu_step(),)),
+        "copy_only": opencl_plan(
+            kernels=(), launches=(),
+            steps=(gpu_step(0, 0, (((REF_INPUT, 0), 0),),
+                            ((0, (REF_OUTPUT, 0)),)),)),
+        # A CPU step writes the output, a GPU step uploads it back (allowed
+        # once written) and overwrites half of it.
+        "upload_output": opencl_plan(
+            steps=(cpu_step(),
+                   gpu_step(uploads=(((REF_OUTPUT, 0), 0),),
+                            downloads=((12, (REF_OUTPUT, 0, 12)),)))),
+        # Partial copies, host refs at offsets, several waits.
+        "many_steps": opencl_plan(
+            kernels=("k0", "k1", "k2"),
+            launches=(one, (1, 1, (4, 1, 1), (2, 1, 1)),
+                      (2, 2, (2, 2, 1), (0, 0, 0))),
+            arena=256, host=128, cpu_arena=16,
+            steps=(gpu_step(0, 1, (((REF_INPUT, 0, 12), 0),
+                                   ((REF_INPUT, 1, 24), 128)),
+                            ((64, (REF_HOST, 8, 16)), (0, (REF_HOST, 96, 8)))),
+                   gpu_step(1, 2, (((REF_HOST, 8, 16), 200),),
+                            ((232, (REF_HOST, 104, 24)),)),
+                   cpu_step(1, 1, ((REF_HOST, 104, 24), (REF_OUTPUT, 0, 24),
+                                   (REF_INPUT, 0, 0)), (0, 1)),
+                   cpu_step(0, 0, ((REF_HOST, 0, 0),), ()))),
         "weights": opencl_plan(weights=bytes(range(64))),
     }
 

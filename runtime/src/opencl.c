@@ -18,6 +18,7 @@
 #include <pthread.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@
   X(clEnqueueNDRangeKernel)                                                    \
   X(clEnqueueReadBuffer)                                                       \
   X(clFinish)                                                                  \
+  X(clFlush)                                                                   \
+  X(clWaitForEvents)                                                           \
+  X(clReleaseEvent)                                                            \
   X(clReleaseKernel)                                                           \
   X(clReleaseMemObject)                                                        \
   X(clReleaseProgram)                                                          \
@@ -84,6 +88,14 @@ static pthread_once_t cl_api_once = PTHREAD_ONCE_INIT;
 
 struct kiln_opencl {
   kiln_cl_plan plan;
+  /* CPU steps: the model's entries, the session's kiln_parallel, and one
+   * block holding the host memory then the CPU segments' arena. */
+  const kiln_entry_fn *entries;
+  kiln_parallel *parallel;
+  unsigned char *host;
+  void *cpu_arena;
+  void **argv;
+  cl_event *events; /* per step: its last download's, or NULL */
   cl_context context;
   cl_command_queue queue;
   cl_program program;
@@ -268,7 +280,36 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
   return KILN_OK;
 }
 
-kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
+/* The host block: host memory, then the CPU arena at 64 bytes. */
+static kiln_status alloc_host(kiln_opencl *cl, kiln_error *error) {
+  const kiln_cl_plan *p = &cl->plan;
+  uint32_t max_args = 0;
+  for (uint32_t i = 0; i < p->num_steps; ++i)
+    if (p->steps[i].kind == KILN_CL_STEP_CPU && p->steps[i].num_args > max_args)
+      max_args = p->steps[i].num_args;
+  uint64_t arena_at = (p->host_size + 63) / 64 * 64;
+  if (arena_at < p->host_size || p->cpu_arena_size > (uint64_t)PTRDIFF_MAX ||
+      arena_at > (uint64_t)PTRDIFF_MAX - p->cpu_arena_size - 64)
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
+                     "OpenCL: host memory of %llu + %llu bytes: too large",
+                     (unsigned long long)p->host_size,
+                     (unsigned long long)p->cpu_arena_size);
+  size_t total = (size_t)(arena_at + p->cpu_arena_size) + 64;
+  cl->host = malloc(total);
+  cl->argv = calloc((size_t)max_args + 2, sizeof(void *));
+  cl->events = calloc(p->num_steps, sizeof(cl_event));
+  if (!cl->host || !cl->argv || !cl->events)
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
+                     "OpenCL: cannot allocate %zu bytes of host memory", total);
+  /* malloc aligns to 16 at least; the arena wants 64. */
+  uintptr_t at =
+      ((uintptr_t)cl->host + (uintptr_t)arena_at + 63) & ~(uintptr_t)63;
+  cl->cpu_arena = (void *)at;
+  return KILN_OK;
+}
+
+kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
+                               kiln_parallel *parallel, const char *cache_dir,
                                kiln_opencl **out, kiln_program_source *source,
                                kiln_error *error) {
   *out = NULL;
@@ -280,9 +321,13 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
   cl->plan = *plan;
   memset(plan, 0, sizeof *plan);
   cl->fail_runs = fault("run");
+  cl->entries = model->entries;
+  cl->parallel = parallel;
   cl_device_id device;
   cl_int err;
-  kiln_status st;
+  kiln_status st = alloc_host(cl, error);
+  if (st != KILN_OK)
+    goto fail;
   pthread_once(&cl_api_once, load_api);
   if (!cl_api.loaded) {
     st = kiln_fail(error, KILN_ERROR_DEVICE, "%s", cl_api.error);
@@ -353,20 +398,35 @@ fail:
   return st;
 }
 
-kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
-                            kiln_tensor *outputs, kiln_error *error) {
-  if (cl->fail_runs)
-    return kiln_fail(error, KILN_ERROR_DEVICE,
-                     "OpenCL: run failed (KILN_OPENCL_FAULT=run)");
-  const kiln_cl_plan *p = &cl->plan;
+/* Host memory of a ref: the caller's tensor or the host block (the plan
+ * parser checked its bounds). */
+static void *host_of(kiln_opencl *cl, const kiln_cl_ref *ref,
+                     const kiln_tensor *inputs, kiln_tensor *outputs) {
+  switch (ref->kind) {
+  case KILN_CL_REF_INPUT:
+    return inputs[ref->index].data;
+  case KILN_CL_REF_OUTPUT:
+    return outputs[ref->index].data;
+  default:
+    return cl->host + ref->index;
+  }
+}
+
+/* Enqueues a GPU step: uploads, launches, downloads (the last one's event
+ * marks the step done, the queue being in order), then flushes so that the
+ * device starts while the host goes on. */
+static cl_int enqueue_gpu(kiln_opencl *cl, uint32_t index,
+                          const kiln_tensor *inputs, kiln_tensor *outputs) {
+  const kiln_cl_step *s = &cl->plan.steps[index];
   cl_int err = CL_SUCCESS;
-  for (size_t i = 0; i < p->num_inputs && err == CL_SUCCESS; ++i)
-    if (p->input_sizes[i])
+  for (uint32_t i = 0; i < s->num_uploads && err == CL_SUCCESS; ++i)
+    if (s->uploads[i].ref.size)
       err = cl_api.clEnqueueWriteBuffer(
-          cl->queue, cl->arena, CL_FALSE, (size_t)p->input_offsets[i],
-          (size_t)p->input_sizes[i], inputs[i].data, 0, NULL, NULL);
-  for (uint32_t i = 0; i < p->num_launches && err == CL_SUCCESS; ++i) {
-    const kiln_cl_launch *l = &p->launches[i];
+          cl->queue, cl->arena, CL_FALSE, (size_t)s->uploads[i].device_offset,
+          (size_t)s->uploads[i].ref.size,
+          host_of(cl, &s->uploads[i].ref, inputs, outputs), 0, NULL, NULL);
+  for (uint32_t i = 0; i < s->num_launches && err == CL_SUCCESS; ++i) {
+    const kiln_cl_launch *l = &cl->plan.launches[s->first_launch + i];
     size_t global[3], local[3];
     for (int d = 0; d < 3; ++d) {
       global[d] = (size_t)l->global[d];
@@ -376,12 +436,54 @@ kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
                                         l->work_dim, NULL, global,
                                         local[0] ? local : NULL, 0, NULL, NULL);
   }
-  for (size_t i = 0; i < p->num_outputs && err == CL_SUCCESS; ++i)
-    if (p->output_sizes[i])
-      err = cl_api.clEnqueueReadBuffer(
-          cl->queue, cl->arena, CL_FALSE, (size_t)p->output_offsets[i],
-          (size_t)p->output_sizes[i], outputs[i].data, 0, NULL, NULL);
+  for (uint32_t i = 0; i < s->num_downloads && err == CL_SUCCESS; ++i)
+    err = cl_api.clEnqueueReadBuffer(
+        cl->queue, cl->arena, CL_FALSE, (size_t)s->downloads[i].device_offset,
+        (size_t)s->downloads[i].ref.size,
+        host_of(cl, &s->downloads[i].ref, inputs, outputs), 0, NULL,
+        i + 1 == s->num_downloads ? &cl->events[index] : NULL);
+  if (err == CL_SUCCESS)
+    err = cl_api.clFlush(cl->queue);
+  return err;
+}
+
+/* Runs a CPU step once the GPU steps it reads from are done. */
+static cl_int run_cpu(kiln_opencl *cl, uint32_t index,
+                      const kiln_tensor *inputs, kiln_tensor *outputs) {
+  const kiln_cl_step *s = &cl->plan.steps[index];
+  for (uint32_t w = 0; w < s->num_waits; ++w)
+    if (cl->events[s->waits[w]]) {
+      cl_int err = cl_api.clWaitForEvents(1, &cl->events[s->waits[w]]);
+      if (err != CL_SUCCESS)
+        return err;
+    }
+  uint32_t n = 0;
+  for (; n < s->num_args; ++n)
+    cl->argv[n] = host_of(cl, &s->args[n], inputs, outputs);
+  cl->argv[n++] = cl->cpu_arena;
+  if (s->parallel)
+    cl->argv[n] = cl->parallel;
+  cl->entries[s->entry](cl->argv);
+  return CL_SUCCESS;
+}
+
+kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
+                            kiln_tensor *outputs, kiln_error *error) {
+  if (cl->fail_runs)
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "OpenCL: run failed (KILN_OPENCL_FAULT=run)");
+  const kiln_cl_plan *p = &cl->plan;
+  cl_int err = CL_SUCCESS;
+  for (uint32_t i = 0; i < p->num_steps && err == CL_SUCCESS; ++i)
+    err = p->steps[i].kind == KILN_CL_STEP_GPU
+              ? enqueue_gpu(cl, i, inputs, outputs)
+              : run_cpu(cl, i, inputs, outputs);
   cl_int done = cl_api.clFinish(cl->queue);
+  for (uint32_t i = 0; i < p->num_steps; ++i)
+    if (cl->events[i]) {
+      cl_api.clReleaseEvent(cl->events[i]);
+      cl->events[i] = NULL;
+    }
   if (err == CL_SUCCESS)
     err = done;
   if (err != CL_SUCCESS)
@@ -408,13 +510,19 @@ void kiln_opencl_destroy(kiln_opencl *cl) {
   if (cl->context)
     cl_api.clReleaseContext(cl->context);
   kiln_cl_plan_free(&cl->plan);
+  free(cl->host);
+  free(cl->argv);
+  free(cl->events);
   free(cl);
 }
 
 #else /* !KILN_ENABLE_OPENCL: sessions that ask for the GPU are told why. */
-kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
+kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
+                               kiln_parallel *parallel, const char *cache_dir,
                                kiln_opencl **out, kiln_program_source *source,
                                kiln_error *error) {
+  (void)model;
+  (void)parallel;
   (void)cache_dir;
   (void)source;
   kiln_cl_plan_free(plan);

@@ -9,14 +9,19 @@
 typedef struct kiln_opencl kiln_opencl;
 
 /* Builds the plan's program (or loads its binary from `cache_dir`, when
- * not NULL or empty), creates its kernels and the device arena and weights
- * buffers. Takes ownership of `plan` (freed on failure too). */
-kiln_status kiln_opencl_create(kiln_cl_plan *plan, const char *cache_dir,
+ * not NULL or empty), creates its kernels, the device arena and weights
+ * buffers, and the host memory of its CPU steps, which call `model`'s
+ * entries with `parallel`. Takes ownership of `plan` (freed on failure
+ * too). */
+kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
+                               kiln_parallel *parallel, const char *cache_dir,
                                kiln_opencl **out, kiln_program_source *source,
                                kiln_error *error);
 
-/* Copies the inputs in, runs every launch in order, copies the outputs
- * out; the tensors were checked against the descriptor. */
+/* Runs the plan's steps in order: a GPU step is enqueued (copies in,
+ * kernels, copies out) and the host goes on; a CPU step waits for the GPU
+ * steps it reads from, then calls its entry. Returns when the queue is
+ * done. The tensors were checked against the descriptor. */
 kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
                             kiln_tensor *outputs, kiln_error *error);
 

@@ -78,14 +78,17 @@ static kiln_status open_gpu(kiln_session *s, const kiln_model *model,
   kiln_cl_plan plan;
   kiln_status st = kiln_cl_plan_parse(
       model->opencl_plan, model->opencl_plan_size, s->inputs, s->num_inputs,
-      s->outputs, s->num_outputs, &plan, error);
+      s->outputs, s->num_outputs, model->num_entries, &plan, error);
   if (st != KILN_OK) {
     kiln_cl_plan_free(&plan);
     return st;
   }
   char dir[1024];
   cache_dir_for(cache_option, dir, sizeof dir);
-  return kiln_opencl_create(&plan, dir, &s->gpu, &s->program_source, error);
+  /* CPU steps get the pool itself: the profiler's layer marks index the
+   * CPU variant's layers, not the segments'. */
+  return kiln_opencl_create(&plan, model, kiln_thread_pool_parallel(s->pool),
+                            dir, &s->gpu, &s->program_source, error);
 }
 
 static uint64_t now_ns(void) {

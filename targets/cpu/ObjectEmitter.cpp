@@ -13,6 +13,7 @@
 #include "kiln/model_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -419,6 +420,55 @@ LogicalResult emitParts(ModuleOp module, llvm::Module &m,
                      {"--localize-hidden", path}, what)));
 }
 
+FailureOr<SegmentEntry> segmentEntry(ModuleOp lowered, unsigned tensors) {
+  auto main = lowered.lookupSymbol<LLVM::LLVMFuncOp>("main");
+  unsigned n = main ? main.getNumArguments() : 0;
+  if (!main || n < tensors + 1 || n > tensors + 2)
+    return lowered.emitError("lowered segment 'main' does not take (inputs..., "
+                             "outputs..., arena[, parallel])");
+  SegmentEntry entry;
+  entry.parallel = n == tensors + 2;
+  if (auto size = main->getAttrOfType<IntegerAttr>(kiln::kArenaSizeAttr))
+    entry.arenaBytes = size.getInt();
+  return entry;
+}
+
+LogicalResult addSegment(ModuleOp module, ModuleOp segment, unsigned entry) {
+  std::string tag = "s" + std::to_string(entry) + "_";
+  SymbolTable into(module);
+  SmallVector<Operation *> drop;
+  for (Operation &op : segment.getBody()->getOperations()) {
+    auto name = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+    if (!name)
+      continue;
+    StringRef old = name.getValue();
+    std::string renamed;
+    if (old == "main")
+      renamed = "kiln.segment." + std::to_string(entry);
+    else if (old.starts_with("kiln.dispatch.") || old.starts_with("kiln.task."))
+      renamed = (old.substr(0, old.rfind('.') + 1) + tag +
+                 old.substr(old.rfind('.') + 1))
+                    .str();
+    else if (auto fn = dyn_cast<LLVM::LLVMFuncOp>(op);
+             fn && fn.isExternal() && into.lookup(old)) {
+      drop.push_back(&op); // one declaration serves both
+      continue;
+    } else {
+      renamed = (old + "." + tag.substr(0, tag.size() - 1)).str();
+    }
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            &op, StringAttr::get(module.getContext(), renamed), segment)))
+      return segment.emitError("cannot rename '") << old << "'";
+    SymbolTable::setSymbolName(&op, renamed);
+  }
+  for (Operation *op : drop)
+    op->erase();
+  for (Operation &op :
+       llvm::make_early_inc_range(segment.getBody()->getOperations()))
+    op.moveBefore(module.getBody(), module.getBody()->end());
+  return success();
+}
+
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                          const CPUTargetOptions &opts, llvm::TargetMachine &tm,
                          bool shared, bool emitIR, llvm::StringRef path,
@@ -468,14 +518,24 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     values.append(extra.begin(), extra.end());
     b.CreateCall(callee, values);
   };
-  auto *entry =
-      llvm::Function::Create(llvm::FunctionType::get(voidTy, {ptrTy}, false),
-                             llvm::GlobalValue::InternalLinkage,
-                             prefix + "_entry0", m);
-  {
+  // Entry 0 runs the model; entries 1, 2, ... the GPU variant's CPU
+  // segments (addSegment).
+  llvm::SmallVector<llvm::Constant *> entryFns;
+  for (unsigned k = 0;; ++k) {
+    llvm::Function *callee =
+        k ? m.getFunction("kiln.segment." + std::to_string(k)) : main;
+    if (!callee)
+      break;
+    if (k)
+      callee->setName(prefix + "_segment" + std::to_string(k));
+    auto *entry =
+        llvm::Function::Create(llvm::FunctionType::get(voidTy, {ptrTy}, false),
+                               llvm::GlobalValue::InternalLinkage,
+                               prefix + "_entry" + std::to_string(k), m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", entry));
-    callUnpacked(b, main, entry->getArg(0), {});
+    callUnpacked(b, callee, entry->getArg(0), {});
     b.CreateRetVoid();
+    entryFns.push_back(entry);
   }
 
   // kiln.dispatch.N(par, args..., count) hands kiln.task.N(args..., begin,
@@ -490,8 +550,7 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
       continue;
     llvm::Function *task = m.getFunction(("kiln.task." + name).str());
     unsigned n = dispatch.arg_size() - 2;
-    if (!parallel || !task || dispatch.arg_size() < 2 ||
-        task->arg_size() != n + 2 ||
+    if (!task || dispatch.arg_size() < 2 || task->arg_size() != n + 2 ||
         !dispatch.getArg(n + 1)->getType()->isIntegerTy(64))
       return module.emitError("malformed parallel task ")
              << dispatch.getName().str();
@@ -519,7 +578,7 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
 
   // kiln-mark-layers' calls of @kiln.mark(par, layer) become par->mark.
   if (llvm::Function *mark = m.getFunction("kiln.mark")) {
-    if (!parallel || !mark->isDeclaration() || mark->arg_size() != 2 ||
+    if (!mark->isDeclaration() || mark->arg_size() != 2 ||
         !mark->getArg(1)->getType()->isIntegerTy(32))
       return module.emitError("malformed kiln.mark declaration");
     mark->setName(prefix + "_mark");
@@ -542,10 +601,10 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
       llvm::ConstantDataArray::get(llvmContext, llvm::ArrayRef(blob)),
       prefix + "_descriptor");
   descriptor->setAlignment(llvm::Align(8));
-  auto *entriesTy = llvm::ArrayType::get(ptrTy, 1);
+  auto *entriesTy = llvm::ArrayType::get(ptrTy, entryFns.size());
   auto *entries = new llvm::GlobalVariable(
       m, entriesTy, true, llvm::GlobalValue::InternalLinkage,
-      llvm::ConstantArray::get(entriesTy, {entry}), prefix + "_entries");
+      llvm::ConstantArray::get(entriesTy, entryFns), prefix + "_entries");
   // The GPU variant (kiln/opencl_plan.h), if any.
   llvm::Constant *plan =
       llvm::ConstantPointerNull::get(llvm::PointerType::get(llvmContext, 0));
@@ -568,7 +627,7 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
           modelTy, {llvm::ConstantInt::get(i32, KILN_MODEL_MAGIC),
                     llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
                     descriptor, llvm::ConstantInt::get(i64, blob.size()),
-                    entries, llvm::ConstantInt::get(i32, 1), plan,
+                    entries, llvm::ConstantInt::get(i32, entryFns.size()), plan,
                     llvm::ConstantInt::get(i64, openclPlan.size())}),
       prefix + "_model");
   model->setAlignment(llvm::Align(8));

@@ -79,6 +79,23 @@ mlir::LogicalResult emitObject(mlir::ModuleOp module, const ModelSignature &sig,
                                bool emitIR, llvm::StringRef path,
                                llvm::ArrayRef<uint8_t> openclPlan = {});
 
+/// What the runtime must know of a lowered CPU segment (an extra entry).
+struct SegmentEntry {
+  bool parallel = false;   // @main also takes the session's kiln_parallel
+  uint64_t arenaBytes = 0; // its memory plan's arena
+};
+
+/// Checks a segment module lowered like a model (@main(inputs...,
+/// outputs..., arena[, parallel]) with `tensors` inputs and outputs).
+mlir::FailureOr<SegmentEntry> segmentEntry(mlir::ModuleOp lowered,
+                                           unsigned tensors);
+
+/// Moves the lowered segment into `module` as `kiln.segment.<entry>`,
+/// renaming its symbols apart; emitObject makes it model entry `entry`
+/// (entries 1, 2, ... in order).
+mlir::LogicalResult addSegment(mlir::ModuleOp module, mlir::ModuleOp segment,
+                               unsigned entry);
+
 /// The C header declaring `kiln_model_<name>()`.
 std::string headerText(const ModelSignature &sig,
                        const CPUTargetOptions &opts);

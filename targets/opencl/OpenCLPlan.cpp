@@ -18,7 +18,9 @@
 #include "kiln/opencl_plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -59,34 +61,80 @@ struct Place {
   }
 };
 
+/// Host memory a value is read from or written to by the runtime.
+struct Ref {
+  uint8_t kind = KILN_CL_REF_HOST;
+  uint64_t index = 0; // input or output number, or byte offset (HOST)
+  uint64_t size = 0;  // bytes
+};
+
+/// A step of the plan: GPU kernels with their copies, or a CPU segment.
+struct Step {
+  bool gpu = true;
+  SmallVector<Operation *> ops;
+  // GPU
+  uint32_t firstLaunch = 0, numLaunches = 0;
+  // Host to device before the launches, device to host after them; the
+  // device offsets are the values' places.
+  SmallVector<std::pair<Value, Ref>> uploads, downloads;
+  // CPU
+  uint32_t entry = 0;
+  bool parallel = false;
+  SmallVector<Ref> args;
+  SmallVector<uint32_t> waits;
+};
+
+struct Launch {
+  uint32_t kernel;
+  uint64_t global, local;
+};
+
 class PlanBuilder {
 public:
-  explicit PlanBuilder(func::FuncOp main) : main(main) {}
+  PlanBuilder(func::FuncOp main, const PlanOptions &options,
+              CompileSegment compileSegment)
+      : main(main), options(options), compileSegment(compileSegment) {}
 
   LogicalResult build(std::vector<uint8_t> &out, PlanSummary &summary);
 
 private:
   func::FuncOp main;
+  const PlanOptions &options;
+  CompileSegment compileSegment;
   std::string source;
   std::vector<std::string> kernelNames;
-  std::vector<uint64_t> launchSizes; // one launch per kernel, 1-D
+  std::vector<Launch> launches;
   std::vector<float> weights;
   llvm::DenseMap<Value, Value> rootOf; // views: reshape, flatten
   llvm::DenseMap<Value, Place> places;
   int64_t arenaFloats = 0;
+  llvm::DenseMap<Value, Ref> hostRefs;
+  llvm::DenseMap<Operation *, size_t> stepOf;
+  llvm::DenseSet<Value> readLater; // roots read by a step other than theirs
+  uint64_t hostBytes = 0, cpuArenaBytes = 0;
+  std::vector<Step> steps;
 
   Value root(Value v) {
     auto it = rootOf.find(v);
     return it == rootOf.end() ? v : it->second;
   }
   Place place(Value v) { return places.lookup(root(v)); }
+  static bool isConstant(Value v) {
+    return v.getDefiningOp() && isa<nn::ConstantOp>(v.getDefiningOp());
+  }
 
   LogicalResult unsupported(Operation *op, const Twine &why) {
     return op->emitError("OpenCL target: '") << op->getName() << "' " << why;
   }
   LogicalResult collectWeights(Operation *op);
-  LogicalResult planArena(ArrayRef<Operation *> kernels);
+  std::optional<std::string> whyCPU(Operation *op);
+  void schedule(ArrayRef<Operation *> ops,
+                const llvm::DenseMap<Operation *, bool> &onGPU);
+  Ref hostRef(Value r);
+  void planCopies();
+  void planArena();
   LogicalResult emitKernel(Operation *op);
+  LogicalResult compileCPUStep(Step &step, unsigned entry);
   std::string load(Value v, ArrayRef<std::string> coords,
                    std::string base = "");
   std::optional<std::string> scalar(Operation *op, ArrayRef<std::string> args);
@@ -98,9 +146,9 @@ private:
 
 LogicalResult PlanBuilder::collectWeights(Operation *op) {
   auto constant = cast<nn::ConstantOp>(op);
+  if (places.count(constant.getResult()))
+    return success();
   auto type = tensorType(constant.getResult());
-  if (!type || !type.getElementType().isF32())
-    return success(); // only a kernel reading it is an error
   std::optional<SmallVector<char>> raw = nn::rawElements(constant.getValue());
   if (!raw)
     return unsupported(op, "has data that is not loaded");
@@ -112,16 +160,216 @@ LogicalResult PlanBuilder::collectWeights(Operation *op) {
   return success();
 }
 
-/// Greedy first fit by liveness: a buffer's bytes are free again after the
-/// last kernel that reads it; the outputs stay to the end.
-LogicalResult PlanBuilder::planArena(ArrayRef<Operation *> kernels) {
-  llvm::DenseMap<Value, int64_t> lastUse;
-  int64_t end = kernels.size();
-  for (auto [i, op] : llvm::enumerate(kernels))
+/// The ONNX node an op came from: its location's name (a fused group's
+/// first), or "" when it has none.
+std::string nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string name = nodeName(inner); !name.empty())
+        return name;
+  return "";
+}
+
+/// Why `op` runs on the CPU, or nothing when the GPU runs it: kept there by
+/// the options, or no kernel can be emitted for it (a dry run of
+/// emitKernel, whose error becomes the reason).
+std::optional<std::string> PlanBuilder::whyCPU(Operation *op) {
+  auto named = [&](Operation *o) {
+    StringRef full = o->getName().getStringRef();
+    for (const std::string &want : options.cpuOps)
+      if (want == full ||
+          (full.starts_with("nn.") && want == full.drop_front(3)))
+        return true;
+    return false;
+  };
+  bool kept =
+      named(op) || llvm::is_contained(options.cpuOps, nodeName(op->getLoc()));
+  if (auto fused = dyn_cast<nn::FusedOp>(op))
+    for (Operation &inner : fused.getBody().front().without_terminator())
+      kept |= named(&inner);
+  if (kept)
+    return std::string("kept on the CPU by --cpu-ops");
+  if (op->getNumResults() != 1)
+    return std::string("has several results");
+  for (Value v : op->getOperands())
+    if (isConstant(root(v)) &&
+        !nn::rawElements(
+            cast<nn::ConstantOp>(root(v).getDefiningOp()).getValue()))
+      return std::string("reads a constant whose data is not loaded");
+  std::string why;
+  size_t sourceSize = source.size(), kernels = kernelNames.size(),
+         launched = launches.size();
+  LogicalResult emitted = failure();
+  {
+    ScopedDiagnosticHandler capture(op->getContext(), [&](Diagnostic &d) {
+      if (why.empty())
+        why = d.str();
+      return success();
+    });
+    emitted = emitKernel(op);
+  }
+  source.resize(sourceSize);
+  kernelNames.resize(kernels);
+  launches.resize(launched);
+  if (succeeded(emitted))
+    return std::nullopt;
+  StringRef reason(why);
+  reason.consume_front("OpenCL target: ");
+  reason.consume_front(("'" + op->getName().getStringRef() + "' ").str());
+  return reason.str();
+}
+
+/// Orders `ops` (a topological order) into steps with few device changes:
+/// list scheduling that keeps to the current device while any of its ops
+/// is ready, then switches. Optimal for chains; a heuristic for DAGs.
+void PlanBuilder::schedule(ArrayRef<Operation *> ops,
+                           const llvm::DenseMap<Operation *, bool> &onGPU) {
+  llvm::DenseMap<Operation *, unsigned> pending;
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> users;
+  llvm::DenseSet<Operation *> scheduled(ops.begin(), ops.end());
+  for (Operation *op : ops) {
+    llvm::SmallPtrSet<Operation *, 4> deps;
     for (Value v : op->getOperands())
-      lastUse[root(v)] = i;
-  for (Value v : main.getBody().front().getTerminator()->getOperands())
-    lastUse[root(v)] = end;
+      if (Operation *def = root(v).getDefiningOp();
+          def && scheduled.count(def) && deps.insert(def).second)
+        users[def].push_back(op);
+    pending[op] = deps.size();
+  }
+  llvm::SetVector<Operation *> ready; // in program order
+  for (Operation *op : ops)
+    if (pending[op] == 0)
+      ready.insert(op);
+  bool gpu = !ops.empty() && onGPU.lookup(ops.front());
+  while (!ready.empty()) {
+    Operation *next = nullptr;
+    for (Operation *op : ready)
+      if (onGPU.lookup(op) == gpu) {
+        next = op;
+        break;
+      }
+    if (!next) {
+      gpu = !gpu;
+      continue;
+    }
+    ready.remove(next);
+    if (steps.empty() || steps.back().gpu != gpu) {
+      steps.emplace_back();
+      steps.back().gpu = gpu;
+    }
+    steps.back().ops.push_back(next);
+    // Ready ops stay in program order.
+    SmallVector<Operation *> now(ready.begin(), ready.end());
+    for (Operation *user : users.lookup(next))
+      if (--pending[user] == 0)
+        now.push_back(user);
+    llvm::sort(
+        now, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    ready = llvm::SetVector<Operation *>(now.begin(), now.end());
+  }
+}
+
+uint64_t byteSize(Value v) {
+  auto type = tensorType(v);
+  return uint64_t(type.getNumElements()) *
+         ((type.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// Where the runtime keeps root `r` on the host: the caller's input or
+/// (first) output, else a slot of host memory of its own. Slots are never
+/// reused, so a copy in flight never races a CPU step.
+Ref PlanBuilder::hostRef(Value r) {
+  auto it = hostRefs.find(r);
+  if (it != hostRefs.end())
+    return it->second;
+  Ref ref;
+  ref.size = byteSize(r);
+  if (auto arg = dyn_cast<BlockArgument>(r)) {
+    ref = {KILN_CL_REF_INPUT, arg.getArgNumber(), ref.size};
+  } else {
+    bool output = false;
+    for (OpOperand &o : main.getBody().front().getTerminator()->getOpOperands())
+      if (root(o.get()) == r) {
+        ref = {KILN_CL_REF_OUTPUT, o.getOperandNumber(), ref.size};
+        output = true;
+        break;
+      }
+    if (!output) {
+      hostBytes = (hostBytes + 63) / 64 * 64;
+      ref = {KILN_CL_REF_HOST, hostBytes, ref.size};
+      hostBytes += ref.size;
+    }
+  }
+  hostRefs[r] = ref;
+  return ref;
+}
+
+/// Device copies: a GPU step uploads what it reads from the host (model
+/// inputs, CPU results) unless an earlier step did; it downloads what it
+/// produces for a CPU step or a model output.
+void PlanBuilder::planCopies() {
+  llvm::DenseMap<Operation *, size_t> stepOf;
+  for (auto [i, step] : llvm::enumerate(steps))
+    for (Operation *op : step.ops)
+      stepOf[op] = i;
+  llvm::DenseSet<Value> onDevice, toHost;
+  for (const Step &step : steps)
+    if (!step.gpu)
+      for (Operation *op : step.ops)
+        for (Value v : op->getOperands())
+          toHost.insert(root(v));
+  Operation *ret = main.getBody().front().getTerminator();
+  for (Value v : ret->getOperands())
+    toHost.insert(root(v));
+  for (Step &step : steps) {
+    if (!step.gpu)
+      continue;
+    for (Operation *op : step.ops)
+      for (Value v : op->getOperands()) {
+        Value r = root(v);
+        Operation *def = r.getDefiningOp();
+        if (isConstant(r) || onDevice.count(r) ||
+            (def && steps[stepOf.lookup(def)].gpu))
+          continue;
+        onDevice.insert(r);
+        step.uploads.push_back({r, hostRef(r)});
+      }
+    for (Operation *op : step.ops) {
+      Value r = op->getResult(0);
+      onDevice.insert(r);
+      if (!toHost.count(r))
+        continue;
+      bool copied = false;
+      for (OpOperand &o : ret->getOpOperands())
+        if (root(o.get()) == r) {
+          step.downloads.push_back(
+              {r, Ref{KILN_CL_REF_OUTPUT, o.getOperandNumber(), byteSize(r)}});
+          copied = true;
+        }
+      if (!copied)
+        step.downloads.push_back({r, hostRef(r)});
+    }
+  }
+}
+
+/// Greedy first fit by liveness over the GPU ops in step order: a value's
+/// bytes are free again after the last kernel that reads it, or after its
+/// step when it is downloaded; uploads take theirs at the step's start.
+void PlanBuilder::planArena() {
+  llvm::DenseMap<Value, int64_t> lastUse;
+  int64_t t = 0;
+  for (Step &step : steps) {
+    if (!step.gpu)
+      continue;
+    for (Operation *op : step.ops) {
+      for (Value v : op->getOperands())
+        lastUse[root(v)] = t;
+      ++t;
+    }
+    for (auto &download : step.downloads)
+      lastUse[download.first] = t - 1;
+  }
   struct Block {
     int64_t offset, size, freeAfter;
   };
@@ -143,11 +391,15 @@ LogicalResult PlanBuilder::planArena(ArrayRef<Operation *> kernels) {
     arenaFloats = std::max(arenaFloats, offset + size);
     places[v] = Place{false, offset};
   };
-  for (BlockArgument arg : main.getArguments())
-    allocate(arg, -1);
-  for (auto [i, op] : llvm::enumerate(kernels))
-    allocate(op->getResult(0), i);
-  return success();
+  t = 0;
+  for (Step &step : steps) {
+    if (!step.gpu)
+      continue;
+    for (auto &upload : step.uploads)
+      allocate(upload.first, t);
+    for (Operation *op : step.ops)
+      allocate(op->getResult(0), t++);
+  }
 }
 
 /// Element `coords` (the output's, right-aligned) of `v` with numpy
@@ -672,7 +924,8 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
   llvm::raw_string_ostream os(code);
   os << "__kernel void " << name
      << "(__global float *arena, __global const float *weights) {\n"
-     << "  const long i = get_global_id(0);\n";
+     << "  const long i = get_global_id(0);\n"
+     << "  if (i >= " << out.getNumElements() << ") return;\n";
   // Output coordinates, innermost first.
   os << "  long t = i;\n";
   coords.resize(rank);
@@ -740,34 +993,146 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
   os << "  arena[" << place(op->getResult(0)).offset << " + i] = " << result
      << ";\n}\n\n";
   source += code;
+  // Work-groups of options.localSize work-items (the grid rounded up to
+  // whole groups, the guard above skipping the excess); a kernel smaller
+  // than one group is one group.
+  uint64_t n = out.getNumElements(), local = options.localSize;
+  if (local && n < local)
+    local = n;
+  uint64_t global = local ? (n + local - 1) / local * local : n;
+  launches.push_back({uint32_t(kernelNames.size()), global, local});
   kernelNames.push_back(name);
-  launchSizes.push_back(out.getNumElements());
   return success();
+}
+
+/// The nn module of a CPU step: @main takes the roots the step reads from
+/// other steps or the caller (views and constants are cloned in) and returns
+/// what later steps or the caller read of its results; compiled as model
+/// entry `entry`.
+LogicalResult PlanBuilder::compileCPUStep(Step &step, unsigned entry) {
+  MLIRContext *ctx = main.getContext();
+  Location loc = step.ops.front()->getLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  for (NamedAttribute attr : main->getParentOp()->getAttrs())
+    if (attr.getName() != SymbolTable::getSymbolAttrName())
+      (*module)->setAttr(attr.getName(), attr.getValue());
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module->getBody());
+  auto fn = func::FuncOp::create(b, loc, "main", b.getFunctionType({}, {}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  llvm::DenseSet<Operation *> inStep(step.ops.begin(), step.ops.end());
+  IRMapping map;
+  SmallVector<Type> argTypes;
+  std::function<Value(Value)> resolve = [&](Value v) -> Value {
+    if (Value mapped = map.lookupOrNull(v))
+      return mapped;
+    Operation *def = v.getDefiningOp();
+    if (def && isa<nn::ConstantOp, nn::ReshapeOp, nn::FlattenOp>(def)) {
+      for (Value operand : def->getOperands())
+        resolve(operand);
+      b.clone(*def, map);
+      return map.lookup(v);
+    }
+    Value arg = body->addArgument(v.getType(), v.getLoc());
+    argTypes.push_back(v.getType());
+    step.args.push_back(hostRef(v));
+    if (def && steps[stepOf.lookup(def)].gpu &&
+        !llvm::is_contained(step.waits, stepOf.lookup(def)))
+      step.waits.push_back(stepOf.lookup(def));
+    map.map(v, arg);
+    return arg;
+  };
+  for (Operation *op : step.ops) {
+    for (Value v : op->getOperands())
+      resolve(v);
+    b.clone(*op, map);
+  }
+  // Results read after the step: by other steps' ops, or as outputs.
+  Operation *ret = main.getBody().front().getTerminator();
+  SmallVector<Value> results;
+  SmallVector<Ref> resultRefs;
+  for (Operation *op : step.ops)
+    for (Value r : op->getResults()) {
+      bool output = false;
+      for (OpOperand &o : ret->getOpOperands())
+        if (root(o.get()) == r) {
+          results.push_back(map.lookup(r));
+          resultRefs.push_back(
+              Ref{KILN_CL_REF_OUTPUT, o.getOperandNumber(), byteSize(r)});
+          output = true;
+        }
+      if (!output && readLater.count(r)) {
+        results.push_back(map.lookup(r));
+        resultRefs.push_back(hostRef(r));
+      }
+    }
+  func::ReturnOp::create(b, loc, results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  fn.setType(b.getFunctionType(argTypes, resultTypes));
+  step.args.append(resultRefs.begin(), resultRefs.end());
+  step.entry = entry;
+  FailureOr<SegmentABI> abi = compileSegment(*module, entry);
+  if (failed(abi))
+    return failure();
+  step.parallel = abi->parallel;
+  cpuArenaBytes = std::max(cpuArenaBytes, abi->arenaBytes);
+  return success();
+}
+
+void putRef(std::vector<uint8_t> &p, const Ref &ref) {
+  p.push_back(ref.kind);
+  put64(p, ref.index);
+  put64(p, ref.size);
 }
 
 void PlanBuilder::encode(std::vector<uint8_t> &out) {
   std::vector<uint8_t> p;
   put64(p, uint64_t(arenaFloats) * 4);
   put64(p, uint64_t(weights.size()) * 4);
-  put32(p, main.getNumArguments());
-  for (BlockArgument arg : main.getArguments())
-    put64(p, uint64_t(place(arg).offset) * 4);
-  Operation *ret = main.getBody().front().getTerminator();
-  put32(p, ret->getNumOperands());
-  for (Value v : ret->getOperands())
-    put64(p, uint64_t(place(v).offset) * 4);
+  put64(p, hostBytes);
+  put64(p, cpuArenaBytes);
   put32(p, kernelNames.size());
   for (const std::string &name : kernelNames)
     putName(p, name);
-  put32(p, launchSizes.size());
-  for (auto [k, size] : llvm::enumerate(launchSizes)) {
-    put32(p, k);
+  put32(p, launches.size());
+  for (const Launch &l : launches) {
+    put32(p, l.kernel);
     put32(p, 1);
-    put64(p, size);
-    put64(p, 1);
-    put64(p, 1);
-    for (int d = 0; d < 3; ++d)
-      put64(p, 0);
+    for (uint64_t g : {l.global, uint64_t(1), uint64_t(1)})
+      put64(p, g);
+    for (uint64_t g :
+         {l.local, uint64_t(l.local ? 1 : 0), uint64_t(l.local ? 1 : 0)})
+      put64(p, g);
+  }
+  put32(p, steps.size());
+  for (const Step &step : steps) {
+    p.push_back(step.gpu ? KILN_CL_STEP_GPU : KILN_CL_STEP_CPU);
+    if (step.gpu) {
+      put32(p, step.firstLaunch);
+      put32(p, step.numLaunches);
+      put32(p, step.uploads.size());
+      for (auto &[value, ref] : step.uploads) {
+        putRef(p, ref);
+        put64(p, uint64_t(places.lookup(value).offset) * 4);
+      }
+      put32(p, step.downloads.size());
+      for (auto &[value, ref] : step.downloads) {
+        put64(p, uint64_t(places.lookup(value).offset) * 4);
+        putRef(p, ref);
+      }
+      continue;
+    }
+    put32(p, step.entry);
+    p.push_back(step.parallel);
+    put32(p, step.args.size());
+    for (const Ref &ref : step.args)
+      putRef(p, ref);
+    put32(p, step.waits.size());
+    for (uint32_t w : step.waits)
+      put32(p, w);
   }
   put32(p, source.size());
   p.insert(p.end(), source.begin(), source.end());
@@ -784,39 +1149,78 @@ void PlanBuilder::encode(std::vector<uint8_t> &out) {
 LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
                                  PlanSummary &summary) {
   source = "// Kiln: OpenCL C 1.2, one work-item per output element.\n\n";
-  SmallVector<Operation *> kernels;
+  SmallVector<Operation *> ops;
   for (Operation &op : main.getBody().front().without_terminator()) {
-    if (isa<nn::ConstantOp>(op)) {
-      if (failed(collectWeights(&op)))
-        return failure();
+    if (isa<nn::ConstantOp>(op))
       continue;
-    }
     if (isa<nn::ReshapeOp, nn::FlattenOp>(op)) {
-      Value in = op.getOperand(0);
-      rootOf[op.getResult(0)] = root(in);
+      rootOf[op.getResult(0)] = root(op.getOperand(0));
       continue;
     }
-    if (op.getNumResults() != 1)
-      return unsupported(&op, "has several results");
-    kernels.push_back(&op);
+    ops.push_back(&op);
   }
-  for (Value v : main.getBody().front().getTerminator()->getOperands()) {
+  Operation *ret = main.getBody().front().getTerminator();
+  // Partition: each op on the GPU unless it cannot run there or is kept off.
+  llvm::DenseMap<Operation *, bool> onGPU;
+  bool anyGPU = false;
+  for (Operation *op : ops) {
+    std::optional<std::string> why = whyCPU(op);
+    onGPU[op] = !why;
+    anyGPU |= !why;
+    if (why) {
+      std::string where = nodeName(op->getLoc());
+      if (where.empty())
+        llvm::raw_string_ostream(where) << op->getLoc();
+      else
+        where = "'" + where + "'";
+      summary.cpuOps.push_back(
+          where + " (" + op->getName().getStringRef().str() + "): " + *why);
+    }
+  }
+  if (!anyGPU)
+    return success(); // no GPU variant
+  for (Value v : ret->getOperands()) {
     Value r = root(v);
-    if (isa<BlockArgument>(r) || !r.getDefiningOp() ||
-        isa<nn::ConstantOp>(r.getDefiningOp()))
+    if (isa<BlockArgument>(r) || isConstant(r))
       return main.emitError("OpenCL target: an output that is an input or a "
                             "constant is not supported");
   }
-  for (Operation *op : kernels)
-    for (Value v : op->getOperands())
-      if (auto *def = root(v).getDefiningOp();
-          def && isa<nn::ConstantOp>(def) && !places.count(root(v)))
-        return unsupported(op, "reads a constant that is not f32");
-  if (failed(planArena(kernels)))
-    return failure();
-  for (Operation *op : kernels)
-    if (failed(emitKernel(op)))
+  schedule(ops, onGPU);
+  for (auto [i, step] : llvm::enumerate(steps))
+    for (Operation *op : step.ops)
+      stepOf[op] = i;
+  for (auto [i, step] : llvm::enumerate(steps))
+    for (Operation *op : step.ops)
+      for (Value v : op->getOperands())
+        if (Operation *def = root(v).getDefiningOp();
+            def && stepOf.count(def) && stepOf.lookup(def) != i)
+          readLater.insert(root(v));
+  for (Step &step : steps)
+    if (step.gpu)
+      for (Operation *op : step.ops)
+        for (Value v : op->getOperands())
+          if (isConstant(root(v)) &&
+              failed(collectWeights(root(v).getDefiningOp())))
+            return failure();
+  planCopies();
+  planArena();
+  unsigned entry = 1; // entry 0 is the CPU variant's
+  for (auto [i, step] : llvm::enumerate(steps)) {
+    if (step.gpu) {
+      step.firstLaunch = launches.size();
+      for (Operation *op : step.ops)
+        if (failed(emitKernel(op)))
+          return failure();
+      step.numLaunches = launches.size() - step.firstLaunch;
+      ++summary.gpuSegments;
+      continue;
+    }
+    if (failed(compileCPUStep(step, entry++)))
       return failure();
+    ++summary.cpuSegments;
+    summary.overlapping +=
+        i > 0 && !llvm::is_contained(step.waits, uint32_t(i - 1));
+  }
   encode(out);
   summary.kernels = kernelNames.size();
   summary.arenaBytes = arenaFloats * 4;
@@ -829,12 +1233,14 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
 } // namespace
 
 FailureOr<std::vector<uint8_t>> buildPlan(ModuleOp module,
+                                          const PlanOptions &options,
+                                          CompileSegment compileSegment,
                                           PlanSummary &summary) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.getBody().empty())
     return module.emitError("OpenCL target: no @main");
   std::vector<uint8_t> out;
-  PlanBuilder builder(main);
+  PlanBuilder builder(main, options, compileSegment);
   if (failed(builder.build(out, summary)))
     return failure();
   return out;

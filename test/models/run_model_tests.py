@@ -2,7 +2,8 @@
 """End-to-end model tests: Kiln against onnxruntime on real architectures.
 
     /usr/bin/python3 test/models/run_model_tests.py [--models a,b] [--jobs N]
-        [--aarch64] [--reference-only] [--runs N] [--threads N] [--write-docs]
+        [--aarch64] [--gpu] [--kilnc-args "..."] [--reference-only] [--runs N]
+        [--threads N] [--tag T] [--write-docs]
 
 For each model (all seven torchvision architectures by default):
   1. export it if needed (scripts/export_models.py, one at a time);
@@ -273,7 +274,8 @@ def kiln_x86(ctx, name, log, res):
     so = os.path.join(d, name + ".so")
     gpu = ["--devices=cpu,gpu"] if ctx.args.gpu else []
     _, dt = run([ctx.kilnc, model_files(ctx, name)["onnx"], f"--target={X86}",
-                 "--emit=shared", "-o", so, "--name", c_ident(name)] + gpu,
+                 "--emit=shared", "-o", so, "--name", c_ident(name)] + gpu +
+                ctx.args.kilnc_args.split(),
                 "compile-error", log, ctx.timeout)
     res["compile_s"] = round(dt, 2)
     out = os.path.join(d, "out")
@@ -548,6 +550,9 @@ def main():
     ap.add_argument("--gpu", action="store_true",
                     help="compile with --devices=cpu,gpu and run the OpenCL variant "
                          "(kiln-run --device=gpu; POCL in CI)")
+    ap.add_argument("--kilnc-args", default="",
+                    help="more kilnc flags for the x86-64 compiles, e.g. "
+                         "\"--cpu-ops=add\" with --gpu (use --tag to keep its summary apart)")
     ap.add_argument("--aarch64", action="store_true",
                     help="cross-compile, link with build-aarch64's runtime, run under qemu")
     ap.add_argument("--reference-only", action="store_true",

@@ -3,6 +3,7 @@
 // in CI; skipped where no OpenCL device exists), its binary cache, and the
 // fallback to the CPU variant under injected faults (KILN_OPENCL_FAULT).
 #include "descriptor_writer.h"
+#include "fake_entries.h"
 #include "fuzz_inputs.h"
 #include "kiln/opencl_plan.h"
 #include "kiln/runtime.h"
@@ -20,10 +21,19 @@ using namespace kiln_test;
 
 namespace {
 
+/// A ref of the plan (kiln/opencl_plan.h).
+struct Ref {
+  uint8_t kind;
+  uint64_t index, size;
+};
+
+/// By default the add model on the GPU: one step uploads a and b, runs
+/// `add` (out = (a + b) * weights[0]) and downloads out.
 struct PlanSpec {
-  uint64_t arena = 96;
-  std::vector<uint64_t> inputs = {0, 32};
-  std::vector<uint64_t> outputs = {64};
+  uint64_t arena = 96, host = 0;
+  std::vector<uint64_t> uploads = {0, 32};
+  uint64_t downloadFrom = 64;
+  Ref download = {KILN_CL_REF_OUTPUT, 0, 24};
   std::string kernel = "add";
   uint64_t global = 6, local = 0;
   std::string source = "__kernel void add(__global float *arena,\n"
@@ -33,21 +43,39 @@ struct PlanSpec {
                        "weights[0];\n"
                        "}\n";
   std::vector<float> weights = {1.0f};
+  /// A CPU step after the GPU's: entry, args, waits.
+  bool cpuStep = false;
+  uint32_t entry = 0;
+  std::vector<Ref> args;
+  std::vector<uint32_t> waits;
 };
+
+Bytes &ref(Bytes &p, const Ref &r) {
+  return p.u8(r.kind).u64(r.index).u64(r.size);
+}
 
 std::vector<uint8_t> encodePlan(const PlanSpec &spec) {
   Bytes p;
-  p.u64(spec.arena).u64(spec.weights.size() * 4).u32(spec.inputs.size());
-  for (uint64_t o : spec.inputs)
-    p.u64(o);
-  p.u32(spec.outputs.size());
-  for (uint64_t o : spec.outputs)
-    p.u64(o);
+  p.u64(spec.arena).u64(spec.weights.size() * 4).u64(spec.host).u64(0);
   p.u32(1).u16(spec.kernel.size()).raw(spec.kernel);
   // One 1-D launch of kernel 0.
   uint64_t localRest = spec.local ? 1 : 0;
   p.u32(1).u32(0).u32(1).u64(spec.global).u64(1).u64(1);
   p.u64(spec.local).u64(localRest).u64(localRest);
+  p.u32(spec.cpuStep ? 2 : 1);
+  p.u8(KILN_CL_STEP_GPU).u32(0).u32(1).u32(spec.uploads.size());
+  for (size_t i = 0; i < spec.uploads.size(); ++i)
+    ref(p, {KILN_CL_REF_INPUT, i, 24}).u64(spec.uploads[i]);
+  p.u32(1).u64(spec.downloadFrom);
+  ref(p, spec.download);
+  if (spec.cpuStep) {
+    p.u8(KILN_CL_STEP_CPU).u32(spec.entry).u8(0).u32(spec.args.size());
+    for (const Ref &r : spec.args)
+      ref(p, r);
+    p.u32(spec.waits.size());
+    for (uint32_t w : spec.waits)
+      p.u32(w);
+  }
   p.u32(spec.source.size()).raw(spec.source);
   p.raw(std::string(reinterpret_cast<const char *>(spec.weights.data()),
                     spec.weights.size() * 4));
@@ -59,6 +87,22 @@ std::vector<uint8_t> encodePlan(const PlanSpec &spec) {
       .u32(0);
   out.data.insert(out.data.end(), p.data.begin(), p.data.end());
   return out.data;
+}
+
+/// The add model split between the devices: the GPU computes a + b into
+/// host memory, then CPU entry 0 (kiln_test_add_into_arena: args a, b, out)
+/// adds b again into the output: out = a + 2b.
+PlanSpec hybridSpec() {
+  PlanSpec spec;
+  spec.host = 64;
+  spec.download = {KILN_CL_REF_HOST, 0, 24};
+  spec.cpuStep = true;
+  spec.entry = 0;
+  spec.args = {{KILN_CL_REF_HOST, 0, 24},
+               {KILN_CL_REF_INPUT, 1, 24},
+               {KILN_CL_REF_OUTPUT, 0, 24}};
+  spec.waits = {0};
+  return spec;
 }
 
 /// The add model with a GPU variant.
@@ -82,7 +126,7 @@ std::string parseError(const std::vector<uint8_t> &bytes) {
   kiln_cl_plan plan;
   kiln_error error{};
   kiln_status st = kiln_cl_plan_parse(bytes.data(), bytes.size(), in, 2, out, 1,
-                                      &plan, &error);
+                                      5, &plan, &error);
   kiln_cl_plan_free(&plan);
   return st == KILN_OK ? "" : error.message;
 }
@@ -93,14 +137,18 @@ TEST(OpenCLPlan, Parses) {
   kiln_tensor_info out[1] = {info("out", 24)};
   kiln_cl_plan plan;
   kiln_error error{};
-  ASSERT_EQ(kiln_cl_plan_parse(bytes.data(), bytes.size(), in, 2, out, 1, &plan,
-                               &error),
+  ASSERT_EQ(kiln_cl_plan_parse(bytes.data(), bytes.size(), in, 2, out, 1, 5,
+                               &plan, &error),
             KILN_OK)
       << error.message;
   EXPECT_EQ(plan.arena_size, 96u);
-  EXPECT_EQ(plan.input_offsets[1], 32u);
-  EXPECT_EQ(plan.output_offsets[0], 64u);
-  EXPECT_EQ(plan.output_sizes[0], 24u);
+  ASSERT_EQ(plan.num_steps, 1u);
+  ASSERT_EQ(plan.steps[0].num_uploads, 2u);
+  EXPECT_EQ(plan.steps[0].uploads[1].device_offset, 32u);
+  EXPECT_EQ(plan.steps[0].uploads[1].ref.index, 1u);
+  ASSERT_EQ(plan.steps[0].num_downloads, 1u);
+  EXPECT_EQ(plan.steps[0].downloads[0].device_offset, 64u);
+  EXPECT_EQ(plan.steps[0].downloads[0].ref.size, 24u);
   ASSERT_EQ(plan.num_kernels, 1u);
   EXPECT_STREQ(plan.kernel_names[0], "add");
   ASSERT_EQ(plan.num_launches, 1u);
@@ -119,7 +167,7 @@ TEST(OpenCLPlan, RejectsCorruptPlans) {
     EXPECT_NE(parseError(truncated), "") << "cut at " << cut;
   }
   PlanSpec outside;
-  outside.outputs = {80}; // 24 bytes from 80 pass the 96-byte arena
+  outside.downloadFrom = 80; // 24 bytes from 80 pass the 96-byte arena
   EXPECT_NE(parseError(encodePlan(outside)).find("not inside"),
             std::string::npos);
   PlanSpec local;
@@ -129,10 +177,31 @@ TEST(OpenCLPlan, RejectsCorruptPlans) {
   PlanSpec nul;
   nul.kernel = std::string("a\0d", 3);
   EXPECT_NE(parseError(encodePlan(nul)).find("NUL byte"), std::string::npos);
-  PlanSpec inputs;
-  inputs.inputs = {0};
-  EXPECT_NE(parseError(encodePlan(inputs)).find("inputs differ"),
+  PlanSpec bigCopy;
+  bigCopy.download.size = 28; // the output holds 24 bytes
+  EXPECT_NE(parseError(encodePlan(bigCopy)).find("exceeds output 'out'"),
             std::string::npos);
+  PlanSpec intoInput;
+  intoInput.download = {KILN_CL_REF_INPUT, 0, 24};
+  EXPECT_NE(parseError(encodePlan(intoInput)).find("downloads into input 0"),
+            std::string::npos);
+  PlanSpec noOutput;
+  noOutput.host = 64;
+  noOutput.download = {KILN_CL_REF_HOST, 0, 24};
+  EXPECT_NE(parseError(encodePlan(noOutput)).find("no step writes output"),
+            std::string::npos);
+  PlanSpec host = hybridSpec();
+  host.args[0].index = 48; // 24 bytes from 48 pass the 64-byte host block
+  EXPECT_NE(parseError(encodePlan(host)).find("host block"), std::string::npos);
+  PlanSpec entry = hybridSpec();
+  entry.entry = 5; // the fake model has 5 entries
+  EXPECT_NE(parseError(encodePlan(entry)).find("entry 5 of 5"),
+            std::string::npos);
+  PlanSpec wait = hybridSpec();
+  wait.waits = {1}; // itself
+  EXPECT_NE(parseError(encodePlan(wait)).find("not an earlier GPU step"),
+            std::string::npos);
+  EXPECT_EQ(parseError(encodePlan(hybridSpec())), "");
 }
 
 // kiln_opencl_plan_fuzz's corpus and regressions, as the target tries them:
@@ -226,6 +295,31 @@ TEST_F(GpuSession, RunsThePlan) {
   EXPECT_EQ(kiln_session_program_source(s), KILN_PROGRAM_BUILT);
   runAdd(s);
   runAdd(s);
+  kiln_session_destroy(s);
+}
+
+// A GPU step hands its result to a CPU step through host memory; the CPU
+// step waits for the download, then writes the model output.
+TEST_F(GpuSession, RunsGpuAndCpuSteps) {
+  requireDevice();
+  GpuModel gpu(encodePlan(hybridSpec()));
+  kiln_session *s = nullptr;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s), KILN_OK);
+  std::vector<float> a = {1, 2, 3, 4, 5, 6}, b = {10, 20, 30, 40, 50, 60},
+                     out(6, -1.0f);
+  int64_t dims[2] = {2, 3};
+  kiln_tensor in[2] = {{KILN_DTYPE_F32, 2, dims, a.data(), 24},
+                       {KILN_DTYPE_F32, 2, dims, b.data(), 24}};
+  kiln_tensor o[1] = {{KILN_DTYPE_F32, 2, dims, out.data(), 24}};
+  for (int run = 0; run < 2; ++run) {
+    kiln_error error{};
+    int calls = kiln_test_calls;
+    ASSERT_EQ(kiln_session_run(s, in, 2, o, 1, &error), KILN_OK)
+        << error.message;
+    EXPECT_EQ(kiln_test_calls, calls + 1); // the CPU step ran, once
+    for (int i = 0; i < 6; ++i)
+      EXPECT_EQ(out[i], a[i] + 2 * b[i]) << i;
+  }
   kiln_session_destroy(s);
 }
 
