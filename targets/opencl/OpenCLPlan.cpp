@@ -105,7 +105,14 @@ private:
   std::vector<std::string> kernelNames;
   std::vector<Launch> launches;
   std::vector<float> weights;
-  llvm::DenseMap<Value, Value> rootOf; // views: reshape, flatten
+  // Views: reshape, flatten, and slices of a contiguous range; their
+  // elements start `viewOffset` floats into their root's.
+  llvm::DenseMap<Value, Value> rootOf;
+  llvm::DenseMap<Value, int64_t> viewOffset;
+  // Concat by placement: the producer of each input writes it straight into
+  // the concat's buffer, at this offset (floats); the concat has no kernel.
+  llvm::DenseMap<Value, std::pair<Value, int64_t>> placedIn;
+  llvm::DenseSet<Operation *> placedConcats;
   llvm::DenseMap<Value, Place> places;
   int64_t arenaFloats = 0;
   llvm::DenseMap<Value, Ref> hostRefs;
@@ -118,7 +125,16 @@ private:
     auto it = rootOf.find(v);
     return it == rootOf.end() ? v : it->second;
   }
-  Place place(Value v) { return places.lookup(root(v)); }
+  Place place(Value v) {
+    Place p = places.lookup(root(v));
+    p.offset += viewOffset.lookup(v);
+    return p;
+  }
+  bool isView(Operation *op) {
+    return isa<nn::ReshapeOp, nn::FlattenOp>(op) || contiguousSlice(op);
+  }
+  std::optional<int64_t> contiguousSlice(Operation *op);
+  void placeConcats();
   static bool isConstant(Value v) {
     return v.getDefiningOp() && isa<nn::ConstantOp>(v.getDefiningOp());
   }
@@ -305,6 +321,94 @@ Ref PlanBuilder::hostRef(Value r) {
   return ref;
 }
 
+/// The offset (floats) of a slice whose elements are a contiguous range of
+/// its input (the dims before the first cut one are 1, the ones after it
+/// whole, steps 1), when it is not a model output: then it is a view.
+std::optional<int64_t> PlanBuilder::contiguousSlice(Operation *op) {
+  auto slice = dyn_cast<nn::SliceOp>(op);
+  if (!slice)
+    return std::nullopt;
+  auto in = tensorType(slice.getInput());
+  if (!in || !in.hasStaticShape() || !in.getElementType().isF32())
+    return std::nullopt;
+  // An output must be its root's bytes, whole.
+  std::function<bool(Value)> returned = [&](Value v) {
+    return llvm::any_of(v.getUsers(), [&](Operation *user) {
+      return isa<func::ReturnOp>(user) ||
+             (isa<nn::ReshapeOp, nn::FlattenOp>(user) &&
+              returned(user->getResult(0)));
+    });
+  };
+  if (returned(slice.getResult()))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = in.getShape(), offsets = slice.getOffsets(),
+                    sizes = slice.getSizes(), steps = slice.getSteps();
+  int64_t rank = shape.size(), cut = rank;
+  for (int64_t d = 0; d < rank; ++d)
+    if (sizes[d] != shape[d]) {
+      cut = d;
+      break;
+    }
+  int64_t offset = 0, stride = 1;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (d > cut && (sizes[d] != shape[d] || steps[d] != 1))
+      return std::nullopt;
+    if (d < cut && shape[d] != 1)
+      return std::nullopt;
+    if (d == cut) {
+      if ((steps[d] != 1 && sizes[d] > 1) || offsets[d] < 0)
+        return std::nullopt;
+      offset = offsets[d] * stride;
+    }
+    stride *= shape[d];
+  }
+  return offset;
+}
+
+/// Concat by placement: a GPU concat along an axis with only 1s before it
+/// holds its inputs one after another, so when each input is the whole
+/// result of its own GPU kernel (not claimed by another concat), those
+/// kernels write into the concat's buffer and the concat runs nothing.
+void PlanBuilder::placeConcats() {
+  llvm::DenseSet<Value> claimed;
+  for (const Step &step : steps) {
+    if (!step.gpu)
+      continue;
+    for (Operation *op : step.ops) {
+      auto cat = dyn_cast<nn::ConcatOp>(op);
+      if (!cat)
+        continue;
+      auto out = tensorType(cat.getResult());
+      int64_t axis = int64_t(cat.getAxis());
+      axis += axis < 0 ? out.getRank() : 0;
+      bool ok = llvm::all_of(out.getShape().take_front(axis),
+                             [](int64_t d) { return d == 1; });
+      SmallVector<Value> roots;
+      for (Value v : cat.getInputs()) {
+        Value r = root(v);
+        Operation *def = r.getDefiningOp();
+        ok &=
+            def && !isConstant(r) && stepOf.count(def) &&
+            steps[stepOf.lookup(def)].gpu && !placedConcats.count(def) &&
+            viewOffset.lookup(v) == 0 &&
+            tensorType(r).getNumElements() == tensorType(v).getNumElements() &&
+            tensorType(r).getNumElements() > 0 && !claimed.count(r) &&
+            !llvm::is_contained(roots, r);
+        roots.push_back(r);
+      }
+      if (!ok)
+        continue;
+      int64_t offset = 0;
+      for (Value r : roots) {
+        claimed.insert(r);
+        placedIn[r] = {cat.getResult(), offset};
+        offset += tensorType(r).getNumElements();
+      }
+      placedConcats.insert(op);
+    }
+  }
+}
+
 /// Device copies: a GPU step uploads what it reads from the host (model
 /// inputs, CPU results) unless an earlier step did; it downloads what it
 /// produces for a CPU step or a model output.
@@ -374,7 +478,19 @@ void PlanBuilder::planArena() {
     int64_t offset, size, freeAfter;
   };
   std::vector<Block> blocks;
-  auto allocate = [&](Value v, int64_t at) {
+  // A concat placed by its inputs lives while any of them does.
+  for (auto &[input, where] : placedIn)
+    lastUse[where.first] =
+        std::max(lastUse.lookup(where.first), lastUse.lookup(input));
+  std::function<void(Value, int64_t)> allocate = [&](Value v, int64_t at) {
+    if (places.count(v))
+      return; // a placed concat, allocated with its first input
+    if (auto it = placedIn.find(v); it != placedIn.end()) {
+      auto [concat, offset] = it->second;
+      allocate(concat, at);
+      places[v] = Place{false, places[concat].offset + offset};
+      return;
+    }
     int64_t size = alignUp(tensorType(v).getNumElements());
     int64_t freeAfter = lastUse.count(v) ? lastUse[v] : at;
     llvm::erase_if(blocks, [&](const Block &b) { return b.freeAfter < at; });
@@ -1028,7 +1144,7 @@ LogicalResult PlanBuilder::compileCPUStep(Step &step, unsigned entry) {
     if (Value mapped = map.lookupOrNull(v))
       return mapped;
     Operation *def = v.getDefiningOp();
-    if (def && isa<nn::ConstantOp, nn::ReshapeOp, nn::FlattenOp>(def)) {
+    if (def && (isa<nn::ConstantOp>(def) || isView(def))) {
       for (Value operand : def->getOperands())
         resolve(operand);
       b.clone(*def, map);
@@ -1155,6 +1271,13 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
       continue;
     if (isa<nn::ReshapeOp, nn::FlattenOp>(op)) {
       rootOf[op.getResult(0)] = root(op.getOperand(0));
+      viewOffset[op.getResult(0)] = viewOffset.lookup(op.getOperand(0));
+      continue;
+    }
+    if (std::optional<int64_t> offset = contiguousSlice(&op)) {
+      rootOf[op.getResult(0)] = root(op.getOperand(0));
+      viewOffset[op.getResult(0)] =
+          viewOffset.lookup(op.getOperand(0)) + *offset;
       continue;
     }
     ops.push_back(&op);
@@ -1203,13 +1326,14 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
               failed(collectWeights(root(v).getDefiningOp())))
             return failure();
   planCopies();
+  placeConcats();
   planArena();
   unsigned entry = 1; // entry 0 is the CPU variant's
   for (auto [i, step] : llvm::enumerate(steps)) {
     if (step.gpu) {
       step.firstLaunch = launches.size();
       for (Operation *op : step.ops)
-        if (failed(emitKernel(op)))
+        if (!placedConcats.count(op) && failed(emitKernel(op)))
           return failure();
       step.numLaunches = launches.size() - step.firstLaunch;
       ++summary.gpuSegments;
