@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The OpenCL API, loaded from the ICD loader at the first GPU session:
@@ -32,6 +33,7 @@
   X(clGetPlatformIDs)                                                          \
   X(clGetDeviceIDs)                                                            \
   X(clGetDeviceInfo)                                                           \
+  X(clGetKernelWorkGroupInfo)                                                  \
   X(clCreateContext)                                                           \
   X(clCreateCommandQueue)                                                      \
   X(clCreateProgramWithBinary)                                                 \
@@ -96,6 +98,11 @@ struct kiln_opencl {
   void *cpu_arena;
   void **argv;
   cl_event *events; /* per step: its last download's, or NULL */
+  cl_device_id device;
+  /* Tuned work-group sizes: <cache key>.wg beside the program binary. */
+  char tune_path[4096];
+  bool tuned;
+  uint32_t changed;
   cl_context context;
   cl_command_queue queue;
   cl_program program;
@@ -233,9 +240,12 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
   key = fnv1a64(key, "\n", 1);
   key = fnv1a64(key, cl->plan.source, cl->plan.source_size);
   char path[4096] = "";
-  if (cache_dir && cache_dir[0] && make_dirs(cache_dir))
+  if (cache_dir && cache_dir[0] && make_dirs(cache_dir)) {
     snprintf(path, sizeof path, "%s/%016llx.clbin", cache_dir,
              (unsigned long long)key);
+    snprintf(cl->tune_path, sizeof cl->tune_path, "%s/%016llx.wg", cache_dir,
+             (unsigned long long)key);
+  }
 
   cl_int err;
   if (path[0] && !fault("build")) {
@@ -277,6 +287,153 @@ static kiln_status build_program(kiln_opencl *cl, cl_device_id device,
   *source = KILN_PROGRAM_BUILT;
   if (path[0])
     write_binary(cl->program, path);
+  return KILN_OK;
+}
+
+/* A tuned size file: "KLWG", u32 launches, then per launch u64 local[0]
+ * (0: the driver's choice). Sizes apply to 1-D launches and must divide the
+ * plan's grid; a file that does not fit the plan is ignored. */
+#define KILN_WG_MAGIC 0x47574c4bu
+
+static bool local_fits(const kiln_cl_launch *l, uint64_t local) {
+  return l->work_dim == 1 && local <= 1024 &&
+         (local == 0 || l->global[0] % local == 0);
+}
+
+static void load_tuning(kiln_opencl *cl) {
+  size_t size = 0;
+  unsigned char *data = cl->tune_path[0] && !fault("build")
+                            ? read_file(cl->tune_path, &size)
+                            : NULL;
+  uint32_t n = cl->plan.num_launches;
+  bool ok = data && size == 8 + 8 * (size_t)n;
+  uint32_t magic = 0, count = 0;
+  if (ok) {
+    memcpy(&magic, data, 4);
+    memcpy(&count, data + 4, 4);
+    ok = magic == KILN_WG_MAGIC && count == n;
+  }
+  for (uint32_t i = 0; ok && i < n; ++i) {
+    uint64_t local;
+    memcpy(&local, data + 8 + 8 * (size_t)i, 8);
+    ok = local_fits(&cl->plan.launches[i], local) ||
+         local == cl->plan.launches[i].local[0];
+  }
+  for (uint32_t i = 0; ok && i < n; ++i) {
+    kiln_cl_launch *l = &cl->plan.launches[i];
+    uint64_t local;
+    memcpy(&local, data + 8 + 8 * (size_t)i, 8);
+    cl->changed += local != l->local[0];
+    l->local[0] = local;
+    l->local[1] = l->local[2] = local ? 1 : 0;
+  }
+  cl->tuned = ok;
+  free(data);
+}
+
+static uint64_t clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The fastest of 3 timed runs of launch `l` at `local` (after one warm-up),
+ * in ns; UINT64_MAX if the device refuses it. */
+static uint64_t time_launch(kiln_opencl *cl, const kiln_cl_launch *l,
+                            uint64_t local) {
+  size_t global[3] = {(size_t)l->global[0], (size_t)l->global[1],
+                      (size_t)l->global[2]};
+  size_t loc[3] = {(size_t)local, 1, 1};
+  uint64_t best = UINT64_MAX;
+  for (int run = 0; run < 4; ++run) {
+    uint64_t t0 = clock_ns();
+    if (cl_api.clEnqueueNDRangeKernel(cl->queue, cl->kernels[l->kernel], 1,
+                                      NULL, global, local ? loc : NULL, 0, NULL,
+                                      NULL) != CL_SUCCESS ||
+        cl_api.clFinish(cl->queue) != CL_SUCCESS)
+      return UINT64_MAX;
+    uint64_t dt = clock_ns() - t0;
+    if (run > 0 && dt < best)
+      best = dt;
+  }
+  return best;
+}
+
+void kiln_opencl_tuning(const kiln_opencl *cl, kiln_gpu_tuning *out) {
+  *out = (kiln_gpu_tuning){.launches = cl->plan.num_launches,
+                           .tuned = cl->tuned,
+                           .changed = cl->changed};
+}
+
+kiln_status kiln_opencl_tune(kiln_opencl *cl, kiln_gpu_tuning *out,
+                             kiln_error *error) {
+  static const uint64_t candidates[] = {0, 16, 32, 64, 128, 256, 512};
+  size_t device_max = 0;
+  cl_api.clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
+                         sizeof device_max, &device_max, NULL);
+  uint32_t n = cl->plan.num_launches;
+  uint64_t planned = 0, tuned = 0;
+  uint32_t changed = 0;
+  uint64_t *chosen = calloc(n ? n : 1, sizeof(uint64_t));
+  if (!chosen)
+    return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY, "OpenCL: tuning");
+  for (uint32_t i = 0; i < n; ++i) {
+    kiln_cl_launch *l = &cl->plan.launches[i];
+    /* The plan's own size first: kept unless another is faster. */
+    uint64_t planned_local = l->local[0];
+    size_t kernel_max = 0;
+    cl_api.clGetKernelWorkGroupInfo(cl->kernels[l->kernel], cl->device,
+                                    CL_KERNEL_WORK_GROUP_SIZE,
+                                    sizeof kernel_max, &kernel_max, NULL);
+    uint64_t at_plan = time_launch(cl, l, planned_local);
+    uint64_t best = at_plan, best_local = planned_local;
+    for (size_t c = 0; c < sizeof candidates / sizeof *candidates; ++c) {
+      uint64_t local = candidates[c];
+      if (local == planned_local || !local_fits(l, local) ||
+          (local && ((device_max && local > device_max) ||
+                     (kernel_max && local > kernel_max))))
+        continue;
+      uint64_t t = time_launch(cl, l, local);
+      /* 3% better, or it is noise. */
+      if (t < UINT64_MAX && t * 100 < best * 97) {
+        best = t;
+        best_local = local;
+      }
+    }
+    if (at_plan == UINT64_MAX && best == UINT64_MAX) {
+      free(chosen);
+      return kiln_fail(error, KILN_ERROR_DEVICE,
+                       "OpenCL: launch %u fails at every work-group size", i);
+    }
+    planned += at_plan == UINT64_MAX ? best : at_plan;
+    tuned += best;
+    chosen[i] = best_local;
+    changed += best_local != planned_local;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    kiln_cl_launch *l = &cl->plan.launches[i];
+    l->local[0] = chosen[i];
+    l->local[1] = l->local[2] = chosen[i] ? 1 : 0;
+  }
+  cl->tuned = true;
+  cl->changed = changed;
+  if (cl->tune_path[0]) {
+    /* Through a temporary file, like the binaries. */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", cl->tune_path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+      uint32_t head[2] = {KILN_WG_MAGIC, n};
+      bool ok = fwrite(head, 4, 2, f) == 2 && fwrite(chosen, 8, n, f) == n;
+      ok = fclose(f) == 0 && ok;
+      if (!ok || rename(tmp, cl->tune_path) != 0)
+        remove(tmp);
+    }
+  }
+  free(chosen);
+  kiln_opencl_tuning(cl, out);
+  out->planned_ms = (double)planned / 1e6;
+  out->tuned_ms = (double)tuned / 1e6;
   return KILN_OK;
 }
 
@@ -391,6 +548,8 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
       goto fail;
     }
   }
+  cl->device = device;
+  load_tuning(cl);
   *out = cl;
   return KILN_OK;
 fail:
@@ -517,6 +676,8 @@ void kiln_opencl_destroy(kiln_opencl *cl) {
 }
 
 #else /* !KILN_ENABLE_OPENCL: sessions that ask for the GPU are told why. */
+#include <string.h>
+
 kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
                                kiln_parallel *parallel, const char *cache_dir,
                                kiln_opencl **out, kiln_program_source *source,
@@ -536,6 +697,16 @@ kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
   (void)cl;
   (void)inputs;
   (void)outputs;
+  return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL is not built in");
+}
+void kiln_opencl_tuning(const kiln_opencl *cl, kiln_gpu_tuning *out) {
+  (void)cl;
+  memset(out, 0, sizeof *out);
+}
+kiln_status kiln_opencl_tune(kiln_opencl *cl, kiln_gpu_tuning *out,
+                             kiln_error *error) {
+  (void)cl;
+  memset(out, 0, sizeof *out);
   return kiln_fail(error, KILN_ERROR_DEVICE, "OpenCL is not built in");
 }
 void kiln_opencl_destroy(kiln_opencl *cl) { (void)cl; }

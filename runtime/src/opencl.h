@@ -25,6 +25,13 @@ kiln_status kiln_opencl_create(kiln_cl_plan *plan, const kiln_model *model,
 kiln_status kiln_opencl_run(kiln_opencl *cl, const kiln_tensor *inputs,
                             kiln_tensor *outputs, kiln_error *error);
 
+/* The work-group sizes in use (kiln_session_gpu_tuning). */
+void kiln_opencl_tuning(const kiln_opencl *cl, kiln_gpu_tuning *out);
+
+/* Tunes the launches' work-group sizes (kiln_session_tune_gpu). */
+kiln_status kiln_opencl_tune(kiln_opencl *cl, kiln_gpu_tuning *out,
+                             kiln_error *error);
+
 void kiln_opencl_destroy(kiln_opencl *cl);
 
 #endif /* KILN_RT_OPENCL_H */

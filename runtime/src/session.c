@@ -347,6 +347,27 @@ kiln_program_source kiln_session_program_source(const kiln_session *session) {
   return session && session->gpu ? session->program_source : KILN_PROGRAM_NONE;
 }
 
+kiln_status kiln_session_gpu_tuning(const kiln_session *session,
+                                    kiln_gpu_tuning *out, kiln_error *error) {
+  if (!session || !out)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "session or out is NULL");
+  if (!session->gpu)
+    return kiln_fail(error, KILN_ERROR_DEVICE, "the session runs on the CPU");
+  kiln_opencl_tuning(session->gpu, out);
+  return KILN_OK;
+}
+
+kiln_status kiln_session_tune_gpu(kiln_session *session, kiln_gpu_tuning *out,
+                                  kiln_error *error) {
+  if (!session || !out)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "session or out is NULL");
+  if (!session->gpu)
+    return kiln_fail(error, KILN_ERROR_DEVICE, "the session runs on the CPU");
+  return kiln_opencl_tune(session->gpu, out, error);
+}
+
 size_t kiln_session_num_layers(const kiln_session *session) {
   return session ? session->num_layers : 0;
 }

@@ -323,6 +323,57 @@ TEST_F(GpuSession, RunsGpuAndCpuSteps) {
   kiln_session_destroy(s);
 }
 
+// Tuning times the launch at the sizes that divide its grid, keeps the
+// fastest, and caches the choice beside the binary for later sessions.
+TEST_F(GpuSession, TunesWorkGroupSizesAndCachesThem) {
+  requireDevice();
+  PlanSpec spec; // a grid of 64 work-items in groups of 32, 6 of them real
+  spec.global = 64;
+  spec.local = 32;
+  spec.source = "__kernel void add(__global float *arena,\n"
+                "                  __global const float *weights) {\n"
+                "  const long i = get_global_id(0);\n"
+                "  if (i >= 6) return;\n"
+                "  arena[16 + i] = (arena[i] + arena[8 + i]) * weights[0];\n"
+                "}\n";
+  GpuModel gpu(encodePlan(spec));
+  std::string dir = (cacheRoot / "tune").string();
+  kiln_session *s = nullptr;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, nullptr, dir.c_str()),
+            KILN_OK);
+  kiln_gpu_tuning tuning{};
+  kiln_error error{};
+  ASSERT_EQ(kiln_session_gpu_tuning(s, &tuning, &error), KILN_OK);
+  EXPECT_EQ(tuning.launches, 1u);
+  EXPECT_EQ(tuning.tuned, 0u);
+  ASSERT_EQ(kiln_session_tune_gpu(s, &tuning, &error), KILN_OK)
+      << error.message;
+  EXPECT_EQ(tuning.tuned, 1u);
+  EXPECT_LE(tuning.changed, 1u);
+  EXPECT_GT(tuning.planned_ms, 0.0);
+  EXPECT_LE(tuning.tuned_ms, tuning.planned_ms);
+  runAdd(s); // whatever size won, the sum is right
+  kiln_session_destroy(s);
+  size_t files = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(dir))
+    files += entry.path().extension() == ".wg";
+  EXPECT_EQ(files, 1u);
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, nullptr, dir.c_str()),
+            KILN_OK);
+  ASSERT_EQ(kiln_session_gpu_tuning(s, &tuning, &error), KILN_OK);
+  EXPECT_EQ(tuning.tuned, 1u); // loaded from the cache
+  runAdd(s);
+  kiln_session_destroy(s);
+
+  // A CPU session has nothing to tune.
+  FakeModel cpuOnly(addSpec());
+  kiln_session_options options{};
+  options.struct_size = sizeof options;
+  ASSERT_EQ(kiln_session_create(&cpuOnly.model, &options, &s, &error), KILN_OK);
+  EXPECT_EQ(kiln_session_tune_gpu(s, &tuning, &error), KILN_ERROR_DEVICE);
+  kiln_session_destroy(s);
+}
+
 TEST_F(GpuSession, SecondSessionLoadsTheCachedBinary) {
   requireDevice();
   GpuModel gpu(encodePlan(PlanSpec{}));

@@ -151,6 +151,29 @@ kiln_device kiln_session_device(const kiln_session *session);
 const char *kiln_session_fallback_reason(const kiln_session *session);
 kiln_program_source kiln_session_program_source(const kiln_session *session);
 
+/* Work-group sizes of a GPU session's kernels: those the plan chose, or
+ * tuned on this device. */
+typedef struct kiln_gpu_tuning {
+  uint32_t launches; /* kernel launches per run */
+  uint32_t tuned;    /* 1: the sizes in use were tuned (now or earlier) */
+  uint32_t changed;  /* launches whose tuned size differs from the plan's */
+  double planned_ms; /* sum over launches of the fastest time at the */
+  double tuned_ms;   /* plan's size, and at the chosen one (tuning only) */
+} kiln_gpu_tuning;
+
+/* Which work-group sizes a GPU session uses: sizes from an earlier tuning
+ * of this program on this device are loaded from the cache at creation. */
+kiln_status kiln_session_gpu_tuning(const kiln_session *session,
+                                    kiln_gpu_tuning *out, kiln_error *error);
+/* Tunes a GPU session: times each kernel launch alone at every work-group
+ * size the device allows that divides its grid (and at the driver's
+ * choice), keeps the fastest, and stores the choice in the cache next to
+ * the program binary (when the session has a cache directory), so later
+ * sessions start with it. Takes seconds; KILN_ERROR_DEVICE on a CPU
+ * session. */
+kiln_status kiln_session_tune_gpu(kiln_session *session, kiln_gpu_tuning *out,
+                                  kiln_error *error);
+
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
  * is checked before anything runs. */
 kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,

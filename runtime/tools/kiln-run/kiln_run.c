@@ -43,6 +43,7 @@ typedef struct options {
   uint32_t fallback; /* KILN_FALLBACK_* */
   const char *cache_dir;
   bool prebuild;
+  bool tune;
 } options;
 
 /* Everything kiln_run_main acquires, released in one place. */
@@ -113,6 +114,10 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "'' turns it off)\n"
           "  --prebuild         build the GPU program into the cache, then "
           "exit\n"
+          "  --tune             time the GPU kernels' work-group sizes and "
+          "keep the\n"
+          "                     fastest (cached with the program; implies "
+          "--device=gpu)\n"
           "  -h, --help         print this help\n",
           argv0, linked ? "" : "MODEL.so ");
 }
@@ -153,6 +158,11 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     }
     if (strcmp(arg, "--profile") == 0) {
       opt->profile = true;
+      continue;
+    }
+    if (strcmp(arg, "--tune") == 0) {
+      opt->tune = true;
+      opt->device = KILN_DEVICE_GPU;
       continue;
     }
     if (strcmp(arg, "--prebuild") == 0) {
@@ -628,12 +638,25 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   if (st->opt.device == KILN_DEVICE_GPU) {
     static const char *how[] = {"none", "built from source",
                                 "loaded from the binary cache"};
-    if (kiln_session_device(st->session) == KILN_DEVICE_GPU)
-      fprintf(stderr, "kiln-run: device gpu (OpenCL program %s)\n",
-              how[kiln_session_program_source(st->session)]);
+    kiln_gpu_tuning tuning;
+    if (kiln_session_device(st->session) == KILN_DEVICE_GPU &&
+        kiln_session_gpu_tuning(st->session, &tuning, &err) == KILN_OK)
+      fprintf(stderr, "kiln-run: device gpu (OpenCL program %s%s)\n",
+              how[kiln_session_program_source(st->session)],
+              tuning.tuned ? "; work-group sizes tuned earlier" : "");
     else
       fprintf(stderr, "kiln-run: device cpu (fallback: %s)\n",
               kiln_session_fallback_reason(st->session));
+  }
+  if (st->opt.tune && kiln_session_device(st->session) == KILN_DEVICE_GPU) {
+    kiln_gpu_tuning tuning;
+    if (kiln_session_tune_gpu(st->session, &tuning, &err) != KILN_OK)
+      return fail("%s: %s", kiln_status_string(err.status), err.message);
+    fprintf(stderr,
+            "kiln-run: tuned %u launches: %u changed work-group size; "
+            "kernel time %.3f ms at the plan's sizes, %.3f ms tuned\n",
+            tuning.launches, tuning.changed, tuning.planned_ms,
+            tuning.tuned_ms);
   }
   if (st->opt.prebuild)
     return 0;
