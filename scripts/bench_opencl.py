@@ -5,13 +5,15 @@ cache, and latency against the CPU variant (issue 7).
   /usr/bin/python3 scripts/bench_opencl.py [--models a,b] [--runs 5]
       [--write-docs]
 
-Each model is compiled once with kilnc --devices=cpu,gpu. Session creation:
+Each model is compiled once with kilnc --devices=cpu,gpu (work-groups of
+64). Session creation:
 the wall time of `kiln-run --prebuild` (load the model, create a GPU
 session, exit) with an empty cache directory (the OpenCL compiler runs) and
 again with the binary it left (no compile), each with an empty POCL kernel
 cache; the same command with
 --device=cpu (no GPU work) is the floor. Latency: kiln-run --runs N after a
-warm-up, GPU variant and CPU variant (one thread), median. On POCL the
+warm-up, GPU variant (at the plan's work-group sizes, then after kiln-run
+--tune) and CPU variant (one thread), median. On POCL the
 "GPU" is this CPU running OpenCL C work-items: the numbers are a
 functional baseline, not GPU performance. --write-docs fills the "opencl"
 block of docs/benchmarks.md with the device name.
@@ -78,9 +80,16 @@ def bench(name, args, work):
     feed = ["--input", f"input={input_path}", "--top", "0", "--threads", "1",
             "--runs", str(args.runs), "--warmup", "1"]
     gpu_out, _ = run([kiln_run, so, "--device=gpu", "--cache-dir", cache] + feed)
+    # Work-group sizes tuned on this device (cached beside the binary).
+    tune_out, tune_s = run([kiln_run, so, "--prebuild", "--tune", "--cache-dir", cache])
+    m = re.search(r"tuned (\d+) launches: (\d+) changed", tune_out)
+    tuned_out, _ = run([kiln_run, so, "--device=gpu", "--cache-dir", cache] + feed)
+    assert "tuned earlier" in tuned_out, tuned_out
     cpu_out, _ = run([kiln_run, so] + feed)
-    return {"cold": cold, "warm": warm, "floor": floor,
+    return {"cold": cold, "warm": warm, "floor": floor, "tune_s": tune_s,
+            "changed": f"{m.group(2)}/{m.group(1)}" if m else "?",
             "gpu": benchdoc.median_latency_ms(gpu_out, f"kiln-run {so} --device=gpu"),
+            "tuned": benchdoc.median_latency_ms(tuned_out, f"kiln-run {so} --device=gpu"),
             "cpu": benchdoc.median_latency_ms(cpu_out, f"kiln-run {so}")}
 
 
@@ -100,13 +109,15 @@ def main():
                           os.path.join(ROOT, "build", "pocl-cache"))
     os.makedirs(os.environ["POCL_CACHE_DIR"], exist_ok=True)
     rows = ["| model | GPU session, cold cache ms | warm cache ms | CPU session "
-            "ms | GPU variant latency ms | CPU variant latency ms |",
-            "|---|---|---|---|---|---|"]
+            "ms | GPU variant latency ms | tuned work-groups ms (launches changed, "
+            "tuning s) | CPU variant latency ms |",
+            "|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as work:
         for name in args.models.split(","):
             r = bench(name, args, work)
             row = (f"| {name} | {r['cold'] * 1e3:.0f} | {r['warm'] * 1e3:.0f} | "
-                   f"{r['floor'] * 1e3:.0f} | {r['gpu']:.1f} | {r['cpu']:.2f} |")
+                   f"{r['floor'] * 1e3:.0f} | {r['gpu']:.1f} | {r['tuned']:.1f} "
+                   f"({r['changed']}, {r['tune_s']:.1f}) | {r['cpu']:.2f} |")
             rows.append(row)
             print(row, flush=True)
     if args.write_docs:

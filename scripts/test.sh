@@ -190,6 +190,10 @@ if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then
   else
     step "model tests aarch64 (qemu): $ARM_MODELS" \
       "$PY" "${MODEL_TESTS[@]}" --aarch64 --models "$ARM_MODELS" "${docs[@]}" || true
+    # The cross-built runtime's OpenCL executor on a device without OpenCL
+    # (qemu's sysroot has no ICD loader): the fallback runs the CPU variant.
+    step "model test aarch64 GPU variant (qemu, no OpenCL: CPU fallback): $SAMPLE" \
+      "$PY" "${MODEL_TESTS[@]}" --aarch64 --gpu --models "$SAMPLE" || true
     step "pattern kernel aarch64 (qemu): resnet18 at 8x" \
       "$PY" test/prune/run_prune_tests.py --models resnet18 \
       --connectivity 0.71875 --aarch64 || true

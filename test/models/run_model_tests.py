@@ -218,7 +218,7 @@ class Ctx:
         self.kilnc = os.path.join(self.bin, "kilnc")
         self.kiln_run = os.path.join(self.bin, "kiln-run")
         self.arm_build = from_root(os.environ.get("KILN_AARCH64_BUILD", "build-aarch64"))
-        self.target = ARM if args.aarch64 else X86 + ("-opencl" if args.gpu else "")
+        self.target = (ARM if args.aarch64 else X86) + ("-opencl" if args.gpu else "")
         self.timeout = args.timeout
 
 
@@ -321,8 +321,10 @@ def kiln_aarch64(ctx, name, log, res):
     os.makedirs(d)
     obj = os.path.join(d, name + ".o")
     fn = "kiln_model_" + c_ident(name)
+    gpu = ["--devices=cpu,gpu"] if ctx.args.gpu else []
     _, dt = run([ctx.kilnc, model_files(ctx, name)["onnx"], f"--target={ARM}",
-                 "--emit=obj", "-o", obj, "--name", c_ident(name)],
+                 "--emit=obj", "-o", obj, "--name", c_ident(name)] + gpu +
+                ctx.args.kilnc_args.split(),
                 "compile-error", log, ctx.timeout)
     res["compile_s"] = round(dt, 2)
     libs = find_arm_libs(ctx)
@@ -343,8 +345,17 @@ def kiln_aarch64(ctx, name, log, res):
     cmd = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", prog,
            "--input", f"{INPUT_NAME}={model_files(ctx, name)['input']}", "--output-dir", out,
            "--threads", str(ctx.args.threads)]
+    if ctx.args.gpu:
+        # The GPU variant where the device has OpenCL; qemu's sysroot has
+        # no ICD loader, so there the cross-built executor must fall back.
+        cmd += ["--device=gpu", "--fallback=cpu", "--cache-dir", ""]
     p, dt = run(cmd, "run-error", log, ctx.timeout)
     res["run_s"] = round(dt, 2)
+    if ctx.args.gpu:
+        m = re.search(r"kiln-run: device (gpu|cpu)[^\n]*", p.stderr)
+        if not m:
+            raise StepError("run-error", "kiln-run did not say which device ran")
+        res["device"] = m.group(0).split("device ", 1)[1]
     return out
 
 
@@ -399,7 +410,9 @@ def status_text(r):
 
 
 def summary_key(args):
-    return "aarch64" if args.aarch64 else "opencl" if args.gpu else "x86_64"
+    if args.aarch64:
+        return "aarch64-opencl" if args.gpu else "aarch64"
+    return "opencl" if args.gpu else "x86_64"
 
 
 def table_rows(results, reference_only):
@@ -628,6 +641,8 @@ def main():
             extra = f"  max abs {fmt(r.get('max_abs'), '.2e')}"
             if r.get("compile_s") is not None:
                 extra += f", compile {r['compile_s']:.1f} s"
+            if r.get("device"):
+                extra += f", device {r['device']}"
             print(f"  {r['model']:<20} {status_text(r)}{extra}"
                   + (f": {r['error']}" if r.get("error") else ""), flush=True)
     ordered = [results[n] for n in names]
