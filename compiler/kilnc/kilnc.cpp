@@ -17,6 +17,7 @@
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
+#include "targets/nna/Calibration.h"
 #include "targets/opencl/OpenCLPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -77,9 +78,19 @@ cl::opt<std::string> emitKindName(
              "shared (shared library that kiln-run loads), mlir (nn dialect "
              "after import), mlir-linalg (after nn -> linalg), mlir-llvm "
              "(LLVM dialect), llvm-ir (optimised LLVM IR), opencl (the GPU "
-             "variant's OpenCL C)"),
+             "variant's OpenCL C), calibration (the activation ranges "
+             "int8 quantisation would use)"),
     cl::value_desc("kind"), cl::init("obj"), cl::cat(kilncCategory));
-enum class Emit { Obj, Shared, MLIR, MLIRLinalg, MLIRLLVM, LLVMIR, OpenCL };
+enum class Emit {
+  Obj,
+  Shared,
+  MLIR,
+  MLIRLinalg,
+  MLIRLLVM,
+  LLVMIR,
+  OpenCL,
+  Calibration
+};
 
 cl::list<std::string>
     inputShapes("input-shape",
@@ -152,6 +163,18 @@ cl::opt<std::string> devicesFlag(
              "fallback) and gpu (an OpenCL variant in the artifact; "
              "kiln-run --device=gpu)"),
     cl::value_desc("cpu[,gpu]"), cl::init("cpu"), cl::cat(kilncCategory));
+cl::opt<std::string> calibrateDir(
+    "calibrate",
+    cl::desc("calibration samples for int8 quantisation: a directory of "
+             ".npy files (one per sample; with several model inputs, one "
+             "subdirectory per sample holding NAME.npy per input); without "
+             "it, seeded random N(0,1) samples, with a warning"),
+    cl::value_desc("dir"), cl::cat(kilncCategory));
+cl::opt<int64_t> calibrateSamples(
+    "calibrate-samples",
+    cl::desc("random calibration samples when --calibrate is not given "
+             "(default 8)"),
+    cl::init(8), cl::cat(kilncCategory));
 cl::list<std::string> cpuOps(
     "cpu-ops",
     cl::desc("with --devices=...,gpu: ops the GPU variant runs on the CPU "
@@ -373,7 +396,7 @@ struct PruneRecorder : PassInstrumentation {
       auto info = conv->getAttrOfType<DictionaryAttr>("kiln.prune");
       if (!info)
         return;
-      std::string name = kiln::cpu::layerName(conv.getLoc());
+      std::string name = kiln::nn::nodeName(conv.getLoc());
       results.layers.push_back({name.empty() ? "(unnamed)" : name, info});
       if (auto sparse = info.getAs<BoolAttr>("sparse"))
         results.sparse = sparse.getValue();
@@ -625,10 +648,12 @@ int main(int argc, char **argv) {
           .Case("mlir-llvm", Emit::MLIRLLVM)
           .Case("llvm-ir", Emit::LLVMIR)
           .Case("opencl", Emit::OpenCL)
+          .Case("calibration", Emit::Calibration)
           .Default(std::nullopt);
   if (!parsedEmit)
     fail("unknown --emit kind '" + emitKindName +
-         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir, opencl)");
+         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir, opencl, "
+         "calibration)");
   const Emit emitKind = *parsedEmit;
 
   bool toObject = emitKind == Emit::Obj || emitKind == Emit::Shared;
@@ -782,6 +807,53 @@ int main(int argc, char **argv) {
     graphOptions.prunePatterns = pruneFlag == "pattern";
     graphOptions.patterns = prunePatterns;
     graphOptions.connectivity = pruneConnectivity;
+    if (emitKind == Emit::Calibration) {
+      // What an int8 variant would be quantised from: the graph the GPU
+      // and NNA variants start from (NCHW, uncut), run on the samples.
+      OwningOpRef<ModuleOp> calibrated = module->clone();
+      PassManager calibratePm(&context);
+      kiln::GraphPipelineOptions nchw = graphOptions;
+      nchw.channelsLast = false;
+      nchw.tileBudget = 0;
+      kiln::buildGraphPipeline(calibratePm, nchw);
+      if (failed(calibratePm.run(*calibrated)))
+        return 1;
+      kiln::nna::CalibrationOptions calibration;
+      calibration.dir = calibrateDir;
+      if (calibrateSamples < 1 || calibrateSamples > 100000)
+        fail("--calibrate-samples must be 1..100000");
+      calibration.randomSamples = calibrateSamples;
+      if (calibrateDir.empty())
+        llvm::errs() << "kilnc: warning: no --calibrate DIR: calibrating on "
+                     << calibrateSamples
+                     << " seeded random N(0,1) samples; ranges on real "
+                        "inputs may differ\n";
+      int64_t samples = 0;
+      FailureOr<std::vector<kiln::nna::Range>> ranges =
+          kiln::nna::calibrate(*calibrated, calibration, samples);
+      if (failed(ranges))
+        return 1;
+      writeText(output, [&](llvm::raw_ostream &os) {
+        os << "# activation ranges over " << samples
+           << " samples: value, op, min, max\n";
+        auto main = calibrated->lookupSymbol<func::FuncOp>("main");
+        for (const kiln::nna::Range &r : *ranges) {
+          std::string name, op = "input";
+          if (auto arg = dyn_cast<BlockArgument>(r.value)) {
+            auto attr = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "kiln.name");
+            name = attr ? attr.str()
+                        : "input" + std::to_string(arg.getArgNumber());
+          } else {
+            name = kiln::nn::nodeName(r.value.getLoc());
+            op = r.value.getDefiningOp()->getName().getStringRef().str();
+          }
+          os << (name.empty() ? "(unnamed)" : name) << " " << op << " "
+             << llvm::format("%.9g %.9g", r.min, r.max) << "\n";
+        }
+      });
+      return 0;
+    }
     if (gpu) {
       // The GPU variant: the same graph passes, NCHW and uncut.
       OwningOpRef<ModuleOp> gpuModule = module->clone();

@@ -13,6 +13,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -508,4 +510,28 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   }
   types.push_back(tensorOf(sizes, input.getElementType()));
   return success();
+}
+
+/// The ONNX node a location names: a NameLoc's name, the first name inside
+/// a fused or call-site location; for .mlir input, "file:line". Empty when
+/// there is none (line 0 is the file an ONNX model came from, not a node).
+std::string kiln::nn::nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return file.getLine() ? llvm::formatv("{0}:{1}",
+                                          llvm::sys::path::filename(
+                                              file.getFilename().strref()),
+                                          file.getLine())
+                                .str()
+                          : std::string();
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      if (std::string name = nodeName(inner); !name.empty())
+        return name;
+    return {};
+  }
+  if (auto site = dyn_cast<CallSiteLoc>(loc))
+    return nodeName(site.getCallee());
+  return {};
 }

@@ -55,6 +55,11 @@ mlir::RankedTensorType permuteType(mlir::RankedTensorType type,
 /// operands broadcast into its result, and the CPU lowering has a scalar
 /// body for it.
 bool isFusibleElementwise(mlir::Operation *op);
+
+/// The ONNX node a location names (what errors, profiles and reports call
+/// an op by): a NameLoc's name, the first name inside a fused or call-site
+/// location; for .mlir input, "file:line". Empty when there is none.
+std::string nodeName(mlir::Location loc);
 } // namespace kiln::nn
 
 #endif // KILN_DIALECTS_NN_NNOPS_H

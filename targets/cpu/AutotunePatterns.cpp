@@ -7,6 +7,7 @@
 // timed; the fastest is written on the conv as kiln.pattern_tile.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/nn/NNOps.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/Passes.h"
 
@@ -187,7 +188,7 @@ struct AutotunePatternsPass
       const auto &[tile, summary] = it->second;
       conv->setAttr(kiln::cpu::kPatternTileAttr,
                     b.getDenseI64ArrayAttr(ArrayRef<int64_t>(tile)));
-      std::string layer = kiln::cpu::layerName(conv.getLoc());
+      std::string layer = kiln::nn::nodeName(conv.getLoc());
       records.push_back(
           b.getStringAttr((layer.empty() ? "conv" : layer) + ": " + summary +
                           (added ? "" : " (same shapes as an earlier conv)")));

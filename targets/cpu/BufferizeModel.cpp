@@ -3,6 +3,7 @@
 #include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -46,10 +47,28 @@ void detachEmptyArguments(func::FuncOp f) {
   f.setType(b.getFunctionType(inputs, f.getResultTypes()));
 }
 
+/// Each model output is a buffer of its own that the caller passes, so a
+/// value returned twice (two outputs of one tensor) is copied for its later
+/// places; the out-parameter promotion cannot give one value two buffers.
+void copyRepeatedResults(func::FuncOp f) {
+  f.walk([](func::ReturnOp ret) {
+    llvm::SmallPtrSet<Value, 8> seen;
+    OpBuilder b(ret);
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+      if (!type || seen.insert(operand.get()).second)
+        continue;
+      operand.set(bufferization::AllocTensorOp::create(
+          b, ret.getLoc(), type, ValueRange{}, operand.get()));
+    }
+  });
+}
+
 struct BufferizeModel
     : kiln::cpu::impl::BufferizeModelPassBase<BufferizeModel> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    module.walk(copyRepeatedResults);
     // Model inputs are the caller's buffers: never write into them (a
     // function argument is writable by default, and an op whose init folds
     // to an argument, e.g. Gemm's C, would update it in place).

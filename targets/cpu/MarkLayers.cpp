@@ -8,6 +8,7 @@
 // hundred per inference, nothing next to the layers' work.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/nn/NNOps.h"
 #include "targets/cpu/Passes.h"
 
 #include "kiln/model_format.h"
@@ -67,7 +68,7 @@ struct MarkLayersPass : kiln::cpu::impl::MarkLayersPassBase<MarkLayersPass> {
     Block &body = main.getBody().front();
     for (Operation &op :
          llvm::make_early_inc_range(body.without_terminator())) {
-      std::string name = kiln::cpu::layerName(op.getLoc());
+      std::string name = kiln::nn::nodeName(op.getLoc());
       if (!doesWork(&op) || (name.empty() && current))
         continue;
       if (name.empty())
@@ -87,27 +88,3 @@ struct MarkLayersPass : kiln::cpu::impl::MarkLayersPassBase<MarkLayersPass> {
 };
 
 } // namespace
-
-/// The ONNX node a location names: a NameLoc's name, the first name inside
-/// a fused or call-site location; for .mlir input, "file:line". Empty when
-/// there is none (line 0 is the file an ONNX model came from, not a node).
-std::string kiln::cpu::layerName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getLine() ? llvm::formatv("{0}:{1}",
-                                          llvm::sys::path::filename(
-                                              file.getFilename().strref()),
-                                          file.getLine())
-                                .str()
-                          : std::string();
-  if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    for (Location inner : fused.getLocations())
-      if (std::string name = layerName(inner); !name.empty())
-        return name;
-    return {};
-  }
-  if (auto site = dyn_cast<CallSiteLoc>(loc))
-    return layerName(site.getCallee());
-  return {};
-}

@@ -32,11 +32,6 @@ inline constexpr llvm::StringLiteral kAutotuneSection = ".kiln.autotune";
 /// The module attribute naming the layers kiln-mark-layers numbered.
 inline constexpr llvm::StringLiteral kLayersAttr = "kiln.layers";
 
-/// The ONNX node a location names (kiln-mark-layers' layer names): a
-/// NameLoc's name, the first name inside a fused or call-site location, or
-/// "file:line" for .mlir input; empty when there is none.
-std::string layerName(mlir::Location loc);
-
 /// @main's last argument, the runtime's kiln_parallel (an !llvm.ptr), added
 /// if @main has none yet; failure if it cannot be added.
 mlir::FailureOr<mlir::Value> getOrAddParallelArgument(mlir::func::FuncOp main);

@@ -176,18 +176,6 @@ LogicalResult PlanBuilder::collectWeights(Operation *op) {
   return success();
 }
 
-/// The ONNX node an op came from: its location's name (a fused group's
-/// first), or "" when it has none.
-std::string nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (std::string name = nodeName(inner); !name.empty())
-        return name;
-  return "";
-}
-
 /// Why `op` runs on the CPU, or nothing when the GPU runs it: kept there by
 /// the options, or no kernel can be emitted for it (a dry run of
 /// emitKernel, whose error becomes the reason).
@@ -200,8 +188,8 @@ std::optional<std::string> PlanBuilder::whyCPU(Operation *op) {
         return true;
     return false;
   };
-  bool kept =
-      named(op) || llvm::is_contained(options.cpuOps, nodeName(op->getLoc()));
+  bool kept = named(op) ||
+              llvm::is_contained(options.cpuOps, nn::nodeName(op->getLoc()));
   if (auto fused = dyn_cast<nn::FusedOp>(op))
     for (Operation &inner : fused.getBody().front().without_terminator())
       kept |= named(&inner);
@@ -1291,11 +1279,8 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
     onGPU[op] = !why;
     anyGPU |= !why;
     if (why) {
-      std::string where = nodeName(op->getLoc());
-      if (where.empty())
-        llvm::raw_string_ostream(where) << op->getLoc();
-      else
-        where = "'" + where + "'";
+      std::string where = nn::nodeName(op->getLoc());
+      where = where.empty() ? "(unnamed)" : "'" + where + "'";
       summary.cpuOps.push_back(
           where + " (" + op->getName().getStringRef().str() + "): " + *why);
     }

@@ -1,0 +1,29 @@
+"""check_calibration.py RANGES DIR: the ranges kilnc --emit=calibration
+wrote for Inputs/calib.mlir equal numpy's over the samples in DIR
+(relative 1e-5)."""
+import os
+import sys
+
+import numpy as np
+
+ranges_path, sample_dir = sys.argv[1], sys.argv[2]
+samples = sorted(os.listdir(sample_dir))
+a = np.stack([np.load(os.path.join(sample_dir, s, "a.npy")) for s in samples])
+b = np.stack([np.load(os.path.join(sample_dir, s, "b.npy")) for s in samples])
+product = 3 * a / (1 + np.exp(-b))  # the fused scale * gate product
+pool = product.reshape(len(samples), 1, 3, 2, 2, 2, 2).max(axis=(4, 6))
+want = {"a": a, "b": b, "scale": product, "pool": pool}
+got = {}
+with open(ranges_path) as f:
+    header = f.readline()
+    if f"over {len(samples)} samples" not in header:
+        sys.exit(f"check_calibration: header {header!r}")
+    for line in f:
+        name, _op, lo, hi = line.split()
+        got[name] = (float(lo), float(hi))
+if set(got) != set(want):
+    sys.exit(f"check_calibration: values {sorted(got)}, expected {sorted(want)}")
+for name, (lo, hi) in got.items():
+    exp = (want[name].min(), want[name].max())
+    if not np.allclose((lo, hi), exp, rtol=1e-5, atol=1e-6):
+        sys.exit(f"check_calibration: {name}: got {(lo, hi)}, numpy {exp}")
