@@ -808,13 +808,15 @@ int main(int argc, char **argv) {
     graphOptions.patterns = prunePatterns;
     graphOptions.connectivity = pruneConnectivity;
     if (emitKind == Emit::Calibration) {
-      // What an int8 variant would be quantised from: the graph the GPU
-      // and NNA variants start from (NCHW, uncut), run on the samples.
+      // What an int8 variant is quantised from: the graph after the passes,
+      // NCHW, uncut and unfused (the NNA fuses by its own rules, and needs
+      // the range of every op's result), run on the samples.
       OwningOpRef<ModuleOp> calibrated = module->clone();
       PassManager calibratePm(&context);
       kiln::GraphPipelineOptions nchw = graphOptions;
       nchw.channelsLast = false;
       nchw.tileBudget = 0;
+      nchw.fuse = false;
       kiln::buildGraphPipeline(calibratePm, nchw);
       if (failed(calibratePm.run(*calibrated)))
         return 1;

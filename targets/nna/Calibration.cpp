@@ -9,7 +9,6 @@
 #include "targets/nna/Calibration.h"
 
 #include "dialects/nn/NNOps.h"
-#include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
@@ -226,9 +225,7 @@ FailureOr<std::vector<Range>> calibrate(ModuleOp module,
   if (failed(tm))
     return failure();
   PassManager pm(ctx);
-  GraphPipelineOptions graph; // the ops already went through the passes
-  graph.channelsLast = false;
-  buildGraphPipeline(pm, graph);
+  // The ops already went through the graph passes: lowered as they are.
   pm.addPass(cpu::createConvertNNToLinalgPass());
   cpu::buildLinalgToLLVMPipeline(pm, {}, cpu::vectorKernelBits(**tm));
   if (failed(pm.run(*clone)))

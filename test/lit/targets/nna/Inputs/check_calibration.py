@@ -10,9 +10,12 @@ ranges_path, sample_dir = sys.argv[1], sys.argv[2]
 samples = sorted(os.listdir(sample_dir))
 a = np.stack([np.load(os.path.join(sample_dir, s, "a.npy")) for s in samples])
 b = np.stack([np.load(os.path.join(sample_dir, s, "b.npy")) for s in samples])
-product = 3 * a / (1 + np.exp(-b))  # the fused scale * gate product
+scale = 3 * a
+gate = 1 / (1 + np.exp(-b))
+product = scale * gate
 pool = product.reshape(len(samples), 1, 3, 2, 2, 2, 2).max(axis=(4, 6))
-want = {"a": a, "b": b, "scale": product, "pool": pool}
+want = {"a": a, "b": b, "scale": scale, "gate": gate, "product": product,
+        "pool": pool}
 got = {}
 with open(ranges_path) as f:
     header = f.readline()
