@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/NNDialect.h"
+#include "dialects/nna/NNADialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
@@ -26,7 +27,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<kiln::nn::NNDialect>();
+  registry.insert<kiln::nn::NNDialect, kiln::nna::NNADialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }
