@@ -3,6 +3,7 @@
 #define KILN_PASSES_PASSES_H
 
 #include "dialects/nn/NNDialect.h"
+#include "dialects/nna/NNADialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -46,6 +47,21 @@ inline bool runsPatternKernel(int64_t nonzero, int64_t weights,
   double density = double(nonzero) / double(weights);
   return density <= 0.3 || (density <= 0.5 && stride == 1 && outWidth >= 14);
 }
+
+/// Per-tensor asymmetric int8 quantisation: real = (q - zero) * scale.
+struct QuantParams {
+  double scale;
+  int64_t zero;
+};
+
+/// The quantisation of a calibrated range [lo, hi], widened to hold 0 (so
+/// that 0, and the padding, is exact): 256 steps across it.
+QuantParams quantParams(double lo, double hi);
+
+/// `real` (> 0) as a fixed-point multiplier and shift, docs/nna.md's
+/// `mult · 2^(shift − 31)` with `mult` in [2^30, 2^31); (0, 0) when `real`
+/// is below the smallest step or not positive.
+std::pair<int64_t, int64_t> quantizeMultiplier(double real);
 
 /// The bytes of a statically shaped tensor of byte-sized elements.
 inline int64_t tensorBytes(mlir::RankedTensorType type) {

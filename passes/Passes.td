@@ -329,6 +329,31 @@ def FuseDepthwisePointwise : Pass<"kiln-fuse-depthwise-pointwise",
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def QuantizeForNNA : Pass<"kiln-quantize-nna", "mlir::func::FuncOp"> {
+  let summary = "Quantise what the Kiln NNA runs to int8 nna ops";
+  let description = [{
+    Post-training int8 quantisation (docs/nna.md) of @main (NCHW, unfused)
+    from calibrated ranges: `kiln.range = array<f64: lo, hi>` on op results
+    and function arguments (kilnc attaches them from its calibration).
+    Weights are symmetric per output channel, activations asymmetric per
+    tensor (the range widened to hold 0), requantisation by fixed-point
+    multipliers. These chains become nna ops on HxWxC int8 tensors:
+    * `nn.conv` (2-D, dilation 1, group 1 or depthwise, kernel <= 11,
+      stride <= 4, pads below the kernel, constant weights) with an
+      optional ReLU/Clip, then an optional `nn.add` of another activation
+      of its shape and an optional ReLU/Clip after it: one `nna.conv`;
+    * `nn.max_pool`, `nn.avg_pool` (no ceil mode, dilation 1) and
+      `nn.global_avg_pool`: `nna.pool`, keeping the input's quantisation;
+    * `nn.add` of two activations of one shape [+ ReLU/Clip]: `nna.add`;
+    * `nn.gemm` whose A flattens a 1xCx1x1 value the NNA holds, with
+      constant B (and C): a 1x1 `nna.conv` on the 1x1xC cube.
+    An op without ranges for what it needs stays float. Where a value
+    crosses, the CPU transposes to HxWxC and `nn.quantize_linear`s it, or
+    `nn.dequantize_linear`s and transposes back.
+  }];
+  let dependentDialects = ["kiln::nna::NNADialect"];
+}
+
 def SplitToBudget : Pass<"kiln-split", "mlir::func::FuncOp"> {
   let summary = "Split convolutions and gemms whose working set exceeds a "
                 "budget into pieces along batch, output channels or rows";
