@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed inputs for the runtime's fuzz targets (runtime/fuzz/README.md).
 
-Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan}/:
+Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan,nna_stream}/:
   descriptor  descriptors built here with the layout of kiln/model_format.h
               (as test/unit/descriptor_writer.h builds them: versions 1-3,
               every dtype, empty and scalar tensors, parallel args, layer
@@ -16,6 +16,13 @@ Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan}/:
               steps interleaved with waits, host-block refs, partial and
               output copies, several kernels and launches, local sizes, no
               kernels, weights
+  nna_stream  Kiln NNA command streams (kiln/nna_stream.h, version 1,
+              docs/nna.md): a conv in row tiles and input-channel groups,
+              double-buffered; depthwise then pointwise with a residual
+              add; max, average and global pools; strided and in-place
+              adds; DMA in both regions; a large-config conv; output-
+              channel tiles; wrapping and saturating values and a shift
+              only the simulator refuses; no commands
   pb          onnx.TensorProto files of ONNX's backend test data
               (/usr/share/libonnx-testdata/data, Debian's libonnx-testdata),
               the small ones, one per distinct content
@@ -25,12 +32,14 @@ reduced by the fuzz targets themselves (libFuzzer -merge=1 keeps the inputs
 that add coverage):
   python3 runtime/fuzz/make_corpus.py /tmp/seeds --kilnc build/bin/kilnc
   build-fuzz/kiln_descriptor_fuzz -merge=1 runtime/fuzz/corpus/descriptor \
-      /tmp/seeds/descriptor      (and the same for npy, pb, opencl_plan)
+      /tmp/seeds/descriptor      (and the same for npy, pb, opencl_plan,
+                                  nna_stream)
 Standard library only (no numpy, no onnx).
 """
 import argparse
 import hashlib
 import os
+import random
 import re
 import struct
 import subprocess
@@ -307,6 +316,212 @@ def opencl_plan_seeds():
     }
 
 
+NNA_MAGIC = 0x414E4E4B  # "KNNA"
+NNA_LOAD, NNA_STORE, NNA_CONV, NNA_ADD, NNA_POOL = 1, 2, 3, 4, 5
+FIRST, LAST, DEPTHWISE, ADD_FLAG = 1, 2, 4, 8
+CONSTANTS, ARENA = 0, 1
+UNIT_ADD = (0, 1 << 30, 0, 1 << 30, 0, 1 << 30, 0, 0, -128, 127)
+
+
+def nna_cube(addr, h, w, c, pixel=0, line=0):
+    """An int8 h x w x c cube in SRAM; pixel 0 = c, line 0 = w * pixel."""
+    pixel = pixel or c
+    return struct.pack("<IHHHII", addr, h, w, c, pixel, line or w * pixel)
+
+
+def nna_window(k, s=1, pad=0):
+    """kh, kw, sh, sw, pad_top, pad_left, pad_bottom, pad_right."""
+    return (k, k, s, s, pad, pad, pad, pad)
+
+
+def nna_load(region, src, src_stride, dst, dst_stride, rows, row_bytes):
+    return struct.pack("<BBQQIIII", NNA_LOAD, region, src, src_stride, dst,
+                       dst_stride, rows, row_bytes)
+
+
+def nna_store(src, src_stride, dst, dst_stride, rows, row_bytes):
+    return struct.pack("<BIIQQII", NNA_STORE, src, src_stride, dst,
+                       dst_stride, rows, row_bytes)
+
+
+def nna_conv(src, dst, weights, params, win, flags=FIRST | LAST, in_zero=0,
+             out_zero=0, lo1=-128, hi1=127, b=None, add=UNIT_ADD):
+    """add: b_zero, t_mult, t_shift, b_mult, b_shift, o_mult, o_shift,
+    o_zero, lo2, hi2 (used with ADD_FLAG)."""
+    return (struct.pack("<B", NNA_CONV) + src + dst +
+            struct.pack("<II8BBbbbb", weights, params, *win, flags, in_zero,
+                        out_zero, lo1, hi1) +
+            (b or nna_cube(0, 1, 1, 1)) + struct.pack("<bibibibbbb", *add))
+
+
+def nna_add(a, b, out, quant=(0,) + UNIT_ADD[1:3] + (0,) + UNIT_ADD[3:]):
+    """quant, in the stream's order: a_zero, a_mult, a_shift, b_zero,
+    b_mult, b_shift, o_mult, o_shift, o_zero, lo, hi."""
+    return (struct.pack("<B", NNA_ADD) + a + b + out +
+            struct.pack("<bibbibibbbb", *quant))
+
+
+def nna_pool(src, dst, win, mode=0, count_include_pad=0, in_zero=0):
+    return (struct.pack("<B", NNA_POOL) + src + dst +
+            struct.pack("<B8BBb", mode, *win, count_include_pad, in_zero))
+
+
+def nna_stream(commands, constants=b"", arena=0, config=0):
+    """Version 1 (kiln/nna_stream.h, docs/nna.md)."""
+    p = struct.pack("<QQI", len(constants), arena, len(commands))
+    p += b"".join(commands) + constants
+    return struct.pack("<IIQII", NNA_MAGIC, 1, len(p), fnv1a32(p),
+                       config) + p
+
+
+def nna_params(rng, k, shift=-8):
+    """Per output channel: i32 bias, multiplier in [2^30, 2^31), shift."""
+    return b"".join(struct.pack("<iii", rng.randint(-4000, 4000),
+                                rng.randint(1 << 30, (1 << 31) - 1), shift)
+                    for _ in range(k))
+
+
+def nna_bytes(rng, n):
+    return bytes(rng.randrange(256) for _ in range(n))
+
+
+def nna_stream_seeds():
+    rng = random.Random(11)
+    seeds = {}
+
+    # A 3x3 conv (pads 1) of a 12x8x16 arena tensor, K = 8, in two row tiles
+    # (input rows 0..7 with pad_top, 5..12 with pad_bottom) loaded into
+    # alternate buffers, each tile in two input-channel groups (FIRST, LAST
+    # with a ReLU), stored to the arena after the input.
+    params = nna_params(rng, 8)
+    w0, w1 = nna_bytes(rng, 8 * 9 * 8), nna_bytes(rng, 8 * 9 * 8)
+    cmds = [nna_load(CONSTANTS, 0, 96, 60000, 96, 1, 96),
+            nna_load(CONSTANTS, 96, 576, 61000, 576, 1, 576),
+            nna_load(CONSTANTS, 672, 576, 62000, 576, 1, 576)]
+    for t, (row0, pt, pb) in enumerate(((0, 1, 0), (5, 0, 1))):
+        buf, out = 4096 * t, 20000 + 1024 * t
+        cmds.append(nna_load(ARENA, row0 * 128, 128, buf, 128, 7, 128))
+        win = (3, 3, 1, 1, pt, 1, pb, 1)
+        cmds.append(nna_conv(nna_cube(buf, 7, 8, 8, 16),
+                             nna_cube(out, 6, 8, 8), 61000, 60000, win, FIRST,
+                             in_zero=-3))
+        cmds.append(nna_conv(nna_cube(buf + 8, 7, 8, 8, 16),
+                             nna_cube(out, 6, 8, 8), 62000, 60000, win, LAST,
+                             in_zero=-3, out_zero=-5, lo1=-5))
+        cmds.append(nna_store(out, 384, 1536 + 384 * t, 384, 1, 384))
+    seeds["conv_tile_chain"] = nna_stream(cmds, params + w0 + w1, 2304)
+
+    # Depthwise 3x3 (K = C = 16), then a pointwise conv whose SDP adds the
+    # depthwise input back (a residual), as MobileNet v2 blocks do.
+    dw, pw = nna_bytes(rng, 16 * 9), nna_bytes(rng, 16 * 16)
+    consts = nna_params(rng, 16, -6) + dw + nna_params(rng, 16) + pw
+    x, y, z = nna_cube(0, 8, 8, 16), nna_cube(1024, 8, 8, 16), \
+        nna_cube(2048, 8, 8, 16)
+    seeds["depthwise_residual"] = nna_stream([
+        nna_load(ARENA, 0, 1024, 0, 1024, 1, 1024),
+        nna_load(CONSTANTS, 0, len(consts), 8192, len(consts), 1,
+                 len(consts)),
+        nna_conv(x, y, 8192 + 192, 8192, nna_window(3, 1, 1),
+                 FIRST | LAST | DEPTHWISE, in_zero=2, out_zero=-1),
+        nna_conv(y, z, 8192 + 192 + 144 + 192, 8192 + 192 + 144,
+                 nna_window(1), FIRST | LAST | ADD_FLAG, out_zero=-1, b=x,
+                 add=(2, 1518500250, -1, 1288490189, -1, 1431655765, -19, 3,
+                      0, 127)),
+        nna_store(2048, 1024, 1024, 1024, 1, 1024)],
+        consts, 2048)
+
+    # Pools: max 3x3/2 pad 1, average 2x2/2 with count_include_pad, a global
+    # average over a 20x20 window (past the 16 of other pools), a global max.
+    seeds["pools"] = nna_stream([
+        nna_load(ARENA, 0, 1600, 0, 1600, 1, 1600),
+        nna_pool(nna_cube(0, 20, 20, 4), nna_cube(2000, 10, 10, 4),
+                 nna_window(3, 2, 1)),
+        nna_pool(nna_cube(0, 20, 20, 4), nna_cube(3000, 11, 11, 4),
+                 nna_window(2, 2, 1), mode=1, count_include_pad=1,
+                 in_zero=-7),
+        nna_pool(nna_cube(0, 20, 20, 4), nna_cube(4000, 1, 1, 4),
+                 nna_window(20), mode=1),
+        nna_pool(nna_cube(2000, 10, 10, 4), nna_cube(4100, 1, 1, 4),
+                 (10, 10, 16, 16, 0, 0, 0, 0)),
+        nna_store(4000, 8, 1600, 8, 1, 8)],
+        arena=1608)
+
+    # Adds: channel ranges of one wide tensor into a channel range of
+    # another with padded lines, then in place over an operand.
+    quant = (12, 1717986918, 0, -30, 1288490189, -1, 1825361101, -20, -4,
+             -100, 110)
+    seeds["adds"] = nna_stream([
+        nna_load(ARENA, 0, 320, 0, 320, 1, 320),
+        nna_add(nna_cube(0, 4, 5, 6, 16, 80), nna_cube(8, 4, 5, 6, 16, 80),
+                nna_cube(1027, 4, 5, 6, 10, 100), quant),
+        nna_add(nna_cube(0, 4, 5, 16), nna_cube(0, 4, 5, 16),
+                nna_cube(9, 4, 5, 16), quant),
+        nna_store(1027, 100, 320, 100, 4, 50)],
+        arena=720)
+
+    # DMA only: 2-D copies from both regions, strided, back to the arena.
+    seeds["dma"] = nna_stream([
+        nna_load(ARENA, 0, 40, 4096, 32, 5, 24),
+        nna_store(4096, 32, 1000, 30, 5, 24),
+        nna_load(CONSTANTS, 5, 30, 8192, 20, 3, 20),
+        nna_store(8192, 20, 1500, 20, 3, 20)],
+        nna_bytes(rng, 100), 2000)
+
+    # The large config: 66 input channels (past atomic C 64), 33 outputs
+    # (past atomic K 32), strides 2 and 3, in SRAM past the small config's
+    # 256 KiB.
+    params = nna_params(rng, 33, -9)
+    weights = nna_bytes(rng, 33 * 66)
+    seeds["large_conv"] = nna_stream([
+        nna_load(ARENA, 0, 4158, 300000, 4158, 1, 4158),
+        nna_load(CONSTANTS, 0, len(params), 500000, len(params), 1,
+                 len(params)),
+        nna_load(CONSTANTS, len(params), len(weights), 600000, len(weights),
+                 1, len(weights)),
+        nna_conv(nna_cube(300000, 9, 7, 66), nna_cube(400000, 5, 3, 33),
+                 600000, 500000, (1, 1, 2, 3, 0, 0, 0, 0), in_zero=9,
+                 out_zero=4, lo1=-20, hi1=100),
+        nna_store(400000, 495, 4158, 495, 1, 495)],
+        params + weights, 4158 + 495, config=1)
+
+    # Output-channel tiles: K = 24 in 16 + 8, each writing its channel
+    # range of a 6x6x24 output (pixel stride 24).
+    params = nna_params(rng, 24)
+    weights = nna_bytes(rng, 24 * 9 * 10)
+    consts = params + weights
+    cmds = [nna_load(ARENA, 0, 360, 0, 360, 1, 360),
+            nna_load(CONSTANTS, 0, len(consts), 1024, len(consts), 1,
+                     len(consts))]
+    for k0, k1 in ((0, 16), (16, 24)):
+        cmds.append(nna_conv(nna_cube(0, 6, 6, 10),
+                             nna_cube(8192 + k0, 6, 6, k1 - k0, 24),
+                             1024 + 288 + 90 * k0, 1024 + 12 * k0,
+                             nna_window(3, 1, 1)))
+    cmds.append(nna_store(8192, 864, 360, 864, 1, 864))
+    seeds["cout_tiles"] = nna_stream(cmds, consts, 360 + 864)
+
+    # Extremes: a bias that wraps the accumulator, srdhm's MIN * MIN, an
+    # add of saturated values; then a CONV whose per-channel shift (31) only
+    # the simulator sees.
+    extremes = (struct.pack("<iii", 2**31 - 11, 1 << 30, -24) +
+                struct.pack("<iii", -2**31, -2**31, 0) +
+                struct.pack("<iii", 0, 1 << 30, 31))
+    seeds["extremes"] = nna_stream([
+        nna_load(CONSTANTS, 0, 40, 0, 40, 1, 40),
+        nna_conv(nna_cube(36, 1, 1, 1), nna_cube(64, 1, 1, 2), 37, 0,
+                 nna_window(1), in_zero=-128, out_zero=5),
+        nna_add(nna_cube(64, 1, 1, 2), nna_cube(64, 1, 1, 2),
+                nna_cube(64, 1, 1, 2),
+                (127, -2**31, 30, -128, -2**31, -31, 2**31 - 1, 0, 127,
+                 -128, 127)),
+        nna_conv(nna_cube(36, 1, 1, 1), nna_cube(128, 1, 1, 1), 37, 24,
+                 nna_window(1))],
+        extremes + bytes([5, 100, 0, 0]), 0)
+
+    seeds["empty"] = nna_stream([], arena=16, config=1)
+    return seeds
+
+
 def write(folder, seeds):
     os.makedirs(folder, exist_ok=True)
     for name, data in seeds.items():
@@ -339,6 +554,7 @@ def main():
                                        if os.path.exists(m)]))
     write(os.path.join(args.out, "descriptor"), desc)
     write(os.path.join(args.out, "opencl_plan"), opencl_plan_seeds())
+    write(os.path.join(args.out, "nna_stream"), nna_stream_seeds())
     npys = npy_seeds()
     for path in args.npy:
         if os.path.getsize(path) <= 65536:
