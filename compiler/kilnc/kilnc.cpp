@@ -12,6 +12,7 @@
 #include "compiler/onnx/Importer.h"
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNOps.h"
+#include "dialects/nna/NNADialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
@@ -175,6 +176,12 @@ cl::opt<int64_t> calibrateSamples(
     cl::desc("random calibration samples when --calibrate is not given "
              "(default 8)"),
     cl::init(8), cl::cat(kilncCategory));
+cl::opt<std::string> precisionFlag(
+    "precision",
+    cl::desc("arithmetic of the CPU variant: f32 (default) or int8 (the "
+             "graph quantised as for the NNA, calibrated with --calibrate, "
+             "its int8 ops run as CPU code bit-exactly as the NNA would)"),
+    cl::value_desc("f32|int8"), cl::init("f32"), cl::cat(kilncCategory));
 cl::list<std::string> cpuOps(
     "cpu-ops",
     cl::desc("with --devices=...,gpu: ops the GPU variant runs on the CPU "
@@ -636,6 +643,8 @@ int main(int argc, char **argv) {
     fail("--prune-connectivity: " +
          llvm::Twine(std::to_string(pruneConnectivity.getValue())) +
          " is not in [0, 1)");
+  if (precisionFlag != "f32" && precisionFlag != "int8")
+    fail("--precision: '" + precisionFlag + "' is not f32 or int8");
   if (pruneConnectivity > 0.0 && pruneFlag != "pattern")
     fail("--prune-connectivity needs --prune=pattern");
 
@@ -684,7 +693,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<kiln::nn::NNDialect>();
+  registry.insert<kiln::nn::NNDialect, kiln::nna::NNADialect>();
   MLIRContext context(registry);
   // A model is one function, so threads buy nothing; IR printing needs none.
   context.disableMultithreading();
@@ -775,15 +784,18 @@ int main(int argc, char **argv) {
   // MLIR's pass statistics are compiled out of release LLVM builds, so
   // --stats is kilnc's own summary of the artifact.
   bool stats = llvm::AreStatisticsEnabled();
-  if (std::vector<std::string> names = llvm::printAfterPasses();
-      !names.empty()) {
-    pm.enableIRPrinting(
-        [](Pass *, Operation *) { return false; },
-        [names](Pass *pass, Operation *) {
-          return llvm::is_contained(names, pass->getArgument());
-        },
-        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
-  }
+  // --print-after=PASS, for every pass manager of the CPU variant.
+  auto printAfter = [](PassManager &passes) {
+    if (std::vector<std::string> names = llvm::printAfterPasses();
+        !names.empty())
+      passes.enableIRPrinting(
+          [](Pass *, Operation *) { return false; },
+          [names](Pass *pass, Operation *) {
+            return llvm::is_contained(names, pass->getArgument());
+          },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  };
+  printAfter(pm);
   auto passCounts = std::make_unique<GraphPassCounts>();
   GraphPassCounts &graphCounts = *passCounts;
   GraphDecisions decisions;
@@ -807,19 +819,19 @@ int main(int argc, char **argv) {
     graphOptions.prunePatterns = pruneFlag == "pattern";
     graphOptions.patterns = prunePatterns;
     graphOptions.connectivity = pruneConnectivity;
-    if (emitKind == Emit::Calibration) {
-      // What an int8 variant is quantised from: the graph after the passes,
-      // NCHW, uncut and unfused (the NNA fuses by its own rules, and needs
-      // the range of every op's result), run on the samples.
-      OwningOpRef<ModuleOp> calibrated = module->clone();
-      PassManager calibratePm(&context);
+    // What int8 quantisation starts from: the graph after the passes,
+    // NCHW, uncut and unfused (the NNA fuses by its own rules and needs the
+    // range of every op's result), run on the calibration samples.
+    auto prepareForQuantisation = [&](ModuleOp m) {
+      PassManager prepare(&context);
       kiln::GraphPipelineOptions nchw = graphOptions;
       nchw.channelsLast = false;
       nchw.tileBudget = 0;
       nchw.fuse = false;
-      kiln::buildGraphPipeline(calibratePm, nchw);
-      if (failed(calibratePm.run(*calibrated)))
-        return 1;
+      kiln::buildGraphPipeline(prepare, nchw);
+      return prepare.run(m);
+    };
+    auto calibrateModule = [&](ModuleOp m, int64_t &samples) {
       kiln::nna::CalibrationOptions calibration;
       calibration.dir = calibrateDir;
       if (calibrateSamples < 1 || calibrateSamples > 100000)
@@ -830,10 +842,36 @@ int main(int argc, char **argv) {
                      << calibrateSamples
                      << " seeded random N(0,1) samples; ranges on real "
                         "inputs may differ\n";
+      return kiln::nna::calibrate(m, calibration, samples);
+    };
+    if (precisionFlag == "int8" && emitKind != Emit::Calibration) {
+      // The CPU variant from the int8 graph: nna ops run as CPU code.
       int64_t samples = 0;
-      FailureOr<std::vector<kiln::nna::Range>> ranges =
-          kiln::nna::calibrate(*calibrated, calibration, samples);
-      if (failed(ranges))
+      FailureOr<std::vector<kiln::nna::Range>> ranges;
+      if (failed(prepareForQuantisation(*module)) ||
+          failed(ranges = calibrateModule(*module, samples)))
+        return 1;
+      auto main = module->lookupSymbol<func::FuncOp>("main");
+      OpBuilder attrs(&context);
+      for (const kiln::nna::Range &r : *ranges) {
+        auto range = attrs.getDenseF64ArrayAttr({r.min, r.max});
+        if (auto arg = dyn_cast<BlockArgument>(r.value))
+          main.setArgAttr(arg.getArgNumber(), "kiln.range", range);
+        else if (r.value.getDefiningOp()->getNumResults() == 1)
+          r.value.getDefiningOp()->setAttr("kiln.range", range);
+      }
+      PassManager quantise(&context);
+      printAfter(quantise);
+      quantise.addNestedPass<func::FuncOp>(kiln::createQuantizeForNNA());
+      if (failed(quantise.run(*module)))
+        return 1;
+    }
+    if (emitKind == Emit::Calibration) {
+      OwningOpRef<ModuleOp> calibrated = module->clone();
+      int64_t samples = 0;
+      FailureOr<std::vector<kiln::nna::Range>> ranges;
+      if (failed(prepareForQuantisation(*calibrated)) ||
+          failed(ranges = calibrateModule(*calibrated, samples)))
         return 1;
       writeText(output, [&](llvm::raw_ostream &os) {
         os << "# activation ranges over " << samples

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "targets/cpu/Passes.h"
 
+#include "dialects/nna/NNADialect.h"
 #include "targets/cpu/NNToLinalgPatterns.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,7 +32,7 @@ struct ConvertNNToLinalg
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            func::FuncDialect>();
-    target.addIllegalDialect<nn::NNDialect>();
+    target.addIllegalDialect<nn::NNDialect, kiln::nna::NNADialect>();
     RewritePatternSet patterns(ctx);
     kiln::cpu::populateNNToLinalgConvPatterns(patterns);
     kiln::cpu::populateNNToLinalgDataMovementPatterns(patterns);
@@ -42,6 +43,7 @@ struct ConvertNNToLinalg
     kiln::cpu::populateNNToLinalgReductionPatterns(patterns);
     kiln::cpu::populateNNToLinalgTensorPatterns(patterns);
     kiln::cpu::populateNNToLinalgResizePatterns(patterns);
+    kiln::cpu::populateNNAToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

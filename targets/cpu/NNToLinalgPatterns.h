@@ -95,6 +95,8 @@ void populateNNToLinalgPoolingPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgReductionPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgTensorPatterns(RewritePatternSet &patterns);
 void populateNNToLinalgResizePatterns(RewritePatternSet &patterns);
+/// nna ops (the Kiln NNA's int8 ops) as CPU code, bit-exact.
+void populateNNAToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace kiln::cpu
 
