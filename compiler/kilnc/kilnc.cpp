@@ -176,6 +176,16 @@ cl::opt<int64_t> calibrateSamples(
     cl::desc("random calibration samples when --calibrate is not given "
              "(default 8)"),
     cl::init(8), cl::cat(kilncCategory));
+cl::opt<uint64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("refuse models with a tensor larger than this (initializers, "
+             "inputs, and every value the import makes; default 4 GiB)"),
+    cl::init(uint64_t(4) << 30), cl::cat(kilncCategory));
+cl::opt<int64_t> maxNodes(
+    "max-nodes",
+    cl::desc("refuse graphs of more nodes than this, subgraphs included "
+             "(default 1048576)"),
+    cl::init(int64_t(1) << 20), cl::cat(kilncCategory));
 cl::opt<std::string> precisionFlag(
     "precision",
     cl::desc("arithmetic of the CPU variant: f32 (default) or int8 (the "
@@ -676,6 +686,8 @@ int main(int argc, char **argv) {
     fail("object and shared outputs need a file name (-o)");
 
   kiln::onnx::ImportOptions importOptions;
+  importOptions.maxTensorBytes = maxTensorBytes;
+  importOptions.maxNodes = maxNodes;
   for (const std::string &spec : inputShapes) {
     auto [name, dims] = llvm::StringRef(spec).rsplit('=');
     std::vector<int64_t> shape;

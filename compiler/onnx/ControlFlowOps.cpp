@@ -32,15 +32,8 @@ namespace {
 constexpr int64_t kMaxUnrolledNodes = 1 << 16;
 
 int64_t countNodes(const ox::GraphProto &g) {
-  int64_t count = g.node_size();
-  for (const auto &node : g.node())
-    for (const auto &a : node.attribute()) {
-      if (a.has_g())
-        count += countNodes(a.g());
-      for (const auto &sub : a.graphs())
-        count += countNodes(sub);
-    }
-  return count;
+  // The importer refused deeper nesting before any node was imported.
+  return graphSize(g, std::numeric_limits<int64_t>::max()).nodes;
 }
 
 std::string typeString(Type t) {

@@ -20,13 +20,7 @@ namespace kiln::onnx {
 /// Whether a tensor of `shape` would hold more than `limit` elements (no
 /// overflow on the way).
 static bool exceeds(llvm::ArrayRef<int64_t> shape, uint64_t limit) {
-  uint64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0 || (d && n > limit / static_cast<uint64_t>(d)))
-      return true;
-    n *= d;
-  }
-  return n > limit;
+  return exceedsElements(shape, limit);
 }
 
 LogicalResult Importer::importConcat(const ox::NodeProto &n, Location loc) {

@@ -99,9 +99,41 @@ const ox::NodeProto *divisorAttributeProblem(const ox::GraphProto &graph,
 
 } // namespace
 
+GraphSize graphSize(const ox::GraphProto &graph, int64_t maxDepth) {
+  GraphSize size;
+  size.nodes = graph.node_size();
+  if (maxDepth < 0) {
+    size.depth = 1; // deeper than asked: the caller refuses it
+    return size;
+  }
+  for (const auto &node : graph.node())
+    for (const auto &a : node.attribute()) {
+      auto add = [&](const ox::GraphProto &sub) {
+        GraphSize inner = graphSize(sub, maxDepth - 1);
+        size.nodes += inner.nodes;
+        size.depth = std::max(size.depth, inner.depth + 1);
+      };
+      if (a.has_g())
+        add(a.g());
+      for (const auto &sub : a.graphs())
+        add(sub);
+    }
+  return size;
+}
+
 LogicalResult Importer::checkModel(ox::ModelProto &model) {
   if (!model.has_graph())
     return emitError(fileLoc) << "not an ONNX model: no graph";
+  GraphSize size = graphSize(model.graph(), options.maxSubgraphDepth);
+  if (size.depth > options.maxSubgraphDepth)
+    return emitError(fileLoc)
+           << "subgraphs nest more than " << options.maxSubgraphDepth
+           << " deep (If, Loop and Scan bodies inside one another)";
+  if (size.nodes > options.maxNodes)
+    return emitError(fileLoc) << "the graph has " << size.nodes
+                              << " nodes (subgraphs included), more than "
+                                 "the limit of "
+                              << options.maxNodes << " (--max-nodes)";
   opset = sourceOpset = defaultOpset(model);
   if (opset == 0)
     return emitError(fileLoc) << "model imports no default ONNX opset";
@@ -340,6 +372,14 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
     SmallVector<int64_t> dims;
     for (const auto &d : tt.shape().dim())
       dims.push_back(d.dim_value());
+    uint64_t esize = std::max<uint64_t>(1, et->getIntOrFloatBitWidth() / 8);
+    if (exceedsElements(dims, options.maxTensorBytes / esize)) {
+      emitError(fileLoc) << "graph input '" << in.name()
+                         << "' is larger than the limit of "
+                         << options.maxTensorBytes
+                         << " bytes (--max-tensor-bytes)";
+      return nullptr;
+    }
     argTypes.push_back(RankedTensorType::get(dims, *et));
     argNames.push_back(in.name());
   }
@@ -384,7 +424,26 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
       func.setResultAttr(i, "kiln.unsigned", builder.getUnitAttr());
   }
 
-  if (failed(verify(*module)))
+  // Every tensor the import made (shapes inferred from untrusted
+  // attributes and inputs included) stays within the limit.
+  WalkResult big = module->walk([&](Operation *op) {
+    for (Type t : op->getResultTypes()) {
+      auto tt = dyn_cast<RankedTensorType>(t);
+      if (!tt || !tt.getElementType().isIntOrFloat())
+        continue;
+      uint64_t esize = std::max<uint64_t>(
+          1, tt.getElementType().getIntOrFloatBitWidth() / 8);
+      if (exceedsElements(tt.getShape(), options.maxTensorBytes / esize)) {
+        op->emitError("'") << op->getName()
+                           << "' makes a tensor larger than the limit of "
+                           << options.maxTensorBytes
+                           << " bytes (--max-tensor-bytes)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  if (big.wasInterrupted() || failed(verify(*module)))
     return nullptr;
   return module;
 }

@@ -21,8 +21,15 @@ struct ImportOptions {
   /// (`--freeze-input name=value.pb`): the input leaves the model's signature
   /// and the value is compiled in, as if it were an initializer.
   std::map<std::string, std::string> frozenInputs;
-  /// Refuses initializers larger than this many bytes (untrusted files).
+  /// Refuses tensors larger than this many bytes: initializers, graph
+  /// inputs, and every value the import creates (untrusted files;
+  /// `kilnc --max-tensor-bytes`).
   uint64_t maxTensorBytes = uint64_t(4) << 30;
+  /// Refuses graphs of more nodes than this, subgraphs included
+  /// (`kilnc --max-nodes`).
+  int64_t maxNodes = int64_t(1) << 20;
+  /// Refuses subgraphs (If, Loop, Scan bodies) nested deeper than this.
+  int64_t maxSubgraphDepth = 16;
 };
 
 /// Imports an ONNX model file into a module holding `func.func @main` in the

@@ -39,6 +39,26 @@ struct OpHandler;
 
 inline constexpr int64_t kMinOpset = 7, kMaxOpset = 17;
 
+/// Whether a tensor of `shape` holds more than `limit` elements (or has a
+/// negative dim), computed without overflow.
+inline bool exceedsElements(llvm::ArrayRef<int64_t> shape, uint64_t limit) {
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > limit / static_cast<uint64_t>(d)))
+      return true;
+    n *= d;
+  }
+  return n > limit;
+}
+
+/// The nodes of `graph`, its subgraphs' included, and how deeply its
+/// subgraphs nest (0: none). Walks at most `maxDepth` + 1 levels, so that
+/// a hostile nesting cannot exhaust the stack.
+struct GraphSize {
+  int64_t nodes = 0, depth = 0;
+};
+GraphSize graphSize(const ::onnx::GraphProto &graph, int64_t maxDepth);
+
 inline std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   std::string s;
   for (size_t i = 0; i < shape.size(); ++i)
