@@ -125,6 +125,20 @@ std::optional<std::pair<int64_t, int64_t>> activationClamp(Operation *op,
   return std::nullopt;
 }
 
+/// TFLite's quantised add of `a` and `b` into `out`: both inputs rescaled
+/// to twice the larger scale (after the 2^20 shift), the sum to `out`.
+nna::RequantAttr addRequant(MLIRContext *ctx, QuantParams a, QuantParams b,
+                            QuantParams out,
+                            std::pair<int64_t, int64_t> clamp) {
+  double twice = 2 * std::max(a.scale, b.scale);
+  auto [am, as] = kiln::quantizeMultiplier(a.scale / twice);
+  auto [bm, bs] = kiln::quantizeMultiplier(b.scale / twice);
+  auto [om, os] =
+      kiln::quantizeMultiplier(twice / (double(1 << 20) * out.scale));
+  return nna::RequantAttr::get(ctx, a.zero, am, as, b.zero, bm, bs, om, os,
+                               out.zero, clamp.first, clamp.second);
+}
+
 /// The one user of `v` when it has exactly one.
 Operation *soleUser(Value v) {
   return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
@@ -158,6 +172,15 @@ private:
     return nn::ConstantOp::create(
         b, loc, t, DenseElementsAttr::get(t, ArrayRef<Attribute>{value}));
   }
+  /// The nna weights ([K][KH][KW][Cg] int8, symmetric per output channel)
+  /// and params (bias, multiplier, shift per output channel) of a conv of
+  /// `shape` {K, KH, KW, Cg} with real weights `weight(k, ky, kx, c)`, real
+  /// bias `bias(k)`, reading scale `inScale` and writing `outScale`.
+  std::pair<Value, Value> weightsAndParams(
+      Location loc, std::array<int64_t, 4> shape,
+      llvm::function_ref<double(int64_t, int64_t, int64_t, int64_t)> weight,
+      llvm::function_ref<double(int64_t)> bias, double inScale,
+      double outScale);
   LogicalResult quantizeConv(nn::ConvOp conv);
   LogicalResult quantizeGemm(nn::GemmOp gemm);
   void quantizePool(Operation *op);
@@ -190,6 +213,47 @@ Value Quantizer::cube(Value v, QuantParams q, Location loc) {
       b.getI64IntegerAttr(1), b.getBoolAttr(false));
   quantised[v] = q8;
   return q8;
+}
+
+std::pair<Value, Value> Quantizer::weightsAndParams(
+    Location loc, std::array<int64_t, 4> shape,
+    llvm::function_ref<double(int64_t, int64_t, int64_t, int64_t)> weight,
+    llvm::function_ref<double(int64_t)> bias, double inScale, double outScale) {
+  auto [k, kh, kw, cg] = shape;
+  SmallVector<int8_t> wq(k * kh * kw * cg);
+  SmallVector<int32_t> params(k * 3);
+  for (int64_t o = 0; o < k; ++o) {
+    double maxAbs = 0;
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x)
+        for (int64_t c = 0; c < cg; ++c)
+          maxAbs = std::max(maxAbs, std::fabs(weight(o, y, x, c)));
+    double sw = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x)
+        for (int64_t c = 0; c < cg; ++c)
+          wq[((o * kh + y) * kw + x) * cg + c] = int8_t(
+              std::clamp(std::round(weight(o, y, x, c) / sw), -127.0, 127.0));
+    double accScale = inScale * sw;
+    params[o * 3] = int32_t(std::clamp(std::round(bias(o) / accScale),
+                                       double(INT32_MIN), double(INT32_MAX)));
+    auto [mult, shift] = kiln::quantizeMultiplier(accScale / outScale);
+    params[o * 3 + 1] = int32_t(mult);
+    params[o * 3 + 2] = int32_t(shift);
+  }
+  auto wType = RankedTensorType::get({k, kh, kw, cg}, b.getI8Type());
+  auto pType = RankedTensorType::get({k, 3}, b.getI32Type());
+  Value weights = nn::ConstantOp::create(
+      b, loc, wType,
+      nn::constantValue(
+          wType,
+          ArrayRef<char>(reinterpret_cast<char *>(wq.data()), wq.size())));
+  Value paramsValue = nn::ConstantOp::create(
+      b, loc, pType,
+      nn::constantValue(pType,
+                        ArrayRef<char>(reinterpret_cast<char *>(params.data()),
+                                       params.size() * 4)));
+  return {weights, paramsValue};
 }
 
 /// conv [+ relu/clip] [+ add [+ relu/clip]] as one nna.conv.
@@ -249,46 +313,19 @@ LogicalResult Quantizer::quantizeConv(nn::ConvOp conv) {
   std::pair<int64_t, int64_t> clamp1 =
       act1 ? *activationClamp(act1, q1) : kFullRange;
 
-  // Weights: symmetric per output channel, [K][KH][KW][Cg].
-  SmallVector<int8_t> wq(k * kh * kw * cg);
-  SmallVector<int32_t> params(k * 3);
-  for (int64_t o = 0; o < k; ++o) {
-    float maxAbs = 0;
-    for (int64_t i = 0; i < cg * kh * kw; ++i)
-      maxAbs = std::max(maxAbs, std::fabs((*filter)[o * cg * kh * kw + i]));
-    double sw = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
-    for (int64_t ci = 0; ci < cg; ++ci)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t x = 0; x < kw; ++x)
-          wq[((o * kh + y) * kw + x) * cg + ci] = int8_t(std::clamp(
-              std::round((*filter)[((o * cg + ci) * kh + y) * kw + x] / sw),
-              -127.0, 127.0));
-    double accScale = qin->scale * sw;
-    double b = bias ? std::round((*bias)[o] / accScale) : 0.0;
-    params[o * 3] =
-        int32_t(std::clamp(b, double(INT32_MIN), double(INT32_MAX)));
-    auto [mult, shift] = kiln::quantizeMultiplier(accScale / q1.scale);
-    params[o * 3 + 1] = int32_t(mult);
-    params[o * 3 + 2] = int32_t(shift);
-  }
-
   b.setInsertionPoint(addOp ? addOp : (act1 ? act1 : conv.getOperation()));
   if (act2)
     b.setInsertionPoint(act2);
   Location loc = conv.getLoc();
   Value x = cube(conv.getInput(), *qin, loc);
-  auto wType = RankedTensorType::get({k, kh, kw, cg}, b.getI8Type());
-  auto pType = RankedTensorType::get({k, 3}, b.getI32Type());
-  Value weights = nn::ConstantOp::create(
-      b, loc, wType,
-      nn::constantValue(
-          wType,
-          ArrayRef<char>(reinterpret_cast<char *>(wq.data()), wq.size())));
-  Value paramsValue = nn::ConstantOp::create(
-      b, loc, pType,
-      nn::constantValue(pType,
-                        ArrayRef<char>(reinterpret_cast<char *>(params.data()),
-                                       params.size() * 4)));
+  // The filter is [K][Cg][KH][KW].
+  auto [weights, paramsValue] = weightsAndParams(
+      loc, {k, kh, kw, cg},
+      [&](int64_t o, int64_t y, int64_t xx, int64_t ci) {
+        return double((*filter)[((o * cg + ci) * kh + y) * kw + xx]);
+      },
+      [&](int64_t o) { return bias ? double((*bias)[o]) : 0.0; }, qin->scale,
+      q1.scale);
   auto out = tensorType(conv.getResult());
   auto resultType = RankedTensorType::get(
       {out.getDimSize(2), out.getDimSize(3), k}, b.getI8Type());
@@ -300,15 +337,8 @@ LogicalResult Quantizer::quantizeConv(nn::ConvOp conv) {
     qOut = kiln::quantParams(rOut->first, rOut->second);
     std::pair<int64_t, int64_t> clamp2 =
         act2 ? *activationClamp(act2, qOut) : kFullRange;
-    double twice = 2 * std::max(q1.scale, qb.scale);
-    auto [am, as] = kiln::quantizeMultiplier(q1.scale / twice);
-    auto [bm, bs] = kiln::quantizeMultiplier(qb.scale / twice);
-    auto [om, os] =
-        kiln::quantizeMultiplier(twice / (double(1 << 20) * qOut.scale));
     addendCube = cube(addend, qb, loc);
-    requant =
-        nna::RequantAttr::get(b.getContext(), q1.zero, am, as, qb.zero, bm, bs,
-                              om, os, qOut.zero, clamp2.first, clamp2.second);
+    requant = addRequant(b.getContext(), q1, qb, qOut, clamp2);
   }
   auto op = nna::ConvOp::create(
       b, loc, resultType, x, weights, paramsValue, addendCube,
@@ -351,40 +381,17 @@ LogicalResult Quantizer::quantizeGemm(nn::GemmOp gemm) {
          beta = gemm.getBeta().convertToDouble();
   QuantParams qin = it->second.second,
               qOut = kiln::quantParams(rOut->first, rOut->second);
-  SmallVector<int8_t> wq(n * c);
-  SmallVector<int32_t> params(n * 3);
-  for (int64_t o = 0; o < n; ++o) {
-    auto at = [&](int64_t i) {
-      return alpha * (gemm.getTransB() ? (*wf)[o * c + i] : (*wf)[i * n + o]);
-    };
-    double maxAbs = 0;
-    for (int64_t i = 0; i < c; ++i)
-      maxAbs = std::max(maxAbs, std::fabs(at(i)));
-    double sw = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
-    for (int64_t i = 0; i < c; ++i)
-      wq[o * c + i] = int8_t(std::clamp(std::round(at(i) / sw), -127.0, 127.0));
-    double accScale = qin.scale * sw;
-    double bias = cf ? beta * (*cf)[cf->size() == 1 ? 0 : o] : 0.0;
-    params[o * 3] = int32_t(std::clamp(std::round(bias / accScale),
-                                       double(INT32_MIN), double(INT32_MAX)));
-    auto [mult, shift] = kiln::quantizeMultiplier(accScale / qOut.scale);
-    params[o * 3 + 1] = int32_t(mult);
-    params[o * 3 + 2] = int32_t(shift);
-  }
   b.setInsertionPoint(gemm);
   Location loc = gemm.getLoc();
-  auto wType = RankedTensorType::get({n, 1, 1, c}, b.getI8Type());
-  auto pType = RankedTensorType::get({n, 3}, b.getI32Type());
-  Value weights = nn::ConstantOp::create(
-      b, loc, wType,
-      nn::constantValue(
-          wType,
-          ArrayRef<char>(reinterpret_cast<char *>(wq.data()), wq.size())));
-  Value paramsValue = nn::ConstantOp::create(
-      b, loc, pType,
-      nn::constantValue(pType,
-                        ArrayRef<char>(reinterpret_cast<char *>(params.data()),
-                                       params.size() * 4)));
+  auto [weights, paramsValue] = weightsAndParams(
+      loc, {n, 1, 1, c},
+      [&](int64_t o, int64_t, int64_t, int64_t i) {
+        return alpha * (gemm.getTransB() ? (*wf)[o * c + i] : (*wf)[i * n + o]);
+      },
+      [&](int64_t o) {
+        return cf ? beta * (*cf)[cf->size() == 1 ? 0 : o] : 0.0;
+      },
+      qin.scale, qOut.scale);
   auto op = nna::ConvOp::create(
       b, loc, RankedTensorType::get({1, 1, n}, b.getI8Type()), it->second.first,
       weights, paramsValue, Value(), b.getDenseI64ArrayAttr({1, 1}),
@@ -474,18 +481,12 @@ void Quantizer::quantizeAdd(nn::AddOp add) {
   QuantParams qOut = kiln::quantParams(rOut->first, rOut->second);
   std::pair<int64_t, int64_t> clamp =
       act ? *activationClamp(act, qOut) : kFullRange;
-  double twice = 2 * std::max(ql->scale, qr->scale);
-  auto [am, as] = kiln::quantizeMultiplier(ql->scale / twice);
-  auto [bm, bs] = kiln::quantizeMultiplier(qr->scale / twice);
-  auto [om, os] =
-      kiln::quantizeMultiplier(twice / (double(1 << 20) * qOut.scale));
   b.setInsertionPoint(act ? act : add.getOperation());
   Location loc = add.getLoc();
   Value a = cube(l, *ql, loc), c = cube(r, *qr, loc);
-  auto op = nna::AddOp::create(
-      b, loc, a.getType(), a, c,
-      nna::RequantAttr::get(b.getContext(), ql->zero, am, as, qr->zero, bm, bs,
-                            om, os, qOut.zero, clamp.first, clamp.second));
+  auto op =
+      nna::AddOp::create(b, loc, a.getType(), a, c,
+                         addRequant(b.getContext(), *ql, *qr, qOut, clamp));
   resident[last] = {op.getResult(), qOut};
   replaced.push_back(add);
   if (act)
