@@ -171,6 +171,12 @@ cl::opt<std::string> calibrateDir(
              "subdirectory per sample holding NAME.npy per input); without "
              "it, seeded random N(0,1) samples, with a warning"),
     cl::value_desc("dir"), cl::cat(kilncCategory));
+cl::opt<std::string> calibrateMethod(
+    "calibrate-method",
+    cl::desc("how an activation's range comes from the samples: minmax "
+             "(the extremes over all samples, the default) or mean (the "
+             "mean of each sample's min and max: outliers stretch it less)"),
+    cl::value_desc("minmax|mean"), cl::init("minmax"), cl::cat(kilncCategory));
 cl::opt<int64_t> calibrateSamples(
     "calibrate-samples",
     cl::desc("random calibration samples when --calibrate is not given "
@@ -849,6 +855,13 @@ int main(int argc, char **argv) {
       if (calibrateSamples < 1 || calibrateSamples > 100000)
         fail("--calibrate-samples must be 1..100000");
       calibration.randomSamples = calibrateSamples;
+      if (calibrateMethod != "minmax" && calibrateMethod != "mean")
+        fail("--calibrate-method: '" + calibrateMethod +
+             "' is not minmax or mean");
+      calibration.method =
+          calibrateMethod == "mean"
+              ? kiln::nna::CalibrationOptions::Method::MeanMinMax
+              : kiln::nna::CalibrationOptions::Method::MinMax;
       if (calibrateDir.empty())
         llvm::errs() << "kilnc: warning: no --calibrate DIR: calibrating on "
                      << calibrateSamples

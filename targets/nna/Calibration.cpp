@@ -296,13 +296,30 @@ FailureOr<std::vector<Range>> calibrate(ModuleOp module,
         n = kiln_session_output(session, next)->size_bytes / 4;
         ++next;
       }
+      float lo = std::numeric_limits<float>::infinity(), hi = -lo;
       for (size_t e = 0; e < n; ++e)
         if (std::isfinite(data[e])) {
-          r.min = std::min(r.min, data[e]);
-          r.max = std::max(r.max, data[e]);
+          lo = std::min(lo, data[e]);
+          hi = std::max(hi, data[e]);
         }
+      if (lo > hi)
+        continue; // no finite value in this sample
+      if (options.method == CalibrationOptions::Method::MinMax) {
+        r.min = std::min(r.min, lo);
+        r.max = std::max(r.max, hi);
+      } else {
+        // Running sums, divided by the sample count below.
+        r.min = (std::isinf(r.min) ? 0.0f : r.min) + lo;
+        r.max = (std::isinf(r.max) ? 0.0f : r.max) + hi;
+      }
     }
   }
+  if (options.method == CalibrationOptions::Method::MeanMinMax)
+    for (Range &r : ranges)
+      if (std::isfinite(r.min) && std::isfinite(r.max)) {
+        r.min /= samples.size();
+        r.max /= samples.size();
+      }
   numSamples = samples.size();
   return ranges;
 }

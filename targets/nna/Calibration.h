@@ -23,6 +23,10 @@ struct CalibrationOptions {
   std::string dir;
   int64_t randomSamples = 8;
   uint64_t seed = 0;
+  /// How a value's range is taken from its per-sample ranges: their
+  /// extremes (min/max over all samples), or their means, which rare
+  /// outliers stretch less.
+  enum class Method { MinMax, MeanMinMax } method = Method::MinMax;
 };
 
 /// The observed range of one activation.

@@ -101,7 +101,8 @@ def test_model(name, args, work):
     t0 = time.time()
     run([os.path.join(BIN, "kilnc"), onnx_path, "--emit=shared", "-o", f32])
     run([os.path.join(BIN, "kilnc"), onnx_path, "--emit=shared", "-o", i8,
-         "--precision=int8", "--calibrate", calib])
+         "--precision=int8", "--calibrate", calib,
+         "--calibrate-method", args.calibrate_method])
     compile_s = time.time() - t0
     wq_onnx, wq = os.path.join(d, "weights-int8.onnx"), os.path.join(d, "wq.so")
     weights_rounded(onnx_path, wq_onnx)
@@ -135,6 +136,7 @@ def main():
     p.add_argument("--inputs", type=int, default=200)
     p.add_argument("--calibration", type=int, default=16)
     p.add_argument("--min-agreement", type=float, default=0.98)
+    p.add_argument("--calibrate-method", default="minmax", choices=("minmax", "mean"))
     p.add_argument("--work-dir", default=os.path.join(ROOT, "build", "quant-tests"))
     args = p.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
