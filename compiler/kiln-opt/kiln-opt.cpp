@@ -10,6 +10,7 @@
 #include "passes/Pipeline.h"
 #include "targets/cpu/LoweringPipeline.h"
 #include "targets/cpu/Passes.h"
+#include "targets/nna/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   kiln::registerGraphPipeline();
   kiln::cpu::registerCPUConversionPasses();
   kiln::cpu::registerCPUPipelines();
+  kiln::nna::registerKilnNNAPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
