@@ -9,7 +9,7 @@
 #
 #   --time S      seconds per target (default 60)
 #   --targets L   comma-separated, from: descriptor, npy, pb, opencl_plan,
-#                 nna_stream (default all);
+#                 nna_stream, nna_plan (default all);
 #                 kiln_<name>_fuzz is accepted too
 #   --jobs N      libFuzzer processes per target (default 1; N > 1 uses
 #                 libFuzzer's -fork=N)
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TIME=60
-TARGETS=descriptor,npy,pb,opencl_plan,nna_stream
+TARGETS=descriptor,npy,pb,opencl_plan,nna_stream,nna_plan
 JOBS=1
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
@@ -69,7 +69,7 @@ for t in "${LIST[@]}"; do
   t=${t#kiln_}
   t=${t%_fuzz}
   exe=$BUILD/kiln_${t}_fuzz
-  [[ -x $exe ]] || { echo "fuzz: no target '$t' (descriptor, npy, pb, opencl_plan, nna_stream)" >&2; exit 2; }
+  [[ -x $exe ]] || { echo "fuzz: no target '$t' (descriptor, npy, pb, opencl_plan, nna_stream, nna_plan)" >&2; exit 2; }
   work=$BUILD/corpus-work/$t
   mkdir -p "$work"
   cp -n runtime/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true

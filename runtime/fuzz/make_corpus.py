@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seed inputs for the runtime's fuzz targets (runtime/fuzz/README.md).
 
-Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan,nna_stream}/:
+Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan,nna_stream,
+nna_plan}/:
   descriptor  descriptors built here with the layout of kiln/model_format.h
               (as test/unit/descriptor_writer.h builds them: versions 1-3,
               every dtype, empty and scalar tensors, parallel args, layer
@@ -23,6 +24,13 @@ Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan,nna_stream}/:
               adds; DMA in both regions; a large-config conv; output-
               channel tiles; wrapping and saturating values and a shift
               only the simulator refuses; no commands
+  nna_plan    NNA variants (kiln/nna_plan.h, version 1) for the fuzz
+              target's fixed signature (a, b -> out, f32 2x3; 7 CPU
+              entries): the unit tests' plans (CPU steps quantising into
+              the arena, an ADD stream, a 1x1 CONV stream, a CPU step
+              dequantising out), the large config, a stream run twice with
+              parallel CPU steps, a CPU-only plan, a per-channel shift the
+              simulator refuses, and plans around nna_stream's seeds
   pb          onnx.TensorProto files of ONNX's backend test data
               (/usr/share/libonnx-testdata/data, Debian's libonnx-testdata),
               the small ones, one per distinct content
@@ -33,7 +41,7 @@ that add coverage):
   python3 runtime/fuzz/make_corpus.py /tmp/seeds --kilnc build/bin/kilnc
   build-fuzz/kiln_descriptor_fuzz -merge=1 runtime/fuzz/corpus/descriptor \
       /tmp/seeds/descriptor      (and the same for npy, pb, opencl_plan,
-                                  nna_stream)
+                                  nna_stream, nna_plan)
 Standard library only (no numpy, no onnx).
 """
 import argparse
@@ -522,6 +530,101 @@ def nna_stream_seeds():
     return seeds
 
 
+NNA_PLAN_MAGIC = 0x504E4C4B  # "KLNP"
+STEP_NNA, STEP_CPU = 0, 1
+NREF_INPUT, NREF_OUTPUT, NREF_ARENA = 0, 1, 2
+QUANTIZE, DEQUANTIZE = 5, 6  # the unit tests' NNA model's entries
+
+
+def plan_nna(stream):
+    return struct.pack("<BI", STEP_NNA, stream)
+
+
+def plan_cpu(entry, args, parallel=0):
+    """args: [(kind, index or arena offset, size)]."""
+    p = struct.pack("<BIBI", STEP_CPU, entry, parallel, len(args))
+    return p + b"".join(struct.pack("<BQQ", *a) for a in args)
+
+
+def nna_plan(streams, steps, arena=32, cpu_arena=16, config=0):
+    """Version 1 (kiln/nna_plan.h): whole KNNA streams, then the steps."""
+    p = struct.pack("<IQQI", config, arena, cpu_arena, len(streams))
+    p += b"".join(struct.pack("<Q", len(s)) + s for s in streams)
+    p += struct.pack("<I", len(steps)) + b"".join(steps)
+    return struct.pack("<IIQII", NNA_PLAN_MAGIC, 1, len(p), fnv1a32(p),
+                       0) + p
+
+
+def plan_add_stream(config=0):
+    """As test/unit/nna_device_test.cpp: arena 16..22 = a + 2b + 3 of the
+    int8 a (arena 0..6) and b (8..14)."""
+    return nna_stream([
+        nna_load(ARENA, 0, 6, 0, 6, 1, 6),
+        nna_load(ARENA, 8, 6, 64, 6, 1, 6),
+        nna_add(nna_cube(0, 1, 1, 6), nna_cube(64, 1, 1, 6),
+                nna_cube(128, 1, 1, 6),
+                (0, 1 << 30, 0, 0, 1 << 30, 1, 1 << 30, -18, 3, -128, 127)),
+        nna_store(128, 6, 16, 6, 1, 6)], arena=24, config=config)
+
+
+def plan_conv_stream(shift=1):
+    """Arena 24..30 = 5 - arena 16..22, a 1x1 CONV (weight -1, bias 5)."""
+    consts = b"\xff" + struct.pack("<iii", 5, 1 << 30, shift)
+    return nna_stream([
+        nna_load(CONSTANTS, 0, 13, 256, 13, 1, 13),
+        nna_load(ARENA, 16, 6, 0, 6, 1, 6),
+        nna_conv(nna_cube(0, 2, 3, 1), nna_cube(64, 2, 3, 1), 256, 257,
+                 nna_window(1)),
+        nna_store(64, 6, 24, 6, 1, 6)], consts, 30)
+
+
+def nna_plan_seeds():
+    quantize = [plan_cpu(QUANTIZE, [(NREF_INPUT, 0, 24), (NREF_ARENA, 0, 6)]),
+                plan_cpu(QUANTIZE, [(NREF_INPUT, 1, 24), (NREF_ARENA, 8, 6)])]
+
+    def dequantize(at):
+        return plan_cpu(DEQUANTIZE, [(NREF_ARENA, at, 6), (NREF_OUTPUT, 0, 24)])
+
+    streams = nna_stream_seeds()
+    return {
+        "add": nna_plan([plan_add_stream()],
+                        quantize + [plan_nna(0), dequantize(16)]),
+        "two_streams": nna_plan(
+            [plan_add_stream(), plan_conv_stream()],
+            quantize + [plan_nna(0), plan_nna(1), dequantize(24)]),
+        "large": nna_plan([plan_add_stream(1)],
+                          quantize + [plan_nna(0), dequantize(16)], config=1),
+        # The add twice, parallel CPU steps between, entries 0..4 too.
+        "stream_twice": nna_plan(
+            [plan_add_stream()],
+            quantize + [plan_nna(0),
+                        plan_cpu(3, [(NREF_ARENA, 16, 6), (NREF_ARENA, 0, 6)],
+                                 1),
+                        plan_nna(0),
+                        plan_cpu(0, [(NREF_INPUT, 0, 24), (NREF_INPUT, 1, 24),
+                                     (NREF_OUTPUT, 0, 24)], 1)],
+            arena=4096, cpu_arena=0),
+        "cpu_only": nna_plan([], [plan_cpu(0, [(NREF_INPUT, 0, 24),
+                                               (NREF_INPUT, 1, 24),
+                                               (NREF_OUTPUT, 0, 24)])],
+                             arena=0, cpu_arena=64),
+        # A per-channel shift of 31: valid, refused when it runs.
+        "shift_fault": nna_plan(
+            [plan_add_stream(), plan_conv_stream(31)],
+            quantize + [plan_nna(0), plan_nna(1), dequantize(24)]),
+        # nna_stream's small-config seeds in one plan, each run once, the
+        # output written from the arena.
+        "stream_seeds": nna_plan(
+            [streams[k] for k in ("dma", "pools", "adds", "cout_tiles",
+                                  "depthwise_residual")],
+            [plan_nna(i) for i in range(5)] + [dequantize(1000)],
+            arena=2304, cpu_arena=8),
+        "large_seed": nna_plan(
+            [streams["large_conv"]], [plan_nna(0), dequantize(4158)],
+            arena=4158 + 495, config=1),
+    }
+
+
 def write(folder, seeds):
     os.makedirs(folder, exist_ok=True)
     for name, data in seeds.items():
@@ -555,6 +658,7 @@ def main():
     write(os.path.join(args.out, "descriptor"), desc)
     write(os.path.join(args.out, "opencl_plan"), opencl_plan_seeds())
     write(os.path.join(args.out, "nna_stream"), nna_stream_seeds())
+    write(os.path.join(args.out, "nna_plan"), nna_plan_seeds())
     npys = npy_seeds()
     for path in args.npy:
         if os.path.getsize(path) <= 65536:

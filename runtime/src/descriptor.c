@@ -271,7 +271,8 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
                      "model",
                      model->magic, KILN_MODEL_MAGIC);
   /* Version 2 only added kiln_parallel::mark, which the session provides to
-   * every model. */
+   * every model; versions 3 and 4 appended the GPU and NNA plans, which the
+   * session reads only from models of those versions. */
   if (model->abi_version < 1 || model->abi_version > KILN_MODEL_ABI_VERSION)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "model ABI version %u, this runtime supports versions 1 "

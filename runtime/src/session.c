@@ -3,6 +3,7 @@
  * entries. */
 #include "descriptor.h"
 #include "error.h"
+#include "nna_device.h"
 #include "opencl.h"
 #include "thread_pool.h"
 
@@ -39,8 +40,9 @@ struct kiln_session {
   uint32_t current_layer; /* KILN_LAYER_END: none open */
   uint64_t span_start_ns;
   uint64_t profiled_runs;
-  /* The GPU variant, when the session runs it. */
+  /* The GPU or NNA variant, when the session runs it (at most one). */
   kiln_opencl *gpu;
+  kiln_nna_device *nna;
   bool fallback_to_cpu;
   kiln_program_source program_source;
   char fallback_reason[256];
@@ -89,6 +91,29 @@ static kiln_status open_gpu(kiln_session *s, const kiln_model *model,
    * CPU variant's layers, not the segments'. */
   return kiln_opencl_create(&plan, model, kiln_thread_pool_parallel(s->pool),
                             dir, &s->gpu, &s->program_source, error);
+}
+
+/* Prepares the model's NNA variant for `s`. */
+static kiln_status open_nna(kiln_session *s, const kiln_model *model,
+                            kiln_error *error) {
+  /* An older model's struct ends before nna_plan. */
+  if (model->abi_version < 4 || !model->nna_plan)
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "the model has no NNA variant (compile it with kilnc "
+                     "--devices=cpu,nna)");
+  kiln_nna_plan plan;
+  kiln_status st = kiln_nna_plan_parse(
+      model->nna_plan, model->nna_plan_size, s->inputs, s->num_inputs,
+      s->outputs, s->num_outputs, model->num_entries, &plan, error);
+  if (st != KILN_OK) {
+    kiln_nna_plan_free(&plan);
+    return st;
+  }
+  /* CPU steps get the pool itself, as on the GPU: layer marks index the
+   * CPU variant's layers. */
+  return kiln_nna_device_create(&plan, model,
+                                kiln_thread_pool_parallel(s->pool), s->profile,
+                                &s->nna, error);
 }
 
 static uint64_t now_ns(void) {
@@ -173,7 +198,7 @@ kiln_status kiln_session_create(const kiln_model *model,
       device = options->device;
       fallback = options->fallback;
       cache_dir = options->cache_dir;
-      if (device > KILN_DEVICE_GPU || fallback > KILN_FALLBACK_CPU)
+      if (device > KILN_DEVICE_NNA || fallback > KILN_FALLBACK_CPU)
         return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
                          "options: device %u or fallback %u is not known",
                          device, fallback);
@@ -263,9 +288,10 @@ kiln_status kiln_session_create(const kiln_model *model,
       .current_layer = KILN_LAYER_END,
       .fallback_to_cpu = fallback == KILN_FALLBACK_CPU,
   };
-  if (device == KILN_DEVICE_GPU) {
+  if (device == KILN_DEVICE_GPU || device == KILN_DEVICE_NNA) {
     kiln_error why = {KILN_OK, ""};
-    st = open_gpu(s, model, cache_dir, &why);
+    st = device == KILN_DEVICE_GPU ? open_gpu(s, model, cache_dir, &why)
+                                   : open_nna(s, model, &why);
     if (st != KILN_OK && !s->fallback_to_cpu) {
       if (error)
         *error = why;
@@ -284,6 +310,7 @@ void kiln_session_destroy(kiln_session *session) {
   if (!session)
     return;
   kiln_opencl_destroy(session->gpu);
+  kiln_nna_device_destroy(session->nna);
   kiln_thread_pool_destroy(session->pool);
   /* The session struct sits at offset 0 of its block. */
   free(session);
@@ -336,7 +363,9 @@ size_t kiln_session_arena_size(const kiln_session *session) {
 }
 
 kiln_device kiln_session_device(const kiln_session *session) {
-  return session && session->gpu ? KILN_DEVICE_GPU : KILN_DEVICE_CPU;
+  if (session && session->gpu)
+    return KILN_DEVICE_GPU;
+  return session && session->nna ? KILN_DEVICE_NNA : KILN_DEVICE_CPU;
 }
 
 const char *kiln_session_fallback_reason(const kiln_session *session) {
@@ -353,7 +382,8 @@ kiln_status kiln_session_gpu_tuning(const kiln_session *session,
     return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
                      "session or out is NULL");
   if (!session->gpu)
-    return kiln_fail(error, KILN_ERROR_DEVICE, "the session runs on the CPU");
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "the session does not run on the GPU");
   kiln_opencl_tuning(session->gpu, out);
   return KILN_OK;
 }
@@ -364,8 +394,30 @@ kiln_status kiln_session_tune_gpu(kiln_session *session, kiln_gpu_tuning *out,
     return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
                      "session or out is NULL");
   if (!session->gpu)
-    return kiln_fail(error, KILN_ERROR_DEVICE, "the session runs on the CPU");
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "the session does not run on the GPU");
   return kiln_opencl_tune(session->gpu, out, error);
+}
+
+kiln_status kiln_session_nna_info(const kiln_session *session,
+                                  kiln_nna_info *out, kiln_error *error) {
+  if (!session || !out)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "session or out is NULL");
+  if (!session->nna)
+    return kiln_fail(error, KILN_ERROR_DEVICE,
+                     "the session does not run on the NNA");
+  kiln_nna_device_info(session->nna, out);
+  return KILN_OK;
+}
+
+size_t kiln_session_nna_segments(const kiln_session *session) {
+  return session ? kiln_nna_device_segments(session->nna) : 0;
+}
+
+const kiln_nna_segment_profile *
+kiln_session_nna_segment(const kiln_session *session, size_t index) {
+  return session ? kiln_nna_device_segment(session->nna, index) : NULL;
 }
 
 size_t kiln_session_num_layers(const kiln_session *session) {
@@ -389,6 +441,7 @@ void kiln_session_reset_profile(kiln_session *session) {
     session->layers[i].total_ns = 0;
     session->layers[i].spans = 0;
   }
+  kiln_nna_device_reset_profile(session->nna);
   session->profiled_runs = 0;
 }
 
@@ -473,6 +526,25 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
              why.message);
     kiln_opencl_destroy(session->gpu);
     session->gpu = NULL;
+  }
+  if (session->nna) {
+    kiln_error why = {KILN_OK, ""};
+    st = kiln_nna_device_run(session->nna, inputs, outputs, &why);
+    if (st == KILN_OK) {
+      if (session->profile)
+        session->profiled_runs++;
+      return KILN_OK;
+    }
+    if (!session->fallback_to_cpu) {
+      if (error)
+        *error = why;
+      return st;
+    }
+    /* As on the GPU: redone on the CPU, which runs from now on. */
+    snprintf(session->fallback_reason, sizeof session->fallback_reason, "%s",
+             why.message);
+    kiln_nna_device_destroy(session->nna);
+    session->nna = NULL;
   }
   for (size_t s = 0; s < session->num_segments; ++s) {
     kiln_desc_segment *seg = &session->segments[s];

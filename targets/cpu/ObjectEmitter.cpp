@@ -619,8 +619,9 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     planData->setAlignment(llvm::Align(8));
     plan = planData;
   }
+  // ABI 4's NNA variant (kiln/nna_plan.h): none yet, NULL and 0.
   auto *modelTy = llvm::StructType::get(
-      llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64});
+      llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64, ptrTy, i64});
   auto *model = new llvm::GlobalVariable(
       m, modelTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantStruct::get(
@@ -628,7 +629,10 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                     llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
                     descriptor, llvm::ConstantInt::get(i64, blob.size()),
                     entries, llvm::ConstantInt::get(i32, entryFns.size()), plan,
-                    llvm::ConstantInt::get(i64, openclPlan.size())}),
+                    llvm::ConstantInt::get(i64, openclPlan.size()),
+                    llvm::ConstantPointerNull::get(
+                        llvm::PointerType::get(llvmContext, 0)),
+                    llvm::ConstantInt::get(i64, 0)}),
       prefix + "_model");
   model->setAlignment(llvm::Align(8));
 

@@ -88,8 +88,8 @@ TEST(Descriptor, BadModelStruct) {
   FakeModel abi(addSpec());
   abi.model.abi_version = KILN_MODEL_ABI_VERSION + 1;
   EXPECT_EQ(tryCreate(&abi.model, &message), KILN_ERROR_INVALID_MODEL);
-  EXPECT_NE(message.find("model ABI version 4, this runtime supports versions "
-                         "1 to 3"),
+  EXPECT_NE(message.find("model ABI version 5, this runtime supports versions "
+                         "1 to 4"),
             std::string::npos)
       << message;
   abi.model.abi_version = 0;

@@ -2,6 +2,7 @@
 
 #include "kiln/model_format.h"
 
+#include <stdint.h>
 #include <string.h>
 
 int kiln_test_calls;
@@ -50,5 +51,27 @@ void kiln_test_marked_square(void **args) {
   parallel->run(parallel, square_task, task_args, KILN_TEST_PARALLEL_ELEMENTS);
   parallel->mark(parallel, 7);
   parallel->mark(parallel, KILN_LAYER_END);
+  ++kiln_test_calls;
+}
+
+void kiln_test_quantize(void **args) {
+  const float *in = args[0];
+  int8_t *q = args[1];
+  for (int i = 0; i < KILN_TEST_ELEMENTS; ++i) {
+    float x = in[i];
+    /* Saturate before converting: out-of-range conversions are UB. */
+    if (!(x == x))
+      x = 0;
+    x = x < -128 ? -128 : x > 127 ? 127 : x;
+    q[i] = (int8_t)(x >= 0 ? x + 0.5f : x - 0.5f);
+  }
+  ++kiln_test_calls;
+}
+
+void kiln_test_dequantize(void **args) {
+  const int8_t *q = args[0];
+  float *out = args[1];
+  for (int i = 0; i < KILN_TEST_ELEMENTS; ++i)
+    out[i] = q[i];
   ++kiln_test_calls;
 }

@@ -29,6 +29,14 @@ void kiln_test_parallel_square(void **args);
  * tests' models: ignored), then KILN_LAYER_END. */
 void kiln_test_marked_square(void **args);
 
+/* CPU steps of an NNA plan, on int8 values of scale 1 and zero point 0 in
+ * the NNA's arena. args: in (f32), q (i8), KILN_TEST_ELEMENTS each.
+ * q[i] = in[i] rounded to the nearest integer (halves away from 0),
+ * saturated to -128..127 (NaN: 0). */
+void kiln_test_quantize(void **args);
+/* args: q (i8), out (f32). out[i] = q[i]. */
+void kiln_test_dequantize(void **args);
+
 #ifdef __cplusplus
 }
 #endif

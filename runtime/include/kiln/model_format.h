@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
-#define KILN_MODEL_ABI_VERSION 3u
+#define KILN_MODEL_ABI_VERSION 4u
 #define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
 #define KILN_DESCRIPTOR_VERSION 3u
 #define KILN_DESCRIPTOR_HEADER_SIZE 16u
@@ -77,7 +77,9 @@ typedef enum kiln_dtype {
 
 typedef enum kiln_device {
   KILN_DEVICE_CPU = 0,
-  KILN_DEVICE_GPU = 1 /* OpenCL: kiln_model.opencl_plan, never a segment */
+  KILN_DEVICE_GPU = 1, /* OpenCL: kiln_model.opencl_plan, never a segment */
+  KILN_DEVICE_NNA = 2  /* the NNA; here the bundled simulator:
+                          kiln_model.nna_plan, never a segment */
 } kiln_device;
 
 typedef enum kiln_arg_kind {
@@ -125,6 +127,11 @@ typedef struct kiln_model {
    * The runtime reads these only from version 3 models. */
   const uint8_t *opencl_plan;
   uint64_t opencl_plan_size;
+  /* ABI version 4 on: the NNA variant (kiln/nna_plan.h), or NULL, 0. The
+   * runtime reads these only from version 4 models: an older model's
+   * struct ends before them. */
+  const uint8_t *nna_plan;
+  uint64_t nna_plan_size;
 } kiln_model;
 
 /* FNV-1a, 32 bit: the descriptor checksum. */

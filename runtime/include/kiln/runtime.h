@@ -9,8 +9,10 @@
  *   kiln_session_run(s, inputs, n_in, outputs, n_out, &err);
  *   kiln_session_destroy(s);
  *
- * No function allocates after kiln_session_create; kiln_session_run never
- * reads or writes outside the buffers the caller describes.
+ * No function allocates after kiln_session_create (except runs on the NNA
+ * simulator, which allocates the simulated SRAM and its report for each
+ * NNA step); kiln_session_run never reads or writes outside the buffers
+ * the caller describes.
  */
 #ifndef KILN_RUNTIME_H
 #define KILN_RUNTIME_H
@@ -48,17 +50,20 @@ typedef struct kiln_session_options {
    * Costs two clock reads per layer; off, the layer marks of compiled code
    * return at once. */
   uint32_t profile;
-  /* Which variant runs: KILN_DEVICE_CPU (0, default) or KILN_DEVICE_GPU,
+  /* Which variant runs: KILN_DEVICE_CPU (0, default); KILN_DEVICE_GPU,
    * the model's OpenCL plan (kilnc --devices=cpu,gpu; libkilnrt built with
-   * KILN_ENABLE_OPENCL). The GPU program is built, or loaded from the
-   * binary cache, at session creation. */
+   * KILN_ENABLE_OPENCL), whose program is built, or loaded from the binary
+   * cache, at session creation; or KILN_DEVICE_NNA, the model's NNA plan
+   * (kilnc --devices=cpu,nna; kiln/nna_plan.h) run on the bundled Kiln NNA
+   * simulator (docs/nna.md), validated whole at session creation. */
   uint32_t device;
-  /* KILN_FALLBACK_CPU: when the GPU variant cannot be prepared (no OpenCL
-   * platform, no plan, a build failure) the session runs the CPU variant
-   * instead, and a GPU run that fails is retried on the CPU, which then
-   * runs from there on; kiln_session_device() and
+  /* KILN_FALLBACK_CPU: when the GPU or NNA variant cannot be prepared (no
+   * OpenCL platform, no plan, a build failure) the session runs the CPU
+   * variant instead, and a GPU or NNA run that fails is retried on the
+   * CPU, which then runs from there on; kiln_session_device() and
    * kiln_session_fallback_reason() say so. KILN_FALLBACK_NONE (0): those
-   * failures are errors (KILN_ERROR_DEVICE). */
+   * failures are errors (KILN_ERROR_DEVICE; a corrupt plan is
+   * KILN_ERROR_INVALID_MODEL). */
   uint32_t fallback;
   /* Directory of the OpenCL program binary cache, created if missing; files
    * are keyed by device, driver version and program source. NULL: the
@@ -72,7 +77,7 @@ typedef struct kiln_session_options {
 
 /* How the session's OpenCL program came to be. */
 typedef enum kiln_program_source {
-  KILN_PROGRAM_NONE = 0,  /* the session runs on the CPU */
+  KILN_PROGRAM_NONE = 0,  /* the session does not run on the GPU */
   KILN_PROGRAM_BUILT = 1, /* compiled from source (and cached, if on) */
   KILN_PROGRAM_CACHED = 2 /* loaded from the binary cache: no compile */
 } kiln_program_source;
@@ -142,12 +147,14 @@ const kiln_layer_profile *kiln_session_layer(const kiln_session *session,
                                              size_t index);
 /* Runs timed since creation or the last reset (0 when not profiling). */
 uint64_t kiln_session_profiled_runs(const kiln_session *session);
-/* Zeroes the layer times and the run count (e.g. after warm-up runs). */
+/* Zeroes the layer times, the NNA segments' profile and the run count
+ * (e.g. after warm-up runs). */
 void kiln_session_reset_profile(kiln_session *session);
 
 /* The device whose variant the session runs now. */
 kiln_device kiln_session_device(const kiln_session *session);
-/* Why a session asked for the GPU runs on the CPU ("" if it does not). */
+/* Why a session asked for the GPU or NNA runs on the CPU ("" if it does
+ * not). */
 const char *kiln_session_fallback_reason(const kiln_session *session);
 kiln_program_source kiln_session_program_source(const kiln_session *session);
 
@@ -169,10 +176,59 @@ kiln_status kiln_session_gpu_tuning(const kiln_session *session,
  * size the device allows that divides its grid (and at the driver's
  * choice), keeps the fastest, and stores the choice in the cache next to
  * the program binary (when the session has a cache directory), so later
- * sessions start with it. Takes seconds; KILN_ERROR_DEVICE on a CPU
- * session. */
+ * sessions start with it. Takes seconds; KILN_ERROR_DEVICE on a session
+ * not on the GPU. */
 kiln_status kiln_session_tune_gpu(kiln_session *session, kiln_gpu_tuning *out,
                                   kiln_error *error);
+
+/* The NNA variant a session runs (KILN_DEVICE_NNA). */
+typedef struct kiln_nna_info {
+  uint32_t config;         /* kiln_nna_config_id: 0 small, 1 large */
+  const char *config_name; /* "small" or "large" */
+  uint32_t clock_mhz;      /* the configuration's clock, for ms figures */
+  uint32_t num_streams;    /* command streams in the plan */
+  uint32_t num_steps;      /* NNA and CPU steps, run in order */
+  uint64_t arena_size;     /* bytes of the arena (the NNA's DRAM region 1) */
+  uint64_t cpu_arena_size; /* bytes of the CPU steps' scratch */
+} kiln_nna_info;
+
+/* Fills `out` for a session on the NNA; KILN_ERROR_DEVICE on others. */
+kiln_status kiln_session_nna_info(const kiln_session *session,
+                                  kiln_nna_info *out, kiln_error *error);
+
+/* One command of an NNA step, summed over the profiled runs. */
+typedef struct kiln_nna_command_profile {
+  uint32_t opcode; /* kiln_nna_opcode (kiln/nna_stream.h) */
+  uint64_t cycles; /* its own cycles (docs/nna.md, Cost model) */
+  uint64_t dram_read, dram_written; /* bytes its DMA moved */
+} kiln_nna_command_profile;
+
+/* One step of the NNA variant. The counts (runs, host_ns, cycles, bytes,
+ * and the commands') are sums over the runs since the session was created
+ * or the profile reset, and stay 0 unless options.profile was set. NNA
+ * steps carry the simulator's report: `cycles` is the step's span (its
+ * last command's end; commands on different units overlap, so it is at
+ * most the sum of the commands' cycles), and cycles / clock_mhz / 1000 is
+ * the simulated time in ms. */
+typedef struct kiln_nna_segment_profile {
+  uint32_t device; /* KILN_DEVICE_NNA: a stream; KILN_DEVICE_CPU: an entry */
+  uint32_t index;  /* the plan's stream, or the model entry the step calls */
+  uint64_t runs;
+  uint64_t host_ns;   /* wall time on this host: the entry, or simulating */
+  uint32_t clock_mhz; /* NNA steps only (0 for CPU steps), like the rest */
+  uint32_t num_commands;
+  uint64_t cycles;
+  uint64_t dram_read, dram_written;         /* bytes */
+  const kiln_nna_command_profile *commands; /* num_commands, or NULL */
+} kiln_nna_segment_profile;
+
+/* Steps of the session's NNA variant (0 when it runs on another device),
+ * in the plan's order. */
+size_t kiln_session_nna_segments(const kiln_session *session);
+/* NULL when index is out of range. Valid until the session is destroyed
+ * or falls back to the CPU. kiln_session_reset_profile zeroes them. */
+const kiln_nna_segment_profile *
+kiln_session_nna_segment(const kiln_session *session, size_t index);
 
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
  * is checked before anything runs. */

@@ -100,14 +100,23 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "                     dim is > 1, otherwise off; 0 turns it off)\n"
           "  --profile          time every layer (ONNX node or fused group) "
           "over the timed\n"
-          "                     runs and print them, slowest first\n"
+          "                     runs and print them, slowest first; on the "
+          "NNA, print each\n"
+          "                     step's simulated cycles, ms and DRAM traffic "
+          "instead\n"
           "  --info             print inputs, outputs and arena size, then "
           "exit\n"
-          "  --device=cpu|gpu   run the CPU variant (default) or the GPU one "
+          "  --device=cpu|gpu|nna-sim\n"
+          "                     run the CPU variant (default), the GPU one "
           "(OpenCL;\n"
-          "                     kilnc --devices=cpu,gpu)\n"
-          "  --fallback=cpu     if the GPU cannot be used, run on the CPU "
-          "(and say why)\n"
+          "                     kilnc --devices=cpu,gpu) or the NNA one on "
+          "the bundled\n"
+          "                     Kiln NNA simulator (kilnc --devices=cpu,nna; "
+          "nna is the\n"
+          "                     same)\n"
+          "  --fallback=cpu     if the GPU or NNA cannot be used, run on the "
+          "CPU (and say\n"
+          "                     why)\n"
           "  --cache-dir DIR    OpenCL program binary cache (default "
           "$KILN_CACHE_DIR,\n"
           "                     else $XDG_CACHE_HOME/kiln or ~/.cache/kiln; "
@@ -196,10 +205,14 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     if (!value)
       return fail("option %s needs a value", name);
     if (strcmp(name, "--device") == 0) {
-      if (strcmp(value, "cpu") && strcmp(value, "gpu"))
-        return fail("--device expects cpu or gpu, got '%s'", value);
-      opt->device =
-          strcmp(value, "gpu") == 0 ? KILN_DEVICE_GPU : KILN_DEVICE_CPU;
+      if (strcmp(value, "cpu") == 0)
+        opt->device = KILN_DEVICE_CPU;
+      else if (strcmp(value, "gpu") == 0)
+        opt->device = KILN_DEVICE_GPU;
+      else if (strcmp(value, "nna-sim") == 0 || strcmp(value, "nna") == 0)
+        opt->device = KILN_DEVICE_NNA;
+      else
+        return fail("--device expects cpu, gpu or nna-sim, got '%s'", value);
       continue;
     }
     if (strcmp(name, "--fallback") == 0) {
@@ -461,9 +474,63 @@ static int slower_layer_first(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* An NNA session's steps, per timed run: simulated cycles and ms at the
+ * configuration's clock and DRAM traffic for NNA steps, host time for all
+ * (for NNA steps, the time the simulator took). */
+static int print_nna_profile(const state *st) {
+  const kiln_session *s = st->session;
+  kiln_nna_info nna;
+  kiln_error err;
+  if (kiln_session_nna_info(s, &nna, &err) != KILN_OK)
+    return fail("%s", err.message);
+  uint64_t runs = kiln_session_profiled_runs(s);
+  double per_run = runs ? 1.0 / (double)runs : 0;
+  size_t n = kiln_session_nna_segments(s);
+  printf("profile: NNA config %s (%u MHz), %zu steps, per run (mean over "
+         "%llu runs)\n",
+         nna.config_name, nna.clock_mhz, n, (unsigned long long)runs);
+  printf("  %4s  %-4s %-10s %8s %12s %10s %11s %11s %10s\n", "step", "on",
+         "what", "commands", "cycles", "sim ms", "MB read", "MB written",
+         "host ms");
+  uint64_t cycles = 0, read = 0, written = 0, cpu_ns = 0, sim_ns = 0;
+  size_t nna_steps = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const kiln_nna_segment_profile *seg = kiln_session_nna_segment(s, i);
+    char what[32];
+    double host_ms = (double)seg->host_ns * per_run / 1e6;
+    if (seg->device != KILN_DEVICE_NNA) {
+      cpu_ns += seg->host_ns;
+      snprintf(what, sizeof what, "entry %u", seg->index);
+      printf("  %4zu  %-4s %-10s %8s %12s %10s %11s %11s %10.4f\n", i, "cpu",
+             what, "", "", "", "", "", host_ms);
+      continue;
+    }
+    ++nna_steps;
+    cycles += seg->cycles;
+    read += seg->dram_read;
+    written += seg->dram_written;
+    sim_ns += seg->host_ns;
+    snprintf(what, sizeof what, "stream %u", seg->index);
+    double c = (double)seg->cycles * per_run;
+    printf("  %4zu  %-4s %-10s %8u %12.0f %10.4f %11.6f %11.6f %10.4f\n", i,
+           "nna", what, seg->num_commands, c, c / seg->clock_mhz / 1e3,
+           (double)seg->dram_read * per_run / 1e6,
+           (double)seg->dram_written * per_run / 1e6, host_ms);
+  }
+  double c = (double)cycles * per_run;
+  printf("  NNA: %zu steps, %.0f cycles = %.4f ms simulated, %.6f MB read, "
+         "%.6f MB written (simulating took %.4f ms); CPU steps: %.4f ms\n",
+         nna_steps, c, c / nna.clock_mhz / 1e3, (double)read * per_run / 1e6,
+         (double)written * per_run / 1e6, (double)sim_ns * per_run / 1e6,
+         (double)cpu_ns * per_run / 1e6);
+  return 0;
+}
+
 /* The layers' mean time per timed run, slowest first. */
 static int print_profile(const state *st) {
   const kiln_session *s = st->session;
+  if (kiln_session_device(s) == KILN_DEVICE_NNA)
+    return print_nna_profile(st);
   size_t n = kiln_session_num_layers(s);
   uint64_t runs = kiln_session_profiled_runs(s);
   if (n == 0) {
@@ -648,6 +715,16 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
       fprintf(stderr, "kiln-run: device cpu (fallback: %s)\n",
               kiln_session_fallback_reason(st->session));
   }
+  if (st->opt.device == KILN_DEVICE_NNA) {
+    kiln_nna_info nna;
+    if (kiln_session_nna_info(st->session, &nna, &err) == KILN_OK)
+      fprintf(stderr, "kiln-run: device nna-sim (config %s, %u stream%s)\n",
+              nna.config_name, nna.num_streams,
+              nna.num_streams == 1 ? "" : "s");
+    else
+      fprintf(stderr, "kiln-run: device cpu (fallback: %s)\n",
+              kiln_session_fallback_reason(st->session));
+  }
   if (st->opt.tune && kiln_session_device(st->session) == KILN_DEVICE_GPU) {
     kiln_gpu_tuning tuning;
     if (kiln_session_tune_gpu(st->session, &tuning, &err) != KILN_OK)
@@ -660,7 +737,7 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   }
   if (st->opt.prebuild)
     return 0;
-  bool gpu_at_start = kiln_session_device(st->session) == KILN_DEVICE_GPU;
+  kiln_device at_start = kiln_session_device(st->session);
   if (st->opt.info) {
     print_info(st);
     return 0;
@@ -672,10 +749,12 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
       prepare_inputs(st) != 0 || prepare_outputs(st) != 0 ||
       run_model(st) != 0 || (st->opt.profile && print_profile(st) != 0))
     return 1;
-  /* A GPU run that failed was redone on the CPU (--fallback=cpu). */
-  if (gpu_at_start && kiln_session_device(st->session) != KILN_DEVICE_GPU)
+  /* A GPU or NNA run that failed was redone on the CPU (--fallback=cpu). */
+  if (at_start != KILN_DEVICE_CPU &&
+      kiln_session_device(st->session) == KILN_DEVICE_CPU)
     fprintf(stderr,
-            "kiln-run: device cpu from a failed GPU run on (fallback: %s)\n",
+            "kiln-run: device cpu from a failed %s run on (fallback: %s)\n",
+            at_start == KILN_DEVICE_GPU ? "GPU" : "NNA",
             kiln_session_fallback_reason(st->session));
   for (size_t i = 0; i < kiln_session_num_outputs(st->session); ++i)
     if (print_output(kiln_session_output(st->session, i), &st->outputs[i],
