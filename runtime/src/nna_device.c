@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "nna_device.h"
 #include "error.h"
+#include "fault.h"
 #include "nna_sim.h"
 
 #include <stddef.h>
@@ -44,7 +45,7 @@ static kiln_status alloc_memory(kiln_nna_device *d, kiln_error *error) {
   /* malloc aligns to 16 at least; both arenas want 64. */
   size_t cpu_at = ((size_t)p->arena_size + 63) / 64 * 64;
   size_t total = cpu_at + (size_t)p->cpu_arena_size + 64;
-  d->block = calloc(total, 1);
+  d->block = kiln_fault("KILN_ALLOC_FAULT", "device") ? NULL : calloc(total, 1);
   if (!d->block)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
                      "NNA: cannot allocate %zu bytes of arenas", total);

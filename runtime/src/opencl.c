@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "opencl.h"
 #include "error.h"
+#include "fault.h"
 
 #ifdef KILN_ENABLE_OPENCL
 
@@ -113,8 +114,7 @@ struct kiln_opencl {
 };
 
 static bool fault(const char *step) {
-  const char *f = getenv("KILN_OPENCL_FAULT");
-  return f && strcmp(f, step) == 0;
+  return kiln_fault("KILN_OPENCL_FAULT", step);
 }
 
 /* FNV-1a 64 over several strings: the cache key. */
@@ -452,7 +452,7 @@ static kiln_status alloc_host(kiln_opencl *cl, kiln_error *error) {
                      (unsigned long long)p->host_size,
                      (unsigned long long)p->cpu_arena_size);
   size_t total = (size_t)(arena_at + p->cpu_arena_size) + 64;
-  cl->host = malloc(total);
+  cl->host = kiln_fault("KILN_ALLOC_FAULT", "device") ? NULL : malloc(total);
   cl->argv = calloc((size_t)max_args + 2, sizeof(void *));
   cl->events = calloc(p->num_steps, sizeof(cl_event));
   if (!cl->host || !cl->argv || !cl->events)

@@ -3,6 +3,7 @@
  * entries. */
 #include "descriptor.h"
 #include "error.h"
+#include "fault.h"
 #include "nna_device.h"
 #include "opencl.h"
 #include "thread_pool.h"
@@ -243,7 +244,8 @@ kiln_status kiln_session_create(const kiln_model *model,
                      "model needs an arena of %llu bytes: too large",
                      (unsigned long long)counts.arena_size);
   size_t total = end + reserve + (size_t)counts.arena_size;
-  char *block = malloc(total);
+  char *block =
+      kiln_fault("KILN_ALLOC_FAULT", "session") ? NULL : malloc(total);
   if (!block)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
                      "cannot allocate %zu bytes for the session (arena %llu "

@@ -947,3 +947,45 @@ TEST_F(NnaKilnRun, ModelsWithoutAnNnaVariant) {
 }
 
 } // namespace
+
+namespace {
+
+// Allocation failures at session creation (KILN_ALLOC_FAULT): the session's
+// own block is a clear status and nothing leaks; the NNA's arenas are too,
+// or with a fallback the CPU variant runs, with the CPU's outputs, and a
+// following session without the fault runs on the NNA again.
+TEST(NnaSession, AllocationFailuresAtCreation) {
+  NnaModel nna(encodePlan(addPlan()));
+  kiln_session *s = nullptr;
+  std::string message;
+  setenv("KILN_ALLOC_FAULT", "session", 1);
+  EXPECT_EQ(create(&nna.model, KILN_FALLBACK_CPU, &s, &message),
+            KILN_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_NE(message.find("cannot allocate"), std::string::npos) << message;
+
+  setenv("KILN_ALLOC_FAULT", "device", 1);
+  EXPECT_EQ(create(&nna.model, KILN_FALLBACK_NONE, &s, &message),
+            KILN_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_NE(message.find("NNA: cannot allocate"), std::string::npos) << message;
+  ASSERT_EQ(create(&nna.model, KILN_FALLBACK_CPU, &s, &message), KILN_OK)
+      << message;
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_CPU);
+  EXPECT_NE(
+      std::string(kiln_session_fallback_reason(s)).find("cannot allocate"),
+      std::string::npos);
+  std::vector<float> out;
+  ASSERT_EQ(run(s, out, &message), KILN_OK) << message;
+  EXPECT_EQ(out, cpuSum());
+  kiln_session_destroy(s);
+
+  unsetenv("KILN_ALLOC_FAULT");
+  ASSERT_EQ(create(&nna.model, KILN_FALLBACK_CPU, &s, &message), KILN_OK);
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_NNA);
+  ASSERT_EQ(run(s, out, &message), KILN_OK) << message;
+  EXPECT_EQ(out, kT);
+  kiln_session_destroy(s);
+}
+
+} // namespace

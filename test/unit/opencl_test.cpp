@@ -430,6 +430,25 @@ TEST_F(GpuSession, FallsBackToTheCpuUnderFaults) {
   EXPECT_NE(message.find("no platform"), std::string::npos) << message;
 }
 
+// The GPU variant's host memory cannot be allocated (KILN_ALLOC_FAULT):
+// a clear status, or with a fallback the CPU variant's sum. No OpenCL
+// device is needed: the host memory comes first.
+TEST_F(GpuSession, AllocationFailureAtCreation) {
+  GpuModel gpu(encodePlan(hybridSpec()));
+  setenv("KILN_ALLOC_FAULT", "device", 1);
+  kiln_session *s = nullptr;
+  std::string message;
+  EXPECT_EQ(create(&gpu.model, KILN_FALLBACK_NONE, &s, &message),
+            KILN_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_NE(message.find("cannot allocate"), std::string::npos) << message;
+  ASSERT_EQ(create(&gpu.model, KILN_FALLBACK_CPU, &s), KILN_OK);
+  EXPECT_EQ(kiln_session_device(s), KILN_DEVICE_CPU);
+  runAdd(s);
+  kiln_session_destroy(s);
+  unsetenv("KILN_ALLOC_FAULT");
+}
+
 TEST_F(GpuSession, AFailedRunIsRedoneOnTheCpu) {
   requireDevice();
   setenv("KILN_OPENCL_FAULT", "run", 1);

@@ -1,0 +1,22 @@
+/* Fault injection for tests: the runtime's failure paths (a device that
+ * cannot be opened, an allocation that fails) are driven from the
+ * environment, so tests reach them on any machine:
+ *   KILN_OPENCL_FAULT=platform|build|run   (opencl.c)
+ *   KILN_ALLOC_FAULT=session|device        the session's block, or a
+ *                                          device's host memory (GPU host
+ *                                          block, NNA arenas), is not
+ *                                          allocated. */
+#ifndef KILN_RT_FAULT_H
+#define KILN_RT_FAULT_H
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether environment variable `var` names `step`. */
+static inline bool kiln_fault(const char *var, const char *step) {
+  const char *f = getenv(var);
+  return f && strcmp(f, step) == 0;
+}
+
+#endif /* KILN_RT_FAULT_H */
