@@ -19,6 +19,7 @@
 #include "targets/cpu/ObjectEmitter.h"
 #include "targets/cpu/Passes.h"
 #include "targets/nna/Calibration.h"
+#include "targets/nna/NNAPlan.h"
 #include "targets/opencl/OpenCLPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -79,7 +80,8 @@ cl::opt<std::string> emitKindName(
              "shared (shared library that kiln-run loads), mlir (nn dialect "
              "after import), mlir-linalg (after nn -> linalg), mlir-llvm "
              "(LLVM dialect), llvm-ir (optimised LLVM IR), opencl (the GPU "
-             "variant's OpenCL C), calibration (the activation ranges "
+             "variant's OpenCL C), nna (the NNA variant's steps and "
+             "command streams), calibration (the activation ranges "
              "int8 quantisation would use)"),
     cl::value_desc("kind"), cl::init("obj"), cl::cat(kilncCategory));
 enum class Emit {
@@ -90,6 +92,7 @@ enum class Emit {
   MLIRLLVM,
   LLVMIR,
   OpenCL,
+  NNA,
   Calibration
 };
 
@@ -161,9 +164,23 @@ cl::opt<std::string> pruneReport(
 cl::opt<std::string> devicesFlag(
     "devices",
     cl::desc("devices to compile for, comma-separated: cpu (always: the "
-             "fallback) and gpu (an OpenCL variant in the artifact; "
-             "kiln-run --device=gpu)"),
-    cl::value_desc("cpu[,gpu]"), cl::init("cpu"), cl::cat(kilncCategory));
+             "fallback), gpu (an OpenCL variant in the artifact; "
+             "kiln-run --device=gpu) and nna (the graph quantised to int8, "
+             "calibrated with --calibrate, its nna ops as Kiln NNA command "
+             "streams; kiln-run --device=nna-sim)"),
+    cl::value_desc("cpu[,gpu][,nna]"), cl::init("cpu"), cl::cat(kilncCategory));
+cl::opt<bool> nnaLayerByLayer(
+    "nna-layer-by-layer",
+    cl::desc("with --devices=...,nna: build every command stream layer by "
+             "layer (each op loads its inputs from and stores its output to "
+             "DRAM, no on-chip reuse): the baseline that split/merge and "
+             "fusion are measured against"),
+    cl::cat(kilncCategory));
+cl::opt<std::string> nnaConfigFlag(
+    "nna-config",
+    cl::desc("with --devices=...,nna: the Kiln NNA configuration the "
+             "streams are built for, small (default) or large (docs/nna.md)"),
+    cl::value_desc("small|large"), cl::init("small"), cl::cat(kilncCategory));
 cl::opt<std::string> calibrateDir(
     "calibrate",
     cl::desc("calibration samples for int8 quantisation: a directory of "
@@ -673,11 +690,12 @@ int main(int argc, char **argv) {
           .Case("mlir-llvm", Emit::MLIRLLVM)
           .Case("llvm-ir", Emit::LLVMIR)
           .Case("opencl", Emit::OpenCL)
+          .Case("nna", Emit::NNA)
           .Case("calibration", Emit::Calibration)
           .Default(std::nullopt);
   if (!parsedEmit)
     fail("unknown --emit kind '" + emitKindName +
-         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir, opencl, "
+         "' (obj, shared, mlir, mlir-linalg, mlir-llvm, llvm-ir, opencl, nna, "
          "calibration)");
   const Emit emitKind = *parsedEmit;
 
@@ -739,12 +757,22 @@ int main(int argc, char **argv) {
                     "so the artifact has no GPU variant (first: "
                  << why << ")\n";
   };
+  bool nna = emitKindName == "nna";
   for (llvm::StringRef device : llvm::split(devicesFlag, ',')) {
     if (device == "gpu")
       gpu = true;
+    else if (device == "nna")
+      nna = true;
     else if (device != "cpu")
-      fail("--devices: '" + device + "' is not a device (cpu, gpu)");
+      fail("--devices: '" + device + "' is not a device (cpu, gpu, nna)");
   }
+  const kiln_nna_config *nnaConfig =
+      nnaConfigFlag == "small"   ? kiln_nna_config_get(KILN_NNA_CONFIG_SMALL)
+      : nnaConfigFlag == "large" ? kiln_nna_config_get(KILN_NNA_CONFIG_LARGE)
+                                 : nullptr;
+  if (!nnaConfig)
+    fail("--nna-config: '" + nnaConfigFlag +
+         "' is not an NNA configuration (small, large)");
   if (autotune && llvm::Triple(targetTriple).getArch() !=
                       llvm::Triple(llvm::sys::getProcessTriple()).getArch())
     fail("--autotune times the kernels on this machine (" +
@@ -823,7 +851,10 @@ int main(int argc, char **argv) {
   }
   std::vector<uint8_t> openclPlan;
   kiln::opencl::PlanSummary gpuSummary;
-  std::vector<OwningOpRef<ModuleOp>> cpuSegments; // of the GPU variant
+  std::vector<uint8_t> nnaPlan;
+  kiln::nna::PlanSummary nnaSummary;
+  // Of the GPU variant, then of the NNA variant: model entries 1, 2, ...
+  std::vector<OwningOpRef<ModuleOp>> cpuSegments;
   PruneResults pruned;
   if (stats || !pruneReport.empty())
     pm.addInstrumentation(std::make_unique<PruneRecorder>(pruned));
@@ -869,14 +900,15 @@ int main(int argc, char **argv) {
                         "inputs may differ\n";
       return kiln::nna::calibrate(m, calibration, samples);
     };
-    if (precisionFlag == "int8" && emitKind != Emit::Calibration) {
-      // The CPU variant from the int8 graph: nna ops run as CPU code.
+    // The int8 graph: calibrated, the ranges attached as kiln.range, and
+    // the chains the NNA runs turned into nna ops.
+    auto quantise = [&](ModuleOp m) -> LogicalResult {
       int64_t samples = 0;
       FailureOr<std::vector<kiln::nna::Range>> ranges;
-      if (failed(prepareForQuantisation(*module)) ||
-          failed(ranges = calibrateModule(*module, samples)))
-        return 1;
-      auto main = module->lookupSymbol<func::FuncOp>("main");
+      if (failed(prepareForQuantisation(m)) ||
+          failed(ranges = calibrateModule(m, samples)))
+        return failure();
+      auto main = m.lookupSymbol<func::FuncOp>("main");
       OpBuilder attrs(&context);
       for (const kiln::nna::Range &r : *ranges) {
         auto range = attrs.getDenseF64ArrayAttr({r.min, r.max});
@@ -885,12 +917,15 @@ int main(int argc, char **argv) {
         else if (r.value.getDefiningOp()->getNumResults() == 1)
           r.value.getDefiningOp()->setAttr("kiln.range", range);
       }
-      PassManager quantise(&context);
-      printAfter(quantise);
-      quantise.addNestedPass<func::FuncOp>(kiln::createQuantizeForNNA());
-      if (failed(quantise.run(*module)))
-        return 1;
-    }
+      PassManager quantisePm(&context);
+      printAfter(quantisePm);
+      quantisePm.addNestedPass<func::FuncOp>(kiln::createQuantizeForNNA());
+      return quantisePm.run(m);
+    };
+    // The CPU variant from the int8 graph: nna ops run as CPU code.
+    if (precisionFlag == "int8" && emitKind != Emit::Calibration &&
+        failed(quantise(*module)))
+      return 1;
     if (emitKind == Emit::Calibration) {
       OwningOpRef<ModuleOp> calibrated = module->clone();
       int64_t samples = 0;
@@ -919,49 +954,47 @@ int main(int argc, char **argv) {
       });
       return 0;
     }
+    // The device variants: the same graph passes, NCHW and uncut. Ops the
+    // accelerator cannot run become CPU segments, each compiled like a
+    // model of its own (NCHW) and linked in as an extra entry.
+    kiln::GraphPipelineOptions nchwOptions = graphOptions;
+    nchwOptions.channelsLast = false;
+    nchwOptions.tileBudget = 0;
+    auto compileSegment = [&](ModuleOp segment,
+                              unsigned) -> FailureOr<kiln::SegmentABI> {
+      OwningOpRef<ModuleOp> owned(cast<ModuleOp>(segment->clone()));
+      auto segmentMain = owned->lookupSymbol<func::FuncOp>("main");
+      unsigned tensors =
+          segmentMain.getNumArguments() + segmentMain.getNumResults();
+      PassManager segmentPm(&context);
+      // The ops went through the graph passes already, NCHW; the CPU
+      // layout would have to reach inside their fused groups.
+      kiln::buildGraphPipeline(segmentPm, nchwOptions);
+      segmentPm.addPass(kiln::cpu::createConvertNNToLinalgPass());
+      kiln::PlanMemoryOptions segmentPlan;
+      segmentPlan.inPlace = segmentPlan.elideCopies = !noMemoryReuse;
+      kiln::cpu::buildLinalgToLLVMPipeline(
+          segmentPm, segmentPlan, kiln::cpu::vectorKernelBits(**targetMachine));
+      if (failed(segmentPm.run(*owned)))
+        return failure();
+      FailureOr<kiln::cpu::SegmentEntry> abi =
+          kiln::cpu::segmentEntry(*owned, tensors);
+      if (failed(abi))
+        return failure();
+      cpuSegments.push_back(std::move(owned));
+      return kiln::SegmentABI{abi->parallel, abi->arenaBytes};
+    };
     if (gpu) {
-      // The GPU variant: the same graph passes, NCHW and uncut.
       OwningOpRef<ModuleOp> gpuModule = module->clone();
       PassManager gpuPm(&context);
-      kiln::GraphPipelineOptions gpuOptions = graphOptions;
-      gpuOptions.channelsLast = false;
-      gpuOptions.tileBudget = 0;
-      kiln::buildGraphPipeline(gpuPm, gpuOptions);
+      kiln::buildGraphPipeline(gpuPm, nchwOptions);
       if (failed(gpuPm.run(*gpuModule)))
         return 1;
-      // Ops the GPU cannot run become CPU segments, each compiled like a
-      // model of its own (NCHW) and linked in as an extra entry.
       kiln::opencl::PlanOptions planOptions;
       planOptions.cpuOps.assign(cpuOps.begin(), cpuOps.end());
       if (openclLocalSize < 0 || openclLocalSize > 1024)
         fail("--opencl-local-size must be 0..1024");
       planOptions.localSize = openclLocalSize;
-      auto compileSegment =
-          [&](ModuleOp segment,
-              unsigned) -> FailureOr<kiln::opencl::SegmentABI> {
-        OwningOpRef<ModuleOp> owned(cast<ModuleOp>(segment->clone()));
-        auto segmentMain = owned->lookupSymbol<func::FuncOp>("main");
-        unsigned tensors =
-            segmentMain.getNumArguments() + segmentMain.getNumResults();
-        PassManager segmentPm(&context);
-        // The ops went through the graph passes already, NCHW; the CPU
-        // layout would have to reach inside their fused groups.
-        kiln::buildGraphPipeline(segmentPm, gpuOptions);
-        segmentPm.addPass(kiln::cpu::createConvertNNToLinalgPass());
-        kiln::PlanMemoryOptions segmentPlan;
-        segmentPlan.inPlace = segmentPlan.elideCopies = !noMemoryReuse;
-        kiln::cpu::buildLinalgToLLVMPipeline(
-            segmentPm, segmentPlan,
-            kiln::cpu::vectorKernelBits(**targetMachine));
-        if (failed(segmentPm.run(*owned)))
-          return failure();
-        FailureOr<kiln::cpu::SegmentEntry> abi =
-            kiln::cpu::segmentEntry(*owned, tensors);
-        if (failed(abi))
-          return failure();
-        cpuSegments.push_back(std::move(owned));
-        return kiln::opencl::SegmentABI{abi->parallel, abi->arenaBytes};
-      };
       FailureOr<std::vector<uint8_t>> plan = kiln::opencl::buildPlan(
           *gpuModule, planOptions, compileSegment, gpuSummary);
       if (failed(plan))
@@ -978,11 +1011,45 @@ int main(int argc, char **argv) {
         return 0;
       }
     }
+    if (nna) {
+      // The NNA variant: the int8 graph (the CPU variant's when that is
+      // int8 already), its nna ops as streams, the rest as CPU segments.
+      OwningOpRef<ModuleOp> nnaModule = module->clone();
+      if (precisionFlag != "int8" && failed(quantise(*nnaModule)))
+        return 1;
+      nnaSummary.layerByLayer = nnaLayerByLayer;
+      FailureOr<std::vector<uint8_t>> plan =
+          kiln::nna::buildPlan(*nnaModule, *nnaConfig, compileSegment,
+                               cpuSegments.size() + 1, nnaSummary);
+      if (failed(plan))
+        return 1;
+      if (plan->empty()) {
+        if (emitKind == Emit::NNA)
+          fail("--emit=nna: no op can run on the NNA");
+        llvm::errs() << "kilnc: warning: --devices=nna: no op can run on the "
+                        "NNA, so the artifact has no NNA variant\n";
+      }
+      nnaPlan = std::move(*plan);
+      if (emitKind == Emit::NNA) {
+        std::string dump;
+        llvm::raw_string_ostream os(dump);
+        if (llvm::Error e =
+                kiln::nna::printPlan(os, *nnaConfig, nnaPlan, nnaSummary))
+          fail(llvm::toString(std::move(e)));
+        writeText(output, [&](llvm::raw_ostream &out) { out << dump; });
+        return 0;
+      }
+    }
     kiln::buildGraphPipeline(pm, graphOptions);
     pm.addPass(kiln::cpu::createConvertNNToLinalgPass());
   }
   if (gpu && !hasNN)
     noGPUVariant("the model has no nn ops: its outputs are constants");
+  if (emitKind == Emit::NNA && !hasNN)
+    fail("--emit=nna: the model has no nn ops: its outputs are constants");
+  if (nna && !hasNN)
+    llvm::errs() << "kilnc: warning: --devices=nna: the model has no nn ops, "
+                    "so the artifact has no NNA variant\n";
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
@@ -1030,7 +1097,8 @@ int main(int argc, char **argv) {
     objectPath = tmpObject.str().str();
   }
   if (failed(kiln::cpu::emitObject(*module, signature, target, **targetMachine,
-                                   shared, false, objectPath, openclPlan)))
+                                   shared, false, objectPath, openclPlan,
+                                   nnaPlan)))
     return 1;
   if (shared) {
     LogicalResult linked =
@@ -1056,6 +1124,22 @@ int main(int argc, char **argv) {
                  << " may overlap the gpu segment before them)\n";
     for (const std::string &op : gpuSummary.cpuOps)
       llvm::errs() << "kilnc:     on the cpu: " << op << "\n";
+  }
+  if (stats && !nnaPlan.empty()) {
+    llvm::errs() << "kilnc:   nna (" << nnaConfig->name
+                 << "): " << nnaSummary.nnaSteps << " nna steps, "
+                 << nnaSummary.cpuSteps << " cpu steps, "
+                 << nnaSummary.streams.size() << " streams, "
+                 << nnaSummary.commands << " commands, dram "
+                 << nnaSummary.dramBytes << " bytes, arena "
+                 << nnaSummary.arenaBytes << " bytes, constants "
+                 << nnaSummary.constantBytes << " bytes, plan "
+                 << nnaPlan.size() << " bytes\n";
+    for (auto [i, stream] : llvm::enumerate(nnaSummary.streams)) {
+      llvm::errs() << "kilnc:     stream " << i << ": " << stream.ops.size()
+                   << " nna ops, " << stream.numCommands() << " commands, dram "
+                   << stream.dramLoaded + stream.dramStored << " bytes\n";
+    }
   }
   if (stats)
     printSummary(*module, signature, graphBytes, target, graphCounts, decisions,

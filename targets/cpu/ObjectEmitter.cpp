@@ -472,7 +472,8 @@ LogicalResult addSegment(ModuleOp module, ModuleOp segment, unsigned entry) {
 LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                          const CPUTargetOptions &opts, llvm::TargetMachine &tm,
                          bool shared, bool emitIR, llvm::StringRef path,
-                         llvm::ArrayRef<uint8_t> openclPlan) {
+                         llvm::ArrayRef<uint8_t> openclPlan,
+                         llvm::ArrayRef<uint8_t> nnaPlan) {
   MLIRContext &ctx = *module.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -605,21 +606,23 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   auto *entries = new llvm::GlobalVariable(
       m, entriesTy, true, llvm::GlobalValue::InternalLinkage,
       llvm::ConstantArray::get(entriesTy, entryFns), prefix + "_entries");
-  // The GPU variant (kiln/opencl_plan.h), if any.
-  llvm::Constant *plan =
-      llvm::ConstantPointerNull::get(llvm::PointerType::get(llvmContext, 0));
-  if (!openclPlan.empty()) {
-    auto *planData = new llvm::GlobalVariable(
+  // The GPU variant (kiln/opencl_plan.h) and the NNA variant
+  // (kiln/nna_plan.h), if any: 8-byte aligned blobs, or NULL.
+  auto blobOf = [&](llvm::ArrayRef<uint8_t> bytes,
+                    llvm::StringRef name) -> llvm::Constant * {
+    if (bytes.empty())
+      return llvm::ConstantPointerNull::get(
+          llvm::PointerType::get(llvmContext, 0));
+    auto *data = new llvm::GlobalVariable(
         m,
-        llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext),
-                             openclPlan.size()),
+        llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), bytes.size()),
         true, llvm::GlobalValue::InternalLinkage,
-        llvm::ConstantDataArray::get(llvmContext, openclPlan),
-        prefix + "_opencl_plan");
-    planData->setAlignment(llvm::Align(8));
-    plan = planData;
-  }
-  // ABI 4's NNA variant (kiln/nna_plan.h): none yet, NULL and 0.
+        llvm::ConstantDataArray::get(llvmContext, bytes), prefix + name);
+    data->setAlignment(llvm::Align(8));
+    return data;
+  };
+  llvm::Constant *plan = blobOf(openclPlan, "_opencl_plan");
+  llvm::Constant *nna = blobOf(nnaPlan, "_nna_plan");
   auto *modelTy = llvm::StructType::get(
       llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64, ptrTy, i64});
   auto *model = new llvm::GlobalVariable(
@@ -629,10 +632,8 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                     llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
                     descriptor, llvm::ConstantInt::get(i64, blob.size()),
                     entries, llvm::ConstantInt::get(i32, entryFns.size()), plan,
-                    llvm::ConstantInt::get(i64, openclPlan.size()),
-                    llvm::ConstantPointerNull::get(
-                        llvm::PointerType::get(llvmContext, 0)),
-                    llvm::ConstantInt::get(i64, 0)}),
+                    llvm::ConstantInt::get(i64, openclPlan.size()), nna,
+                    llvm::ConstantInt::get(i64, nnaPlan.size())}),
       prefix + "_model");
   model->setAlignment(llvm::Align(8));
 

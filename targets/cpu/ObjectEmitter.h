@@ -72,12 +72,13 @@ int64_t vectorKernelBits(const llvm::TargetMachine &tm);
 /// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises
 /// at O3 for `tm` and writes an object file to `path` (or textual IR when
 /// `emitIR`; "-" is stdout). A non-empty `openclPlan` (kiln/opencl_plan.h)
-/// goes in as the model's GPU variant.
+/// or `nnaPlan` (kiln/nna_plan.h) goes in as the model's GPU or NNA variant.
 mlir::LogicalResult emitObject(mlir::ModuleOp module, const ModelSignature &sig,
                                const CPUTargetOptions &opts,
                                llvm::TargetMachine &tm, bool shared,
                                bool emitIR, llvm::StringRef path,
-                               llvm::ArrayRef<uint8_t> openclPlan = {});
+                               llvm::ArrayRef<uint8_t> openclPlan = {},
+                               llvm::ArrayRef<uint8_t> nnaPlan = {});
 
 /// What the runtime must know of a lowered CPU segment (an extra entry).
 struct SegmentEntry {

@@ -1110,9 +1110,21 @@ LogicalResult Attempt::run() {
     p.offset = alignUp(arenaSize, kArenaAlign);
     arenaSize = p.offset + p.shape.bytes();
   };
-  // The arguments, then the results, at the start of the arena.
-  for (Value arg : seg.arguments)
-    home(arg);
+  // The arguments, then the results, at the start of the stream's part of
+  // the arena; arguments placed by others keep their places.
+  arenaSize = options.arenaBase;
+  for (auto [i, arg] : llvm::enumerate(seg.arguments)) {
+    if (i >= options.argumentOffsets.size()) {
+      home(arg);
+      continue;
+    }
+    Place &p = places[arg];
+    p.shape = shapeOf(arg);
+    p.hasHome = true;
+    p.region = KILN_NNA_REGION_ARENA;
+    p.offset = options.argumentOffsets[i];
+    arenaSize = std::max(arenaSize, p.offset + p.shape.bytes());
+  }
   for (Value v : seg.results)
     home(v);
 
@@ -1209,6 +1221,11 @@ FailureOr<std::vector<uint8_t>> buildStream(func::FuncOp fn,
   Segment seg;
   if (failed(analyse(fn, seg)))
     return failure();
+  if (!options.argumentOffsets.empty() &&
+      options.argumentOffsets.size() != seg.arguments.size())
+    return fn.emitError("kiln-nna-stream: internal error: ")
+           << options.argumentOffsets.size() << " argument offsets for "
+           << seg.arguments.size() << " arguments";
   // Each failed attempt sends one more value to DRAM, so this ends.
   DenseSet<Value> spilled;
   std::optional<Attempt> done;

@@ -25,6 +25,12 @@ struct StreamOptions {
   /// stores its output there; nothing stays in SRAM between ops and no
   /// buffer is doubled.
   bool layerByLayer = false;
+  /// Where the stream's own arena places begin: several streams share one
+  /// arena (a plan's) by taking disjoint ranges of it.
+  uint64_t arenaBase = 0;
+  /// Arena offsets of the arguments when something else (an earlier stream,
+  /// a CPU step) has placed them already; empty: placed from `arenaBase`.
+  std::vector<uint64_t> argumentOffsets;
 };
 
 /// A cube in the arena (DRAM region 1): dense h x w x c, channels innermost.

@@ -18,9 +18,7 @@
 #include "kiln/opencl_plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -116,8 +114,8 @@ private:
   llvm::DenseMap<Value, Place> places;
   int64_t arenaFloats = 0;
   llvm::DenseMap<Value, Ref> hostRefs;
-  llvm::DenseMap<Operation *, size_t> stepOf;
-  llvm::DenseSet<Value> readLater; // roots read by a step other than theirs
+  Partition partition{[this](Value v) { return root(v); }};
+  llvm::DenseMap<Operation *, size_t> &stepOf = partition.stepOf;
   uint64_t hostBytes = 0, cpuArenaBytes = 0;
   std::vector<Step> steps;
 
@@ -144,8 +142,6 @@ private:
   }
   LogicalResult collectWeights(Operation *op);
   std::optional<std::string> whyCPU(Operation *op);
-  void schedule(ArrayRef<Operation *> ops,
-                const llvm::DenseMap<Operation *, bool> &onGPU);
   Ref hostRef(Value r);
   void planCopies();
   void planArena();
@@ -223,61 +219,6 @@ std::optional<std::string> PlanBuilder::whyCPU(Operation *op) {
   reason.consume_front("OpenCL target: ");
   reason.consume_front(("'" + op->getName().getStringRef() + "' ").str());
   return reason.str();
-}
-
-/// Orders `ops` (a topological order) into steps with few device changes:
-/// list scheduling that keeps to the current device while any of its ops
-/// is ready, then switches. Optimal for chains; a heuristic for DAGs.
-void PlanBuilder::schedule(ArrayRef<Operation *> ops,
-                           const llvm::DenseMap<Operation *, bool> &onGPU) {
-  llvm::DenseMap<Operation *, unsigned> pending;
-  llvm::DenseMap<Operation *, SmallVector<Operation *>> users;
-  llvm::DenseSet<Operation *> scheduled(ops.begin(), ops.end());
-  for (Operation *op : ops) {
-    llvm::SmallPtrSet<Operation *, 4> deps;
-    for (Value v : op->getOperands())
-      if (Operation *def = root(v).getDefiningOp();
-          def && scheduled.count(def) && deps.insert(def).second)
-        users[def].push_back(op);
-    pending[op] = deps.size();
-  }
-  llvm::SetVector<Operation *> ready; // in program order
-  for (Operation *op : ops)
-    if (pending[op] == 0)
-      ready.insert(op);
-  bool gpu = !ops.empty() && onGPU.lookup(ops.front());
-  while (!ready.empty()) {
-    Operation *next = nullptr;
-    for (Operation *op : ready)
-      if (onGPU.lookup(op) == gpu) {
-        next = op;
-        break;
-      }
-    if (!next) {
-      gpu = !gpu;
-      continue;
-    }
-    ready.remove(next);
-    if (steps.empty() || steps.back().gpu != gpu) {
-      steps.emplace_back();
-      steps.back().gpu = gpu;
-    }
-    steps.back().ops.push_back(next);
-    // Ready ops stay in program order.
-    SmallVector<Operation *> now(ready.begin(), ready.end());
-    for (Operation *user : users.lookup(next))
-      if (--pending[user] == 0)
-        now.push_back(user);
-    llvm::sort(
-        now, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
-    ready = llvm::SetVector<Operation *>(now.begin(), now.end());
-  }
-}
-
-uint64_t byteSize(Value v) {
-  auto type = tensorType(v);
-  return uint64_t(type.getNumElements()) *
-         ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
 /// Where the runtime keeps root `r` on the host: the caller's input or
@@ -1109,80 +1050,29 @@ LogicalResult PlanBuilder::emitKernel(Operation *op) {
   return success();
 }
 
-/// The nn module of a CPU step: @main takes the roots the step reads from
-/// other steps or the caller (views and constants are cloned in) and returns
-/// what later steps or the caller read of its results; compiled as model
-/// entry `entry`.
+/// A CPU step as a model entry (views and constants are cloned in): its
+/// arguments and results live in host memory, and it waits for the GPU
+/// steps whose results it reads.
 LogicalResult PlanBuilder::compileCPUStep(Step &step, unsigned entry) {
-  MLIRContext *ctx = main.getContext();
-  Location loc = step.ops.front()->getLoc();
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  for (NamedAttribute attr : main->getParentOp()->getAttrs())
-    if (attr.getName() != SymbolTable::getSymbolAttrName())
-      (*module)->setAttr(attr.getName(), attr.getValue());
-  OpBuilder b(ctx);
-  b.setInsertionPointToEnd(module->getBody());
-  auto fn = func::FuncOp::create(b, loc, "main", b.getFunctionType({}, {}));
-  Block *body = fn.addEntryBlock();
-  b.setInsertionPointToEnd(body);
-  llvm::DenseSet<Operation *> inStep(step.ops.begin(), step.ops.end());
-  IRMapping map;
-  SmallVector<Type> argTypes;
-  std::function<Value(Value)> resolve = [&](Value v) -> Value {
-    if (Value mapped = map.lookupOrNull(v))
-      return mapped;
-    Operation *def = v.getDefiningOp();
-    if (def && (isa<nn::ConstantOp>(def) || isView(def))) {
-      for (Value operand : def->getOperands())
-        resolve(operand);
-      b.clone(*def, map);
-      return map.lookup(v);
-    }
-    Value arg = body->addArgument(v.getType(), v.getLoc());
-    argTypes.push_back(v.getType());
+  FailureOr<CPUSegment> segment = compileCPUSegment(
+      main, step.ops, partition,
+      [&](Operation *def) { return isa<nn::ConstantOp>(def) || isView(def); },
+      compileSegment, entry);
+  if (failed(segment))
+    return failure();
+  for (Value v : segment->arguments) {
     step.args.push_back(hostRef(v));
+    Operation *def = v.getDefiningOp();
     if (def && steps[stepOf.lookup(def)].gpu &&
         !llvm::is_contained(step.waits, stepOf.lookup(def)))
       step.waits.push_back(stepOf.lookup(def));
-    map.map(v, arg);
-    return arg;
-  };
-  for (Operation *op : step.ops) {
-    for (Value v : op->getOperands())
-      resolve(v);
-    b.clone(*op, map);
   }
-  // Results read after the step: by other steps' ops, or as outputs.
-  Operation *ret = main.getBody().front().getTerminator();
-  SmallVector<Value> results;
-  SmallVector<Ref> resultRefs;
-  for (Operation *op : step.ops)
-    for (Value r : op->getResults()) {
-      bool output = false;
-      for (OpOperand &o : ret->getOpOperands())
-        if (root(o.get()) == r) {
-          results.push_back(map.lookup(r));
-          resultRefs.push_back(
-              Ref{KILN_CL_REF_OUTPUT, o.getOperandNumber(), byteSize(r)});
-          output = true;
-        }
-      if (!output && readLater.count(r)) {
-        results.push_back(map.lookup(r));
-        resultRefs.push_back(hostRef(r));
-      }
-    }
-  func::ReturnOp::create(b, loc, results);
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  fn.setType(b.getFunctionType(argTypes, resultTypes));
-  step.args.append(resultRefs.begin(), resultRefs.end());
+  for (auto &[r, output] : segment->results)
+    step.args.push_back(output ? Ref{KILN_CL_REF_OUTPUT, *output, byteSize(r)}
+                               : hostRef(r));
   step.entry = entry;
-  FailureOr<SegmentABI> abi = compileSegment(*module, entry);
-  if (failed(abi))
-    return failure();
-  step.parallel = abi->parallel;
-  cpuArenaBytes = std::max(cpuArenaBytes, abi->arenaBytes);
+  step.parallel = segment->abi.parallel;
+  cpuArenaBytes = std::max(cpuArenaBytes, segment->abi.arenaBytes);
   return success();
 }
 
@@ -1293,16 +1183,12 @@ LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,
       return main.emitError("OpenCL target: an output that is an input or a "
                             "constant is not supported");
   }
-  schedule(ops, onGPU);
-  for (auto [i, step] : llvm::enumerate(steps))
-    for (Operation *op : step.ops)
-      stepOf[op] = i;
-  for (auto [i, step] : llvm::enumerate(steps))
-    for (Operation *op : step.ops)
-      for (Value v : op->getOperands())
-        if (Operation *def = root(v).getDefiningOp();
-            def && stepOf.count(def) && stepOf.lookup(def) != i)
-          readLater.insert(root(v));
+  partition.schedule(ops, onGPU);
+  for (const Partition::Step &run : partition.steps) {
+    steps.emplace_back();
+    steps.back().gpu = run.accel;
+    steps.back().ops = run.ops;
+  }
   for (Step &step : steps)
     if (step.gpu)
       for (Operation *op : step.ops)

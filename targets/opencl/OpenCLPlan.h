@@ -10,8 +10,9 @@
 #ifndef KILN_TARGETS_OPENCL_OPENCLPLAN_H
 #define KILN_TARGETS_OPENCL_OPENCLPLAN_H
 
+#include "targets/Partition.h"
+
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 #include <string>
@@ -29,16 +30,8 @@ struct PlanOptions {
   int64_t localSize = 64;
 };
 
-/// What the runtime must know of a compiled CPU segment.
-struct SegmentABI {
-  bool parallel = false;   // its entry also takes the session's kiln_parallel
-  uint64_t arenaBytes = 0; // the scratch it needs
-};
-
-/// Compiles a CPU segment: an nn module whose @main takes the segment's
-/// inputs and returns its outputs. It becomes model entry `entry`.
-using CompileSegment = llvm::function_ref<mlir::FailureOr<SegmentABI>(
-    mlir::ModuleOp segment, unsigned entry)>;
+using kiln::CompileSegment;
+using kiln::SegmentABI;
 
 /// What the plan holds, for kilnc --stats.
 struct PlanSummary {
