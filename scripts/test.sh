@@ -5,11 +5,13 @@
 #      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt)
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime;
-#      the op tests and the model tests again on the OpenCL variant (POCL)
+#      the op tests and the model tests again on the OpenCL variant (POCL),
+#      also partitioned; the NNA variant on the simulator against the int8
+#      CPU variant, bit for bit (test/quant/run_nna_tests.py)
 #   4. everything built again under ASan + UBSan (preset asan, build-asan/)
 #      and its unit and lit tests run; fuzz smoke (scripts/fuzz.sh
-#      --smoke: the descriptor, .npy, .pb and OpenCL plan parsers under
-#      libFuzzer + ASan/UBSan, 10 s each), then
+#      --smoke: the descriptor, .npy, .pb, OpenCL plan, NNA stream and NNA
+#      plan parsers under libFuzzer + ASan/UBSan, 10 s each), then
 #      pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
 #      implementation, its outputs against onnxruntime on the pruned weights
 #   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
@@ -148,6 +150,13 @@ else
     --kilnc-args="--cpu-ops=add,global_avg_pool,max_pool,concat" \
     --tag partitioned || true
 fi
+
+# The NNA variant on the simulator against the int8 CPU variant, bit for
+# bit (fused and layer by layer, both configurations).
+NNA_MODELS=mobilenet_tiny,resnet18
+((quick)) && NNA_MODELS=mobilenet_tiny
+step "NNA variant (simulator) vs int8 CPU, bit-exact: $NNA_MODELS" \
+  "$PY" test/quant/run_nna_tests.py --models "$NNA_MODELS" --inputs 2 || true
 
 # POCL and its LLVM keep state they never free: their leaks are suppressed,
 # Kiln's are not. The qemu plugin cannot load into an uninstrumented qemu.
