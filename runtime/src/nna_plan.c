@@ -2,6 +2,7 @@
  * the bytes left, and every stream goes through the stream validator, so
  * arbitrary input never reads out of bounds, here or when it runs. */
 #include "nna_plan.h"
+#include "blob_header.h"
 #include "error.h"
 #include "reader.h"
 
@@ -145,32 +146,13 @@ kiln_status kiln_nna_plan_parse(const uint8_t *data, uint64_t size,
                                 size_t num_outputs, uint32_t num_entries,
                                 kiln_nna_plan *plan, kiln_error *error) {
   memset(plan, 0, sizeof *plan);
-  if (!data || size < KILN_NNA_PLAN_HEADER_SIZE)
-    return INVALID("%llu bytes, shorter than its header",
-                   (ull)(data ? size : 0));
-  if (size > SIZE_MAX)
-    return INVALID("%llu bytes do not fit in memory", (ull)size);
-  reader c = {data, (size_t)size};
-  uint32_t magic, version, checksum, reserved, config;
-  uint64_t payload;
-  read_u32(&c, &magic);
-  read_u32(&c, &version);
-  read_u64(&c, &payload);
-  read_u32(&c, &checksum);
-  read_u32(&c, &reserved);
-  if (magic != KILN_NNA_PLAN_MAGIC)
-    return INVALID("bad magic 0x%08x (not a KLNP plan)", magic);
-  if (version != KILN_NNA_PLAN_VERSION)
-    return INVALID("version %u, this runtime reads %u", version,
-                   KILN_NNA_PLAN_VERSION);
-  if (payload != c.left)
-    return INVALID("payload of %llu bytes, %llu present", (ull)payload,
-                   (ull)c.left);
-  if (kiln_fnv1a32(c.p, c.left) != checksum)
-    return INVALID("checksum mismatch (corrupt artifact)");
-  if (reserved != 0)
-    return INVALID("reserved header field is %u, not 0", reserved);
-
+  reader c;
+  uint32_t config;
+  kiln_status header =
+      kiln_blob_header(data, size, "NNA plan", KILN_NNA_PLAN_MAGIC,
+                       KILN_NNA_PLAN_VERSION, &c, error);
+  if (header != KILN_OK)
+    return header;
   if (!read_u32(&c, &config) || !read_u64(&c, &plan->arena_size) ||
       !read_u64(&c, &plan->cpu_arena_size))
     return TRUNCATED("config and sizes");

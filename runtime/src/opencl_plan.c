@@ -1,6 +1,7 @@
 /* Parsing of the OpenCL plan (kiln/opencl_plan.h). Every read is checked
  * against the bytes left, so arbitrary input never reads out of bounds. */
 #include "opencl_plan.h"
+#include "blob_header.h"
 #include "error.h"
 #include "reader.h"
 
@@ -171,32 +172,12 @@ kiln_status kiln_cl_plan_parse(const uint8_t *data, uint64_t size,
                                size_t num_outputs, uint32_t num_entries,
                                kiln_cl_plan *plan, kiln_error *error) {
   memset(plan, 0, sizeof *plan);
-  if (!data || size < KILN_OPENCL_PLAN_HEADER_SIZE)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: %llu bytes, shorter than its header",
-                     (unsigned long long)size);
-  reader c = {data, size};
-  uint32_t magic, version, checksum, reserved;
-  uint64_t payload;
-  read_u32(&c, &magic);
-  read_u32(&c, &version);
-  read_u64(&c, &payload);
-  read_u32(&c, &checksum);
-  read_u32(&c, &reserved);
-  if (magic != KILN_OPENCL_PLAN_MAGIC)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: bad magic 0x%08x", magic);
-  if (version != KILN_OPENCL_PLAN_VERSION)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: version %u, this runtime reads %u", version,
-                     KILN_OPENCL_PLAN_VERSION);
-  if (payload != c.left)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: payload of %llu bytes, %llu present",
-                     (unsigned long long)payload, (unsigned long long)c.left);
-  if (kiln_fnv1a32(c.p, (size_t)c.left) != checksum)
-    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
-                     "OpenCL plan: checksum mismatch (corrupt artifact)");
+  reader c;
+  kiln_status header =
+      kiln_blob_header(data, size, "OpenCL plan", KILN_OPENCL_PLAN_MAGIC,
+                       KILN_OPENCL_PLAN_VERSION, &c, error);
+  if (header != KILN_OK)
+    return header;
 
   uint32_t n;
   if (!read_u64(&c, &plan->arena_size) || !read_u64(&c, &plan->weights_size) ||

@@ -487,6 +487,21 @@ static kiln_status check_tensor(const kiln_tensor_info *want,
   return KILN_OK;
 }
 
+/* After a failed run on a device: its error, or with the CPU fallback its
+ * reason kept and KILN_OK, for the caller to drop the device and redo the
+ * run on the CPU, which runs from then on. */
+static kiln_status fall_back(kiln_session *session, kiln_status st,
+                             const kiln_error *why, kiln_error *error) {
+  if (!session->fallback_to_cpu) {
+    if (error)
+      *error = *why;
+    return st;
+  }
+  snprintf(session->fallback_reason, sizeof session->fallback_reason, "%s",
+           why->message);
+  return KILN_OK;
+}
+
 kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
                              size_t num_inputs, kiln_tensor *outputs,
                              size_t num_outputs, kiln_error *error) {
@@ -518,14 +533,8 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     st = kiln_opencl_run(session->gpu, inputs, outputs, &why);
     if (st == KILN_OK)
       return KILN_OK;
-    if (!session->fallback_to_cpu) {
-      if (error)
-        *error = why;
+    if ((st = fall_back(session, st, &why, error)) != KILN_OK)
       return st;
-    }
-    /* The failed run is redone on the CPU, which runs from now on. */
-    snprintf(session->fallback_reason, sizeof session->fallback_reason, "%s",
-             why.message);
     kiln_opencl_destroy(session->gpu);
     session->gpu = NULL;
   }
@@ -537,14 +546,8 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
         session->profiled_runs++;
       return KILN_OK;
     }
-    if (!session->fallback_to_cpu) {
-      if (error)
-        *error = why;
+    if ((st = fall_back(session, st, &why, error)) != KILN_OK)
       return st;
-    }
-    /* As on the GPU: redone on the CPU, which runs from now on. */
-    snprintf(session->fallback_reason, sizeof session->fallback_reason, "%s",
-             why.message);
     kiln_nna_device_destroy(session->nna);
     session->nna = NULL;
   }
