@@ -347,6 +347,11 @@ def QuantizeForNNA : Pass<"kiln-quantize-nna", "mlir::func::FuncOp"> {
     * `nn.add` of two activations of one shape [+ ReLU/Clip]: `nna.add`;
     * `nn.gemm` whose A flattens a 1xCx1x1 value the NNA holds, with
       constant B (and C): a 1x1 `nna.conv` on the 1x1xC cube.
+    A model's own quantisation wins over the calibrated range: a value
+    read from a DequantizeLinear, or read by a QuantizeLinear, takes that
+    op's scale and zero point, and a conv filter that is the
+    DequantizeLinear of constant int8 weights keeps them (with their
+    per-channel scales when symmetric), so QDQ models keep their scales.
     An op without ranges for what it needs stays float. Where a value
     crosses, the CPU transposes to HxWxC and `nn.quantize_linear`s it, or
     `nn.dequantize_linear`s and transposes back.

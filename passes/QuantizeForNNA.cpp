@@ -73,7 +73,42 @@ int64_t clampInt8(double v) {
 }
 
 /// The calibrated range of a value: `kiln.range` on its op or argument.
+/// The range whose quantParams are per-tensor (scale, zero) of a model's own
+/// QuantizeLinear/DequantizeLinear: [(lo - zero) * scale, (hi - zero) *
+/// scale] for the 8-bit values lo..hi (uint8 maps onto int8 by -128).
+std::optional<std::pair<double, double>> qdqRange(Value scale, Value zero,
+                                                  bool isUnsigned) {
+  auto constant = [](Value v) -> std::optional<SmallVector<char>> {
+    auto c = v.getDefiningOp<nn::ConstantOp>();
+    auto t = c ? dyn_cast<RankedTensorType>(c.getType()) : RankedTensorType();
+    if (!t || t.getNumElements() != 1)
+      return std::nullopt;
+    return nn::rawElements(c.getValue());
+  };
+  std::optional<SmallVector<char>> s = constant(scale), z = constant(zero);
+  if (!s || !z || s->size() != 4 || z->size() != 1)
+    return std::nullopt;
+  float sv;
+  std::memcpy(&sv, s->data(), 4);
+  double zv = isUnsigned ? double(uint8_t((*z)[0])) : double(int8_t((*z)[0]));
+  double lo = isUnsigned ? 0 : -128, hi = isUnsigned ? 255 : 127;
+  if (!(sv > 0))
+    return std::nullopt;
+  return std::make_pair((lo - zv) * sv, (hi - zv) * sv);
+}
+
+/// The range a value is quantised from: a model's own quantisation when
+/// it is a DequantizeLinear's result or a QuantizeLinear reads it (QDQ
+/// models keep their scales), else its calibrated `kiln.range` (on its op
+/// or argument).
 std::optional<std::pair<double, double>> rangeOf(Value v) {
+  if (auto dq = v.getDefiningOp<nn::DequantizeLinearOp>())
+    if (auto r = qdqRange(dq.getScale(), dq.getZeroPoint(), dq.getIsUnsigned()))
+      return r;
+  for (Operation *user : v.getUsers())
+    if (auto q = dyn_cast<nn::QuantizeLinearOp>(user))
+      if (auto r = qdqRange(q.getScale(), q.getZeroPoint(), q.getIsUnsigned()))
+        return r;
   DenseF64ArrayAttr attr;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
@@ -100,16 +135,77 @@ bool isCubeable(Value v) {
          t.getDimSize(2) <= 65535 && t.getDimSize(3) <= 65535;
 }
 
-std::optional<std::vector<float>> floats(Value v) {
+/// The raw bytes of a constant operand.
+std::optional<SmallVector<char>> constantBytes(Value v) {
   auto constant = v.getDefiningOp<nn::ConstantOp>();
-  if (!constant || !tensorType(v).getElementType().isF32())
+  if (!constant)
     return std::nullopt;
-  std::optional<SmallVector<char>> raw = nn::rawElements(constant.getValue());
+  return nn::rawElements(constant.getValue());
+}
+
+/// The values of a constant f32 tensor, or of the DequantizeLinear of a
+/// constant int8 tensor (a QDQ model's weights: per tensor, or per slice
+/// along its `axis`).
+std::optional<std::vector<float>> floats(Value v) {
+  auto type = tensorType(v);
+  if (!type || !type.getElementType().isF32())
+    return std::nullopt;
+  if (auto dq = v.getDefiningOp<nn::DequantizeLinearOp>()) {
+    std::optional<SmallVector<char>> q = constantBytes(dq.getInput()),
+                                     sc = constantBytes(dq.getScale()),
+                                     zp = constantBytes(dq.getZeroPoint());
+    auto qt = tensorType(dq.getInput());
+    if (!q || !sc || !zp || !qt.getElementType().isInteger(8) ||
+        int64_t(q->size()) != type.getNumElements())
+      return std::nullopt;
+    int64_t n = sc->size() / 4, axis = int64_t(dq.getAxis());
+    axis += axis < 0 ? type.getRank() : 0;
+    if (int64_t(zp->size()) != n ||
+        (n != 1 &&
+         (axis < 0 || axis >= type.getRank() || type.getDimSize(axis) != n)))
+      return std::nullopt;
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; n != 1 && d < type.getRank(); ++d)
+      inner *= type.getDimSize(d);
+    std::vector<float> out(q->size());
+    for (size_t i = 0; i < out.size(); ++i) {
+      int64_t k = n == 1 ? 0 : (int64_t(i) / inner) % n;
+      float scale;
+      std::memcpy(&scale, sc->data() + 4 * k, 4);
+      double value = dq.getIsUnsigned()
+                         ? double(uint8_t((*q)[i])) - double(uint8_t((*zp)[k]))
+                         : double(int8_t((*q)[i])) - double(int8_t((*zp)[k]));
+      out[i] = float(value * scale);
+    }
+    return out;
+  }
+  std::optional<SmallVector<char>> raw = constantBytes(v);
   if (!raw)
     return std::nullopt;
   std::vector<float> out(raw->size() / 4);
   std::memcpy(out.data(), raw->data(), out.size() * 4);
   return out;
+}
+
+/// The per-output-channel (or per-tensor) scales of a QDQ model's weights,
+/// when they are the DequantizeLinear of constant signed int8 with zero
+/// points 0 along axis 0 (or one for the tensor); empty otherwise.
+SmallVector<float> symmetricWeightScales(Value filter, int64_t k) {
+  auto dq = filter.getDefiningOp<nn::DequantizeLinearOp>();
+  if (!dq || dq.getIsUnsigned())
+    return {};
+  std::optional<SmallVector<char>> sc = constantBytes(dq.getScale()),
+                                   zp = constantBytes(dq.getZeroPoint());
+  if (!sc || !zp || llvm::any_of(*zp, [](char z) { return z != 0; }))
+    return {};
+  int64_t n = sc->size() / 4;
+  if (n != 1 && (n != k || int64_t(dq.getAxis()) != 0))
+    return {};
+  SmallVector<float> scales(n);
+  std::memcpy(scales.data(), sc->data(), n * 4);
+  if (llvm::any_of(scales, [](float s) { return !(s > 0); }))
+    return {};
+  return scales;
 }
 
 /// The clamp [lo, hi] an activation op imposes on int8 values of `q`, or
@@ -158,13 +254,18 @@ private:
   llvm::DenseMap<Value, Value> quantised;
   SmallVector<Operation *> replaced; // float ops now computed by nna ops
 
+  /// A value's quantisation, fixed the first time it is asked for (the
+  /// quantize_linear ops this pass adds must not change it later).
   std::optional<QuantParams> paramsOf(Value v) {
     if (auto it = resident.find(v); it != resident.end())
       return it->second.second;
+    if (auto it = fixed.find(v); it != fixed.end())
+      return it->second;
     if (auto r = rangeOf(v))
-      return kiln::quantParams(r->first, r->second);
+      return fixed[v] = kiln::quantParams(r->first, r->second);
     return std::nullopt;
   }
+  llvm::DenseMap<Value, QuantParams> fixed;
   /// The int8 cube of `v`: resident, or quantised on the CPU here.
   Value cube(Value v, QuantParams q, Location loc);
   Value scalar(Location loc, Type type, Attribute value) {
@@ -175,12 +276,14 @@ private:
   /// The nna weights ([K][KH][KW][Cg] int8, symmetric per output channel)
   /// and params (bias, multiplier, shift per output channel) of a conv of
   /// `shape` {K, KH, KW, Cg} with real weights `weight(k, ky, kx, c)`, real
-  /// bias `bias(k)`, reading scale `inScale` and writing `outScale`.
+  /// bias `bias(k)`, reading scale `inScale` and writing `outScale`. The
+  /// weight scales are max|w| / 127 per channel, or `modelScales` (a QDQ
+  /// model's symmetric int8 weights keep theirs, and so their values).
   std::pair<Value, Value> weightsAndParams(
       Location loc, std::array<int64_t, 4> shape,
       llvm::function_ref<double(int64_t, int64_t, int64_t, int64_t)> weight,
-      llvm::function_ref<double(int64_t)> bias, double inScale,
-      double outScale);
+      llvm::function_ref<double(int64_t)> bias, double inScale, double outScale,
+      ArrayRef<float> modelScales = {});
   LogicalResult quantizeConv(nn::ConvOp conv);
   LogicalResult quantizeGemm(nn::GemmOp gemm);
   void quantizePool(Operation *op);
@@ -218,7 +321,8 @@ Value Quantizer::cube(Value v, QuantParams q, Location loc) {
 std::pair<Value, Value> Quantizer::weightsAndParams(
     Location loc, std::array<int64_t, 4> shape,
     llvm::function_ref<double(int64_t, int64_t, int64_t, int64_t)> weight,
-    llvm::function_ref<double(int64_t)> bias, double inScale, double outScale) {
+    llvm::function_ref<double(int64_t)> bias, double inScale, double outScale,
+    ArrayRef<float> modelScales) {
   auto [k, kh, kw, cg] = shape;
   SmallVector<int8_t> wq(k * kh * kw * cg);
   SmallVector<int32_t> params(k * 3);
@@ -229,6 +333,8 @@ std::pair<Value, Value> Quantizer::weightsAndParams(
         for (int64_t c = 0; c < cg; ++c)
           maxAbs = std::max(maxAbs, std::fabs(weight(o, y, x, c)));
     double sw = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
+    if (!modelScales.empty())
+      sw = modelScales[modelScales.size() == 1 ? 0 : o];
     for (int64_t y = 0; y < kh; ++y)
       for (int64_t x = 0; x < kw; ++x)
         for (int64_t c = 0; c < cg; ++c)
@@ -325,7 +431,7 @@ LogicalResult Quantizer::quantizeConv(nn::ConvOp conv) {
         return double((*filter)[((o * cg + ci) * kh + y) * kw + xx]);
       },
       [&](int64_t o) { return bias ? double((*bias)[o]) : 0.0; }, qin->scale,
-      q1.scale);
+      q1.scale, symmetricWeightScales(conv.getFilter(), k));
   auto out = tensorType(conv.getResult());
   auto resultType = RankedTensorType::get(
       {out.getDimSize(2), out.getDimSize(3), k}, b.getI8Type());
