@@ -8,7 +8,10 @@
 #include "kiln/model_format.h"
 #include "kiln/nna_stream.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kiln_test {
@@ -172,6 +175,18 @@ private:
     cmds.u8(w.pt).u8(w.pl).u8(w.pb).u8(w.pr);
   }
 };
+
+/// A parser's refusal (`message`, empty when it accepted) holds `text`.
+inline ::testing::AssertionResult refusalHolds(const std::string &message,
+                                               const std::string &text) {
+  if (message.empty())
+    return ::testing::AssertionFailure()
+           << "accepted; expected '" << text << "'";
+  if (message.find(text) == std::string::npos)
+    return ::testing::AssertionFailure()
+           << "message '" << message << "' lacks '" << text << "'";
+  return ::testing::AssertionSuccess();
+}
 
 } // namespace kiln_test
 
