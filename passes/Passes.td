@@ -329,6 +329,32 @@ def FuseDepthwisePointwise : Pass<"kiln-fuse-depthwise-pointwise",
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def QLinearToQDQ : Pass<"kiln-qlinear-to-qdq", "mlir::func::FuncOp"> {
+  let summary = "Put imported QLinearConv and QLinearMatMul in the QDQ form "
+                "that kiln-quantize-nna maps to nna ops";
+  let description = [{
+    The importer keeps the integer operator format exact: widening
+    (`nn.subtract_zero_point`), an i32 `nn.conv` or `nn.matmul`, then
+    `nn.dequantize_linear` of the accumulator by the combined scale and
+    the model's `nn.quantize_linear`. This pass rewrites, in @main:
+    * the dequantised i32 conv of a widened 8-bit input and widened
+      constant int8 weights (with its int32 bias) into a float `nn.conv`
+      of `nn.dequantize_linear`s: the input with its own scale and zero
+      point (from the QuantizeLinear that wrote it, through flattens and
+      reshapes; a model input takes any scale), the weights with the
+      rest of the combined scale, the bias times the combined scale;
+    * the dequantised i32 matmul of a [1, C] input and constant [C, N]
+      weights (scalar scales) into an `nn.gemm` of the same;
+    * the widened `nn.max_pool` of an 8-bit value written by a
+      QuantizeLinear into QuantizeLinear(max_pool(DequantizeLinear)).
+    So the scales, zero points, int8 weights and int32 biases of the model
+    are what kiln-quantize-nna finds. Run only when quantising for the NNA
+    (`kilnc --devices=...nna`, `--precision=int8`): what stays on the CPU
+    then computes in float from the dequantised values, within an output
+    step of the integer form. Anything else is left as it is.
+  }];
+}
+
 def QuantizeForNNA : Pass<"kiln-quantize-nna", "mlir::func::FuncOp"> {
   let summary = "Quantise what the Kiln NNA runs to int8 nna ops";
   let description = [{

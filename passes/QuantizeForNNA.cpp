@@ -288,6 +288,7 @@ private:
   LogicalResult quantizeGemm(nn::GemmOp gemm);
   void quantizePool(Operation *op);
   void quantizeAdd(nn::AddOp add);
+  void lookThrough(nn::DequantizeLinearOp dq);
   void finish();
 };
 
@@ -599,6 +600,33 @@ void Quantizer::quantizeAdd(nn::AddOp add) {
     replaced.push_back(act);
 }
 
+/// A model's QuantizeLinear then DequantizeLinear (QDQ, and QLinear ops
+/// after kiln-qlinear-to-qdq) of a value the NNA holds at that same
+/// quantisation gives back its int8 values: the DequantizeLinear's result
+/// is the same cube, with no trip through the CPU.
+void Quantizer::lookThrough(nn::DequantizeLinearOp dq) {
+  auto q = dq.getInput().getDefiningOp<nn::QuantizeLinearOp>();
+  auto it = q ? resident.find(q.getInput()) : resident.end();
+  if (it == resident.end() || q.getIsUnsigned() != dq.getIsUnsigned() ||
+      constantBytes(q.getScale()) != constantBytes(dq.getScale()) ||
+      constantBytes(q.getZeroPoint()) != constantBytes(dq.getZeroPoint()))
+    return;
+  std::optional<std::pair<double, double>> r =
+      qdqRange(dq.getScale(), dq.getZeroPoint(), dq.getIsUnsigned());
+  QuantParams held = it->second.second;
+  if (!r || !isCubeable(dq.getResult()))
+    return;
+  QuantParams p = kiln::quantParams(r->first, r->second);
+  if (p.scale != held.scale || p.zero != held.zero)
+    return;
+  resident[dq.getResult()] = it->second;
+  replaced.push_back(dq);
+  if (llvm::all_of(q->getUsers(), [&](Operation *user) {
+        return llvm::is_contained(replaced, user);
+      }))
+    replaced.push_back(q);
+}
+
 /// Float users of resident values read them dequantised (back to NCHW);
 /// the float ops the nna ops replaced go.
 void Quantizer::finish() {
@@ -660,6 +688,8 @@ LogicalResult Quantizer::run() {
       quantizePool(op);
     else if (auto add = dyn_cast<nn::AddOp>(op))
       quantizeAdd(add);
+    else if (auto dq = dyn_cast<nn::DequantizeLinearOp>(op))
+      lookThrough(dq);
   }
   finish();
   return success();

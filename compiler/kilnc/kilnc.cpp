@@ -919,6 +919,7 @@ int main(int argc, char **argv) {
       }
       PassManager quantisePm(&context);
       printAfter(quantisePm);
+      quantisePm.addNestedPass<func::FuncOp>(kiln::createQLinearToQDQ());
       quantisePm.addNestedPass<func::FuncOp>(kiln::createQuantizeForNNA());
       return quantisePm.run(m);
     };
