@@ -15,7 +15,11 @@
 #      pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
 #      implementation, its outputs against onnxruntime on the pruned weights
 #   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
-#   6. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample,
+#   6. the installed package (test/install): build/ and build-aarch64/
+#      installed, the example apps (examples/) built out of tree with
+#      find_package(Kiln) and pkg-config, run on x86-64 and under qemu, and
+#      the runtime's size in a CPU-only aarch64 app (scripts/runtime_size.sh)
+#   7. model tests on aarch64 under qemu: mobilenet_v2, resnet18 and the sample,
 #      and the pattern kernel on aarch64 (ResNet18 pruned 8x)
 #
 #   scripts/test.sh [--quick] [--no-build] [--jobs N] [--docs] [--sanitize]
@@ -40,7 +44,7 @@ while (($#)); do
     --jobs) jobs=${2:?--jobs needs a value}; shift ;;
     --docs) docs=(--write-docs) ;;
     --sanitize) sanitize=1 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -198,6 +202,8 @@ else
 fi
 
 if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then
+  step "install + examples out of tree (x86-64, aarch64 under qemu)" \
+    "$PY" test/install/run_install_test.py || true
   if ((quick)); then
     step "model test aarch64 (qemu): $SAMPLE" \
       "$PY" "${MODEL_TESTS[@]}" --aarch64 --models "$SAMPLE" --tag quick || true
@@ -213,6 +219,8 @@ if step "aarch64 runtime cross build (build-aarch64)" aarch64_runtime; then
       --connectivity 0.71875 --aarch64 || true
   fi
 else
+  step "install + examples out of tree (x86-64 only)" \
+    "$PY" test/install/run_install_test.py --no-aarch64 || true
   skip "model tests aarch64 (qemu)" "no aarch64 runtime"
 fi
 
