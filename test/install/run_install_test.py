@@ -14,8 +14,8 @@ x86-64 (the host, from build/):
      output for the same picture preprocessed the same way in NumPy (a
      --emit=shared build of the same model); the same picture as a PNG gives
      the same answer (when built with libpng);
-  4. pkg-config: classify.c compiled with `cc $(pkg-config --cflags --libs
-     kiln)` against the object kilnc wrote, same answer;
+  4. pkg-config: the model compiled by kilnc, classify.c compiled with
+     `cc $(pkg-config --cflags --libs kiln)` against it: the same answer;
   5. examples/switch-cpp: every phase runs on the device asked for or says
      why it fell back; the CPU phases agree.
 aarch64 (the cross-built runtime, build-aarch64/, run under qemu-aarch64):
@@ -282,8 +282,11 @@ def main():
     log("== 4. pkg-config, without CMake")
     pc_env = dict(env, PKG_CONFIG_PATH=os.path.join(host, "lib", "pkgconfig"))
     flags = run(["pkg-config", "--cflags", "--libs", "kiln"], env=pc_env).split()
-    gen = os.path.join(cb, "kiln", "classify")  # classifier.o and .h
-    pc_app = os.path.join(work, "x86", "classify-pkgconfig")
+    gen = os.path.join(work, "x86", "pkgconfig")  # classifier.o and .h
+    os.makedirs(gen)
+    run([os.path.join(host, "bin", "kilnc"), SAMPLE_MODEL, "--name=classifier",
+         "-o", os.path.join(gen, "classifier.o")])
+    pc_app = os.path.join(gen, "classify")
     run(["cc", "-O2", "-std=c11", os.path.join(classify_src, "classify.c"),
          os.path.join(gen, "classifier.o"), "-I" + gen, *flags, "-o", pc_app])
     out = run([pc_app, SAMPLE_PPM], env=env)
@@ -327,8 +330,11 @@ def main():
 
     arm_flags = run(["pkg-config", "--cflags", "--libs", "kiln"],
                     env=dict(env, PKG_CONFIG_PATH=os.path.join(arm, "lib", "pkgconfig"))).split()
-    gen = os.path.join(ab, "kiln", "classify")
-    pc_app = os.path.join(work, "aarch64-build", "classify-pkgconfig")
+    gen = os.path.join(work, "aarch64-build", "pkgconfig")
+    os.makedirs(gen)
+    run([os.path.join(host, "bin", "kilnc"), SAMPLE_MODEL, "--target=aarch64-linux-gnu",
+         "--name=classifier", "-o", os.path.join(gen, "classifier.o")])
+    pc_app = os.path.join(gen, "classify")
     run(["aarch64-linux-gnu-gcc", "-O2", "-std=c11", os.path.join(classify_src, "classify.c"),
          os.path.join(gen, "classifier.o"), "-I" + gen, *arm_flags, "-o", pc_app])
     out = run([*QEMU, pc_app, SAMPLE_PPM], env=env)
