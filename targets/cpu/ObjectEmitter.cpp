@@ -127,6 +127,105 @@ LogicalResult checkUnique(Location loc, const char *what,
   return success();
 }
 
+/// The model's kiln_model (runtime/include/kiln/model_format.h, ABI
+/// KILN_MODEL_ABI_VERSION): absent parts are NULL and 0.
+llvm::GlobalVariable *
+createModelStruct(llvm::Module &m, const std::string &prefix,
+                  llvm::Constant *descriptor, uint64_t descriptorSize,
+                  llvm::Constant *entries, uint64_t numEntries,
+                  llvm::Constant *openclPlan, uint64_t openclPlanSize,
+                  llvm::Constant *nnaPlan, uint64_t nnaPlanSize,
+                  llvm::Constant *variantTable = nullptr,
+                  uint64_t variantTableSize = 0,
+                  llvm::Constant *variantModels = nullptr,
+                  uint64_t numVariantModels = 0) {
+  llvm::LLVMContext &c = m.getContext();
+  auto *ptrTy = llvm::PointerType::get(c, 0);
+  auto *i32 = llvm::Type::getInt32Ty(c);
+  auto *i64 = llvm::Type::getInt64Ty(c);
+  auto orNull = [&](llvm::Constant *p) {
+    return p ? p : llvm::ConstantPointerNull::get(ptrTy);
+  };
+  auto *modelTy = llvm::StructType::get(
+      c, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64, ptrTy, i64, ptrTy, i64,
+          ptrTy, i32});
+  auto *model = new llvm::GlobalVariable(
+      m, modelTy, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantStruct::get(
+          modelTy,
+          {llvm::ConstantInt::get(i32, KILN_MODEL_MAGIC),
+           llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
+           orNull(descriptor), llvm::ConstantInt::get(i64, descriptorSize),
+           orNull(entries), llvm::ConstantInt::get(i32, numEntries),
+           orNull(openclPlan), llvm::ConstantInt::get(i64, openclPlanSize),
+           orNull(nnaPlan), llvm::ConstantInt::get(i64, nnaPlanSize),
+           orNull(variantTable), llvm::ConstantInt::get(i64, variantTableSize),
+           orNull(variantModels),
+           llvm::ConstantInt::get(i32, numVariantModels)}),
+      prefix + "_model");
+  model->setAlignment(llvm::Align(8));
+  return model;
+}
+
+/// An 8-byte aligned constant blob named `name`, or NULL when empty.
+llvm::Constant *blobGlobal(llvm::Module &m, llvm::ArrayRef<uint8_t> bytes,
+                           const llvm::Twine &name) {
+  llvm::LLVMContext &c = m.getContext();
+  if (bytes.empty())
+    return llvm::ConstantPointerNull::get(llvm::PointerType::get(c, 0));
+  auto *data = new llvm::GlobalVariable(
+      m, llvm::ArrayType::get(llvm::Type::getInt8Ty(c), bytes.size()), true,
+      llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantDataArray::get(c, bytes), name);
+  data->setAlignment(llvm::Align(8));
+  return data;
+}
+
+/// Writes `m` to `path` as an object (or textual IR when `emitIR`); a
+/// failed write leaves no partial file behind ("-" is stdout).
+LogicalResult writeModule(Location loc, llvm::Module &m,
+                          llvm::TargetMachine &tm, bool emitIR,
+                          llvm::StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return emitError(loc) << "cannot write '" << path << "': " << ec.message();
+  if (emitIR) {
+    m.print(out.os(), nullptr);
+  } else {
+    llvm::legacy::PassManager codegen;
+    if (tm.addPassesToEmitFile(codegen, out.os(), nullptr,
+                               llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "the target cannot emit object files";
+    codegen.run(m);
+  }
+  out.os().flush();
+  if (out.os().has_error()) {
+    out.os().clear_error();
+    return emitError(loc) << "cannot write '" << path << "'";
+  }
+  out.keep();
+  return success();
+}
+
+/// The exported accessors of `model`: kiln_model_<name>, and kiln_model_get
+/// in a shared object (what kiln-run looks up).
+void addAccessors(llvm::Module &m, llvm::GlobalVariable *model,
+                  const std::string &modelName, bool shared,
+                  llvm::SmallVectorImpl<std::string> &exported) {
+  exported.push_back("kiln_model_" + modelName);
+  if (shared)
+    exported.push_back("kiln_model_get");
+  auto *ptrTy = llvm::PointerType::get(m.getContext(), 0);
+  for (const std::string &name : exported) {
+    auto *fn =
+        llvm::Function::Create(llvm::FunctionType::get(ptrTy, {}, false),
+                               llvm::GlobalValue::ExternalLinkage, name, m);
+    llvm::IRBuilder<> b(
+        llvm::BasicBlock::Create(m.getContext(), "entry", fn));
+    b.CreateRet(model);
+  }
+}
 
 } // namespace
 
@@ -250,7 +349,8 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
 }
 
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
-                                      llvm::ArrayRef<std::string> layers) {
+                                      llvm::ArrayRef<std::string> layers,
+                                      bool throughVariants) {
   std::vector<uint8_t> payload;
   put32(payload, sig.inputs.size());
   put32(payload, sig.outputs.size());
@@ -265,24 +365,27 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
   put64(payload, sig.arenaSize);
   put32(payload, uint32_t(kArenaAlignment));
   // One segment on the CPU: entry 0 takes inputs, outputs, the arena, then
-  // (if it has parallel loops) the session's kiln_parallel.
-  put32(payload, 1);
-  payload.push_back(KILN_DEVICE_CPU);
-  put32(payload, 0);
-  put32(payload, sig.inputs.size() + sig.outputs.size() + 1 + parallel);
-  for (size_t i = 0; i < sig.inputs.size(); ++i) {
-    payload.push_back(KILN_ARG_INPUT);
-    put32(payload, i);
-  }
-  for (size_t i = 0; i < sig.outputs.size(); ++i) {
-    payload.push_back(KILN_ARG_OUTPUT);
-    put32(payload, i);
-  }
-  payload.push_back(KILN_ARG_ARENA);
-  put32(payload, 0);
-  if (parallel) {
-    payload.push_back(KILN_ARG_PARALLEL);
+  // (if it has parallel loops) the session's kiln_parallel. None in a model
+  // that runs through its variants.
+  put32(payload, throughVariants ? 0 : 1);
+  if (!throughVariants) {
+    payload.push_back(KILN_DEVICE_CPU);
     put32(payload, 0);
+    put32(payload, sig.inputs.size() + sig.outputs.size() + 1 + parallel);
+    for (size_t i = 0; i < sig.inputs.size(); ++i) {
+      payload.push_back(KILN_ARG_INPUT);
+      put32(payload, i);
+    }
+    for (size_t i = 0; i < sig.outputs.size(); ++i) {
+      payload.push_back(KILN_ARG_OUTPUT);
+      put32(payload, i);
+    }
+    payload.push_back(KILN_ARG_ARENA);
+    put32(payload, 0);
+    if (parallel) {
+      payload.push_back(KILN_ARG_PARALLEL);
+      put32(payload, 0);
+    }
   }
   put32(payload, layers.size());
   for (const std::string &layer : layers) {
@@ -608,34 +711,11 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
       llvm::ConstantArray::get(entriesTy, entryFns), prefix + "_entries");
   // The GPU variant (kiln/opencl_plan.h) and the NNA variant
   // (kiln/nna_plan.h), if any: 8-byte aligned blobs, or NULL.
-  auto blobOf = [&](llvm::ArrayRef<uint8_t> bytes,
-                    llvm::StringRef name) -> llvm::Constant * {
-    if (bytes.empty())
-      return llvm::ConstantPointerNull::get(
-          llvm::PointerType::get(llvmContext, 0));
-    auto *data = new llvm::GlobalVariable(
-        m,
-        llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), bytes.size()),
-        true, llvm::GlobalValue::InternalLinkage,
-        llvm::ConstantDataArray::get(llvmContext, bytes), prefix + name);
-    data->setAlignment(llvm::Align(8));
-    return data;
-  };
-  llvm::Constant *plan = blobOf(openclPlan, "_opencl_plan");
-  llvm::Constant *nna = blobOf(nnaPlan, "_nna_plan");
-  auto *modelTy = llvm::StructType::get(
-      llvmContext, {i32, i32, ptrTy, i64, ptrTy, i32, ptrTy, i64, ptrTy, i64});
-  auto *model = new llvm::GlobalVariable(
-      m, modelTy, true, llvm::GlobalValue::InternalLinkage,
-      llvm::ConstantStruct::get(
-          modelTy, {llvm::ConstantInt::get(i32, KILN_MODEL_MAGIC),
-                    llvm::ConstantInt::get(i32, KILN_MODEL_ABI_VERSION),
-                    descriptor, llvm::ConstantInt::get(i64, blob.size()),
-                    entries, llvm::ConstantInt::get(i32, entryFns.size()), plan,
-                    llvm::ConstantInt::get(i64, openclPlan.size()), nna,
-                    llvm::ConstantInt::get(i64, nnaPlan.size())}),
-      prefix + "_model");
-  model->setAlignment(llvm::Align(8));
+  llvm::Constant *plan = blobGlobal(m, openclPlan, prefix + "_opencl_plan");
+  llvm::Constant *nna = blobGlobal(m, nnaPlan, prefix + "_nna_plan");
+  llvm::GlobalVariable *model = createModelStruct(
+      m, prefix, descriptor, blob.size(), entries, entryFns.size(), plan,
+      openclPlan.size(), nna, nnaPlan.size());
 
   // kiln-autotune-patterns' choices, as text in a section of their own
   // (llvm-readelf -p .kiln.autotune model.o).
@@ -653,16 +733,8 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     llvm::appendToUsed(m, {records});
   }
 
-  llvm::SmallVector<std::string> exported = {"kiln_model_" + opts.modelName};
-  if (shared)
-    exported.push_back("kiln_model_get");
-  for (const std::string &name : exported) {
-    auto *fn =
-        llvm::Function::Create(llvm::FunctionType::get(ptrTy, {}, false),
-                               llvm::GlobalValue::ExternalLinkage, name, m);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(llvmContext, "entry", fn));
-    b.CreateRet(model);
-  }
+  llvm::SmallVector<std::string> exported;
+  addAccessors(m, model, opts.modelName, shared, exported);
   // Only the accessors are visible: two models linked into one app never
   // clash, and unused code can be dropped.
   for (llvm::Function &f : m)
@@ -692,27 +764,40 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
     return module.emitError("LLVM optimisation failed: ")
            << llvm::toString(std::move(err));
 
-  // A failed write leaves no partial file behind ("-" is stdout).
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return module.emitError("cannot write '") << path << "': " << ec.message();
-  if (emitIR) {
-    m.print(out.os(), nullptr);
-  } else {
-    llvm::legacy::PassManager codegen;
-    if (tm.addPassesToEmitFile(codegen, out.os(), nullptr,
-                               llvm::CodeGenFileType::ObjectFile))
-      return module.emitError("the target cannot emit object files");
-    codegen.run(m);
-  }
-  out.os().flush();
-  if (out.os().has_error()) {
-    out.os().clear_error();
-    return module.emitError("cannot write '") << path << "'";
-  }
-  out.keep();
-  return success();
+  return writeModule(module.getLoc(), m, tm, emitIR, path);
+}
+
+LogicalResult emitVariantModel(MLIRContext &ctx, const ModelSignature &sig,
+                               llvm::ArrayRef<uint8_t> table,
+                               llvm::ArrayRef<std::string> subModels,
+                               const CPUTargetOptions &opts,
+                               llvm::TargetMachine &tm, bool shared,
+                               llvm::StringRef path) {
+  llvm::LLVMContext llvmContext;
+  llvm::Module m(opts.modelName, llvmContext);
+  m.setTargetTriple(tm.getTargetTriple());
+  m.setDataLayout(tm.createDataLayout());
+  const std::string prefix = "kiln_" + opts.modelName;
+  std::vector<uint8_t> blob =
+      encodeDescriptor(sig, false, {}, /*throughVariants=*/true);
+  llvm::Constant *descriptor = blobGlobal(m, blob, prefix + "_descriptor");
+  llvm::Constant *tableData = blobGlobal(m, table, prefix + "_variants");
+  auto *ptrTy = llvm::PointerType::get(llvmContext, 0);
+  auto *getTy = llvm::FunctionType::get(ptrTy, {}, false);
+  SmallVector<llvm::Constant *> fns;
+  for (const std::string &name : subModels)
+    fns.push_back(llvm::cast<llvm::Constant>(
+        m.getOrInsertFunction("kiln_model_" + name, getTy).getCallee()));
+  auto *fnsTy = llvm::ArrayType::get(ptrTy, fns.size());
+  auto *models = new llvm::GlobalVariable(
+      m, fnsTy, true, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantArray::get(fnsTy, fns), prefix + "_variant_models");
+  llvm::GlobalVariable *model = createModelStruct(
+      m, prefix, descriptor, blob.size(), nullptr, 0, nullptr, 0, nullptr, 0,
+      tableData, table.size(), models, fns.size());
+  llvm::SmallVector<std::string> exported;
+  addAccessors(m, model, opts.modelName, shared, exported);
+  return writeModule(UnknownLoc::get(&ctx), m, tm, /*emitIR=*/false, path);
 }
 
 std::string headerText(const ModelSignature &sig,

@@ -54,8 +54,11 @@ mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
 /// `parallel`: the entry also takes the session's kiln_parallel; `layers`:
 /// the layer table (names are cut to KILN_MAX_NAME_LEN bytes, NULs and
 /// empty names replaced).
+/// `throughVariants`: no segment (descriptor version 4), for a model that
+/// runs only through its per-segment variants (kiln/variants.h).
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
-                                      llvm::ArrayRef<std::string> layers);
+                                      llvm::ArrayRef<std::string> layers,
+                                      bool throughVariants = false);
 
 /// The PIC, O3 target machine for `opts`. Unknown CPUs and features are
 /// errors (LLVM itself only warns); `native` means the host's CPU and
@@ -79,6 +82,20 @@ mlir::LogicalResult emitObject(mlir::ModuleOp module, const ModelSignature &sig,
                                bool emitIR, llvm::StringRef path,
                                llvm::ArrayRef<uint8_t> openclPlan = {},
                                llvm::ArrayRef<uint8_t> nnaPlan = {});
+
+/// Writes to `path` the object of a model that runs through per-segment
+/// variants: its descriptor (no segments), the variant table `table`
+/// (kiln/variants.h) and the functions `subModels` (kiln_model_<name> of
+/// each sub-model, in table order: defined by other objects that the caller
+/// links in), with kiln_model_<opts.modelName> (and kiln_model_get when
+/// `shared`) returning it.
+mlir::LogicalResult emitVariantModel(mlir::MLIRContext &ctx,
+                                     const ModelSignature &sig,
+                                     llvm::ArrayRef<uint8_t> table,
+                                     llvm::ArrayRef<std::string> subModels,
+                                     const CPUTargetOptions &opts,
+                                     llvm::TargetMachine &tm, bool shared,
+                                     llvm::StringRef path);
 
 /// What the runtime must know of a lowered CPU segment (an extra entry).
 struct SegmentEntry {

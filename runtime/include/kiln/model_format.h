@@ -23,7 +23,7 @@
  *       i64 dims[rank] (>= 0; a 0 dim makes an empty tensor)
  *     u64 arena_size       bytes of scratch the model needs (may be 0)
  *     u32 arena_alignment  power of two
- *     u32 num_segments     (>= 1)
+ *     u32 num_segments     (>= 1; version 4: 0 in a model with variants)
  *     segment[num_segments], each:
  *       u8 device (kiln_device), u32 entry_index (< kiln_model.num_entries),
  *       u32 num_args, arg[num_args], each: u8 kind (kiln_arg_kind), u32 index
@@ -39,7 +39,8 @@
  *   Nothing may follow the last segment (versions 1, 2) or layer (3).
  *
  * Version 2 added KILN_ARG_PARALLEL; a version 1 descriptor never holds it.
- * Version 3 added the layer table.
+ * Version 3 added the layer table. Version 4 allows num_segments = 0, only
+ * in a model that runs through per-segment variants (kiln/variants.h).
  */
 #ifndef KILN_MODEL_FORMAT_H
 #define KILN_MODEL_FORMAT_H
@@ -52,9 +53,9 @@ extern "C" {
 #endif
 
 #define KILN_MODEL_MAGIC 0x4e4c494bu      /* "KILN" */
-#define KILN_MODEL_ABI_VERSION 4u
+#define KILN_MODEL_ABI_VERSION 5u
 #define KILN_DESCRIPTOR_MAGIC 0x444e4c4bu /* "KLND" */
-#define KILN_DESCRIPTOR_VERSION 3u
+#define KILN_DESCRIPTOR_VERSION 4u
 #define KILN_DESCRIPTOR_HEADER_SIZE 16u
 #define KILN_MAX_RANK 8
 #define KILN_MAX_NAME_LEN 1024
@@ -116,7 +117,11 @@ struct kiln_parallel {
   void (*mark)(kiln_parallel *self, uint32_t layer);
 };
 
-typedef struct kiln_model {
+typedef struct kiln_model kiln_model;
+/* A function returning a compiled model (kiln_model_<name>). */
+typedef const kiln_model *(*kiln_model_fn)(void);
+
+struct kiln_model {
   uint32_t magic;       /* KILN_MODEL_MAGIC */
   uint32_t abi_version; /* KILN_MODEL_ABI_VERSION */
   const uint8_t *descriptor;
@@ -132,7 +137,13 @@ typedef struct kiln_model {
    * struct ends before them. */
   const uint8_t *nna_plan;
   uint64_t nna_plan_size;
-} kiln_model;
+  /* ABI version 5 on: per-segment variants (kiln/variants.h): the table,
+   * or NULL, 0, and the sub-models it indexes, or NULL, 0. */
+  const uint8_t *variant_table;
+  uint64_t variant_table_size;
+  const kiln_model_fn *variant_models;
+  uint32_t num_variant_models;
+};
 
 /* FNV-1a, 32 bit: the descriptor checksum. */
 static inline uint32_t kiln_fnv1a32(const uint8_t *data, size_t size) {

@@ -31,7 +31,8 @@ typedef enum kiln_status {
   KILN_ERROR_SHAPE_MISMATCH = 4,
   KILN_ERROR_DTYPE_MISMATCH = 5,
   KILN_ERROR_UNSUPPORTED = 6,
-  KILN_ERROR_DEVICE = 7 /* a device could not be prepared or failed a run */
+  KILN_ERROR_DEVICE = 7, /* a device could not be prepared or failed a run */
+  KILN_ERROR_INFEASIBLE = 8 /* no choice of variants meets the constraints */
 } kiln_status;
 
 /* Filled in by failing calls when the caller passes one. */
@@ -230,8 +231,115 @@ size_t kiln_session_nna_segments(const kiln_session *session);
 const kiln_nna_segment_profile *
 kiln_session_nna_segment(const kiln_session *session, size_t index);
 
+/* Models compiled with per-segment variants (kilnc --variants=...;
+ * kiln/variants.h, docs/variants.md): each segment has several precompiled
+ * variants, and the session runs one per segment, chosen by the selector
+ * (docs/runtime-selector.md) to meet the constraints below at the best
+ * objective. The choice is made at creation (no constraints, minimum
+ * latency) and again by each kiln_session_set_constraints, by a device
+ * failure, and by loading measured latencies; a run uses the latest.
+ * Variants' sub-sessions are created when first chosen (that allocates,
+ * the one exception to "no allocation after creation") and destroyed when
+ * no longer chosen; CPU variants share one arena, reallocated only when
+ * the new choice needs a larger one. */
+typedef enum kiln_objective {
+  KILN_OBJECTIVE_LATENCY = 0,
+  KILN_OBJECTIVE_MEMORY = 1,
+  KILN_OBJECTIVE_ENERGY = 2 /* latency times the device's power (the doc) */
+} kiln_objective;
+
+#define KILN_DEVICE_BIT(device) (1u << (device))
+
+typedef struct kiln_constraints {
+  uint32_t struct_size;     /* sizeof(kiln_constraints) */
+  uint64_t memory_budget;   /* bytes of weights + arena; 0: no limit */
+  double latency_target_ms; /* estimated latency per run; 0: no limit */
+  uint32_t allowed_devices; /* KILN_DEVICE_BIT mask; 0: every device */
+  /* 1 - the summed error proxies of the chosen variants must be at least
+   * this (0: no limit; fp32 variants have error 0). */
+  double accuracy_floor;
+  uint32_t objective; /* kiln_objective */
+} kiln_constraints;
+
+/* Which constraints make a request infeasible (kiln_selection::binding):
+ * dropping any one of those named alone would make it feasible; COMBINATION
+ * when no single one would. */
+#define KILN_CONSTRAINT_DEVICES 1u
+#define KILN_CONSTRAINT_MEMORY 2u
+#define KILN_CONSTRAINT_LATENCY 4u
+#define KILN_CONSTRAINT_ACCURACY 8u
+#define KILN_CONSTRAINT_COMBINATION 16u
+
+/* Re-selects under `constraints` (NULL: none). KILN_ERROR_INFEASIBLE when no
+ * choice meets them: the message names the binding constraints, and the
+ * session keeps its previous choice. KILN_ERROR_UNSUPPORTED for a model
+ * without variants. Devices that failed are excluded until
+ * kiln_session_reset_devices. */
+kiln_status kiln_session_set_constraints(kiln_session *session,
+                                         const kiln_constraints *constraints,
+                                         kiln_error *error);
+
+/* One variant of one segment, as the session sees it now. */
+typedef struct kiln_variant_info {
+  uint32_t segment;
+  uint32_t kind;    /* kiln_variant_kind (kiln/variants.h) */
+  uint32_t device;  /* kiln_device */
+  uint32_t threads; /* CPU threads it runs with */
+  const char *label;
+  double latency_ms;      /* the compiler's estimate, or measured */
+  uint32_t measured;      /* 1 when latency_ms was measured on this device */
+  uint64_t weights_bytes; /* its constants */
+  uint64_t arena_bytes;
+  double error; /* accuracy proxy (kiln/variants.h) */
+} kiln_variant_info;
+
+/* 0 for a model without variants. */
+size_t kiln_session_num_segments(const kiln_session *session);
+size_t kiln_session_num_variants(const kiln_session *session);
+/* NULL when index is out of range. */
+const kiln_variant_info *kiln_session_variant(const kiln_session *session,
+                                              size_t index);
+
+/* The current choice and what the selector predicts for it. */
+typedef struct kiln_selection {
+  const uint32_t *variants; /* per segment, an index for kiln_session_variant */
+  double latency_ms;        /* estimated, border transfers included */
+  double energy_mj;
+  uint64_t memory_bytes; /* chosen weights + the largest chosen arena */
+  double accuracy;       /* 1 - summed error proxies */
+  uint32_t binding;      /* of the last infeasible request, else 0 */
+  uint32_t failed_devices; /* KILN_DEVICE_BIT mask of devices that failed */
+  uint32_t exact;          /* 1: the search was exhaustive (always on chains
+                              under the label cap) */
+  double select_ms;        /* time the last selection took */
+} kiln_selection;
+kiln_status kiln_session_selection(const kiln_session *session,
+                                   kiln_selection *out, kiln_error *error);
+
+/* Clears the failed-device mask and re-selects under the last constraints. */
+kiln_status kiln_session_reset_devices(kiln_session *session,
+                                       kiln_error *error);
+
+/* Measures every variant on this device: runs each `runs` times on the
+ * border values of a run with the current choice (from `inputs`), keeps the
+ * median host-to-host time as its latency (measured = 1; border transfers
+ * are then inside it) and re-selects. Writes the latencies to `profile_path`
+ * (a text file, docs/variants.md) when it is not NULL. */
+kiln_status kiln_session_calibrate(kiln_session *session,
+                                   const kiln_tensor *inputs, size_t num_inputs,
+                                   uint32_t runs, const char *profile_path,
+                                   kiln_error *error);
+/* Loads latencies a calibration wrote (for this model: the file names the
+ * variants, and a mismatch is KILN_ERROR_INVALID_ARGUMENT) and re-selects. */
+kiln_status kiln_session_load_profile(kiln_session *session,
+                                      const char *profile_path,
+                                      kiln_error *error);
+
 /* inputs/outputs are in descriptor order; every dtype, rank, dim and size
- * is checked before anything runs. */
+ * is checked before anything runs. On a model with variants, a variant
+ * whose device fails (KILN_ERROR_DEVICE) is excluded with its device, the
+ * selector re-picks, and the run goes on from that segment on the new
+ * choice: the call fails only if nothing feasible is left. */
 kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
                              size_t num_inputs, kiln_tensor *outputs,
                              size_t num_outputs, kiln_error *error);
