@@ -26,7 +26,10 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 
 using namespace mlir;
 namespace ox = ::onnx;
@@ -97,6 +100,118 @@ const ox::NodeProto *divisorAttributeProblem(const ox::GraphProto &graph,
   return nullptr;
 }
 
+/// The first output of `graph` that no graph input, initializer or node
+/// produces, or null. ONNX's version converter dereferences a null value
+/// for such an output (onnx::graphProtoToGraph), so it is refused before.
+const ox::ValueInfoProto *unproducedOutput(const ox::GraphProto &graph) {
+  std::set<std::string> produced;
+  for (const auto &in : graph.input())
+    produced.insert(in.name());
+  for (const auto &t : graph.initializer())
+    produced.insert(t.name());
+  for (const auto &node : graph.node())
+    produced.insert(node.output().begin(), node.output().end());
+  for (const auto &out : graph.output())
+    if (!produced.count(out.name()))
+      return &out;
+  return nullptr;
+}
+
+/// Throws when input `i`'s shape is known and its rank is not `rank`.
+void requireRank(ox::InferenceContext &ctx, size_t i, int rank,
+                 const char *what) {
+  if (ox::hasInputShape(ctx, i) && ox::getInputShape(ctx, i).dim_size() != rank)
+    throw std::runtime_error(
+        std::string(what) + " has rank " +
+        std::to_string(ox::getInputShape(ctx, i).dim_size()) + ", not " +
+        std::to_string(rank));
+}
+
+/// ONNX's schemas, except that the shape inference of some ops first checks
+/// what libonnx's own function (1.12) reads without checking, so that a
+/// model that would crash it is refused instead:
+/// - Gemm-1 and Gemm-6 read dimension 1 of A and B whatever their rank
+///   (past the end of a protobuf repeated field for a rank-1 input), and the
+///   version converter's Gemm 6 -> 7 adapter indexes their shapes the same
+///   way: A and B must have rank 2.
+/// - Conv, ConvInteger, QLinearConv and ConvTranspose, without a
+///   kernel_shape attribute, take the kernel's rank from W and index the
+///   per-dimension dilations and strides, sized from X, with it (a null
+///   vector for a rank-2 X): W must have X's rank. ConvTranspose also reads
+///   W's type without checking that it has one.
+/// The checks throw a std::runtime_error, not an InferenceError, which
+/// non-strict inference (the opset upgrade's) would swallow.
+class CheckedSchemaRegistry final : public ox::ISchemaRegistry {
+public:
+  CheckedSchemaRegistry() {
+    for (int version : {1, 6})
+      wrap("Gemm", version, [](ox::InferenceContext &ctx) {
+        requireRank(ctx, 0, 2, "Gemm input A");
+        requireRank(ctx, 1, 2, "Gemm input B");
+      });
+    for (auto [name, w] : {std::pair<const char *, size_t>{"Conv", 1},
+                           {"ConvInteger", 1},
+                           {"QLinearConv", 3},
+                           {"ConvTranspose", 1}}) {
+      std::string op = name;
+      size_t wIndex = w;
+      auto check = [op, wIndex](ox::InferenceContext &ctx) {
+        if (ctx.getAttribute("kernel_shape") || !ox::hasInputShape(ctx, 0))
+          return;
+        if (wIndex >= ctx.getNumInputs() || !ctx.getInputType(wIndex))
+          throw std::runtime_error(op + " input W has no type");
+        int rank = ox::getInputShape(ctx, 0).dim_size();
+        if (ox::hasInputShape(ctx, wIndex) &&
+            ox::getInputShape(ctx, wIndex).dim_size() != rank)
+          throw std::runtime_error(
+              op + " input W has rank " +
+              std::to_string(ox::getInputShape(ctx, wIndex).dim_size()) +
+              ", X has rank " + std::to_string(rank));
+      };
+      for (int version = 1; version <= kMaxOpset; ++version)
+        wrap(op, version, check);
+    }
+  }
+
+  const ox::OpSchema *GetSchema(const std::string &key, int maxInclusiveVersion,
+                                const std::string &domain) const override {
+    const ox::OpSchema *schema =
+        ox::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
+    if (!schema || !schema->domain().empty())
+      return schema;
+    auto it = checked.find({key, schema->SinceVersion()});
+    return it == checked.end() ? schema : &it->second;
+  }
+
+private:
+  /// Checks `check` before `op`'s inference function, in the schema that
+  /// opset `version` uses (once per schema).
+  void wrap(const std::string &op, int version,
+            std::function<void(ox::InferenceContext &)> check) {
+    const ox::OpSchema *original = ox::OpSchemaRegistry::Schema(op, version);
+    if (!original || checked.count({op, original->SinceVersion()}))
+      return;
+    ox::OpSchema schema = *original;
+    schema.TypeAndShapeInferenceFunction(
+        [check = std::move(check),
+         infer = original->GetTypeAndShapeInferenceFunction()](
+            ox::InferenceContext &ctx) {
+          check(ctx);
+          if (infer)
+            infer(ctx);
+        });
+    checked.emplace(std::make_pair(op, original->SinceVersion()),
+                    std::move(schema));
+  }
+
+  std::map<std::pair<std::string, int>, ox::OpSchema> checked;
+};
+
+const CheckedSchemaRegistry &checkedSchemas() {
+  static const CheckedSchemaRegistry registry;
+  return registry;
+}
+
 } // namespace
 
 GraphSize graphSize(const ox::GraphProto &graph, int64_t maxDepth) {
@@ -152,9 +267,12 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
                               << "' (" << bad->op_type() << "): " << why;
   if (opset >= kMinOpset)
     return success();
+  if (const auto *out = unproducedOutput(model.graph()))
+    return emitError(fileLoc)
+           << "graph output '" << out->name() << "' is never produced";
   try {
     // The converter's adapters read the shapes of intermediate values.
-    ox::shape_inference::InferShapes(model);
+    ox::shape_inference::InferShapes(model, &checkedSchemas());
     ox::ModelProto upgraded =
         ox::version_conversion::ConvertVersion(model, kUpgradeOpset);
     model = std::move(upgraded);
@@ -316,7 +434,7 @@ OwningOpRef<ModuleOp> Importer::run(ox::ModelProto &model) {
   spellOutStftOnesided(*model.mutable_graph());
   try {
     ox::shape_inference::InferShapes(
-        model, ox::OpSchemaRegistry::Instance(),
+        model, &checkedSchemas(),
         ox::ShapeInferenceOptions(/*check_type=*/true, /*strict_mode=*/1));
   } catch (const std::exception &e) {
     emitError(fileLoc) << "inconsistent model (ONNX shape inference): "
