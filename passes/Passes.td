@@ -329,6 +329,27 @@ def FuseDepthwisePointwise : Pass<"kiln-fuse-depthwise-pointwise",
   let dependentDialects = ["kiln::nn::NNDialect"];
 }
 
+def CutSegments : Pass<"kiln-cut-segments", "mlir::func::FuncOp"> {
+  let summary = "Cut @main into a chain of segments for per-segment variants";
+  let description = [{
+    Marks every op of @main with `kiln.segment = i` (and @main with
+    `kiln.segments = n`) for `kilnc --variants`: the ops, in order, are cut
+    only between two ops where at most `max-live` values computed before
+    are read by ops after (model inputs are every segment's to read, model
+    outputs go to the caller, constants are copied), so the segments form
+    a chain and few values cross each border. Among such points, the cuts
+    balance the estimated work (multiply-adds of convs, gemms and matmuls,
+    elements written by other ops) over `segments` parts; a model with
+    fewer points gets fewer segments.
+  }];
+  let options = [
+    Option<"segments", "segments", "int64_t", "4",
+           "the number of segments wanted">,
+    Option<"maxLive", "max-live", "int64_t", "1",
+           "values that may cross a cut">,
+  ];
+}
+
 def QLinearToQDQ : Pass<"kiln-qlinear-to-qdq", "mlir::func::FuncOp"> {
   let summary = "Put imported QLinearConv and QLinearMatMul in the QDQ form "
                 "that kiln-quantize-nna maps to nna ops";

@@ -70,11 +70,9 @@ void Partition::schedule(ArrayRef<Operation *> ops,
           readLater.insert(root(v));
 }
 
-FailureOr<CPUSegment>
-compileCPUSegment(func::FuncOp main, ArrayRef<Operation *> ops,
-                  const Partition &partition,
-                  llvm::function_ref<bool(Operation *)> cloneIn,
-                  CompileSegment compile, unsigned entry) {
+OwningOpRef<ModuleOp> extractSegment(
+    func::FuncOp main, ArrayRef<Operation *> ops, const Partition &partition,
+    llvm::function_ref<bool(Operation *)> cloneIn, CPUSegment &segment) {
   MLIRContext *ctx = main.getContext();
   Location loc = ops.front()->getLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
@@ -86,7 +84,6 @@ compileCPUSegment(func::FuncOp main, ArrayRef<Operation *> ops,
   auto fn = func::FuncOp::create(b, loc, "main", b.getFunctionType({}, {}));
   Block *body = fn.addEntryBlock();
   b.setInsertionPointToEnd(body);
-  CPUSegment segment;
   IRMapping map;
   SmallVector<Type> argTypes;
   std::function<Value(Value)> resolve = [&](Value v) -> Value {
@@ -132,6 +129,17 @@ compileCPUSegment(func::FuncOp main, ArrayRef<Operation *> ops,
   for (Value v : results)
     resultTypes.push_back(v.getType());
   fn.setType(b.getFunctionType(argTypes, resultTypes));
+  return module;
+}
+
+FailureOr<CPUSegment>
+compileCPUSegment(func::FuncOp main, ArrayRef<Operation *> ops,
+                  const Partition &partition,
+                  llvm::function_ref<bool(Operation *)> cloneIn,
+                  CompileSegment compile, unsigned entry) {
+  CPUSegment segment;
+  OwningOpRef<ModuleOp> module =
+      extractSegment(main, ops, partition, cloneIn, segment);
   FailureOr<SegmentABI> abi = compile(*module, entry);
   if (failed(abi))
     return failure();

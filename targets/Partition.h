@@ -82,6 +82,17 @@ struct CPUSegment {
   SegmentABI abi;
 };
 
+/// The nn module of the step `ops` of `partition`: its @main takes the
+/// roots the step reads from other steps or the caller (the defining ops
+/// that `cloneIn` accepts, constants and views, are cloned in instead) and
+/// returns what the caller or later steps read; `segment` gets its
+/// arguments and results (not its ABI).
+mlir::OwningOpRef<mlir::ModuleOp>
+extractSegment(mlir::func::FuncOp main, llvm::ArrayRef<mlir::Operation *> ops,
+               const Partition &partition,
+               llvm::function_ref<bool(mlir::Operation *)> cloneIn,
+               CPUSegment &segment);
+
 /// Builds the nn module of the CPU step `ops` of `partition` (its @main takes
 /// the roots the step reads from other steps or the caller; the defining
 /// ops that `cloneIn` accepts, constants and views, are cloned in instead)

@@ -21,6 +21,9 @@
 #include "targets/nna/Calibration.h"
 #include "targets/nna/NNAPlan.h"
 #include "targets/opencl/OpenCLPlan.h"
+#include "targets/variants/VariantBuilder.h"
+
+#include "kiln/variants.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -181,6 +184,25 @@ cl::opt<std::string> nnaConfigFlag(
     cl::desc("with --devices=...,nna: the Kiln NNA configuration the "
              "streams are built for, small (default) or large (docs/nna.md)"),
     cl::value_desc("small|large"), cl::init("small"), cl::cat(kilncCategory));
+cl::opt<std::string> variantsFlag(
+    "variants",
+    cl::desc("compile per-segment variants the runtime chooses between "
+             "(kiln_session_set_constraints; docs/variants.md): the model is "
+             "cut into --segments parts and each is compiled as each of "
+             "these kinds, comma-separated: fp32, int8, pruned (with the "
+             "--prune flags, default pattern), opencl, nna; every variant "
+             "is measured on the calibration samples"),
+    cl::value_desc("fp32,int8,..."), cl::cat(kilncCategory));
+cl::opt<std::string> variantThreads(
+    "variant-threads",
+    cl::desc("with --variants: the CPU thread counts each CPU variant gets "
+             "an entry for, comma-separated (default 1)"),
+    cl::value_desc("1,4"), cl::init("1"), cl::cat(kilncCategory));
+cl::opt<int64_t> segmentCount(
+    "segments",
+    cl::desc("with --variants: how many segments to cut the model into, "
+             "at most (default 4)"),
+    cl::init(4), cl::cat(kilncCategory));
 cl::opt<std::string> calibrateDir(
     "calibrate",
     cl::desc("calibration samples for int8 quantisation: a directory of "
@@ -819,6 +841,76 @@ int main(int argc, char **argv) {
   if (failed(kiln::cpu::readSignature(*module, signature)))
     return 1;
   uint64_t graphBytes = intermediateTensorBytes(*module);
+
+  if (!variantsFlag.empty()) {
+    if (emitKind != Emit::Obj && emitKind != Emit::Shared)
+      fail("--variants writes an object or a shared object (--emit=obj or "
+           "shared)");
+    if (devicesFlag != "cpu" || precisionFlag != "f32")
+      fail("--variants chooses the devices and precisions itself: leave out "
+           "--devices and --precision");
+    kiln::variants::Options vo;
+    for (llvm::StringRef kind : llvm::split(variantsFlag, ',')) {
+      auto *it = llvm::find(kiln::variants::kKindNames, kind);
+      if (it == std::end(kiln::variants::kKindNames))
+        fail("--variants: '" + kind +
+             "' is not a variant kind (fp32, int8, pruned, opencl, nna)");
+      unsigned k = it - std::begin(kiln::variants::kKindNames);
+      if (llvm::is_contained(vo.kinds, k))
+        fail("--variants: '" + kind + "' is listed twice");
+      vo.kinds.push_back(k);
+    }
+    if (!llvm::is_contained(vo.kinds, unsigned(KILN_VARIANT_FP32)))
+      fail("--variants must include fp32: the other kinds are measured "
+           "against it, and it is what every device falls back to");
+    vo.threads.clear();
+    for (llvm::StringRef t : llvm::split(variantThreads, ',')) {
+      unsigned n;
+      if (t.getAsInteger(10, n) || n < 1 || n > 256)
+        fail("--variant-threads: '" + t + "' is not a thread count (1..256)");
+      vo.threads.push_back(n);
+    }
+    if (segmentCount < 1 || segmentCount > 64)
+      fail("--segments must be 1..64");
+    vo.segments = segmentCount;
+    vo.kilnc = llvm::sys::fs::getMainExecutable(
+        argv[0], reinterpret_cast<void *>(&parseCommandLine));
+    vo.targetArgs.push_back("--target=" + targetTriple);
+    if (!mcpu.empty())
+      vo.targetArgs.push_back("--mcpu=" + mcpu);
+    if (!mattr.empty())
+      vo.targetArgs.push_back("--mattr=" + mattr);
+    vo.pruneArgs = {"--prune=pattern",
+                    "--prune-patterns=" + std::to_string(prunePatterns),
+                    "--prune-connectivity=" +
+                        std::to_string(pruneConnectivity.getValue())};
+    vo.nnaArgs = {"--nna-config=" + nnaConfigFlag};
+    std::string host = llvm::Triple(llvm::sys::getProcessTriple()).getArch() ==
+                               llvm::Triple::aarch64
+                           ? "aarch64-linux-gnu"
+                           : "x86_64-linux-gnu";
+    if (llvm::Triple(host).getArch() != llvm::Triple(targetTriple).getArch())
+      vo.hostTriple = host;
+    vo.calibration.dir = calibrateDir;
+    vo.calibration.randomSamples = calibrateSamples;
+    if (calibrateDir.empty())
+      llvm::errs() << "kilnc: warning: no --calibrate DIR: measuring the "
+                      "variants on "
+                   << calibrateSamples
+                   << " seeded random N(0,1) samples; real inputs may differ\n";
+    std::string header;
+    if (emitKind == Emit::Obj) {
+      llvm::SmallString<128> h(output);
+      llvm::sys::path::replace_extension(h, ".h");
+      header = h.str().str();
+    }
+    return failed(kiln::variants::build(
+               *module, signature, vo, target, **targetMachine,
+               emitKind == Emit::Shared, output, header,
+               llvm::AreStatisticsEnabled() ? &llvm::errs() : nullptr))
+               ? 1
+               : 0;
+  }
 
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))

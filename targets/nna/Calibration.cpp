@@ -59,17 +59,7 @@ SmallVector<Value> observed(func::FuncOp main) {
   return values;
 }
 
-/// One sample: a host tensor per model input, in input order.
-struct Sample {
-  std::vector<kiln_host_tensor> tensors;
-  Sample() = default;
-  Sample(const Sample &) = delete;
-  Sample(Sample &&other) = default;
-  ~Sample() {
-    for (kiln_host_tensor &t : tensors)
-      kiln_host_tensor_free(&t);
-  }
-};
+} // namespace
 
 LogicalResult readSamples(ModuleOp module, const CalibrationOptions &options,
                           const cpu::ModelSignature &sig,
@@ -159,6 +149,8 @@ LogicalResult readSamples(ModuleOp module, const CalibrationOptions &options,
   }
   return success();
 }
+
+namespace {
 
 /// A temporary file removed when this goes out of scope.
 struct TempFile {

@@ -9,6 +9,9 @@
 #ifndef KILN_TARGETS_NNA_CALIBRATION_H
 #define KILN_TARGETS_NNA_CALIBRATION_H
 
+#include "targets/cpu/ObjectEmitter.h"
+
+#include "kiln_tensor_io.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -28,6 +31,26 @@ struct CalibrationOptions {
   /// outliers stretch less.
   enum class Method { MinMax, MeanMinMax } method = Method::MinMax;
 };
+
+/// One sample: a host tensor per model input, in input order.
+struct Sample {
+  std::vector<kiln_host_tensor> tensors;
+  Sample() = default;
+  Sample(const Sample &) = delete;
+  Sample(Sample &&other) = default;
+  ~Sample() {
+    for (kiln_host_tensor &t : tensors)
+      kiln_host_tensor_free(&t);
+  }
+};
+
+/// The samples of `options` for the inputs of `sig`: the .npy files of
+/// `options.dir`, or `options.randomSamples` seeded N(0, 1) ones (f32
+/// inputs only). Fails with an error on `module` naming the file or input.
+mlir::LogicalResult readSamples(mlir::ModuleOp module,
+                                const CalibrationOptions &options,
+                                const cpu::ModelSignature &sig,
+                                std::vector<Sample> &samples);
 
 /// The observed range of one activation.
 struct Range {
