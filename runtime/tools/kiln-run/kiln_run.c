@@ -3,6 +3,7 @@
 
 #include "kiln_run.h"
 
+#include "kiln/nna_stream.h"
 #include "kiln/runtime.h"
 #include "kiln_tensor_io.h"
 #include "tensor_values.h"
@@ -516,6 +517,22 @@ static int print_nna_profile(const state *st) {
            "nna", what, seg->num_commands, c, c / seg->clock_mhz / 1e3,
            (double)seg->dram_read * per_run / 1e6,
            (double)seg->dram_written * per_run / 1e6, host_ms);
+    /* Each unit runs one command at a time, so the busiest one bounds the
+     * step's cycles from below whatever the overlap. */
+    uint64_t busy[4] = {0, 0, 0, 0}; /* DMA, CONV, ADD, POOL */
+    for (uint32_t k = 0; seg->commands && k < seg->num_commands; ++k) {
+      uint32_t op = seg->commands[k].opcode;
+      int unit = op == KILN_NNA_DMA_LOAD || op == KILN_NNA_DMA_STORE ? 0
+                 : op == KILN_NNA_CONV                               ? 1
+                 : op == KILN_NNA_ADD                                ? 2
+                 : op == KILN_NNA_POOL                               ? 3
+                                                                     : -1;
+      if (unit >= 0)
+        busy[unit] += seg->commands[k].cycles;
+    }
+    printf("        busy cycles: DMA %.0f, CONV %.0f, ADD %.0f, POOL %.0f\n",
+           (double)busy[0] * per_run, (double)busy[1] * per_run,
+           (double)busy[2] * per_run, (double)busy[3] * per_run);
   }
   double c = (double)cycles * per_run;
   printf("  NNA: %zu steps, %.0f cycles = %.4f ms simulated, %.6f MB read, "
