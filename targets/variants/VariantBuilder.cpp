@@ -627,7 +627,7 @@ LogicalResult build(ModuleOp original, const cpu::ModelSignature &sig,
         v.arenaBytes = kiln_session_memory_bytes(runner.session);
         v.error = error;
         v.label = kKindNames[kind];
-        if (cpuKind && !(options.threads.size() == 1 && threads == 1))
+        if (cpuKind && threads != 1)
           v.label += "x" + std::to_string(threads);
         variants.push_back(v);
         any = true;
