@@ -321,7 +321,9 @@ kiln_status kiln_desc_parse(const kiln_model *model, kiln_desc_counts *counts,
                      "descriptor arena alignment %u is not a power of two "
                      "up to %u",
                      alignment, KILN_MAX_ARENA_ALIGNMENT);
-  if (num_segments == 0)
+  /* Version 4: none in a model that runs through per-segment variants,
+   * which the session checks. */
+  if (num_segments == 0 && p.version < 4)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor has no segments");
   if ((st = check_count(&p, num_segments, MIN_SEGMENT_BYTES, "segments")) !=

@@ -59,6 +59,8 @@ const char *kiln_status_string(kiln_status status) {
     return "unsupported";
   case KILN_ERROR_DEVICE:
     return "device error";
+  case KILN_ERROR_INFEASIBLE:
+    return "infeasible";
   }
   return "unknown status";
 }

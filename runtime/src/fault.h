@@ -5,7 +5,19 @@
  *   KILN_ALLOC_FAULT=session|device        the session's block, or a
  *                                          device's host memory (GPU host
  *                                          block, NNA arenas), is not
- *                                          allocated. */
+ *                                          allocated.
+ *   KILN_DEVICE_FAULT=<dev>:create         in a session on a model with
+ *   KILN_DEVICE_FAULT=<dev>:run[:N]        per-segment variants
+ *                                          (variant_session.c, read at its
+ *                                          creation; dev: cpu, gpu or nna):
+ *                                          creating a variant's sub-session
+ *                                          on dev always fails, or the Nth
+ *                                          run (default 1st) of a variant
+ *                                          on dev, counted over the
+ *                                          session's life, fails once; both
+ *                                          with KILN_ERROR_DEVICE, as a
+ *                                          device that fails would. Other
+ *                                          values are ignored. */
 #ifndef KILN_RT_FAULT_H
 #define KILN_RT_FAULT_H
 

@@ -1,12 +1,14 @@
 /* Sessions: one allocation holding the bookkeeping and the arena, plus the
  * thread pool, created once; kiln_session_run only validates and calls
- * entries. */
+ * entries. A model with per-segment variants runs through its variant part
+ * (variant_session.c). */
 #include "descriptor.h"
 #include "error.h"
 #include "fault.h"
 #include "nna_device.h"
 #include "opencl.h"
 #include "thread_pool.h"
+#include "variant_session.h"
 
 #include <stdalign.h>
 #include <stdbool.h>
@@ -28,8 +30,9 @@ struct kiln_session {
   const kiln_tensor_info *inputs;
   const kiln_tensor_info *outputs;
   kiln_desc_segment *segments;
-  void *arena;
+  void *arena; /* NULL until kiln_session_use_arena without one of its own */
   size_t arena_size;
+  size_t arena_alignment;
   size_t memory_bytes;
   kiln_thread_pool *pool;
   /* Profiling: compiled code gets `profiler`, which forwards run() to the
@@ -47,6 +50,8 @@ struct kiln_session {
   bool fallback_to_cpu;
   kiln_program_source program_source;
   char fallback_reason[256];
+  /* A model with per-segment variants: its segments run there. */
+  kiln_vsession *variants;
 };
 
 /* The OpenCL binary cache directory: options', else the environment's. */
@@ -165,9 +170,33 @@ static size_t layout_add(layout *l, size_t align, size_t size, size_t count) {
   return offset;
 }
 
-kiln_status kiln_session_create(const kiln_model *model,
-                                const kiln_session_options *options,
-                                kiln_session **out_session, kiln_error *error) {
+/* Whether `model` runs through per-segment variants: its descriptor has no
+ * segments, it has a table (model ABI 5 on). */
+static kiln_status check_variant_model(const kiln_model *model,
+                                       const kiln_desc_counts *counts,
+                                       bool *has_variants, kiln_error *error) {
+  /* An older model's struct ends before variant_table. */
+  bool table = model->abi_version >= 5 && model->variant_table;
+  *has_variants = table;
+  if (counts->num_segments == 0 && !table)
+    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
+                     "descriptor has no segments and the model no variant "
+                     "table (model ABI %u)",
+                     model->abi_version);
+  if (counts->num_segments != 0 && table)
+    return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
+                     "the model has a variant table and %zu segments of its "
+                     "own (a model with variants runs only through them)",
+                     counts->num_segments);
+  return KILN_OK;
+}
+
+/* kiln_session_create; own_arena false leaves the arena out of the block,
+ * for kiln_session_use_arena. */
+static kiln_status create_session(const kiln_model *model,
+                                  const kiln_session_options *options,
+                                  bool own_arena, kiln_session **out_session,
+                                  kiln_error *error) {
   if (!out_session)
     return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "out_session is NULL");
   *out_session = NULL;
@@ -210,6 +239,17 @@ kiln_status kiln_session_create(const kiln_model *model,
   kiln_status st = kiln_desc_parse(model, &counts, NULL, error);
   if (st != KILN_OK)
     return st;
+  bool has_variants;
+  if ((st = check_variant_model(model, &counts, &has_variants, error)) !=
+      KILN_OK)
+    return st;
+  if (has_variants && device != KILN_DEVICE_CPU)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "options: device %u: a model with per-segment variants "
+                     "picks the device of each segment itself (restrict them "
+                     "with kiln_session_set_constraints)",
+                     device);
+  uint64_t arena_size = own_arena ? counts.arena_size : 0;
 
   /* The session struct comes first so that destroy can free it. */
   layout l = {sizeof(kiln_session), false};
@@ -238,12 +278,11 @@ kiln_status kiln_session_create(const kiln_model *model,
    * rather than hand malloc a nonsensical size. */
   size_t reserve = alignment - 1;
   size_t limit = (size_t)PTRDIFF_MAX;
-  if (l.overflow || end > limit - reserve ||
-      counts.arena_size > limit - reserve - end)
+  if (l.overflow || end > limit - reserve || arena_size > limit - reserve - end)
     return kiln_fail(error, KILN_ERROR_OUT_OF_MEMORY,
                      "model needs an arena of %llu bytes: too large",
                      (unsigned long long)counts.arena_size);
-  size_t total = end + reserve + (size_t)counts.arena_size;
+  size_t total = end + reserve + (size_t)arena_size;
   char *block =
       kiln_fault("KILN_ALLOC_FAULT", "session") ? NULL : malloc(total);
   if (!block)
@@ -265,8 +304,10 @@ kiln_status kiln_session_create(const kiln_model *model,
   };
   st = kiln_desc_parse(model, &counts, &storage, error);
   kiln_thread_pool *pool = NULL;
+  /* A model with variants runs no code of its own: its sub-sessions have
+   * the threads. */
   if (st == KILN_OK)
-    st = kiln_thread_pool_create(threads, &pool, error);
+    st = kiln_thread_pool_create(has_variants ? 1 : threads, &pool, error);
   if (st != KILN_OK) {
     free(block);
     return st;
@@ -279,8 +320,9 @@ kiln_status kiln_session_create(const kiln_model *model,
       .inputs = storage.inputs,
       .outputs = storage.outputs,
       .segments = storage.segments,
-      .arena = (void *)arena,
+      .arena = own_arena ? (void *)arena : NULL,
       .arena_size = (size_t)counts.arena_size,
+      .arena_alignment = alignment,
       .memory_bytes = total,
       .pool = pool,
       .profile = profile,
@@ -290,6 +332,16 @@ kiln_status kiln_session_create(const kiln_model *model,
       .current_layer = KILN_LAYER_END,
       .fallback_to_cpu = fallback == KILN_FALLBACK_CPU,
   };
+  if (has_variants) {
+    kiln_vsession_config config = {model,      s->inputs,      s->num_inputs,
+                                   s->outputs, s->num_outputs, threads,
+                                   profile,    cache_dir};
+    st = kiln_vsession_create(&config, &s->variants, error);
+    if (st != KILN_OK) {
+      kiln_session_destroy(s);
+      return st;
+    }
+  }
   if (device == KILN_DEVICE_GPU || device == KILN_DEVICE_NNA) {
     kiln_error why = {KILN_OK, ""};
     st = device == KILN_DEVICE_GPU ? open_gpu(s, model, cache_dir, &why)
@@ -308,9 +360,45 @@ kiln_status kiln_session_create(const kiln_model *model,
   return KILN_OK;
 }
 
+kiln_status kiln_session_create(const kiln_model *model,
+                                const kiln_session_options *options,
+                                kiln_session **out_session, kiln_error *error) {
+  return create_session(model, options, true, out_session, error);
+}
+
+kiln_status kiln_session_create_without_arena(
+    const kiln_model *model, const kiln_session_options *options,
+    kiln_session **out_session, kiln_error *error) {
+  return create_session(model, options, false, out_session, error);
+}
+
+kiln_status kiln_session_use_arena(kiln_session *session, void *arena,
+                                   size_t size, kiln_error *error) {
+  if (!session)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT, "session is NULL");
+  if (size < session->arena_size || (!arena && session->arena_size) ||
+      (uintptr_t)arena % session->arena_alignment != 0)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "arena of %zu bytes at %p: the model needs %zu bytes "
+                     "aligned to %zu",
+                     size, arena, session->arena_size,
+                     session->arena_alignment);
+  session->arena = arena;
+  return KILN_OK;
+}
+
+size_t kiln_session_arena_alignment(const kiln_session *session) {
+  return session ? session->arena_alignment : 0;
+}
+
+kiln_vsession *kiln_session_variants(const kiln_session *session) {
+  return session ? session->variants : NULL;
+}
+
 void kiln_session_destroy(kiln_session *session) {
   if (!session)
     return;
+  kiln_vsession_destroy(session->variants);
   kiln_opencl_destroy(session->gpu);
   kiln_nna_device_destroy(session->nna);
   kiln_thread_pool_destroy(session->pool);
@@ -357,10 +445,14 @@ int64_t kiln_session_find_output(const kiln_session *session,
 }
 
 size_t kiln_session_memory_bytes(const kiln_session *session) {
-  return session ? session->memory_bytes : 0;
+  if (!session)
+    return 0;
+  return session->memory_bytes + kiln_vsession_memory_bytes(session->variants);
 }
 
 size_t kiln_session_arena_size(const kiln_session *session) {
+  if (session && session->variants)
+    return kiln_vsession_arena_size(session->variants);
   return session ? session->arena_size : 0;
 }
 
@@ -528,6 +620,8 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
                            error)) != KILN_OK)
       return st;
 
+  if (session->variants)
+    return kiln_vsession_run(session->variants, inputs, outputs, error);
   if (session->gpu) {
     kiln_error why = {KILN_OK, ""};
     st = kiln_opencl_run(session->gpu, inputs, outputs, &why);
@@ -551,6 +645,9 @@ kiln_status kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     kiln_nna_device_destroy(session->nna);
     session->nna = NULL;
   }
+  if (!session->arena && session->arena_size)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "the session has no arena (kiln_session_use_arena)");
   for (size_t s = 0; s < session->num_segments; ++s) {
     kiln_desc_segment *seg = &session->segments[s];
     for (uint32_t a = 0; a < seg->num_args; ++a) {

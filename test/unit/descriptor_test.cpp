@@ -88,8 +88,8 @@ TEST(Descriptor, BadModelStruct) {
   FakeModel abi(addSpec());
   abi.model.abi_version = KILN_MODEL_ABI_VERSION + 1;
   EXPECT_EQ(tryCreate(&abi.model, &message), KILN_ERROR_INVALID_MODEL);
-  EXPECT_NE(message.find("model ABI version 5, this runtime supports versions "
-                         "1 to 4"),
+  EXPECT_NE(message.find("model ABI version 6, this runtime supports versions "
+                         "1 to 5"),
             std::string::npos)
       << message;
   abi.model.abi_version = 0;
@@ -118,7 +118,7 @@ TEST(Descriptor, BadHeader) {
   } cases[] = {
       {0, 0x11223344, "bad descriptor magic"},
       {4, KILN_DESCRIPTOR_VERSION + 1,
-       "descriptor version 4, this runtime reads versions 1 to 3"},
+       "descriptor version 5, this runtime reads versions 1 to 4"},
       {4, 0, "descriptor version 0"},
       {8, 7, "announces 7 payload bytes"},
       {8, 0xffffffff, "payload bytes"},
