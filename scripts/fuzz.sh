@@ -13,7 +13,8 @@
 #
 #   --time S      seconds per target (default 60)
 #   --targets L   comma-separated, from: descriptor, npy, pb, opencl_plan,
-#                 nna_stream, nna_plan, onnx_import (default all);
+#                 nna_stream, nna_plan, variant_table, onnx_import (default
+#                 all);
 #                 kiln_<name>_fuzz is accepted too
 #   --jobs N      libFuzzer processes per target (default 1; N > 1 uses
 #                 libFuzzer's -fork=N)
@@ -31,8 +32,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TIME=60
-RUNTIME_TARGETS="descriptor npy pb opencl_plan nna_stream nna_plan"
-TARGETS=descriptor,npy,pb,opencl_plan,nna_stream,nna_plan,onnx_import
+RUNTIME_TARGETS="descriptor npy pb opencl_plan nna_stream nna_plan variant_table"
+TARGETS=descriptor,npy,pb,opencl_plan,nna_stream,nna_plan,variant_table,onnx_import
 JOBS=1
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do

@@ -2,7 +2,7 @@
 """Seed inputs for the runtime's fuzz targets (runtime/fuzz/README.md).
 
 Writes candidate seeds to OUT/{descriptor,npy,pb,opencl_plan,nna_stream,
-nna_plan}/:
+nna_plan,variant_table}/:
   descriptor  descriptors built here with the layout of kiln/model_format.h
               (as test/unit/descriptor_writer.h builds them: versions 1-3,
               every dtype, empty and scalar tensors, parallel args, layer
@@ -31,6 +31,14 @@ nna_plan}/:
               dequantising out), the large config, a stream run twice with
               parallel CPU steps, a CPU-only plan, a per-channel shift the
               simulator refuses, and plans around nna_stream's seeds
+  variant_table
+              per-segment variant tables (kiln/variants.h, version 1) for
+              the fuzz target's fixed model (x -> y) and sub-models (0, 1:
+              x -> h; 2: h -> y; 3: x -> y; 4: x -> h with NNA and GPU
+              plans): a two-segment chain with CPU variants at several
+              thread counts, one segment, NNA and OpenCL variants (chosen
+              or not), accuracy proxies, weights and arenas, latencies
+              near the double's limit, weights that overflow
   pb          onnx.TensorProto files of ONNX's backend test data
               (/usr/share/libonnx-testdata/data, Debian's libonnx-testdata),
               the small ones, one per distinct content
@@ -41,7 +49,7 @@ that add coverage):
   python3 runtime/fuzz/make_corpus.py /tmp/seeds --kilnc build/bin/kilnc
   build-fuzz/kiln_descriptor_fuzz -merge=1 runtime/fuzz/corpus/descriptor \
       /tmp/seeds/descriptor      (and the same for npy, pb, opencl_plan,
-                                  nna_stream, nna_plan)
+                                  nna_stream, nna_plan, variant_table)
 Standard library only (no numpy, no onnx).
 """
 import argparse
@@ -625,6 +633,80 @@ def nna_plan_seeds():
     }
 
 
+VARIANT_TABLE_MAGIC = 0x564E4C4B  # "KLNV"
+(KIND_FP32, KIND_INT8, KIND_PRUNED, KIND_OPENCL,
+ KIND_NNA) = range(5)
+DEV_CPU, DEV_GPU, DEV_NNA = range(3)
+
+
+def variant_table(values, segments, variants):
+    """Version 1 (kiln/variants.h). values: [(name, dtype, dims)];
+    segments: [([inputs], [outputs])]; variants: [(segment, model, kind,
+    device, threads, latency_us, weights, arena, error, label)]."""
+    p = struct.pack("<I", len(values))
+    for name, dtype, dims in values:
+        n = name.encode()
+        p += struct.pack("<H", len(n)) + n + struct.pack("<BB", dtype,
+                                                         len(dims))
+        p += b"".join(struct.pack("<q", d) for d in dims)
+    p += struct.pack("<I", len(segments))
+    for inputs, outputs in segments:
+        p += struct.pack("<I", len(inputs)) + b"".join(
+            struct.pack("<I", v) for v in inputs)
+        p += struct.pack("<I", len(outputs)) + b"".join(
+            struct.pack("<I", v) for v in outputs)
+    p += struct.pack("<I", len(variants))
+    for (seg, model, kind, device, threads, latency, weights, arena, error,
+         label) in variants:
+        lb = label.encode()
+        p += struct.pack("<IIBBHdQQdH", seg, model, kind, device, threads,
+                         latency, weights, arena, error, len(lb)) + lb
+    return struct.pack("<IIQII", VARIANT_TABLE_MAGIC, 1, len(p), fnv1a32(p),
+                       0) + p
+
+
+def variant_table_seeds():
+    xhy = [("x", F32, [2, 3]), ("h", F32, [2, 3]), ("y", F32, [2, 3])]
+    chain = [([0], [1]), ([1], [2])]
+    cpu = [(0, 0, KIND_FP32, DEV_CPU, 0, 100.0, 4000, 64, 0.0, "fp32"),
+           (0, 1, KIND_INT8, DEV_CPU, 2, 40.0, 1000, 32, 0.01, "int8x2"),
+           (1, 2, KIND_FP32, DEV_CPU, 0, 100.0, 4000, 64, 0.0, "fp32"),
+           (1, 2, KIND_FP32, DEV_CPU, 2, 30.0, 4000, 64, 0.0, "fp32x2"),
+           (1, 2, KIND_PRUNED, DEV_CPU, 1, 60.0, 2500, 64, 0.005, "pruned")]
+    nna_slow = (0, 4, KIND_NNA, DEV_NNA, 0, 900.0, 1500, 0, 0.02, "nna")
+    gpu = (0, 4, KIND_OPENCL, DEV_GPU, 0, 1.0, 4000, 0, 0.0, "opencl")
+    return {
+        "chain": variant_table(xhy, chain, cpu),
+        "one_segment": variant_table(
+            [("x", F32, [2, 3]), ("y", F32, [2, 3])], [([0], [1])],
+            [(0, 3, KIND_FP32, DEV_CPU, 1, 5.0, 100, 64, 0.0, "fp32"),
+             (0, 3, KIND_FP32, DEV_CPU, 4, 2.0, 100, 64, 0.0, "fp32x4")]),
+        # NNA and GPU variants of sub-model 4: the NNA slow (not chosen),
+        # the GPU fast (no OpenCL in the fuzz build).
+        "devices": variant_table(xhy, chain, cpu + [nna_slow, gpu]),
+        # The NNA chosen: its bogus plan fails the session.
+        "nna_chosen": variant_table(
+            xhy, chain, cpu[:1] + [(0, 4, KIND_NNA, DEV_NNA, 0, 1.0, 10, 0,
+                                    0.02, "nna")] + cpu[2:]),
+        "huge_latency": variant_table(
+            xhy, chain, [(0, 0, KIND_FP32, DEV_CPU, 3, 1e308, 1, 1, 1e308,
+                          "a"),
+                         (1, 2, KIND_INT8, DEV_CPU, 0, 1.7e308, 1, 1, 0.0,
+                          "b")]),
+        "weights_overflow": variant_table(
+            xhy, chain, [(0, 0, KIND_FP32, DEV_CPU, 0, 1.0, 2 ** 63, 1, 0.0,
+                          "a"),
+                         (1, 2, KIND_FP32, DEV_CPU, 0, 1.0, 2 ** 63, 2 ** 63,
+                          0.0, "b")]),
+        # Values in another order, the model's input last.
+        "reordered": variant_table(
+            [("y", F32, [2, 3]), ("h", F32, [2, 3]), ("x", F32, [2, 3])],
+            [([2], [1]), ([1], [0])],
+            [(0, 1, KIND_INT8, DEV_CPU, 0, 1.0, 1, 1, 0.5, "~int8!"),
+             (1, 2, KIND_FP32, DEV_CPU, 0, 1.0, 1, 1, 0.0, "x" * 64)]),
+    }
+
+
 def write(folder, seeds):
     os.makedirs(folder, exist_ok=True)
     for name, data in seeds.items():
@@ -659,6 +741,7 @@ def main():
     write(os.path.join(args.out, "opencl_plan"), opencl_plan_seeds())
     write(os.path.join(args.out, "nna_stream"), nna_stream_seeds())
     write(os.path.join(args.out, "nna_plan"), nna_plan_seeds())
+    write(os.path.join(args.out, "variant_table"), variant_table_seeds())
     npys = npy_seeds()
     for path in args.npy:
         if os.path.getsize(path) <= 65536:
