@@ -697,4 +697,64 @@ TEST(KilnRunTrace, Sizes) {
   EXPECT_STREQ(why, "'gpu' is listed twice");
 }
 
+// kiln-run's variant options on a model without variants, and their
+// parsing errors.
+TEST_F(KilnRun, VariantOptionErrors) {
+  std::string m = quote(model);
+  expectError(kilnRun(m + " --variants"),
+              "--variants needs a model compiled with kilnc --variants=...: "
+              "this one has no per-segment variants");
+  expectError(kilnRun(m + " --memory-budget 8M"),
+              "a constraint option needs a model compiled with kilnc "
+              "--variants");
+  expectError(kilnRun(m + " --memory-budget 8X"),
+              "--memory-budget expects a size > 0 in bytes, with an optional "
+              "K, M or G (e.g. 512K, 8M), got '8X'");
+  expectError(kilnRun(m + " --latency-target 0"),
+              "--latency-target expects milliseconds > 0, got '0'");
+  expectError(kilnRun(m + " --latency-target 5ms"),
+              "--latency-target expects milliseconds > 0, got '5ms'");
+  expectError(kilnRun(m + " --allow-devices cpu,tpu"),
+              "--allow-devices expects a list of cpu, gpu, nna such as "
+              "cpu,nna: 'tpu' is not a device (cpu, gpu, nna)");
+  expectError(kilnRun(m + " --accuracy-floor 1.01"),
+              "--accuracy-floor expects a number in (0, 1], got '1.01'");
+  expectError(kilnRun(m + " --objective=speed"),
+              "--objective expects latency, memory or energy, got 'speed'");
+  expectError(kilnRun(m + " --calibrate-variants=0"),
+              "--calibrate-variants= expects a number of runs from 1 to "
+              "1000000, got '0'");
+  expectError(kilnRun(m + " --variant-profile p.txt"),
+              "--variant-profile writes a calibration: it needs "
+              "--calibrate-variants");
+  expectError(kilnRun(m + " --scenario-json out.json"),
+              "--scenario-json needs --scenario");
+  expectError(kilnRun(m + " --scenario t.json --runs 3"),
+              "--runs and --warmup do not apply to --scenario");
+  expectError(kilnRun(m + " --scenario " + quote(dir + "none.json")),
+              "cannot open trace '" + dir + "none.json': No such file");
+  // The trace is checked before the model is loaded.
+  std::ofstream(dir + "bad.json") << "{\"steps\": [\n  {\"name\": \"a\", "
+                                     "\"events\": [\"gpu_nap\"]}]}";
+  expectError(kilnRun(quote(dir + "missing.so") + " --scenario " +
+                      quote(dir + "bad.json")),
+              dir + "bad.json:2:28: steps[0].events[0]: unknown event "
+                    "\"gpu_nap\"");
+  std::ofstream(dir + "ok.json") << "{\"steps\": [{\"name\": \"a\"}]}";
+  expectError(kilnRun(m + " --scenario " + quote(dir + "ok.json")),
+              "--scenario needs a model compiled with kilnc --variants");
+}
+
+TEST_F(KilnRun, HelpDocumentsVariantOptions) {
+  Result r = kilnRun("--help");
+  EXPECT_EQ(r.code, 0);
+  for (const char *flag :
+       {"--variants ", "--memory-budget BYTES", "--latency-target MS",
+        "--allow-devices cpu,gpu,nna", "--accuracy-floor X",
+        "--objective latency|memory|energy", "--calibrate-variants[=RUNS]",
+        "--variant-profile FILE", "--load-variant-profile FILE",
+        "--scenario TRACE", "--scenario-json OUT"})
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
 } // namespace

@@ -6,10 +6,14 @@
 #include "kiln/nna_stream.h"
 #include "kiln/runtime.h"
 #include "kiln_tensor_io.h"
+#include "scenario.h"
 #include "tensor_values.h"
+#include "trace.h"
+#include "variant_report.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +25,8 @@
 /* How many leading values of each output are printed. */
 #define KILN_RUN_SHOWN_VALUES 8
 #define KILN_RUN_DEFAULT_TOP 5
+/* Runs per variant of --calibrate-variants without =RUNS. */
+#define KILN_RUN_DEFAULT_CALIBRATION_RUNS 5
 
 typedef struct input_arg {
   char *name; /* malloc'ed: cut out of NAME=FILE */
@@ -45,6 +51,16 @@ typedef struct options {
   const char *cache_dir;
   bool prebuild;
   bool tune;
+  bool runs_given, warmup_given;
+  /* Models with per-segment variants. */
+  bool variants;
+  bool has_constraints; /* a constraint flag was given */
+  kiln_constraints constraints;
+  uint64_t calibrate_runs; /* 0: no calibration */
+  const char *variant_profile;
+  const char *load_variant_profile;
+  const char *scenario;
+  const char *scenario_json;
 } options;
 
 /* Everything kiln_run_main acquires, released in one place. */
@@ -56,6 +72,8 @@ typedef struct state {
   kiln_tensor *inputs;
   kiln_tensor *outputs;
   double *times_ms;
+  kiln_usage_log usage;
+  kiln_trace trace;
 } state;
 
 static int fail(const char *fmt, ...)
@@ -128,8 +146,56 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "keep the\n"
           "                     fastest (cached with the program; implies "
           "--device=gpu)\n"
+          "\nModels with per-segment variants (kilnc --variants=...; "
+          "docs/variants.md):\n"
+          "  --variants         print the variant table (index, segment, "
+          "label, device,\n"
+          "                     threads, latency ms measured or estimated, "
+          "weights, arena,\n"
+          "                     error), the choice and its predicted totals; "
+          "after the\n"
+          "                     runs, which variant each segment used in "
+          "each run\n"
+          "  --memory-budget BYTES\n"
+          "                     weights + arena of the choice at most BYTES "
+          "(suffix K, M\n"
+          "                     or G: KiB, MiB, GiB)\n"
+          "  --latency-target MS\n"
+          "                     predicted latency per run at most MS "
+          "milliseconds\n"
+          "  --allow-devices cpu,gpu,nna\n"
+          "                     the devices the chosen variants may run on\n"
+          "  --accuracy-floor X 1 - the chosen variants' summed error "
+          "proxies at least X\n"
+          "                     (0 < X <= 1)\n"
+          "  --objective latency|memory|energy\n"
+          "                     what the choice minimises (default "
+          "latency)\n"
+          "                     Constraints no choice meets: the runtime's "
+          "message names\n"
+          "                     the binding ones, and kiln-run exits with "
+          "status 1\n"
+          "  --calibrate-variants[=RUNS]\n"
+          "                     time every variant RUNS times (default %d) "
+          "on this\n"
+          "                     machine with the inputs, and choose again\n"
+          "  --variant-profile FILE\n"
+          "                     write the calibrated latencies to FILE "
+          "(with\n"
+          "                     --calibrate-variants)\n"
+          "  --load-variant-profile FILE\n"
+          "                     use the latencies an earlier calibration "
+          "wrote\n"
+          "  --scenario TRACE   replay a JSON trace of steps (constraints, "
+          "device events,\n"
+          "                     model runs) and print a timeline and a "
+          "summary\n"
+          "  --scenario-json OUT\n"
+          "                     also write the timeline to OUT as JSON\n"
+          "\n"
           "  -h, --help         print this help\n",
-          argv0, linked ? "" : "MODEL.so ");
+          argv0, linked ? "" : "MODEL.so ",
+          KILN_RUN_DEFAULT_CALIBRATION_RUNS);
 }
 
 /* Decimal unsigned integer, whole string, at most max. */
@@ -149,10 +215,72 @@ static bool parse_uint(const char *text, uint64_t max, uint64_t *out) {
   return true;
 }
 
+/* A finite decimal number, whole string. */
+static bool parse_double(const char *text, double *out) {
+  if (!*text || (*text != '-' && *text != '.' && (*text < '0' || *text > '9')))
+    return false;
+  char *end;
+  double v = strtod(text, &end);
+  if (*end || !isfinite(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+/* The options for models with variants that take a value. */
+static int parse_variant_option(const char *name, const char *value,
+                                options *opt) {
+  kiln_constraints *c = &opt->constraints;
+  if (strcmp(name, "--variant-profile") == 0 ||
+      strcmp(name, "--load-variant-profile") == 0 ||
+      strcmp(name, "--scenario") == 0 || strcmp(name, "--scenario-json") == 0) {
+    if (!*value)
+      return fail("%s needs a file name", name);
+    if (strcmp(name, "--variant-profile") == 0)
+      opt->variant_profile = value;
+    else if (strcmp(name, "--load-variant-profile") == 0)
+      opt->load_variant_profile = value;
+    else if (strcmp(name, "--scenario") == 0)
+      opt->scenario = value;
+    else
+      opt->scenario_json = value;
+    return 0;
+  }
+  opt->has_constraints = true;
+  if (strcmp(name, "--memory-budget") == 0) {
+    if (!kiln_parse_size(value, &c->memory_budget))
+      return fail("--memory-budget expects a size > 0 in bytes, with an "
+                  "optional K, M or G (e.g. 512K, 8M), got '%s'",
+                  value);
+  } else if (strcmp(name, "--latency-target") == 0) {
+    if (!parse_double(value, &c->latency_target_ms) ||
+        !(c->latency_target_ms > 0))
+      return fail("--latency-target expects milliseconds > 0, got '%s'",
+                  value);
+  } else if (strcmp(name, "--allow-devices") == 0) {
+    char why[96];
+    if (!kiln_parse_device_list(value, &c->allowed_devices, why, sizeof why))
+      return fail("--allow-devices expects a list of cpu, gpu, nna such as "
+                  "cpu,nna: %s",
+                  why);
+  } else if (strcmp(name, "--accuracy-floor") == 0) {
+    if (!parse_double(value, &c->accuracy_floor) ||
+        !(c->accuracy_floor > 0 && c->accuracy_floor <= 1))
+      return fail("--accuracy-floor expects a number in (0, 1], got '%s'",
+                  value);
+  } else {
+    if (!kiln_parse_objective(value, &c->objective))
+      return fail("--objective expects latency, memory or energy, got '%s'",
+                  value);
+  }
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, bool linked, options *opt) {
   opt->runs = 1;
   opt->warmup = 1;
   opt->top = -1;
+  opt->constraints = (kiln_constraints){.struct_size = sizeof(kiln_constraints)};
   opt->inputs = calloc((size_t)argc, sizeof *opt->inputs);
   if (!opt->inputs)
     return fail("out of memory");
@@ -168,6 +296,22 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     }
     if (strcmp(arg, "--profile") == 0) {
       opt->profile = true;
+      continue;
+    }
+    if (strcmp(arg, "--variants") == 0) {
+      opt->variants = true;
+      continue;
+    }
+    if (strcmp(arg, "--calibrate-variants") == 0) {
+      opt->calibrate_runs = KILN_RUN_DEFAULT_CALIBRATION_RUNS;
+      continue;
+    }
+    if (strncmp(arg, "--calibrate-variants=", 21) == 0) {
+      if (!parse_uint(arg + 21, 1000000, &opt->calibrate_runs) ||
+          opt->calibrate_runs == 0)
+        return fail("--calibrate-variants= expects a number of runs from 1 "
+                    "to 1000000, got '%s'",
+                    arg + 21);
       continue;
     }
     if (strcmp(arg, "--tune") == 0) {
@@ -200,11 +344,26 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
         strcmp(name, "--warmup") == 0 || strcmp(name, "--threads") == 0 ||
         strcmp(name, "--top") == 0 || strcmp(name, "--device") == 0 ||
         strcmp(name, "--fallback") == 0 || strcmp(name, "--cache-dir") == 0;
-    if (!known)
+    bool variant_option =
+        strcmp(name, "--memory-budget") == 0 ||
+        strcmp(name, "--latency-target") == 0 ||
+        strcmp(name, "--allow-devices") == 0 ||
+        strcmp(name, "--accuracy-floor") == 0 ||
+        strcmp(name, "--objective") == 0 ||
+        strcmp(name, "--variant-profile") == 0 ||
+        strcmp(name, "--load-variant-profile") == 0 ||
+        strcmp(name, "--scenario") == 0 ||
+        strcmp(name, "--scenario-json") == 0;
+    if (!known && !variant_option)
       return fail("unknown option '%s' (see --help)", arg);
     const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
     if (!value)
       return fail("option %s needs a value", name);
+    if (variant_option) {
+      if (parse_variant_option(name, value, opt) != 0)
+        return 1;
+      continue;
+    }
     if (strcmp(name, "--device") == 0) {
       if (strcmp(value, "cpu") == 0)
         opt->device = KILN_DEVICE_CPU;
@@ -249,9 +408,11 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     } else if (strcmp(name, "--runs") == 0) {
       if (!parse_uint(value, 1000000000, &opt->runs) || opt->runs == 0)
         return fail("--runs expects an integer >= 1, got '%s'", value);
+      opt->runs_given = true;
     } else if (strcmp(name, "--warmup") == 0) {
       if (!parse_uint(value, 1000000000, &opt->warmup))
         return fail("--warmup expects an integer >= 0, got '%s'", value);
+      opt->warmup_given = true;
     } else if (strcmp(name, "--threads") == 0) {
       if (!parse_uint(value, UINT32_MAX, &opt->threads))
         return fail("--threads expects an integer >= 0, got '%s'", value);
@@ -264,6 +425,14 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
   if (!linked && !opt->model_path && !opt->help)
     return fail("no model given (usage: %s MODEL.so [options]; see --help)",
                 argv[0]);
+  if (opt->variant_profile && !opt->calibrate_runs)
+    return fail("--variant-profile writes a calibration: it needs "
+                "--calibrate-variants");
+  if (opt->scenario_json && !opt->scenario)
+    return fail("--scenario-json needs --scenario");
+  if (opt->scenario && (opt->runs_given || opt->warmup_given))
+    return fail("--runs and --warmup do not apply to --scenario: the trace's "
+                "model_runs_per_step sets the runs of each step");
   return 0;
 }
 
@@ -440,21 +609,32 @@ static int run_model(state *st) {
   kiln_session *s = st->session;
   size_t n_in = kiln_session_num_inputs(s), n_out = kiln_session_num_outputs(s);
   kiln_error err;
-  for (uint64_t i = 0; i < st->opt.warmup; ++i)
+  /* Which variants ran: only asked for with --variants. */
+  kiln_usage_log *usage = st->opt.variants ? &st->usage : NULL;
+  for (uint64_t i = 0; i < st->opt.warmup; ++i) {
+    if (usage)
+      kiln_usage_before(usage, s);
     if (kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err) !=
         KILN_OK)
       return fail("%s", err.message);
+    if (usage && kiln_usage_after(usage, s, true, i + 1) != 0)
+      return 1;
+  }
   kiln_session_reset_profile(s);
   st->times_ms = malloc(st->opt.runs * sizeof *st->times_ms);
   if (!st->times_ms)
     return fail("out of memory");
   for (uint64_t i = 0; i < st->opt.runs; ++i) {
+    if (usage)
+      kiln_usage_before(usage, s);
     double start = now_ms();
     kiln_status status =
         kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err);
     st->times_ms[i] = now_ms() - start;
     if (status != KILN_OK)
       return fail("%s", err.message);
+    if (usage && kiln_usage_after(usage, s, false, i + 1) != 0)
+      return 1;
   }
   size_t n = (size_t)st->opt.runs;
   qsort(st->times_ms, n, sizeof *st->times_ms, compare_doubles);
@@ -462,7 +642,74 @@ static int run_model(state *st) {
                         : (st->times_ms[n / 2 - 1] + st->times_ms[n / 2]) / 2;
   printf("median latency: %.3f ms over %zu runs (min %.3f ms)\n", median, n,
          st->times_ms[0]);
+  if (usage) {
+    printf("variants used:\n");
+    kiln_usage_print(usage, s, 2, stdout);
+  }
   return 0;
+}
+
+/* The first option given that needs a model with variants, or NULL. */
+static const char *variant_option(const options *o) {
+  return o->variants                ? "--variants"
+         : o->has_constraints       ? "a constraint option"
+         : o->calibrate_runs        ? "--calibrate-variants"
+         : o->load_variant_profile  ? "--load-variant-profile"
+         : o->scenario              ? "--scenario"
+                                    : NULL;
+}
+
+/* Measured latencies, constraints and the table, before any run. */
+static int set_up_variants(state *st) {
+  const options *o = &st->opt;
+  kiln_session *s = st->session;
+  if (!variant_option(o))
+    return 0;
+  if (kiln_usage_init(&st->usage, s) != 0)
+    return 1;
+  kiln_error err;
+  if (o->load_variant_profile) {
+    if (kiln_session_load_profile(s, o->load_variant_profile, &err) !=
+        KILN_OK)
+      return fail("%s", err.message);
+    fprintf(stderr, "kiln-run: variant latencies from '%s'\n",
+            o->load_variant_profile);
+  }
+  if (o->calibrate_runs) {
+    if (kiln_session_calibrate(s, st->inputs, kiln_session_num_inputs(s),
+                               (uint32_t)o->calibrate_runs,
+                               o->variant_profile, &err) != KILN_OK)
+      return fail("%s", err.message);
+    fprintf(stderr,
+            "kiln-run: calibrated %zu variants (%llu runs each)%s%s\n",
+            kiln_session_num_variants(s),
+            (unsigned long long)o->calibrate_runs,
+            o->variant_profile ? "; profile written to " : "",
+            o->variant_profile ? o->variant_profile : "");
+  }
+  /* Infeasible constraints end here, with the runtime's message. */
+  if (o->has_constraints &&
+      kiln_session_set_constraints(s, &o->constraints, &err) != KILN_OK)
+    return fail("%s", err.message);
+  if (o->variants && kiln_print_variants(s, stdout) != 0)
+    return 1;
+  return 0;
+}
+
+static int run_scenario(state *st) {
+  kiln_scenario_config config = {
+      .session = st->session,
+      .trace = &st->trace,
+      .trace_path = st->opt.scenario,
+      .initial = st->opt.constraints,
+      .inputs = st->inputs,
+      .num_inputs = kiln_session_num_inputs(st->session),
+      .outputs = st->outputs,
+      .num_outputs = kiln_session_num_outputs(st->session),
+      .json_path = st->opt.scenario_json,
+      .out = stdout,
+  };
+  return kiln_scenario_run(&config);
 }
 
 /* Slower first; equal times in the session's layer order (the entries are
@@ -705,6 +952,13 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
     usage(stdout, argv0, linked_model != NULL);
     return 0;
   }
+  /* A bad trace fails before the model is loaded. */
+  char why[512];
+  if (st->opt.scenario &&
+      kiln_trace_load(st->opt.scenario, &st->trace, why, sizeof why) != 0)
+    return fail("%s", why);
+  if (st->trace.fault_devices && !kiln_scenario_can_fault(why, sizeof why))
+    return fail("%s: %s", st->opt.scenario, why);
   const kiln_model *model = linked_model;
   if (!model && load_model(st, &model) != 0)
     return 1;
@@ -754,6 +1008,11 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   }
   if (st->opt.prebuild)
     return 0;
+  const char *option = variant_option(&st->opt);
+  if (option && kiln_session_num_segments(st->session) == 0)
+    return fail("%s needs a model compiled with kilnc --variants=...: this "
+                "one has no per-segment variants",
+                option);
   kiln_device at_start = kiln_session_device(st->session);
   if (st->opt.info) {
     print_info(st);
@@ -764,7 +1023,16 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   if ((st->opt.output_dir && (make_dirs(st->opt.output_dir) != 0 ||
                               check_output_files(st->session) != 0)) ||
       prepare_inputs(st) != 0 || prepare_outputs(st) != 0 ||
-      run_model(st) != 0 || (st->opt.profile && print_profile(st) != 0))
+      set_up_variants(st) != 0)
+    return 1;
+  /* A scenario prints its timeline, not the outputs; --output-dir gets the
+   * last run's. */
+  if (st->opt.scenario)
+    return run_scenario(st) != 0 ||
+                   (st->opt.output_dir && write_outputs(st) != 0)
+               ? 1
+               : 0;
+  if (run_model(st) != 0 || (st->opt.profile && print_profile(st) != 0))
     return 1;
   /* A GPU or NNA run that failed was redone on the CPU (--fallback=cpu). */
   if (at_start != KILN_DEVICE_CPU &&
@@ -798,6 +1066,8 @@ int kiln_run_main(int argc, char **argv, const kiln_model *linked_model) {
   free(st.inputs);
   free(st.outputs);
   free(st.times_ms);
+  kiln_usage_free(&st.usage);
+  kiln_trace_free(&st.trace);
   for (size_t i = 0; i < st.opt.num_inputs; ++i)
     free(st.opt.inputs[i].name);
   free(st.opt.inputs);
