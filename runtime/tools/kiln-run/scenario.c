@@ -38,6 +38,7 @@ typedef struct step_result {
   double median_ms, total_ms;
   uint32_t broke; /* BROKE_* of a feasible step */
   kiln_usage_log usage;
+  bool failed_run_device; /* the failed run made a device fail */
 } step_result;
 
 typedef struct totals {
@@ -351,6 +352,10 @@ static int run_step(const kiln_scenario_config *c, step_result *r) {
                                       c->outputs, c->num_outputs, &err);
     double ms = now_ms() - start;
     if (st != KILN_OK) {
+      kiln_selection sel;
+      r->failed_run_device =
+          kiln_session_selection(c->session, &sel, NULL) == KILN_OK &&
+          (sel.failed_devices & ~r->usage.failed_before) != 0;
       r->status = STEP_RUN_FAILED;
       snprintf(r->message, sizeof r->message, "run %llu: %s",
                (unsigned long long)(i + 1), err.message);
@@ -500,6 +505,7 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
       r.broke = broken(c->session, &r.sel, &cons);
     for (size_t k = 0; k < r.usage.num_ranges; ++k)
       sum.device_failures += r.usage.ranges[k].before != NULL;
+    sum.device_failures += r.failed_run_device;
     ++sum.steps;
     sum.infeasible += r.status == STEP_INFEASIBLE;
     sum.failed += r.status == STEP_RUN_FAILED;
@@ -540,6 +546,8 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
   }
   if (status != 0)
     return status;
+  /* The timeline comes before the error line. */
+  fflush(c->out);
   if (sum.violations)
     return fail("%zu feasible step%s chose variants that break their "
                 "constraints",
