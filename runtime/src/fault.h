@@ -17,7 +17,11 @@
  *                                          session's life, fails once; both
  *                                          with KILN_ERROR_DEVICE, as a
  *                                          device that fails would. Other
- *                                          values are ignored. */
+ *                                          values are ignored. A live
+ *                                          session takes the same faults
+ *                                          from
+ *                                          kiln_session_inject_device_fault
+ *                                          (variant_session.h). */
 #ifndef KILN_RT_FAULT_H
 #define KILN_RT_FAULT_H
 

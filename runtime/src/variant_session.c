@@ -930,6 +930,20 @@ uint64_t kiln_session_shared_arena_allocations(const kiln_session *session) {
   return vs ? vs->arena_allocations : 0;
 }
 
+kiln_status kiln_session_inject_device_fault(kiln_session *session,
+                                             uint32_t device, bool create,
+                                             uint64_t nth, kiln_error *error) {
+  kiln_vsession *vs;
+  kiln_status st = variants_of(session, &vs, error);
+  if (st != KILN_OK)
+    return st;
+  if (device >= KILN_SEL_NUM_DEVICES)
+    return kiln_fail(error, KILN_ERROR_INVALID_ARGUMENT,
+                     "device %u is not known", device);
+  vs->fault = (device_fault){create || nth > 0, device, create, nth, 0};
+  return KILN_OK;
+}
+
 size_t kiln_session_live_sub_sessions(const kiln_session *session) {
   kiln_vsession *vs = kiln_session_variants(session);
   size_t n = 0;

@@ -82,6 +82,16 @@ uint64_t kiln_session_shared_arena_allocations(const kiln_session *session);
 /* Live sub-sessions of a session on a model with variants (0 otherwise). */
 size_t kiln_session_live_sub_sessions(const kiln_session *session);
 
+/* What KILN_DEVICE_FAULT (fault.h) does from a session's creation, for a
+ * live session: with `create`, every creation of a sub-session on `device`
+ * fails from now on; else the nth run (1: the next) of a variant on
+ * `device` from now on fails once; both with KILN_ERROR_DEVICE. `nth` 0
+ * without `create` clears the fault. KILN_ERROR_UNSUPPORTED for a model
+ * without variants, KILN_ERROR_INVALID_ARGUMENT for an unknown device. */
+kiln_status kiln_session_inject_device_fault(kiln_session *session,
+                                             uint32_t device, bool create,
+                                             uint64_t nth, kiln_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1078,6 +1078,42 @@ TEST_F(Chain, ANnaThatCannotBePreparedIsLeftOut) {
                            "(KILN_DEVICE_FAULT))"));
 }
 
+TEST_F(Chain, FaultsInjectedIntoALiveSession) {
+  create();
+  kiln_error error{};
+  EXPECT_EQ(run(), kNnaFp32);
+  // The second NNA run from now fails.
+  ASSERT_EQ(kiln_session_inject_device_fault(session, KILN_DEVICE_NNA, false, 2,
+                                             &error),
+            KILN_OK);
+  EXPECT_EQ(run(), kNnaFp32);
+  EXPECT_EQ(run(), kInt8Fp32);
+  EXPECT_EQ(selection().failed_devices, KILN_DEVICE_BIT(KILN_DEVICE_NNA));
+  // The NNA cannot be prepared any more: a reset finds it failing again.
+  ASSERT_EQ(kiln_session_inject_device_fault(session, KILN_DEVICE_NNA, true, 0,
+                                             &error),
+            KILN_OK);
+  ASSERT_EQ(kiln_session_reset_devices(session, &error), KILN_OK);
+  EXPECT_EQ(selection().failed_devices, KILN_DEVICE_BIT(KILN_DEVICE_NNA));
+  EXPECT_EQ(choice(), (Choice{1, 4}));
+  // Cleared: a reset brings it back.
+  ASSERT_EQ(kiln_session_inject_device_fault(session, KILN_DEVICE_NNA, false, 0,
+                                             &error),
+            KILN_OK);
+  ASSERT_EQ(kiln_session_reset_devices(session, &error), KILN_OK);
+  EXPECT_EQ(choice(), (Choice{2, 4}));
+  EXPECT_EQ(run(), kNnaFp32);
+  EXPECT_EQ(kiln_session_inject_device_fault(session, 3, false, 1, &error),
+            KILN_ERROR_INVALID_ARGUMENT);
+  FakeModel plain(addSpec());
+  kiln_session *other = nullptr;
+  ASSERT_EQ(kiln_session_create(&plain.model, nullptr, &other, &error),
+            KILN_OK);
+  EXPECT_EQ(kiln_session_inject_device_fault(other, 0, true, 0, &error),
+            KILN_ERROR_UNSUPPORTED);
+  kiln_session_destroy(other);
+}
+
 TEST_F(Chain, ThreadsOfTheSessionAreTheDefault) {
   create(4);
   EXPECT_EQ(kiln_session_variant(session, 0)->threads, 4u);
