@@ -957,8 +957,6 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   if (st->opt.scenario &&
       kiln_trace_load(st->opt.scenario, &st->trace, why, sizeof why) != 0)
     return fail("%s", why);
-  if (st->trace.fault_devices && !kiln_scenario_can_fault(why, sizeof why))
-    return fail("%s: %s", st->opt.scenario, why);
   const kiln_model *model = linked_model;
   if (!model && load_model(st, &model) != 0)
     return 1;

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "scenario.h"
+#include "variant_session.h"
 
 #include "variant_report.h"
 
@@ -76,24 +77,11 @@ static int compare_doubles(const void *a, const void *b) {
 
 /* ---- Device faults ---------------------------------------------------- */
 
-/* The runtime reads KILN_DEVICE_FAULT (runtime/src/fault.h) once, when a
- * session is created, and has no call that makes a device of a live
- * session fail: a trace's device_fault cannot be replayed yet. */
-bool kiln_scenario_can_fault(char *why, size_t why_size) {
-  snprintf(why, why_size,
-           "device_fault events are not supported: this libkilnrt cannot "
-           "make a device of a running session fail (KILN_DEVICE_FAULT is "
-           "read only when a session is created)");
-  return false;
-}
-
+/* device_fault:DEV: the next run of a variant on DEV fails once (the
+ * runtime's test hook, what KILN_DEVICE_FAULT=DEV:run does from creation). */
 static kiln_status inject_fault(kiln_session *session, uint32_t device,
                                 kiln_error *error) {
-  (void)session;
-  (void)device;
-  error->status = KILN_ERROR_UNSUPPORTED;
-  kiln_scenario_can_fault(error->message, sizeof error->message);
-  return KILN_ERROR_UNSUPPORTED;
+  return kiln_session_inject_device_fault(session, device, false, 1, error);
 }
 
 /* ---- Names ------------------------------------------------------------ */
@@ -461,9 +449,6 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
   if (S == 0)
     return fail("--scenario needs a model compiled with kilnc --variants=...: "
                 "this one has no per-segment variants");
-  char why[256];
-  if (t->fault_devices && !kiln_scenario_can_fault(why, sizeof why))
-    return fail("%s: %s", c->trace_path, why);
   FILE *json = NULL;
   if (c->json_path) {
     json = fopen(c->json_path, "w");

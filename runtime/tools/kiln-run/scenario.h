@@ -34,10 +34,6 @@ typedef struct kiln_scenario_config {
  * constraints. */
 int kiln_scenario_run(const kiln_scenario_config *config);
 
-/* Whether this libkilnrt can make a device fail its next run (the trace's
- * device_fault events); when not, `why` says so. */
-bool kiln_scenario_can_fault(char *why, size_t why_size);
-
 #ifdef __cplusplus
 }
 #endif
