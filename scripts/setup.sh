@@ -24,6 +24,8 @@ PKGS=(
   ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd clinfo
   # benchmark charts (scripts/bench.sh)
   gnuplot-nox
+  # the compile report test loads kilnc --report pages in it (test/report)
+  chromium
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # Everything CI checks, in order:
 #   1. build (scripts/build.sh: setup, configure, build with the default preset)
 #   2. unit + lit tests (ctest --test-dir build), op tests (test/ops vs onnxruntime),
-#      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt)
+#      ONNX backend conformance (test/conformance, against test/conformance/xfail.txt),
+#      kilnc --report pages in headless Chromium (test/report)
 #   3. model tests on x86_64: the seven torchvision models and the bundled
 #      sample, compiled with kilnc, run with kiln-run, against onnxruntime;
 #      the op tests and the model tests again on the OpenCL variant (POCL),
@@ -44,7 +45,7 @@ while (($#)); do
     --jobs) jobs=${2:?--jobs needs a value}; shift ;;
     --docs) docs=(--write-docs) ;;
     --sanitize) sanitize=1 ;;
-    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -128,6 +129,9 @@ step "op tests x86_64 (test/ops)" \
 
 step "ONNX conformance x86_64 (test/conformance)" \
   "$PY" test/conformance/run_conformance.py --jobs "$jobs" || true
+
+step "compile report in headless Chromium (test/report)" \
+  "$PY" test/report/run_report_test.py || true
 
 if ((quick)); then
   step "model test x86_64: $SAMPLE" \

@@ -9,6 +9,7 @@
 // failure is one line on stderr and exit code 1.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/kilnc/Report.h"
 #include "compiler/onnx/Importer.h"
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNOps.h"
@@ -40,7 +41,9 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/PrintPasses.h"
+#include "llvm/Pass.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -62,21 +65,35 @@ namespace cl = llvm::cl;
 
 namespace {
 
-// libLLVM.so registers hundreds of backend options; --help shows only these.
-cl::OptionCategory kilncCategory("kilnc options");
+// libLLVM.so registers hundreds of backend options; --help shows only
+// kilnc's, grouped as clang groups its own (printHelp).
+cl::OptionCategory outputCategory("Output options");
+cl::OptionCategory inputCategory("Model input options");
+cl::OptionCategory targetCategory("Target options");
+cl::OptionCategory optCategory(
+    "Optimisation options",
+    "-O3 is the default; -O0..-O2 turn graph passes off, and the flags "
+    "below override the level");
+cl::OptionCategory deviceCategory("Device and variant options");
+cl::OptionCategory quantCategory("Quantisation options");
+cl::OptionCategory pruneCategory("Pruning options");
+cl::OptionCategory diagCategory("Diagnostic and report options");
+const cl::OptionCategory *const kCategories[] = {
+    &outputCategory, &inputCategory, &targetCategory, &optCategory,
+    &deviceCategory, &quantCategory, &pruneCategory,  &diagCategory};
 
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|.mlir>"),
-                               cl::Required, cl::cat(kilncCategory));
+                               cl::Required, cl::cat(outputCategory));
 cl::opt<std::string> outputPath("o", cl::desc("output file (- for stdout)"),
                                 cl::value_desc("path"),
-                                cl::cat(kilncCategory));
+                                cl::cat(outputCategory));
 cl::opt<std::string>
     targetTriple("target",
                  cl::desc("target triple: x86_64-linux-gnu (default), "
                           "aarch64-linux-gnu, aarch64-linux-android"),
-                 cl::init("x86_64-linux-gnu"), cl::cat(kilncCategory));
+                 cl::init("x86_64-linux-gnu"), cl::cat(targetCategory));
 // A string, not a cl::values enum: LLVM prints a bad enum value itself, in
-// its own format, and kilnc's errors are all `kilnc: error:` lines.
+// its own format, and kilnc's errors are all in kilnc's one-line form.
 cl::opt<std::string> emitKindName(
     "emit",
     cl::desc("what to write: obj (object file + C header, the default), "
@@ -86,7 +103,7 @@ cl::opt<std::string> emitKindName(
              "variant's OpenCL C), nna (the NNA variant's steps and "
              "command streams), calibration (the activation ranges "
              "int8 quantisation would use)"),
-    cl::value_desc("kind"), cl::init("obj"), cl::cat(kilncCategory));
+    cl::value_desc("kind"), cl::init("obj"), cl::cat(outputCategory));
 enum class Emit {
   Obj,
   Shared,
@@ -102,68 +119,69 @@ enum class Emit {
 cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("pin an input's shape, e.g. input=1x3x224x224"),
-                cl::value_desc("name=DIMS"), cl::cat(kilncCategory));
+                cl::value_desc("name=DIMS"), cl::cat(inputCategory));
 cl::list<std::string> frozenInputs(
     "freeze-input",
     cl::desc("compile an input in as a constant, read from an ONNX "
              "TensorProto file (e.g. a shape fed to Reshape)"),
-    cl::value_desc("name=FILE.pb"), cl::cat(kilncCategory));
-cl::opt<std::string> modelName(
-    "name", cl::desc("model name: the object defines kiln_model_<name>() "
-                     "(default: the output file's stem)"),
-    cl::cat(kilncCategory));
+    cl::value_desc("name=FILE.pb"), cl::cat(inputCategory));
+cl::opt<std::string>
+    modelName("name",
+              cl::desc("model name: the object defines kiln_model_<name>() "
+                       "(default: the output file's stem)"),
+              cl::cat(outputCategory));
 cl::opt<bool> noMemoryReuse(
     "no-memory-reuse",
     cl::desc("plan the arena without in-place reuse or copy elision "
              "(liveness-based sharing stays): for measuring their effect"),
-    cl::cat(kilncCategory));
+    cl::cat(optCategory));
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("target CPU (e.g. cortex-a76, native)"),
-                          cl::cat(kilncCategory));
+                          cl::cat(targetCategory));
 cl::opt<unsigned> codegenThreads(
     "codegen-threads",
     cl::desc("threads that generate machine code, each for a part of the "
              "module (default 0: one per core, at most 8; 1: one part)"),
-    cl::init(0), cl::cat(kilncCategory));
+    cl::init(0), cl::cat(targetCategory));
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("keep every nn op a kernel of its own (no "
                               "kiln-fuse-* passes)"),
-                     cl::cat(kilncCategory));
+                     cl::cat(optCategory));
 cl::opt<std::string> mattr("mattr",
                            cl::desc("target features (e.g. +dotprod,-avx2)"),
-                           cl::cat(kilncCategory));
+                           cl::cat(targetCategory));
 cl::opt<bool> noMerge("no-merge",
                       cl::desc("skip the graph merging passes (sibling "
                                "convolutions on one input, consecutive 1x1 "
                                "convolutions)"),
-                      cl::cat(kilncCategory));
+                      cl::cat(optCategory));
 cl::opt<std::string> tileBudgetFlag(
     "tile-budget",
     cl::desc("split convolutions and gemms whose operands and result take "
              "more than this many bytes (suffix K, M: KiB, MiB; 0: no "
              "split; default: the target's last-level cache, 8M on x86-64, "
              "2M on aarch64)"),
-    cl::value_desc("BYTES"), cl::cat(kilncCategory));
+    cl::value_desc("BYTES"), cl::cat(optCategory));
 cl::opt<std::string> pruneFlag(
     "prune",
     cl::desc("weight pruning: none (default) or pattern (PatDNN: every 3x3 "
              "conv kernel keeps a 4-tap pattern from a set chosen from the "
              "model's weights; docs/passes.md#pattern-pruning)"),
-    cl::init("none"), cl::cat(kilncCategory));
+    cl::init("none"), cl::cat(pruneCategory));
 cl::opt<int64_t> prunePatterns("prune-patterns",
                                cl::desc("size of the pattern set (default 8)"),
-                               cl::init(8), cl::cat(kilncCategory));
+                               cl::init(8), cl::cat(pruneCategory));
 cl::opt<double> pruneConnectivity(
     "prune-connectivity",
     cl::desc("with --prune=pattern, the fraction of each 3x3 conv's kernels "
              "to remove entirely (connectivity pruning; 0.71875 with the "
              "patterns: 8x fewer weights)"),
-    cl::init(0.0), cl::cat(kilncCategory));
+    cl::init(0.0), cl::cat(pruneCategory));
 cl::opt<std::string> pruneReport(
     "prune-report",
     cl::desc("write what pattern pruning or detection did, per 3x3 conv, "
              "to this JSON file"),
-    cl::cat(kilncCategory));
+    cl::cat(pruneCategory));
 cl::opt<std::string> devicesFlag(
     "devices",
     cl::desc("devices to compile for, comma-separated: cpu (always: the "
@@ -171,19 +189,20 @@ cl::opt<std::string> devicesFlag(
              "kiln-run --device=gpu) and nna (the graph quantised to int8, "
              "calibrated with --calibrate, its nna ops as Kiln NNA command "
              "streams; kiln-run --device=nna-sim)"),
-    cl::value_desc("cpu[,gpu][,nna]"), cl::init("cpu"), cl::cat(kilncCategory));
+    cl::value_desc("cpu[,gpu][,nna]"), cl::init("cpu"),
+    cl::cat(deviceCategory));
 cl::opt<bool> nnaLayerByLayer(
     "nna-layer-by-layer",
     cl::desc("with --devices=...,nna: build every command stream layer by "
              "layer (each op loads its inputs from and stores its output to "
              "DRAM, no on-chip reuse): the baseline that split/merge and "
              "fusion are measured against"),
-    cl::cat(kilncCategory));
+    cl::cat(deviceCategory));
 cl::opt<std::string> nnaConfigFlag(
     "nna-config",
     cl::desc("with --devices=...,nna: the Kiln NNA configuration the "
              "streams are built for, small (default) or large (docs/nna.md)"),
-    cl::value_desc("small|large"), cl::init("small"), cl::cat(kilncCategory));
+    cl::value_desc("small|large"), cl::init("small"), cl::cat(deviceCategory));
 cl::opt<std::string> variantsFlag(
     "variants",
     cl::desc("compile per-segment variants the runtime chooses between "
@@ -192,93 +211,128 @@ cl::opt<std::string> variantsFlag(
              "these kinds, comma-separated: fp32, int8, pruned (with the "
              "--prune flags, default pattern), opencl, nna; every variant "
              "is measured on the calibration samples"),
-    cl::value_desc("fp32,int8,..."), cl::cat(kilncCategory));
+    cl::value_desc("fp32,int8,..."), cl::cat(deviceCategory));
 cl::opt<std::string> variantThreads(
     "variant-threads",
     cl::desc("with --variants: the CPU thread counts each CPU variant gets "
              "an entry for, comma-separated (default 1)"),
-    cl::value_desc("1,4"), cl::init("1"), cl::cat(kilncCategory));
+    cl::value_desc("1,4"), cl::init("1"), cl::cat(deviceCategory));
 cl::opt<int64_t> segmentCount(
     "segments",
     cl::desc("with --variants: how many segments to cut the model into, "
              "at most (default 4)"),
-    cl::init(4), cl::cat(kilncCategory));
+    cl::init(4), cl::cat(deviceCategory));
 cl::opt<std::string> calibrateDir(
     "calibrate",
     cl::desc("calibration samples for int8 quantisation: a directory of "
              ".npy files (one per sample; with several model inputs, one "
              "subdirectory per sample holding NAME.npy per input); without "
              "it, seeded random N(0,1) samples, with a warning"),
-    cl::value_desc("dir"), cl::cat(kilncCategory));
+    cl::value_desc("dir"), cl::cat(quantCategory));
 cl::opt<std::string> calibrateMethod(
     "calibrate-method",
     cl::desc("how an activation's range comes from the samples: minmax "
              "(the extremes over all samples, the default) or mean (the "
              "mean of each sample's min and max: outliers stretch it less)"),
-    cl::value_desc("minmax|mean"), cl::init("minmax"), cl::cat(kilncCategory));
+    cl::value_desc("minmax|mean"), cl::init("minmax"), cl::cat(quantCategory));
 cl::opt<int64_t> calibrateSamples(
     "calibrate-samples",
     cl::desc("random calibration samples when --calibrate is not given "
              "(default 8)"),
-    cl::init(8), cl::cat(kilncCategory));
+    cl::init(8), cl::cat(quantCategory));
 cl::opt<uint64_t> maxTensorBytes(
     "max-tensor-bytes",
     cl::desc("refuse models with a tensor larger than this (initializers, "
              "inputs, and every value the import makes; default 4 GiB)"),
-    cl::init(uint64_t(4) << 30), cl::cat(kilncCategory));
+    cl::init(uint64_t(4) << 30), cl::cat(inputCategory));
 cl::opt<int64_t> maxNodes(
     "max-nodes",
     cl::desc("refuse graphs of more nodes than this, subgraphs included "
              "(default 1048576)"),
-    cl::init(int64_t(1) << 20), cl::cat(kilncCategory));
+    cl::init(int64_t(1) << 20), cl::cat(inputCategory));
 cl::opt<std::string> precisionFlag(
     "precision",
     cl::desc("arithmetic of the CPU variant: f32 (default) or int8 (the "
              "graph quantised as for the NNA, calibrated with --calibrate, "
              "its int8 ops run as CPU code bit-exactly as the NNA would)"),
-    cl::value_desc("f32|int8"), cl::init("f32"), cl::cat(kilncCategory));
+    cl::value_desc("f32|int8"), cl::init("f32"), cl::cat(quantCategory));
 cl::list<std::string> cpuOps(
     "cpu-ops",
     cl::desc("with --devices=...,gpu: ops the GPU variant runs on the CPU "
              "although the GPU could: nn op names (softmax or nn.softmax) or "
              "ONNX node names, comma-separated"),
-    cl::value_desc("op|node,..."), cl::CommaSeparated, cl::cat(kilncCategory));
+    cl::value_desc("op|node,..."), cl::CommaSeparated, cl::cat(deviceCategory));
 cl::opt<int64_t> openclLocalSize(
     "opencl-local-size",
     cl::desc("work-items per OpenCL work-group (0: the driver chooses; "
              "default 64)"),
-    cl::init(64), cl::cat(kilncCategory));
+    cl::init(64), cl::cat(deviceCategory));
 cl::opt<bool>
     autotune("autotune",
              cl::desc("time each pattern-pruned conv's register tiles on this "
                       "machine and keep the fastest (target: this machine's "
                       "architecture); the choices go into the artifact's "
                       ".kiln.autotune section and --stats"),
-             cl::cat(kilncCategory));
+             cl::cat(optCategory));
 cl::opt<std::string> layoutFlag(
     "layout",
     cl::desc("data layout of convolutions and pools: nhwc (default: the "
              "CPU kernels vectorise over channels) or nchw (ONNX's own, no "
              "kiln-layout pass)"),
-    cl::value_desc("nhwc|nchw"), cl::init("nhwc"), cl::cat(kilncCategory));
+    cl::value_desc("nhwc|nchw"), cl::init("nhwc"), cl::cat(optCategory));
 cl::opt<bool> noFold("no-fold",
                      cl::desc("skip the graph folding passes (identity and "
                               "dead ops, constants, transpose/reshape chains, "
                               "BatchNormalization, Pad)"),
-                     cl::cat(kilncCategory));
+                     cl::cat(optCategory));
+
+// -O0..-O3 as in clang, one flag each (so --help documents each level);
+// the last one given counts. applyOptLevel says what each does.
+cl::opt<bool> optLevel0(
+    "O0",
+    cl::desc("no graph passes (as --no-fold --no-merge --no-fuse), NCHW, no "
+             "split; LLVM code generation at -O0"),
+    cl::cat(optCategory));
+cl::opt<bool> optLevel1(
+    "O1",
+    cl::desc("folding only (as --no-merge --no-fuse), NCHW, no split; LLVM "
+             "code generation at -O1"),
+    cl::cat(optCategory));
+cl::opt<bool> optLevel2(
+    "O2",
+    cl::desc("folding, merging, channels-last layout and fusion; no split; "
+             "LLVM code generation at -O2"),
+    cl::cat(optCategory));
+cl::opt<bool> optLevel3(
+    "O3",
+    cl::desc("(default) every graph pass, split at the tile budget; LLVM "
+             "code generation at -O3"),
+    cl::cat(optCategory));
+cl::opt<std::string>
+    reportPath("report",
+               cl::desc("write a compile report to this HTML file: the graph "
+                        "after partitioning, per-layer cost and memory, the "
+                        "memory plan, the graph passes' decisions, the device "
+                        "variants and the variant table"),
+               cl::value_desc("file.html"), cl::cat(diagCategory));
 
 /// Options registered by MLIR and LLVM that are part of kilnc's interface.
 /// (--mlir-print-ir-before/after=PASS only know registered passes, which
 /// kilnc does not register: --print-after=PASS takes their place.)
 /// --print-after=PASS is LLVM's own option: kilnc reads it through
 /// llvm::printAfterPasses() and applies it to MLIR passes. --stats is LLVM's
-/// too (llvm::AreStatisticsEnabled()).
+/// too (llvm::AreStatisticsEnabled()), and so is --time-passes
+/// (llvm::TimePassesIsEnabled, which kilnc reads and clears: it times its
+/// own stages, not LLVM's codegen passes).
 const std::pair<const char *, const char *> kSharedOptions[] = {
     {"print-after", "print the IR after the named pass (e.g. "
                     "kiln-plan-memory) to stderr"},
     {"stats", "print a summary of the artifact (tensors, nn ops before and "
               "after each graph pass, fused groups, constants, arena, size) "
               "to stderr"},
+    {"time-passes", "print each stage of the compile (import, graph passes, "
+                    "lowering, codegen, link, the device variants' and "
+                    "--variants' stages) with its time to stderr as it ends"},
     {"mlir-print-ir-after-all", nullptr},
     {"mlir-print-ir-before-all", nullptr},
     {"mlir-print-ir-after-change", nullptr},
@@ -287,17 +341,77 @@ const std::pair<const char *, const char *> kSharedOptions[] = {
     {"mlir-print-debuginfo", nullptr},
     {"mlir-timing", nullptr}};
 
+/// --help: kilnc's options by group, in kCategories' order, each group's
+/// options by name (LLVM's own printer sorts the groups by name).
+void printHelp() {
+  llvm::raw_ostream &os = llvm::outs();
+  os << "OVERVIEW: Kiln ahead-of-time DNN compiler\n\n"
+     << "USAGE: kilnc [options] <model.onnx|model.mlir>\n";
+  // --help and --version are in LLVM's generic category.
+  const cl::OptionCategory *generic =
+      cl::getRegisteredOptions().lookup("version")->Categories.front();
+  std::map<const cl::OptionCategory *, std::map<std::string, cl::Option *>>
+      groups;
+  size_t width = 0;
+  for (auto &[key, option] : cl::getRegisteredOptions()) {
+    if (option->getOptionHiddenFlag() != cl::NotHidden || option->ArgStr != key)
+      continue;
+    for (const cl::OptionCategory *category : option->Categories)
+      if (llvm::is_contained(kCategories, category) || category == generic) {
+        groups[category][option->ArgStr.str()] = option;
+        width = std::max(width, option->getOptionWidth());
+      }
+  }
+  auto print = [&](const cl::OptionCategory *category) {
+    os << "\n" << llvm::StringRef(category->getName()).upper() << ":\n";
+    if (!category->getDescription().empty())
+      os << "  " << category->getDescription() << "\n";
+    os << "\n";
+    for (auto &[name, option] : groups[category]) {
+      if (name.size() > 2) {
+        option->printOptionInfo(width);
+        continue;
+      }
+      // -o and -O0..-O3 with one dash, as in clang; the description where
+      // printOptionInfo puts it.
+      std::string flag = "  -" + name;
+      if (!option->ValueStr.empty())
+        flag += " <" + option->ValueStr.str() + ">";
+      os << flag;
+      os.indent(width > flag.size() + 3 ? width - 3 - flag.size() : 1)
+          << " - " << option->HelpStr << "\n";
+    }
+  };
+  for (const cl::OptionCategory *category : kCategories)
+    print(category);
+  print(generic);
+}
+
 /// Parses the command line; a bad one is one `kilnc: error:` line too.
 void parseCommandLine(int argc, char **argv) {
   auto &options = cl::getRegisteredOptions();
   for (auto [name, description] : kSharedOptions)
     if (cl::Option *option = options.lookup(name)) {
-      option->addCategory(kilncCategory);
+      option->addCategory(diagCategory);
       option->setHiddenFlag(cl::NotHidden);
       if (description)
         option->setDescription(description);
     }
-  cl::HideUnrelatedOptions(kilncCategory);
+  cl::HideUnrelatedOptions(kCategories);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "kilnc " KILN_VERSION " (MLIR/LLVM " LLVM_VERSION_STRING ")\n"
+       << "targets: x86_64-linux-gnu (default), aarch64-linux-gnu, "
+          "aarch64-linux-android\n";
+  });
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--")
+      break;
+    if (arg == "-h" || arg == "-help" || arg == "--help") {
+      printHelp();
+      std::exit(0);
+    }
+  }
   std::string errors;
   llvm::raw_string_ostream os(errors);
   if (cl::ParseCommandLineOptions(argc, argv,
@@ -574,6 +688,15 @@ std::string pruneSummary(const PruneResults &pruned) {
   return text;
 }
 
+/// One line on the layout: what kiln-layout moved, the transposes left.
+std::string layoutSummary(const GraphDecisions &decisions) {
+  return (decisions.channelsLast < 0
+              ? std::string("nchw")
+              : "nhwc, " + std::to_string(decisions.channelsLast) +
+                    " convs and pools channels-last") +
+         "; " + std::to_string(decisions.transposes) + " transposes left";
+}
+
 /// --stats: the artifact at a glance.
 void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
                   uint64_t graphBytes,
@@ -622,13 +745,7 @@ void printSummary(ModuleOp module, const kiln::cpu::ModelSignature &sig,
   for (const auto &[kind, count] : decisions.fusions)
     os << " " << kind << " " << count;
   os << "\n"
-     << "kilnc:   layout: ";
-  if (decisions.channelsLast < 0)
-    os << "nchw";
-  else
-    os << "nhwc, " << decisions.channelsLast
-       << " convs and pools channels-last";
-  os << "; " << decisions.transposes << " transposes left\n"
+     << "kilnc:   layout: " << layoutSummary(decisions) << "\n"
      << "kilnc:   prune: " << pruneSummary(pruned) << "\n"
      << "kilnc:   depthwise+pointwise: " << decisions.dwPwPairs / 2
      << " pairs in " << decisions.dwPwBands / 2 << " bands\n"
@@ -662,6 +779,27 @@ std::optional<int64_t> parseTileBudget(llvm::StringRef text,
   return value * scale;
 }
 
+/// -O0..-O3: the last one given (default 3) sets the graph pass flags the
+/// command line leaves unset; returns the level.
+unsigned applyOptLevel() {
+  cl::opt<bool> *levels[] = {&optLevel0, &optLevel1, &optLevel2, &optLevel3};
+  unsigned level = 3, position = 0;
+  for (auto [i, flag] : llvm::enumerate(levels))
+    if (flag->getNumOccurrences() && flag->getPosition() >= position) {
+      level = i;
+      position = flag->getPosition();
+    }
+  if (level == 0)
+    noFold = true;
+  if (level <= 1)
+    noMerge = noFuse = true;
+  if (level <= 1 && !layoutFlag.getNumOccurrences())
+    layoutFlag = std::string("nchw");
+  if (level <= 2 && !tileBudgetFlag.getNumOccurrences())
+    tileBudgetFlag = std::string("0");
+  return level;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -671,6 +809,11 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
   parseCommandLine(argc, argv);
+  // --time-passes is LLVM's flag: kilnc times its own stages instead of
+  // printing LLVM's per-pass report.
+  kiln::report::StageTimer timer(llvm::TimePassesIsEnabled);
+  llvm::TimePassesIsEnabled = false;
+  unsigned optLevel = applyOptLevel();
   llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
     llvm::errs() << "kilnc: error: internal: " << reason << "\n";
     std::exit(1);
@@ -730,6 +873,16 @@ int main(int argc, char **argv) {
   }
   if (toObject && output == "-")
     fail("object and shared outputs need a file name (-o)");
+  std::optional<kiln::report::Report> report;
+  if (!reportPath.empty()) {
+    if (!toObject)
+      fail("--report describes an object or a shared object (--emit=obj or "
+           "shared), not --emit=" +
+           emitKindName);
+    report.emplace();
+    for (int i = 0; i < argc; ++i)
+      report->command += (i ? " " : "") + std::string(argv[i]);
+  }
 
   kiln::onnx::ImportOptions importOptions;
   importOptions.maxTensorBytes = maxTensorBytes;
@@ -804,7 +957,13 @@ int main(int argc, char **argv) {
   auto targetMachine = kiln::cpu::createTargetMachine(context, target);
   if (failed(targetMachine))
     return 1;
+  if (optLevel < 3)
+    (*targetMachine)
+        ->setOptLevel(optLevel == 0   ? llvm::CodeGenOptLevel::None
+                      : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                      : llvm::CodeGenOptLevel::Default);
 
+  timer.begin("import");
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(inputPath).ends_with(".mlir")) {
     llvm::SourceMgr sourceMgr;
@@ -827,6 +986,7 @@ int main(int argc, char **argv) {
   };
   if (emitKind == Emit::MLIR) {
     writeText(output, print);
+    timer.finish();
     return 0;
   }
 
@@ -841,6 +1001,58 @@ int main(int argc, char **argv) {
   if (failed(kiln::cpu::readSignature(*module, signature)))
     return 1;
   uint64_t graphBytes = intermediateTensorBytes(*module);
+
+  // --report: what every compile knows, then the page.
+  auto writeReport = [&]() {
+    kiln::report::Report &r = *report;
+    r.version = "kilnc " KILN_VERSION " (MLIR/LLVM " LLVM_VERSION_STRING ")";
+    r.input = inputPath;
+    r.output = output;
+    uint64_t fileSize = 0;
+    llvm::sys::fs::file_size(output, fileSize);
+    auto spec = [](const kiln::cpu::TensorSpec &t) {
+      std::string s = t.name + ": " + kiln::cpu::dtypeName(t.dtype) + " ";
+      for (auto [i, d] : llvm::enumerate(t.dims))
+        s += (i ? "x" : "") + std::to_string(d);
+      return s;
+    };
+    r.facts = {{"model", inputPath},
+               {"output", output + " (--emit=" + emitKindName + ", " +
+                              std::to_string(fileSize) + " bytes)"},
+               {"name", "kiln_model_" + target.modelName},
+               {"target", targetTriple + (mcpu.empty() ? "" : ", cpu " + mcpu) +
+                              (mattr.empty() ? "" : ", " + mattr)}};
+    r.facts.push_back(
+        {"optimisation",
+         !variantsFlag.empty()
+             ? "-O" + std::to_string(optLevel) +
+                   " for every sub-model, with the flags of its kind"
+             : "-O" + std::to_string(optLevel) + ": fold " +
+                   (noFold ? "off" : "on") + ", merge " +
+                   (noMerge ? "off" : "on") + ", layout " + layoutFlag +
+                   ", fuse " + (noFuse ? "off" : "on") + ", tile budget " +
+                   std::to_string(tileBudget) + " bytes, memory reuse " +
+                   (noMemoryReuse ? "off" : "on")});
+    r.facts.push_back(
+        {"devices", variantsFlag.empty()
+                        ? devicesFlag + ", precision " + precisionFlag
+                        : "--variants=" + variantsFlag});
+    if (pruneFlag != "none")
+      r.facts.push_back({"pruning", pruneFlag});
+    for (const kiln::cpu::TensorSpec &t : signature.inputs)
+      r.facts.push_back({"input", spec(t)});
+    for (const kiln::cpu::TensorSpec &t : signature.outputs)
+      r.facts.push_back({"output tensor", spec(t)});
+    if (variantsFlag.empty())
+      r.facts.push_back(
+          {"arena", std::to_string(signature.arenaSize) +
+                        " bytes (intermediate tensors as imported: " +
+                        std::to_string(graphBytes) + " bytes)"});
+    r.stages = timer.stages();
+    std::string error;
+    if (!kiln::report::writeReport(r, reportPath, error))
+      fail(error);
+  };
 
   if (!variantsFlag.empty()) {
     if (emitKind != Emit::Obj && emitKind != Emit::Shared)
@@ -880,6 +1092,8 @@ int main(int argc, char **argv) {
       vo.targetArgs.push_back("--mcpu=" + mcpu);
     if (!mattr.empty())
       vo.targetArgs.push_back("--mattr=" + mattr);
+    if (optLevel < 3)
+      vo.targetArgs.push_back("-O" + std::to_string(optLevel));
     vo.pruneArgs = {"--prune=pattern",
                     "--prune-patterns=" + std::to_string(prunePatterns),
                     "--prune-connectivity=" +
@@ -904,12 +1118,44 @@ int main(int argc, char **argv) {
       llvm::sys::path::replace_extension(h, ".h");
       header = h.str().str();
     }
-    return failed(kiln::variants::build(
-               *module, signature, vo, target, **targetMachine,
-               emitKind == Emit::Shared, output, header,
-               llvm::AreStatisticsEnabled() ? &llvm::errs() : nullptr))
-               ? 1
-               : 0;
+    timer.begin("variants");
+    if (failed(kiln::variants::build(
+            *module, signature, vo, target, **targetMachine,
+            emitKind == Emit::Shared, output, header,
+            llvm::AreStatisticsEnabled() ? &llvm::errs() : nullptr)))
+      return 1;
+    if (report) {
+      timer.begin("report");
+      // The segments as the builder cuts them: its graph pipeline (unfused,
+      // NCHW) and kiln-cut-segments, run again on a copy.
+      OwningOpRef<ModuleOp> cut = module->clone();
+      PassManager cutPm(&context);
+      kiln::GraphPipelineOptions unfused;
+      unfused.fuse = false;
+      kiln::buildGraphPipeline(cutPm, unfused);
+      kiln::CutSegmentsOptions cutOptions;
+      cutOptions.segments = vo.segments;
+      cutPm.addNestedPass<func::FuncOp>(kiln::createCutSegments(cutOptions));
+      if (succeeded(cutPm.run(*cut))) {
+        report->graphs.push_back(kiln::report::collectGraph(
+            cut->lookupSymbol<func::FuncOp>("main"), "Segments"));
+        report->graphs.back().note =
+            "Coloured by segment: the graph every variant starts from "
+            "(folded and merged, unfused, NCHW), cut by kiln-cut-segments. "
+            "Each segment's variants run where the variant table says.";
+      }
+      std::string error;
+      report->variants = kiln::report::readVariantTable(output, error);
+      if (!report->variants)
+        report->variantsNote = error;
+      report->memoryNote = "--variants: every sub-model plans its own "
+                           "arena; the variant table lists each one's.";
+      report->devicesNote = "--variants: the opencl and nna variants are "
+                            "sub-models; see Variants.";
+      writeReport();
+    }
+    timer.finish();
+    return 0;
   }
 
   PassManager pm(&context);
@@ -937,10 +1183,13 @@ int main(int argc, char **argv) {
   auto passCounts = std::make_unique<GraphPassCounts>();
   GraphPassCounts &graphCounts = *passCounts;
   GraphDecisions decisions;
-  if (stats) {
+  if (stats || report) {
     pm.addInstrumentation(std::move(passCounts));
     pm.addInstrumentation(std::make_unique<DecisionCounter>(decisions));
   }
+  if (report)
+    pm.addInstrumentation(std::make_unique<kiln::report::Recorder>(*report));
+  pm.addInstrumentation(std::make_unique<kiln::report::StageSplitter>(timer));
   std::vector<uint8_t> openclPlan;
   kiln::opencl::PlanSummary gpuSummary;
   std::vector<uint8_t> nnaPlan;
@@ -948,7 +1197,7 @@ int main(int argc, char **argv) {
   // Of the GPU variant, then of the NNA variant: model entries 1, 2, ...
   std::vector<OwningOpRef<ModuleOp>> cpuSegments;
   PruneResults pruned;
-  if (stats || !pruneReport.empty())
+  if (stats || !pruneReport.empty() || report)
     pm.addInstrumentation(std::make_unique<PruneRecorder>(pruned));
   if (hasNN) {
     kiln::GraphPipelineOptions graphOptions;
@@ -1016,10 +1265,13 @@ int main(int argc, char **argv) {
       return quantisePm.run(m);
     };
     // The CPU variant from the int8 graph: nna ops run as CPU code.
-    if (precisionFlag == "int8" && emitKind != Emit::Calibration &&
-        failed(quantise(*module)))
-      return 1;
+    if (precisionFlag == "int8" && emitKind != Emit::Calibration) {
+      timer.begin("quantise (int8)");
+      if (failed(quantise(*module)))
+        return 1;
+    }
     if (emitKind == Emit::Calibration) {
+      timer.begin("calibration");
       OwningOpRef<ModuleOp> calibrated = module->clone();
       int64_t samples = 0;
       FailureOr<std::vector<kiln::nna::Range>> ranges;
@@ -1045,6 +1297,7 @@ int main(int argc, char **argv) {
              << llvm::format("%.9g %.9g", r.min, r.max) << "\n";
         }
       });
+      timer.finish();
       return 0;
     }
     // The device variants: the same graph passes, NCHW and uncut. Ops the
@@ -1078,6 +1331,7 @@ int main(int argc, char **argv) {
       return kiln::SegmentABI{abi->parallel, abi->arenaBytes};
     };
     if (gpu) {
+      timer.begin("gpu variant");
       OwningOpRef<ModuleOp> gpuModule = module->clone();
       PassManager gpuPm(&context);
       kiln::buildGraphPipeline(gpuPm, nchwOptions);
@@ -1098,9 +1352,13 @@ int main(int argc, char **argv) {
                                        "inputs, constants or views of them")
                          : gpuSummary.cpuOps.front());
       openclPlan = std::move(*plan);
+      if (report && !openclPlan.empty())
+        kiln::report::addGPU(*report, *gpuModule, gpuSummary,
+                             openclPlan.size());
       if (emitKind == Emit::OpenCL) {
         writeText(output,
                   [&](llvm::raw_ostream &os) { os << gpuSummary.source; });
+        timer.finish();
         return 0;
       }
     }
@@ -1108,8 +1366,12 @@ int main(int argc, char **argv) {
       // The NNA variant: the int8 graph (the CPU variant's when that is
       // int8 already), its nna ops as streams, the rest as CPU segments.
       OwningOpRef<ModuleOp> nnaModule = module->clone();
-      if (precisionFlag != "int8" && failed(quantise(*nnaModule)))
-        return 1;
+      if (precisionFlag != "int8") {
+        timer.begin("nna variant: quantise");
+        if (failed(quantise(*nnaModule)))
+          return 1;
+      }
+      timer.begin("nna variant: plan");
       nnaSummary.layerByLayer = nnaLayerByLayer;
       FailureOr<std::vector<uint8_t>> plan =
           kiln::nna::buildPlan(*nnaModule, *nnaConfig, compileSegment,
@@ -1123,6 +1385,9 @@ int main(int argc, char **argv) {
                         "NNA, so the artifact has no NNA variant\n";
       }
       nnaPlan = std::move(*plan);
+      if (report && !nnaPlan.empty())
+        kiln::report::addNNA(*report, *nnaModule, *nnaConfig, nnaSummary,
+                             nnaPlan.size());
       if (emitKind == Emit::NNA) {
         std::string dump;
         llvm::raw_string_ostream os(dump);
@@ -1130,6 +1395,7 @@ int main(int argc, char **argv) {
                 kiln::nna::printPlan(os, *nnaConfig, nnaPlan, nnaSummary))
           fail(llvm::toString(std::move(e)));
         writeText(output, [&](llvm::raw_ostream &out) { out << dump; });
+        timer.finish();
         return 0;
       }
     }
@@ -1143,12 +1409,14 @@ int main(int argc, char **argv) {
   if (nna && !hasNN)
     llvm::errs() << "kilnc: warning: --devices=nna: the model has no nn ops, "
                     "so the artifact has no NNA variant\n";
+  timer.begin(hasNN ? "graph passes" : "lowering");
   if (emitKind == Emit::MLIRLinalg) {
     if (failed(pm.run(*module)))
       return 1;
     if (!pruneReport.empty())
       writePruneReport(pruned, pruneFlag, pruneReport);
     writeText(output, print);
+    timer.finish();
     return 0;
   }
 
@@ -1172,14 +1440,18 @@ int main(int argc, char **argv) {
       return 1;
   if (emitKind == Emit::MLIRLLVM) {
     writeText(output, print);
+    timer.finish();
     return 0;
   }
 
-  if (emitKind == Emit::LLVMIR)
-    return failed(kiln::cpu::emitObject(*module, signature, target,
-                                        **targetMachine, false, true, output))
-               ? 1
-               : 0;
+  timer.begin("codegen");
+  if (emitKind == Emit::LLVMIR) {
+    if (failed(kiln::cpu::emitObject(*module, signature, target,
+                                     **targetMachine, false, true, output)))
+      return 1;
+    timer.finish();
+    return 0;
+  }
 
   bool shared = emitKind == Emit::Shared;
   std::string objectPath = output;
@@ -1194,6 +1466,7 @@ int main(int argc, char **argv) {
                                    nnaPlan)))
     return 1;
   if (shared) {
+    timer.begin("link");
     LogicalResult linked =
         kiln::cpu::linkShared(context, objectPath, output);
     llvm::sys::fs::remove(objectPath);
@@ -1206,6 +1479,7 @@ int main(int argc, char **argv) {
       os << kiln::cpu::headerText(signature, target);
     });
   }
+  timer.end();
   if (stats && !openclPlan.empty()) {
     llvm::errs() << "kilnc:   gpu (OpenCL): " << gpuSummary.kernels
                  << " kernels, " << gpuSummary.sourceBytes
@@ -1237,5 +1511,48 @@ int main(int argc, char **argv) {
   if (stats)
     printSummary(*module, signature, graphBytes, target, graphCounts, decisions,
                  pruned, tileBudget, output);
+  if (report) {
+    kiln::report::Decisions &d = report->decisions;
+    d.passes = graphCounts.counts;
+    d.facts = {{"layout", layoutSummary(decisions)},
+               {"split", "tile budget " + std::to_string(tileBudget) +
+                             " bytes: " + std::to_string(decisions.splitOps) +
+                             " ops into " +
+                             std::to_string(decisions.splitPieces) + " pieces"},
+               {"depthwise+pointwise",
+                std::to_string(decisions.dwPwPairs / 2) + " pairs in " +
+                    std::to_string(decisions.dwPwBands / 2) + " bands"},
+               {"pruning", pruneSummary(pruned)}};
+    for (auto &[name, info] : pruned.layers)
+      d.pruned.push_back(
+          {name, std::to_string(pruneField(info, "nonzero")) + " of " +
+                     std::to_string(pruneField(info, "weights")) +
+                     " weights left, " +
+                     std::to_string(pruneField(info, "zero_kernels")) + " of " +
+                     std::to_string(pruneField(info, "kernels")) +
+                     " kernels removed"});
+    if (report->devices.empty())
+      report->devicesNote =
+          "No device variant: the artifact is CPU code only (--devices=" +
+          devicesFlag + ").";
+    report->variantsNote =
+        "No variants: compiled without --variants, so the artifact has one "
+        "CPU variant" +
+        std::string(report->devices.empty() ? ""
+                                            : " and the device variants "
+                                              "above") +
+        ".";
+    if (!report->memory.recorded)
+      report->memoryNote = "The memory plan did not run.";
+    else if (!report->devices.empty())
+      report->memoryNote = "This is the CPU variant's arena; the device "
+                           "variants' arenas are under Devices.";
+    if (report->graphs.empty() || !report->decisionsRecorded)
+      report->graphsNote = "The model has no nn ops: there is no graph to "
+                           "show.";
+    timer.begin("report");
+    writeReport();
+  }
+  timer.finish();
   return 0;
 }
