@@ -433,8 +433,14 @@ void parseCommandLine(int argc, char **argv) {
   std::exit(1);
 }
 
-/// First error only: later ones are consequences ("failed to infer ...").
+/// Errors as clang prints them, on one line and without a caret:
+/// `FILE:NODE: error: MESSAGE` in an ONNX node of the model (FILE as the
+/// command line names it), `FILE:LINE:COL: error: ...` in a .mlir file,
+/// `FILE: error: ...` for a model as a whole and `kilnc: error: ...` where
+/// no place applies. First error only: later ones are consequences
+/// ("failed to infer ...").
 struct OneLineDiagnostics {
+  std::string file; // the model
   bool reported = false;
   void handle(Diagnostic &diag) {
     if (diag.getSeverity() != DiagnosticSeverity::Error || reported)
@@ -443,12 +449,12 @@ struct OneLineDiagnostics {
     std::string where = describe(diag.getLocation());
     std::string message = diag.str();
     std::replace(message.begin(), message.end(), '\n', ' ');
-    llvm::errs() << "kilnc: error: " << (where.empty() ? "" : where + ": ")
-                 << message << "\n";
+    llvm::errs() << (where.empty() ? "kilnc" : where) << ": error: " << message
+                 << "\n";
   }
-  static std::string describe(Location loc) {
+  std::string describe(Location loc) const {
     if (auto name = dyn_cast<NameLoc>(loc))
-      return "node '" + name.getName().str() + "'";
+      return file + ":" + name.getName().str();
     if (auto file = dyn_cast<FileLineColLoc>(loc)) {
       std::string s = file.getFilename().str();
       if (file.getLine())
@@ -460,6 +466,8 @@ struct OneLineDiagnostics {
       for (Location inner : fused.getLocations())
         if (std::string s = describe(inner); !s.empty())
           return s;
+    if (auto site = dyn_cast<CallSiteLoc>(loc))
+      return describe(site.getCallee());
     return "";
   }
 };
@@ -910,6 +918,7 @@ int main(int argc, char **argv) {
   context.disableMultithreading();
   context.loadAllAvailableDialects();
   OneLineDiagnostics diagnostics;
+  diagnostics.file = inputPath;
   context.getDiagEngine().registerHandler(
       [&](Diagnostic &d) { diagnostics.handle(d); });
 
