@@ -175,7 +175,7 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "message names\n"
           "                     the binding ones, and kiln-run exits with "
           "status 1\n"
-          "  --calibrate-variants[=RUNS]\n"
+          "  --calibrate[=RUNS], --calibrate-variants[=RUNS]\n"
           "                     time every variant RUNS times (default %d) "
           "on this\n"
           "                     machine with the inputs, and choose again\n"
@@ -194,8 +194,7 @@ static void usage(FILE *f, const char *argv0, bool linked) {
           "                     also write the timeline to OUT as JSON\n"
           "\n"
           "  -h, --help         print this help\n",
-          argv0, linked ? "" : "MODEL.so ",
-          KILN_RUN_DEFAULT_CALIBRATION_RUNS);
+          argv0, linked ? "" : "MODEL.so ", KILN_RUN_DEFAULT_CALIBRATION_RUNS);
 }
 
 /* Decimal unsigned integer, whole string, at most max. */
@@ -255,8 +254,7 @@ static int parse_variant_option(const char *name, const char *value,
   } else if (strcmp(name, "--latency-target") == 0) {
     if (!parse_double(value, &c->latency_target_ms) ||
         !(c->latency_target_ms > 0))
-      return fail("--latency-target expects milliseconds > 0, got '%s'",
-                  value);
+      return fail("--latency-target expects milliseconds > 0, got '%s'", value);
   } else if (strcmp(name, "--allow-devices") == 0) {
     char why[96];
     if (!kiln_parse_device_list(value, &c->allowed_devices, why, sizeof why))
@@ -280,7 +278,8 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
   opt->runs = 1;
   opt->warmup = 1;
   opt->top = -1;
-  opt->constraints = (kiln_constraints){.struct_size = sizeof(kiln_constraints)};
+  opt->constraints =
+      (kiln_constraints){.struct_size = sizeof(kiln_constraints)};
   opt->inputs = calloc((size_t)argc, sizeof *opt->inputs);
   if (!opt->inputs)
     return fail("out of memory");
@@ -302,16 +301,21 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
       opt->variants = true;
       continue;
     }
-    if (strcmp(arg, "--calibrate-variants") == 0) {
+    /* --calibrate is issue 9's name for it. */
+    if (strcmp(arg, "--calibrate-variants") == 0 ||
+        strcmp(arg, "--calibrate") == 0) {
       opt->calibrate_runs = KILN_RUN_DEFAULT_CALIBRATION_RUNS;
       continue;
     }
-    if (strncmp(arg, "--calibrate-variants=", 21) == 0) {
-      if (!parse_uint(arg + 21, 1000000, &opt->calibrate_runs) ||
+    const char *runs = strncmp(arg, "--calibrate-variants=", 21) == 0 ? arg + 21
+                       : strncmp(arg, "--calibrate=", 12) == 0        ? arg + 12
+                                                                      : NULL;
+    if (runs) {
+      if (!parse_uint(runs, 1000000, &opt->calibrate_runs) ||
           opt->calibrate_runs == 0)
-        return fail("--calibrate-variants= expects a number of runs from 1 "
-                    "to 1000000, got '%s'",
-                    arg + 21);
+        return fail("%.*s expects a number of runs from 1 to 1000000, got "
+                    "'%s'",
+                    (int)(runs - arg), arg, runs);
       continue;
     }
     if (strcmp(arg, "--tune") == 0) {
@@ -344,16 +348,15 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
         strcmp(name, "--warmup") == 0 || strcmp(name, "--threads") == 0 ||
         strcmp(name, "--top") == 0 || strcmp(name, "--device") == 0 ||
         strcmp(name, "--fallback") == 0 || strcmp(name, "--cache-dir") == 0;
-    bool variant_option =
-        strcmp(name, "--memory-budget") == 0 ||
-        strcmp(name, "--latency-target") == 0 ||
-        strcmp(name, "--allow-devices") == 0 ||
-        strcmp(name, "--accuracy-floor") == 0 ||
-        strcmp(name, "--objective") == 0 ||
-        strcmp(name, "--variant-profile") == 0 ||
-        strcmp(name, "--load-variant-profile") == 0 ||
-        strcmp(name, "--scenario") == 0 ||
-        strcmp(name, "--scenario-json") == 0;
+    bool variant_option = strcmp(name, "--memory-budget") == 0 ||
+                          strcmp(name, "--latency-target") == 0 ||
+                          strcmp(name, "--allow-devices") == 0 ||
+                          strcmp(name, "--accuracy-floor") == 0 ||
+                          strcmp(name, "--objective") == 0 ||
+                          strcmp(name, "--variant-profile") == 0 ||
+                          strcmp(name, "--load-variant-profile") == 0 ||
+                          strcmp(name, "--scenario") == 0 ||
+                          strcmp(name, "--scenario-json") == 0;
     if (!known && !variant_option)
       return fail("unknown option '%s' (see --help)", arg);
     const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -651,12 +654,12 @@ static int run_model(state *st) {
 
 /* The first option given that needs a model with variants, or NULL. */
 static const char *variant_option(const options *o) {
-  return o->variants                ? "--variants"
-         : o->has_constraints       ? "a constraint option"
-         : o->calibrate_runs        ? "--calibrate-variants"
-         : o->load_variant_profile  ? "--load-variant-profile"
-         : o->scenario              ? "--scenario"
-                                    : NULL;
+  return o->variants               ? "--variants"
+         : o->has_constraints      ? "a constraint option"
+         : o->calibrate_runs       ? "--calibrate-variants"
+         : o->load_variant_profile ? "--load-variant-profile"
+         : o->scenario             ? "--scenario"
+                                   : NULL;
 }
 
 /* Measured latencies, constraints and the table, before any run. */
@@ -669,21 +672,18 @@ static int set_up_variants(state *st) {
     return 1;
   kiln_error err;
   if (o->load_variant_profile) {
-    if (kiln_session_load_profile(s, o->load_variant_profile, &err) !=
-        KILN_OK)
+    if (kiln_session_load_profile(s, o->load_variant_profile, &err) != KILN_OK)
       return fail("%s", err.message);
     fprintf(stderr, "kiln-run: variant latencies from '%s'\n",
             o->load_variant_profile);
   }
   if (o->calibrate_runs) {
     if (kiln_session_calibrate(s, st->inputs, kiln_session_num_inputs(s),
-                               (uint32_t)o->calibrate_runs,
-                               o->variant_profile, &err) != KILN_OK)
+                               (uint32_t)o->calibrate_runs, o->variant_profile,
+                               &err) != KILN_OK)
       return fail("%s", err.message);
-    fprintf(stderr,
-            "kiln-run: calibrated %zu variants (%llu runs each)%s%s\n",
-            kiln_session_num_variants(s),
-            (unsigned long long)o->calibrate_runs,
+    fprintf(stderr, "kiln-run: calibrated %zu variants (%llu runs each)%s%s\n",
+            kiln_session_num_variants(s), (unsigned long long)o->calibrate_runs,
             o->variant_profile ? "; profile written to " : "",
             o->variant_profile ? o->variant_profile : "");
   }
