@@ -8,6 +8,7 @@
 #include "compiler/onnx/ImporterImpl.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -108,7 +109,9 @@ LogicalResult Importer::importReshape(const ox::NodeProto &n, Location loc) {
     }
     if (d < 0)
       return emitError(loc) << "Reshape: invalid dimension " << d;
-    known *= d;
+    if (llvm::MulOverflow(known, d, known))
+      return emitError(loc) << "cannot reshape " << shapeString(x->getShape())
+                            << " to " << shapeString(request);
     shape.push_back(d);
   }
   int64_t total = x->getNumElements();
