@@ -147,7 +147,7 @@ for t in "${LIST[@]}"; do
   if ((rc != 0)); then
     failed=1
     FAILED_DIRS+=("$build/crashes/")
-    status="CRASH (exit $rc): $(grep -m1 -o 'ERROR: [A-Za-z]*: [^ ]*.*' "$log" || grep -m1 'check failed' "$log" || echo 'see log')"
+    status="CRASH (exit $rc): $(grep -m1 -o 'ERROR: [A-Za-z]*: [^ ]*.*' "$log" || grep -m1 -o 'runtime error: .*' "$log" || grep -m1 'check failed' "$log" || echo 'see log')"
     grep 'Test unit written to' "$log" | sed 's/^/  /' || true
   else
     status="no crash"

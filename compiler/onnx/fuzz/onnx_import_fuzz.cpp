@@ -3,9 +3,9 @@
 // Input: the bytes of an ONNX model. Runs kiln::onnx::importModelBytes with
 // small limits in a fresh context and, when the import succeeds, the MLIR
 // verifier on the module, which must pass (the importer returns verified
-// modules or null). Diagnostics are swallowed, or printed to stderr when
-// KILN_FUZZ_VERBOSE is set (to see why a replayed input is refused). See
-// README.md.
+// modules or null). Diagnostics and libonnx's warnings are swallowed, or
+// printed to stderr when KILN_FUZZ_VERBOSE is set (to see why a replayed
+// input is refused). See README.md.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/Importer.h"
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 namespace {
 
@@ -36,6 +37,14 @@ const mlir::DialectRegistry &registry() {
 }
 
 } // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  // libonnx writes warnings (experimental ops, models its version converter
+  // cannot read) to std::cerr: quiet too, unless KILN_FUZZ_VERBOSE is set.
+  if (!std::getenv("KILN_FUZZ_VERBOSE"))
+    std::cerr.rdbuf(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A context per input: uniqued types and attributes (every constant's
