@@ -29,7 +29,8 @@ pytorch-converted, pytorch-operator, simple} (libonnx-testdata):
 Each case ends as one of
   pass         the outputs match
   fail         wrong numbers, wrong shape/dtype, or kiln-run refused the run
-  unsupported  kilnc refused the model cleanly: exit 1, one line 'kilnc: error:'
+  unsupported  kilnc refused the model cleanly: exit 1, one error line
+               ('FILE:NODE: error: ...', 'FILE: error: ...' or 'kilnc: error: ...')
   crash        a signal, another exit status, or a diagnostic that is not one
                clean line (kilnc or kiln-run)
   hang         a step ran past --timeout
@@ -239,6 +240,9 @@ class Ctx:
             self.kilnc_hash = hashlib.sha256(f.read() + me.read()).hexdigest()
 
 
+# kilnc's one error line (docs/compiler.md): FILE:NODE: error: ..., FILE: error:
+# ..., FILE:LINE:COL: error: ... or kilnc: error: ...
+ERROR_LINE = re.compile(r"^(?:kilnc|\S.*?): error: ")
 FREEZE_RX = re.compile(r"input \d+ \('([^']+)'\) must be a compile-time constant")
 PIN_RX = re.compile(r"input '([^']+)' has (?:dynamic dimension|no shape)")
 BAD_PIN_RX = re.compile(r"bad --input-shape '([^'=]+)=")
@@ -277,8 +281,9 @@ def compile_case(ctx, model_path, inputs, d, log):
         err = lines(p.stderr)
         if p.returncode == 0:
             result = {"status": "ok"}
-        elif p.returncode == 1 and len(err) == 1 and err[0].startswith("kilnc: error: "):
-            result = {"status": "unsupported", "message": err[0][len("kilnc: error: "):]}
+        elif p.returncode == 1 and len(err) == 1 and ERROR_LINE.match(err[0]):
+            result = {"status": "unsupported",
+                      "message": err[0][ERROR_LINE.match(err[0]).end():]}
             # kilnc names the operand, then (when it is computed) the model
             # input it is computed from: freeze the first graph input named.
             names = [n for n in FREEZE_RX.findall(err[0]) if n in inputs and n not in frozen]

@@ -4,7 +4,7 @@ Each case is built from its own random generator, seeded from the case name
 (zlib.crc32), so a case's model and inputs do not depend on which other cases
 run. CASES lists positive cases (compiled, run and compared with
 onnxruntime); NEGATIVE lists models kilnc must refuse with exit status 1 and
-one `kilnc: error:` line naming the op and the node.
+one error line (`FILE:NODE: error: ...`) naming the op and the node.
 
 A builder returns (onnx.ModelProto, {input name: np.ndarray}).
 """
