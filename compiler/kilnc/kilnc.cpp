@@ -191,6 +191,13 @@ cl::opt<std::string> devicesFlag(
              "streams; kiln-run --device=nna-sim)"),
     cl::value_desc("cpu[,gpu][,nna]"), cl::init("cpu"),
     cl::cat(deviceCategory));
+cl::opt<bool> noCPUVariant(
+    "no-cpu-variant",
+    cl::desc("with --devices=...,gpu or nna: leave out the CPU variant (the "
+             "model runs only on its device, with no CPU fallback); what "
+             "--variants uses for its GPU and NNA variants, whose CPU "
+             "counterpart is the fp32 variant"),
+    cl::cat(deviceCategory));
 cl::opt<bool> nnaLayerByLayer(
     "nna-layer-by-layer",
     cl::desc("with --devices=...,nna: build every command stream layer by "
@@ -950,6 +957,9 @@ int main(int argc, char **argv) {
     else if (device != "cpu")
       fail("--devices: '" + device + "' is not a device (cpu, gpu, nna)");
   }
+  if (noCPUVariant && !gpu && !nna)
+    fail("--no-cpu-variant needs --devices with gpu or nna: the model would "
+         "have no code to run");
   const kiln_nna_config *nnaConfig =
       nnaConfigFlag == "small"   ? kiln_nna_config_get(KILN_NNA_CONFIG_SMALL)
       : nnaConfigFlag == "large" ? kiln_nna_config_get(KILN_NNA_CONFIG_LARGE)
@@ -1447,6 +1457,39 @@ int main(int argc, char **argv) {
   for (auto [i, segment] : llvm::enumerate(cpuSegments))
     if (failed(kiln::cpu::addSegment(*module, *segment, i + 1)))
       return 1;
+  // --no-cpu-variant: @main does nothing and the descriptor lists no
+  // segment, so its code and weights go; the device plans and their CPU
+  // steps (the segments, entries 1, 2, ...) stay.
+  if (noCPUVariant) {
+    for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
+      if (fn.getName() == "main") {
+        fn.getBody().dropAllReferences();
+        fn.getBody().getBlocks().clear();
+        OpBuilder b(fn);
+        Block *entry = fn.addEntryBlock(b);
+        b.setInsertionPointToEnd(entry);
+        LLVM::ReturnOp::create(b, fn.getLoc(), ValueRange());
+      }
+    // Then what only it used: its outlined loops, their dispatch
+    // declarations, its weights. A loop kiln.task.X is its dispatch
+    // kiln.dispatch.X's, by name (kiln-outline-parallel).
+    for (bool erased = true; erased;) {
+      erased = false;
+      for (Operation &op : llvm::make_early_inc_range(*module->getBody())) {
+        auto fn = dyn_cast<LLVM::LLVMFuncOp>(op);
+        llvm::StringRef name = fn ? fn.getName() : "";
+        bool entry =
+            fn && (name == "main" || name.starts_with("kiln.segment.") ||
+                   (name.consume_front("kiln.task.") &&
+                    module->lookupSymbol(("kiln.dispatch." + name).str())));
+        if (((fn && !entry) || isa<LLVM::GlobalOp>(op)) &&
+            SymbolTable::symbolKnownUseEmpty(&op, *module)) {
+          op.erase();
+          erased = true;
+        }
+      }
+    }
+  }
   if (emitKind == Emit::MLIRLLVM) {
     writeText(output, print);
     timer.finish();
@@ -1472,7 +1515,7 @@ int main(int argc, char **argv) {
   }
   if (failed(kiln::cpu::emitObject(*module, signature, target, **targetMachine,
                                    shared, false, objectPath, openclPlan,
-                                   nnaPlan)))
+                                   nnaPlan, /*cpuVariant=*/!noCPUVariant)))
     return 1;
   if (shared) {
     timer.begin("link");

@@ -171,17 +171,21 @@ static size_t layout_add(layout *l, size_t align, size_t size, size_t count) {
 }
 
 /* Whether `model` runs through per-segment variants: its descriptor has no
- * segments, it has a table (model ABI 5 on). */
+ * segments, it has a table (model ABI 5 on). A model without segments and
+ * without a table runs only on its GPU or NNA plan (kilnc
+ * --no-cpu-variant: a variant's sub-model). */
 static kiln_status check_variant_model(const kiln_model *model,
                                        const kiln_desc_counts *counts,
                                        bool *has_variants, kiln_error *error) {
   /* An older model's struct ends before variant_table. */
   bool table = model->abi_version >= 5 && model->variant_table;
+  bool plans = (model->abi_version >= 3 && model->opencl_plan) ||
+               (model->abi_version >= 4 && model->nna_plan);
   *has_variants = table;
-  if (counts->num_segments == 0 && !table)
+  if (counts->num_segments == 0 && !table && !plans)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
                      "descriptor has no segments and the model no variant "
-                     "table (model ABI %u)",
+                     "table or device plan (model ABI %u)",
                      model->abi_version);
   if (counts->num_segments != 0 && table)
     return kiln_fail(error, KILN_ERROR_INVALID_MODEL,
@@ -249,6 +253,10 @@ static kiln_status create_session(const kiln_model *model,
                      "picks the device of each segment itself (restrict them "
                      "with kiln_session_set_constraints)",
                      device);
+  if (!has_variants && counts.num_segments == 0 && device == KILN_DEVICE_CPU)
+    return kiln_fail(error, KILN_ERROR_UNSUPPORTED,
+                     "the model has no CPU variant (kilnc --no-cpu-variant): "
+                     "run it on the device it was compiled for");
   uint64_t arena_size = own_arena ? counts.arena_size : 0;
 
   /* The session struct comes first so that destroy can free it. */
@@ -330,7 +338,9 @@ static kiln_status create_session(const kiln_model *model,
       .num_layers = counts.num_layers,
       .layers = storage.layers,
       .current_layer = KILN_LAYER_END,
-      .fallback_to_cpu = fallback == KILN_FALLBACK_CPU,
+      /* Without CPU code of its own there is nothing to fall back to. */
+      .fallback_to_cpu =
+          fallback == KILN_FALLBACK_CPU && counts.num_segments > 0,
   };
   if (has_variants) {
     kiln_vsession_config config = {model,      s->inputs,      s->num_inputs,

@@ -409,10 +409,15 @@ static kiln_status check_model(const kiln_variant_table *t,
   if (st != KILN_OK)
     return INVALID("variant %u ('%s'): sub-model %u: %s", index, var->label,
                    var->model, why.message);
-  if (counts.num_segments == 0)
-    return INVALID("variant %u ('%s'): sub-model %u has no segments of its "
-                   "own (variants do not nest)",
+  /* A GPU or NNA variant's sub-model may lack CPU code of its own (kilnc
+   * --no-cpu-variant): the fp32 variants are the CPU's. */
+  if (model->abi_version >= 5 && model->variant_table)
+    return INVALID("variant %u ('%s'): sub-model %u has variants of its own "
+                   "(variants do not nest)",
                    index, var->label, var->model);
+  if (counts.num_segments == 0 && var->device == KILN_DEVICE_CPU)
+    return INVALID("variant %u ('%s'): sub-model %u has no CPU code", index,
+                   var->label, var->model);
   if (var->device == KILN_DEVICE_GPU &&
       (model->abi_version < 3 || !model->opencl_plan))
     return INVALID("variant %u ('%s'): sub-model %u has no GPU plan", index,

@@ -350,7 +350,7 @@ LogicalResult readSignature(ModuleOp module, ModelSignature &sig) {
 
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
                                       llvm::ArrayRef<std::string> layers,
-                                      bool throughVariants) {
+                                      bool noSegments) {
   std::vector<uint8_t> payload;
   put32(payload, sig.inputs.size());
   put32(payload, sig.outputs.size());
@@ -366,9 +366,9 @@ std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
   put32(payload, uint32_t(kArenaAlignment));
   // One segment on the CPU: entry 0 takes inputs, outputs, the arena, then
   // (if it has parallel loops) the session's kiln_parallel. None in a model
-  // that runs through its variants.
-  put32(payload, throughVariants ? 0 : 1);
-  if (!throughVariants) {
+  // that runs through its variants or only on its device plans.
+  put32(payload, noSegments ? 0 : 1);
+  if (!noSegments) {
     payload.push_back(KILN_DEVICE_CPU);
     put32(payload, 0);
     put32(payload, sig.inputs.size() + sig.outputs.size() + 1 + parallel);
@@ -576,7 +576,7 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
                          const CPUTargetOptions &opts, llvm::TargetMachine &tm,
                          bool shared, bool emitIR, llvm::StringRef path,
                          llvm::ArrayRef<uint8_t> openclPlan,
-                         llvm::ArrayRef<uint8_t> nnaPlan) {
+                         llvm::ArrayRef<uint8_t> nnaPlan, bool cpuVariant) {
   MLIRContext &ctx = *module.getContext();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -698,7 +698,8 @@ LogicalResult emitObject(ModuleOp module, const ModelSignature &sig,
   if (auto names = module->getAttrOfType<ArrayAttr>(kLayersAttr))
     for (auto name : names.getAsRange<StringAttr>())
       layers.push_back(name.str());
-  std::vector<uint8_t> blob = encodeDescriptor(sig, parallel, layers);
+  std::vector<uint8_t> blob =
+      encodeDescriptor(sig, parallel, layers, /*noSegments=*/!cpuVariant);
   auto *descriptor = new llvm::GlobalVariable(
       m, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmContext), blob.size()),
       true, llvm::GlobalValue::InternalLinkage,
@@ -779,7 +780,7 @@ LogicalResult emitVariantModel(MLIRContext &ctx, const ModelSignature &sig,
   m.setDataLayout(tm.createDataLayout());
   const std::string prefix = "kiln_" + opts.modelName;
   std::vector<uint8_t> blob =
-      encodeDescriptor(sig, false, {}, /*throughVariants=*/true);
+      encodeDescriptor(sig, false, {}, /*noSegments=*/true);
   llvm::Constant *descriptor = blobGlobal(m, blob, prefix + "_descriptor");
   llvm::Constant *tableData = blobGlobal(m, table, prefix + "_variants");
   auto *ptrTy = llvm::PointerType::get(llvmContext, 0);

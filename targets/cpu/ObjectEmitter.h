@@ -54,11 +54,12 @@ mlir::LogicalResult readSignature(mlir::ModuleOp module, ModelSignature &sig);
 /// `parallel`: the entry also takes the session's kiln_parallel; `layers`:
 /// the layer table (names are cut to KILN_MAX_NAME_LEN bytes, NULs and
 /// empty names replaced).
-/// `throughVariants`: no segment (descriptor version 4), for a model that
-/// runs only through its per-segment variants (kiln/variants.h).
+/// `noSegments`: no segment (descriptor version 4), for a model that runs
+/// only through its per-segment variants (kiln/variants.h) or only on its
+/// GPU or NNA plan.
 std::vector<uint8_t> encodeDescriptor(const ModelSignature &sig, bool parallel,
                                       llvm::ArrayRef<std::string> layers,
-                                      bool throughVariants = false);
+                                      bool noSegments = false);
 
 /// The PIC, O3 target machine for `opts`. Unknown CPUs and features are
 /// errors (LLVM itself only warns); `native` means the host's CPU and
@@ -75,13 +76,16 @@ int64_t vectorKernelBits(const llvm::TargetMachine &tm);
 /// `kiln_model_<name>()` (and `kiln_model_get()` when `shared`), optimises
 /// at O3 for `tm` and writes an object file to `path` (or textual IR when
 /// `emitIR`; "-" is stdout). A non-empty `openclPlan` (kiln/opencl_plan.h)
-/// or `nnaPlan` (kiln/nna_plan.h) goes in as the model's GPU or NNA variant.
+/// or `nnaPlan` (kiln/nna_plan.h) goes in as the model's GPU or NNA variant;
+/// without `cpuVariant` the descriptor lists no segment (the model runs
+/// only on those plans).
 mlir::LogicalResult emitObject(mlir::ModuleOp module, const ModelSignature &sig,
                                const CPUTargetOptions &opts,
                                llvm::TargetMachine &tm, bool shared,
                                bool emitIR, llvm::StringRef path,
                                llvm::ArrayRef<uint8_t> openclPlan = {},
-                               llvm::ArrayRef<uint8_t> nnaPlan = {});
+                               llvm::ArrayRef<uint8_t> nnaPlan = {},
+                               bool cpuVariant = true);
 
 /// Writes to `path` the object of a model that runs through per-segment
 /// variants: its descriptor (no segments), the variant table `table`

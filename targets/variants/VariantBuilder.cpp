@@ -483,13 +483,16 @@ LogicalResult build(ModuleOp original, const cpu::ModelSignature &sig,
     case KILN_VARIANT_PRUNED:
       llvm::append_range(args, options.pruneArgs);
       break;
+    // The GPU and NNA variants leave out the CPU code their plans would fall
+    // back to: the fp32 variant is the CPU's, and is stored once.
     case KILN_VARIANT_OPENCL:
-      args.push_back("--devices=cpu,gpu");
+      llvm::append_range(args, std::vector<std::string>{"--devices=cpu,gpu",
+                                                        "--no-cpu-variant"});
       break;
     case KILN_VARIANT_NNA:
       llvm::append_range(args, std::vector<std::string>{
-                                   "--devices=cpu,nna", "--calibrate",
-                                   calibration});
+                                   "--devices=cpu,nna", "--no-cpu-variant",
+                                   "--calibrate", calibration});
       llvm::append_range(args, options.nnaArgs);
       break;
     default:

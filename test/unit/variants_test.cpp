@@ -534,7 +534,7 @@ TEST(VariantTable, RejectsSubModelsThatDoNotFitTheirSegment) {
                            "returned NULL"));
   gModels[0] = &m.model;
   EXPECT_TRUE(refusalHolds(createError(&m.model),
-                           "sub-model 0 has no segments of its own (variants "
+                           "sub-model 0 has variants of its own (variants "
                            "do not nest)"));
   gModels[0] = &models.a.model;
   kiln_model_fn fns[5] = {kModelFns[0], kModelFns[1], nullptr, kModelFns[3],
@@ -587,11 +587,11 @@ TEST(VariantTable, ChecksTheModelsOwnDescriptor) {
 }
 
 TEST(VariantTable, ModelsWithoutSegmentsNeedATable) {
-  // Version 4, no segments, no table: not runnable.
+  // Version 4, no segments, no table, no device plan: not runnable.
   FakeModel plain(topSpec());
   EXPECT_TRUE(refusalHolds(createError(&plain.model),
                            "descriptor has no segments and the model no "
-                           "variant table (model ABI 5)"));
+                           "variant table or device plan (model ABI 5)"));
   plain.model.abi_version = 4; // its struct ends before the table
   EXPECT_TRUE(refusalHolds(createError(&plain.model), "(model ABI 4)"));
   // Version 3: no segments is refused by the parser.
