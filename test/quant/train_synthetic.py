@@ -48,10 +48,14 @@ def make_images(n, seed):
     return images, labels
 
 
-def train(name, out_dir, epochs=4, n_train=4000, n_test=1000):
+EPOCHS = {"mobilenet_v2_synth": 4, "resnet18_synth": 3}
+
+
+def train(name, out_dir, epochs=None, n_train=4000, n_test=1000):
     import torch
     import torchvision
 
+    epochs = epochs or EPOCHS[name]
     torch.manual_seed(0)
     torch.set_num_threads(2)
     arch = getattr(torchvision.models, MODELS[name])
