@@ -75,7 +75,8 @@ def step_constraints(trace):
                 state["memory_budget"] = size(ev.split(":", 1)[1])
             elif ev.startswith("device_fault:"):
                 faulted.add(ev.split(":", 1)[1])
-        out.append(dict(state))
+        out.append(dict(state, faults=[ev.split(":", 1)[1] for ev in step.get("events", [])
+                                       if ev.startswith("device_fault:")]))
     return out, faulted
 
 
@@ -134,6 +135,9 @@ def violations(choice, c):
         v.append("accuracy")
     if any(d not in c["allowed_devices"] for d in choice["devices"]):
         v.append("devices")
+    # A static choice cannot move off a device that fails: the run is lost.
+    if any(d in c.get("faults", []) for d in choice["devices"]):
+        v.append("device failed")
     return v
 
 
