@@ -30,3 +30,14 @@ struct EraseIdentityAndDeadPass
   }
 };
 } // namespace
+
+void kiln::eraseDeadOps(func::FuncOp fn) {
+  // In reverse order a dead user goes before its operands, which it leaves
+  // dead too.
+  SmallVector<Operation *> ops;
+  for (Operation &op : fn.getBody().front().without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      op->erase();
+}

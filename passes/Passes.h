@@ -22,6 +22,11 @@ namespace kiln {
 /// arithmetic and want it evaluated in the same run.
 void populateFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Erases the ops of `fn`'s body whose results nothing reads (and that have
+/// no effects), until none is left: what a rewrite that replaced ops
+/// leaves behind.
+void eraseDeadOps(mlir::func::FuncOp fn);
+
 /// Applies a graph pass's patterns to `root` as all graph passes do.
 void applyGraphPatterns(mlir::Operation *root,
                         mlir::FrozenRewritePatternSet patterns);

@@ -277,15 +277,7 @@ void Rewriter::run() {
     }
   }
   // The integer ops the float ones replaced.
-  for (bool erased = true; erased;) {
-    SmallVector<Operation *> dead;
-    for (Operation &op : main.getBody().front().without_terminator())
-      if (isOpTriviallyDead(&op))
-        dead.push_back(&op);
-    for (Operation *op : dead)
-      op->erase();
-    erased = !dead.empty();
-  }
+  kiln::eraseDeadOps(main);
 }
 
 struct QLinearToQDQ : kiln::impl::QLinearToQDQBase<QLinearToQDQ> {

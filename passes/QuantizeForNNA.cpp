@@ -662,15 +662,7 @@ void Quantizer::finish() {
   }
   // The float ops the nna ops replaced, and what only they read (weights,
   // flattens), go.
-  for (bool erased = true; erased;) {
-    SmallVector<Operation *> dead;
-    for (Operation &op : main.getBody().front().without_terminator())
-      if (isOpTriviallyDead(&op))
-        dead.push_back(&op);
-    for (Operation *op : dead)
-      op->erase();
-    erased = !dead.empty();
-  }
+  kiln::eraseDeadOps(main);
 }
 
 LogicalResult Quantizer::run() {

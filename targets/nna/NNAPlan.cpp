@@ -223,12 +223,7 @@ void PlanBuilder::encode(std::vector<uint8_t> &out, PlanSummary &summary) {
       put64(p, ref.size);
     }
   }
-  put32(out, KILN_NNA_PLAN_MAGIC);
-  put32(out, KILN_NNA_PLAN_VERSION);
-  put64(out, p.size());
-  put32(out, kiln_fnv1a32(p.data(), p.size()));
-  put32(out, 0);
-  out.insert(out.end(), p.begin(), p.end());
+  putBlob(out, KILN_NNA_PLAN_MAGIC, KILN_NNA_PLAN_VERSION, p);
 }
 
 /// The compiler must never hand the runtime a plan it would refuse: the

@@ -1132,12 +1132,7 @@ void PlanBuilder::encode(std::vector<uint8_t> &out) {
   p.insert(p.end(), source.begin(), source.end());
   const uint8_t *w = reinterpret_cast<const uint8_t *>(weights.data());
   p.insert(p.end(), w, w + weights.size() * 4);
-  put32(out, KILN_OPENCL_PLAN_MAGIC);
-  put32(out, KILN_OPENCL_PLAN_VERSION);
-  put64(out, p.size());
-  put32(out, kiln_fnv1a32(p.data(), p.size()));
-  put32(out, 0);
-  out.insert(out.end(), p.begin(), p.end());
+  putBlob(out, KILN_OPENCL_PLAN_MAGIC, KILN_OPENCL_PLAN_VERSION, p);
 }
 
 LogicalResult PlanBuilder::build(std::vector<uint8_t> &out,

@@ -4,6 +4,7 @@
 #include "dialects/nn/NNOps.h"
 #include "passes/Passes.h"
 #include "passes/Pipeline.h"
+#include "targets/ArtifactBytes.h"
 #include "targets/Partition.h"
 
 #include "kiln/runtime.h"
@@ -62,26 +63,10 @@ struct Variant {
 /// segment from the fp32 variants.
 using SampleValues = std::vector<std::map<unsigned, std::vector<char>>>;
 
-void put16(std::vector<uint8_t> &b, uint16_t v) {
-  for (int i = 0; i < 2; ++i)
-    b.push_back(uint8_t(v >> (8 * i)));
-}
-void put32(std::vector<uint8_t> &b, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    b.push_back(uint8_t(v >> (8 * i)));
-}
-void put64(std::vector<uint8_t> &b, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    b.push_back(uint8_t(v >> (8 * i)));
-}
 void putF64(std::vector<uint8_t> &b, double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, 8);
   put64(b, bits);
-}
-void putName(std::vector<uint8_t> &b, llvm::StringRef name) {
-  put16(b, name.size());
-  b.insert(b.end(), name.begin(), name.end());
 }
 
 std::vector<uint8_t> encodeTable(const std::vector<BorderValue> &values,
@@ -119,12 +104,7 @@ std::vector<uint8_t> encodeTable(const std::vector<BorderValue> &values,
     putName(p, v.label);
   }
   std::vector<uint8_t> blob;
-  put32(blob, KILN_VARIANT_TABLE_MAGIC);
-  put32(blob, KILN_VARIANT_TABLE_VERSION);
-  put64(blob, p.size());
-  put32(blob, kiln_fnv1a32(p.data(), p.size()));
-  put32(blob, 0);
-  blob.insert(blob.end(), p.begin(), p.end());
+  putBlob(blob, KILN_VARIANT_TABLE_MAGIC, KILN_VARIANT_TABLE_VERSION, p);
   return blob;
 }
 

@@ -60,6 +60,20 @@ private:
   }
 };
 
+// `payload` behind the 24-byte header the runtime's plans and variant
+// table share (runtime/src/blob_header.h).
+inline std::vector<uint8_t> withBlobHeader(uint32_t magic, uint32_t version,
+                                           const std::vector<uint8_t> &payload) {
+  Bytes b;
+  b.u32(magic)
+      .u32(version)
+      .u64(payload.size())
+      .u32(kiln_fnv1a32(payload.data(), payload.size()))
+      .u32(0);
+  b.data.insert(b.data.end(), payload.begin(), payload.end());
+  return b.data;
+}
+
 inline void writeTensor(Bytes &b, const TensorSpec &t) {
   b.u16(t.name.size()).raw(t.name).u8(t.dtype).u8(t.dims.size());
   for (int64_t d : t.dims)

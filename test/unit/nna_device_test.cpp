@@ -97,14 +97,7 @@ std::vector<uint8_t> planPayload(const PlanSpec &spec) {
 }
 
 std::vector<uint8_t> withPlanHeader(const std::vector<uint8_t> &payload) {
-  Bytes b;
-  b.u32(KILN_NNA_PLAN_MAGIC)
-      .u32(KILN_NNA_PLAN_VERSION)
-      .u64(payload.size())
-      .u32(kiln_fnv1a32(payload.data(), payload.size()))
-      .u32(0);
-  b.data.insert(b.data.end(), payload.begin(), payload.end());
-  return b.data;
+  return withBlobHeader(KILN_NNA_PLAN_MAGIC, KILN_NNA_PLAN_VERSION, payload);
 }
 
 std::vector<uint8_t> encodePlan(const PlanSpec &spec) {

@@ -98,14 +98,7 @@ std::vector<uint8_t> tablePayload(const TableSpec &t) {
 }
 
 std::vector<uint8_t> withTableHeader(const std::vector<uint8_t> &payload) {
-  Bytes b;
-  b.u32(KILN_VARIANT_TABLE_MAGIC)
-      .u32(KILN_VARIANT_TABLE_VERSION)
-      .u64(payload.size())
-      .u32(kiln_fnv1a32(payload.data(), payload.size()))
-      .u32(0);
-  b.data.insert(b.data.end(), payload.begin(), payload.end());
-  return b.data;
+  return withBlobHeader(KILN_VARIANT_TABLE_MAGIC, KILN_VARIANT_TABLE_VERSION, payload);
 }
 
 std::vector<uint8_t> encodeTable(const TableSpec &t) {

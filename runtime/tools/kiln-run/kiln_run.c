@@ -76,13 +76,7 @@ typedef struct state {
   kiln_trace trace;
 } state;
 
-static int fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static int fail(const char *fmt, ...) {
+int kiln_run_fail(const char *fmt, ...) {
   char message[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -234,7 +228,7 @@ static int parse_variant_option(const char *name, const char *value,
       strcmp(name, "--load-variant-profile") == 0 ||
       strcmp(name, "--scenario") == 0 || strcmp(name, "--scenario-json") == 0) {
     if (!*value)
-      return fail("%s needs a file name", name);
+      return kiln_run_fail("%s needs a file name", name);
     if (strcmp(name, "--variant-profile") == 0)
       opt->variant_profile = value;
     else if (strcmp(name, "--load-variant-profile") == 0)
@@ -248,28 +242,31 @@ static int parse_variant_option(const char *name, const char *value,
   opt->has_constraints = true;
   if (strcmp(name, "--memory-budget") == 0) {
     if (!kiln_parse_size(value, &c->memory_budget))
-      return fail("--memory-budget expects a size > 0 in bytes, with an "
-                  "optional K, M or G (e.g. 512K, 8M), got '%s'",
-                  value);
+      return kiln_run_fail(
+          "--memory-budget expects a size > 0 in bytes, with an "
+          "optional K, M or G (e.g. 512K, 8M), got '%s'",
+          value);
   } else if (strcmp(name, "--latency-target") == 0) {
     if (!parse_double(value, &c->latency_target_ms) ||
         !(c->latency_target_ms > 0))
-      return fail("--latency-target expects milliseconds > 0, got '%s'", value);
+      return kiln_run_fail(
+          "--latency-target expects milliseconds > 0, got '%s'", value);
   } else if (strcmp(name, "--allow-devices") == 0) {
     char why[96];
     if (!kiln_parse_device_list(value, &c->allowed_devices, why, sizeof why))
-      return fail("--allow-devices expects a list of cpu, gpu, nna such as "
-                  "cpu,nna: %s",
-                  why);
+      return kiln_run_fail(
+          "--allow-devices expects a list of cpu, gpu, nna such as "
+          "cpu,nna: %s",
+          why);
   } else if (strcmp(name, "--accuracy-floor") == 0) {
     if (!parse_double(value, &c->accuracy_floor) ||
         !(c->accuracy_floor > 0 && c->accuracy_floor <= 1))
-      return fail("--accuracy-floor expects a number in (0, 1], got '%s'",
-                  value);
+      return kiln_run_fail(
+          "--accuracy-floor expects a number in (0, 1], got '%s'", value);
   } else {
     if (!kiln_parse_objective(value, &c->objective))
-      return fail("--objective expects latency, memory or energy, got '%s'",
-                  value);
+      return kiln_run_fail(
+          "--objective expects latency, memory or energy, got '%s'", value);
   }
   return 0;
 }
@@ -282,7 +279,7 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
       (kiln_constraints){.struct_size = sizeof(kiln_constraints)};
   opt->inputs = calloc((size_t)argc, sizeof *opt->inputs);
   if (!opt->inputs)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -313,9 +310,10 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     if (runs) {
       if (!parse_uint(runs, 1000000, &opt->calibrate_runs) ||
           opt->calibrate_runs == 0)
-        return fail("%.*s expects a number of runs from 1 to 1000000, got "
-                    "'%s'",
-                    (int)(runs - arg), arg, runs);
+        return kiln_run_fail(
+            "%.*s expects a number of runs from 1 to 1000000, got "
+            "'%s'",
+            (int)(runs - arg), arg, runs);
       continue;
     }
     if (strcmp(arg, "--tune") == 0) {
@@ -330,7 +328,7 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     }
     if (arg[0] != '-') {
       if (linked || opt->model_path)
-        return fail("unexpected argument '%s'", arg);
+        return kiln_run_fail("unexpected argument '%s'", arg);
       opt->model_path = arg;
       continue;
     }
@@ -339,7 +337,7 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     const char *eq = strchr(arg, '=');
     size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
     if (name_len >= sizeof name)
-      return fail("unknown option '%s' (see --help)", arg);
+      return kiln_run_fail("unknown option '%s' (see --help)", arg);
     memcpy(name, arg, name_len);
     name[name_len] = '\0';
     bool known =
@@ -358,10 +356,10 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
                           strcmp(name, "--scenario") == 0 ||
                           strcmp(name, "--scenario-json") == 0;
     if (!known && !variant_option)
-      return fail("unknown option '%s' (see --help)", arg);
+      return kiln_run_fail("unknown option '%s' (see --help)", arg);
     const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
     if (!value)
-      return fail("option %s needs a value", name);
+      return kiln_run_fail("option %s needs a value", name);
     if (variant_option) {
       if (parse_variant_option(name, value, opt) != 0)
         return 1;
@@ -375,12 +373,13 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
       else if (strcmp(value, "nna-sim") == 0 || strcmp(value, "nna") == 0)
         opt->device = KILN_DEVICE_NNA;
       else
-        return fail("--device expects cpu, gpu or nna-sim, got '%s'", value);
+        return kiln_run_fail("--device expects cpu, gpu or nna-sim, got '%s'",
+                             value);
       continue;
     }
     if (strcmp(name, "--fallback") == 0) {
       if (strcmp(value, "cpu") && strcmp(value, "none"))
-        return fail("--fallback expects cpu or none, got '%s'", value);
+        return kiln_run_fail("--fallback expects cpu or none, got '%s'", value);
       opt->fallback =
           strcmp(value, "cpu") == 0 ? KILN_FALLBACK_CPU : KILN_FALLBACK_NONE;
       continue;
@@ -393,49 +392,53 @@ static int parse_args(int argc, char **argv, bool linked, options *opt) {
     if (strcmp(name, "--input") == 0) {
       const char *sep = strchr(value, '=');
       if (!sep || sep == value || !sep[1])
-        return fail("--input expects NAME=FILE, got '%s'", value);
+        return kiln_run_fail("--input expects NAME=FILE, got '%s'", value);
       size_t len = (size_t)(sep - value);
       char *input_name = malloc(len + 1);
       if (!input_name)
-        return fail("out of memory");
+        return kiln_run_fail("out of memory");
       memcpy(input_name, value, len);
       input_name[len] = '\0';
       opt->inputs[opt->num_inputs++] = (input_arg){input_name, sep + 1};
     } else if (strcmp(name, "--output-dir") == 0) {
       if (!*value)
-        return fail("--output-dir needs a directory");
+        return kiln_run_fail("--output-dir needs a directory");
       opt->output_dir = value;
     } else if (strcmp(name, "--seed") == 0) {
       if (!parse_uint(value, UINT64_MAX, &opt->seed))
-        return fail("--seed expects an unsigned integer, got '%s'", value);
+        return kiln_run_fail("--seed expects an unsigned integer, got '%s'",
+                             value);
     } else if (strcmp(name, "--runs") == 0) {
       if (!parse_uint(value, 1000000000, &opt->runs) || opt->runs == 0)
-        return fail("--runs expects an integer >= 1, got '%s'", value);
+        return kiln_run_fail("--runs expects an integer >= 1, got '%s'", value);
       opt->runs_given = true;
     } else if (strcmp(name, "--warmup") == 0) {
       if (!parse_uint(value, 1000000000, &opt->warmup))
-        return fail("--warmup expects an integer >= 0, got '%s'", value);
+        return kiln_run_fail("--warmup expects an integer >= 0, got '%s'",
+                             value);
       opt->warmup_given = true;
     } else if (strcmp(name, "--threads") == 0) {
       if (!parse_uint(value, UINT32_MAX, &opt->threads))
-        return fail("--threads expects an integer >= 0, got '%s'", value);
+        return kiln_run_fail("--threads expects an integer >= 0, got '%s'",
+                             value);
     } else {
       if (!parse_uint(value, INT64_MAX, &number))
-        return fail("--top expects an integer >= 0, got '%s'", value);
+        return kiln_run_fail("--top expects an integer >= 0, got '%s'", value);
       opt->top = (int64_t)number;
     }
   }
   if (!linked && !opt->model_path && !opt->help)
-    return fail("no model given (usage: %s MODEL.so [options]; see --help)",
-                argv[0]);
+    return kiln_run_fail(
+        "no model given (usage: %s MODEL.so [options]; see --help)", argv[0]);
   if (opt->variant_profile && !opt->calibrate_runs)
-    return fail("--variant-profile writes a calibration: it needs "
-                "--calibrate-variants");
+    return kiln_run_fail("--variant-profile writes a calibration: it needs "
+                         "--calibrate-variants");
   if (opt->scenario_json && !opt->scenario)
-    return fail("--scenario-json needs --scenario");
+    return kiln_run_fail("--scenario-json needs --scenario");
   if (opt->scenario && (opt->runs_given || opt->warmup_given))
-    return fail("--runs and --warmup do not apply to --scenario: the trace's "
-                "model_runs_per_step sets the runs of each step");
+    return kiln_run_fail(
+        "--runs and --warmup do not apply to --scenario: the trace's "
+        "model_runs_per_step sets the runs of each step");
   return 0;
 }
 
@@ -446,28 +449,30 @@ static int load_model(state *st, const kiln_model **model) {
   char local[4096];
   if (!strchr(path, '/')) {
     if ((size_t)snprintf(local, sizeof local, "./%s", path) >= sizeof local)
-      return fail("model path too long");
+      return kiln_run_fail("model path too long");
     path = local;
   }
   struct stat info;
   if (stat(path, &info) != 0)
-    return fail("cannot open model '%s': %s", st->opt.model_path,
-                strerror(errno));
+    return kiln_run_fail("cannot open model '%s': %s", st->opt.model_path,
+                         strerror(errno));
   st->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!st->library)
-    return fail("cannot load model '%s': %s", st->opt.model_path, dlerror());
+    return kiln_run_fail("cannot load model '%s': %s", st->opt.model_path,
+                         dlerror());
   void *symbol = dlsym(st->library, "kiln_model_get");
   if (!symbol)
-    return fail("'%s' has no kiln_model_get symbol: not a Kiln model "
-                "(kilnc --emit=shared builds one)",
-                st->opt.model_path);
+    return kiln_run_fail("'%s' has no kiln_model_get symbol: not a Kiln model "
+                         "(kilnc --emit=shared builds one)",
+                         st->opt.model_path);
   /* ISO C has no object-to-function pointer cast; POSIX guarantees it
    * works, and memcpy says so without a warning. */
   const kiln_model *(*get)(void);
   memcpy(&get, &symbol, sizeof get);
   *model = get();
   if (!*model)
-    return fail("kiln_model_get of '%s' returned NULL", st->opt.model_path);
+    return kiln_run_fail("kiln_model_get of '%s' returned NULL",
+                         st->opt.model_path);
   return 0;
 }
 
@@ -510,7 +515,8 @@ static int unknown_input(const state *st, const char *name) {
       break;
     used += (size_t)n;
   }
-  return fail("unknown input '%s' (the model's inputs: %s)", name, names);
+  return kiln_run_fail("unknown input '%s' (the model's inputs: %s)", name,
+                       names);
 }
 
 /* kiln_session_run checks this too; checking here first reports a bad file
@@ -521,8 +527,9 @@ static int check_input(const kiln_tensor_info *info, kiln_host_tensor *host) {
   if (info->dtype == KILN_DTYPE_BF16 && host->dtype == KILN_DTYPE_U16)
     host->dtype = KILN_DTYPE_BF16;
   if (host->dtype != info->dtype)
-    return fail("input '%s': expected dtype %s, got %s", info->name,
-                kiln_dtype_name(info->dtype), kiln_dtype_name(host->dtype));
+    return kiln_run_fail("input '%s': expected dtype %s, got %s", info->name,
+                         kiln_dtype_name(info->dtype),
+                         kiln_dtype_name(host->dtype));
   bool same = host->rank == info->rank;
   for (int32_t i = 0; same && i < host->rank; ++i)
     same = host->dims[i] == info->dims[i];
@@ -530,7 +537,8 @@ static int check_input(const kiln_tensor_info *info, kiln_host_tensor *host) {
     char want[160], got[160];
     format_shape(want, sizeof want, info->rank, info->dims);
     format_shape(got, sizeof got, host->rank, host->dims);
-    return fail("input '%s': expected shape %s, got %s", info->name, want, got);
+    return kiln_run_fail("input '%s': expected shape %s, got %s", info->name,
+                         want, got);
   }
   return 0;
 }
@@ -540,7 +548,7 @@ static int prepare_inputs(state *st) {
   st->host_inputs = calloc(n ? n : 1, sizeof *st->host_inputs);
   st->inputs = calloc(n ? n : 1, sizeof *st->inputs);
   if (!st->host_inputs || !st->inputs)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   for (size_t a = 0; a < st->opt.num_inputs; ++a) {
     const input_arg *arg = &st->opt.inputs[a];
     int64_t index = kiln_session_find_input(st->session, arg->name);
@@ -548,10 +556,10 @@ static int prepare_inputs(state *st) {
       return unknown_input(st, arg->name);
     kiln_host_tensor *host = &st->host_inputs[index];
     if (host->data)
-      return fail("input '%s' given twice", arg->name);
+      return kiln_run_fail("input '%s' given twice", arg->name);
     kiln_error err;
     if (kiln_tensor_read(arg->file, host, &err) != KILN_OK)
-      return fail("input '%s': %s", arg->name, err.message);
+      return kiln_run_fail("input '%s': %s", arg->name, err.message);
     if (check_input(kiln_session_input(st->session, (size_t)index), host) != 0)
       return 1;
     st->inputs[index] = (kiln_tensor){host->dtype, host->rank, host->dims,
@@ -566,8 +574,8 @@ static int prepare_inputs(state *st) {
     /* One byte for an empty tensor: non-NULL data marks an input as set. */
     host->data = malloc(info->size_bytes ? info->size_bytes : 1);
     if (!host->data)
-      return fail("out of memory for input '%s' (%zu bytes)", info->name,
-                  info->size_bytes);
+      return kiln_run_fail("out of memory for input '%s' (%zu bytes)",
+                           info->name, info->size_bytes);
     kiln_fill_random(info->dtype, host->data,
                      info->size_bytes / kiln_dtype_size(info->dtype), &rng);
     fprintf(stderr,
@@ -584,13 +592,13 @@ static int prepare_outputs(state *st) {
   size_t n = kiln_session_num_outputs(st->session);
   st->outputs = calloc(n ? n : 1, sizeof *st->outputs);
   if (!st->outputs)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   for (size_t i = 0; i < n; ++i) {
     const kiln_tensor_info *info = kiln_session_output(st->session, i);
     void *data = malloc(info->size_bytes ? info->size_bytes : 1);
     if (!data)
-      return fail("out of memory for output '%s' (%zu bytes)", info->name,
-                  info->size_bytes);
+      return kiln_run_fail("out of memory for output '%s' (%zu bytes)",
+                           info->name, info->size_bytes);
     st->outputs[i] = (kiln_tensor){info->dtype, info->rank, info->dims, data,
                                    info->size_bytes};
   }
@@ -619,14 +627,14 @@ static int run_model(state *st) {
       kiln_usage_before(usage, s);
     if (kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err) !=
         KILN_OK)
-      return fail("%s", err.message);
+      return kiln_run_fail("%s", err.message);
     if (usage && kiln_usage_after(usage, s, true, i + 1) != 0)
       return 1;
   }
   kiln_session_reset_profile(s);
   st->times_ms = malloc(st->opt.runs * sizeof *st->times_ms);
   if (!st->times_ms)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   for (uint64_t i = 0; i < st->opt.runs; ++i) {
     if (usage)
       kiln_usage_before(usage, s);
@@ -635,7 +643,7 @@ static int run_model(state *st) {
         kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err);
     st->times_ms[i] = now_ms() - start;
     if (status != KILN_OK)
-      return fail("%s", err.message);
+      return kiln_run_fail("%s", err.message);
     if (usage && kiln_usage_after(usage, s, false, i + 1) != 0)
       return 1;
   }
@@ -673,7 +681,7 @@ static int set_up_variants(state *st) {
   kiln_error err;
   if (o->load_variant_profile) {
     if (kiln_session_load_profile(s, o->load_variant_profile, &err) != KILN_OK)
-      return fail("%s", err.message);
+      return kiln_run_fail("%s", err.message);
     fprintf(stderr, "kiln-run: variant latencies from '%s'\n",
             o->load_variant_profile);
   }
@@ -681,7 +689,7 @@ static int set_up_variants(state *st) {
     if (kiln_session_calibrate(s, st->inputs, kiln_session_num_inputs(s),
                                (uint32_t)o->calibrate_runs, o->variant_profile,
                                &err) != KILN_OK)
-      return fail("%s", err.message);
+      return kiln_run_fail("%s", err.message);
     fprintf(stderr, "kiln-run: calibrated %zu variants (%llu runs each)%s%s\n",
             kiln_session_num_variants(s), (unsigned long long)o->calibrate_runs,
             o->variant_profile ? "; profile written to " : "",
@@ -690,7 +698,7 @@ static int set_up_variants(state *st) {
   /* Infeasible constraints end here, with the runtime's message. */
   if (o->has_constraints &&
       kiln_session_set_constraints(s, &o->constraints, &err) != KILN_OK)
-    return fail("%s", err.message);
+    return kiln_run_fail("%s", err.message);
   if (o->variants && kiln_print_variants(s, stdout) != 0)
     return 1;
   return 0;
@@ -730,7 +738,7 @@ static int print_nna_profile(const state *st) {
   kiln_nna_info nna;
   kiln_error err;
   if (kiln_session_nna_info(s, &nna, &err) != KILN_OK)
-    return fail("%s", err.message);
+    return kiln_run_fail("%s", err.message);
   uint64_t runs = kiln_session_profiled_runs(s);
   double per_run = runs ? 1.0 / (double)runs : 0;
   size_t n = kiln_session_nna_segments(s);
@@ -804,7 +812,7 @@ static int print_profile(const state *st) {
   }
   const kiln_layer_profile **order = malloc(n * sizeof *order);
   if (!order)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   uint64_t total_ns = 0;
   for (size_t i = 0; i < n; ++i) {
     order[i] = kiln_session_layer(s, i);
@@ -858,7 +866,7 @@ static int print_output(const kiln_tensor_info *info, const kiln_tensor *t,
     return 0;
   size_t *top = malloc((size_t)k * sizeof *top);
   if (!top)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   kiln_top_k(info->dtype, t->data, count, (size_t)k, top);
   printf("  top %llu (index value):\n", (unsigned long long)k);
   for (size_t i = 0; i < k; ++i) {
@@ -874,7 +882,7 @@ static int make_dirs(const char *dir) {
   size_t len = strlen(dir);
   char *path = malloc(len + 1);
   if (!path)
-    return fail("out of memory");
+    return kiln_run_fail("out of memory");
   memcpy(path, dir, len + 1);
   for (size_t i = 1; i <= len; ++i) {
     if (path[i] != '/' && path[i] != '\0')
@@ -884,14 +892,15 @@ static int make_dirs(const char *dir) {
     if (mkdir(path, 0777) != 0 && errno != EEXIST) {
       int code = errno;
       free(path);
-      return fail("cannot create directory '%s': %s", dir, strerror(code));
+      return kiln_run_fail("cannot create directory '%s': %s", dir,
+                           strerror(code));
     }
     path[i] = saved;
   }
   free(path);
   struct stat info;
   if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode))
-    return fail("'%s' is not a directory", dir);
+    return kiln_run_fail("'%s' is not a directory", dir);
   return 0;
 }
 
@@ -913,10 +922,10 @@ static int check_output_files(const kiln_session *s) {
       while (*a && *b && file_char(*a) == file_char(*b))
         ++a, ++b;
       if (!*a && !*b)
-        return fail("outputs '%s' and '%s' would be written to the same "
-                    "file",
-                    kiln_session_output(s, j)->name,
-                    kiln_session_output(s, i)->name);
+        return kiln_run_fail(
+            "outputs '%s' and '%s' would be written to the same "
+            "file",
+            kiln_session_output(s, j)->name, kiln_session_output(s, i)->name);
     }
   return 0;
 }
@@ -927,7 +936,7 @@ static int write_outputs(const state *st) {
     size_t dir_len = strlen(st->opt.output_dir), name_len = strlen(info->name);
     char *path = malloc(dir_len + name_len + 6);
     if (!path)
-      return fail("out of memory");
+      return kiln_run_fail("out of memory");
     memcpy(path, st->opt.output_dir, dir_len);
     path[dir_len] = '/';
     for (size_t c = 0; c < name_len; ++c)
@@ -938,7 +947,7 @@ static int write_outputs(const state *st) {
                                         info->dims, st->outputs[i].data, &err);
     free(path);
     if (status != KILN_OK)
-      return fail("%s", err.message);
+      return kiln_run_fail("%s", err.message);
   }
   return 0;
 }
@@ -956,7 +965,7 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   char why[512];
   if (st->opt.scenario &&
       kiln_trace_load(st->opt.scenario, &st->trace, why, sizeof why) != 0)
-    return fail("%s", why);
+    return kiln_run_fail("%s", why);
   const kiln_model *model = linked_model;
   if (!model && load_model(st, &model) != 0)
     return 1;
@@ -970,7 +979,7 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   };
   kiln_error err;
   if (kiln_session_create(model, &options, &st->session, &err) != KILN_OK)
-    return fail("%s: %s", kiln_status_string(err.status), err.message);
+    return kiln_run_fail("%s: %s", kiln_status_string(err.status), err.message);
   if (st->opt.device == KILN_DEVICE_GPU) {
     static const char *how[] = {"none", "built from source",
                                 "loaded from the binary cache"};
@@ -997,7 +1006,8 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
   if (st->opt.tune && kiln_session_device(st->session) == KILN_DEVICE_GPU) {
     kiln_gpu_tuning tuning;
     if (kiln_session_tune_gpu(st->session, &tuning, &err) != KILN_OK)
-      return fail("%s: %s", kiln_status_string(err.status), err.message);
+      return kiln_run_fail("%s: %s", kiln_status_string(err.status),
+                           err.message);
     fprintf(stderr,
             "kiln-run: tuned %u launches: %u changed work-group size; "
             "kernel time %.3f ms at the plan's sizes, %.3f ms tuned\n",
@@ -1008,9 +1018,10 @@ static int run_cli(int argc, char **argv, const kiln_model *linked_model,
     return 0;
   const char *option = variant_option(&st->opt);
   if (option && kiln_session_num_segments(st->session) == 0)
-    return fail("%s needs a model compiled with kilnc --variants=...: this "
-                "one has no per-segment variants",
-                option);
+    return kiln_run_fail(
+        "%s needs a model compiled with kilnc --variants=...: this "
+        "one has no per-segment variants",
+        option);
   kiln_device at_start = kiln_session_device(st->session);
   if (st->opt.info) {
     print_info(st);

@@ -14,6 +14,14 @@ extern "C" {
  * 0 on success, 1 on any error (one "kiln-run: error: ..." line on stderr). */
 int kiln_run_main(int argc, char **argv, const kiln_model *linked_model);
 
+/* Prints that one "kiln-run: error: ..." line (printf format) and returns 1:
+ * the CLI's error path, shared by its parts. */
+int kiln_run_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #ifdef __cplusplus
 }
 #endif

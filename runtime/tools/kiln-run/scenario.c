@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "scenario.h"
+#include "kiln_run.h"
 #include "variant_session.h"
 
 #include "variant_report.h"
@@ -47,22 +48,6 @@ typedef struct totals {
   uint64_t runs;
   double total_ms;
 } totals;
-
-static int fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static int fail(const char *fmt, ...) {
-  char message[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "kiln-run: error: %s\n", message);
-  return 1;
-}
 
 static double now_ms(void) {
   struct timespec ts;
@@ -313,8 +298,8 @@ static int apply_step(const kiln_scenario_config *c, size_t index,
       st = inject_fault(c->session, ev->device, &err);
     }
     if (st != KILN_OK)
-      return fail("step '%s', event '%s': %s", step->name, ev->text,
-                  err.message);
+      return kiln_run_fail("step '%s', event '%s': %s", step->name, ev->text,
+                           err.message);
   }
   kiln_status st = kiln_session_set_constraints(c->session, cons, &err);
   if (st == KILN_ERROR_INFEASIBLE) {
@@ -326,7 +311,7 @@ static int apply_step(const kiln_scenario_config *c, size_t index,
     return 0;
   }
   if (st != KILN_OK)
-    return fail("step '%s': %s", step->name, err.message);
+    return kiln_run_fail("step '%s': %s", step->name, err.message);
   return 0;
 }
 
@@ -357,7 +342,7 @@ static int run_step(const kiln_scenario_config *c, step_result *r) {
   if (r->runs) {
     double *sorted = malloc(r->runs * sizeof *sorted);
     if (!sorted)
-      return fail("out of memory");
+      return kiln_run_fail("out of memory");
     memcpy(sorted, r->times_ms, r->runs * sizeof *sorted);
     qsort(sorted, r->runs, sizeof *sorted, compare_doubles);
     size_t n = (size_t)r->runs;
@@ -447,13 +432,14 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
   const kiln_trace *t = c->trace;
   size_t S = kiln_session_num_segments(c->session);
   if (S == 0)
-    return fail("--scenario needs a model compiled with kilnc --variants=...: "
-                "this one has no per-segment variants");
+    return kiln_run_fail(
+        "--scenario needs a model compiled with kilnc --variants=...: "
+        "this one has no per-segment variants");
   FILE *json = NULL;
   if (c->json_path) {
     json = fopen(c->json_path, "w");
     if (!json)
-      return fail("cannot write '%s'", c->json_path);
+      return kiln_run_fail("cannot write '%s'", c->json_path);
     fputs("{\"trace\": ", json);
     json_string(json, c->trace_path);
     fprintf(json, ", \"model_runs_per_step\": %llu, \"segments\": %zu,\n",
@@ -470,7 +456,7 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
     r.times_ms = calloc((size_t)t->runs_per_step, sizeof *r.times_ms);
     if (!r.choice || !r.times_ms || kiln_usage_init(&r.usage, c->session)) {
       free_result(&r);
-      status = fail("out of memory");
+      status = kiln_run_fail("out of memory");
       break;
     }
     kiln_error err;
@@ -479,7 +465,7 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
       status = run_step(c, &r);
     if (status == 0 &&
         kiln_session_selection(c->session, &r.sel, &err) != KILN_OK)
-      status = fail("%s", err.message);
+      status = kiln_run_fail("%s", err.message);
     if (status != 0) {
       free_result(&r);
       break;
@@ -527,18 +513,19 @@ int kiln_scenario_run(const kiln_scenario_config *c) {
     }
     bool bad = ferror(json) != 0;
     if (fclose(json) != 0 || bad)
-      status = status ? status : fail("cannot write '%s'", c->json_path);
+      status =
+          status ? status : kiln_run_fail("cannot write '%s'", c->json_path);
   }
   if (status != 0)
     return status;
   /* The timeline comes before the error line. */
   fflush(c->out);
   if (sum.violations)
-    return fail("%zu feasible step%s chose variants that break their "
-                "constraints",
-                sum.violations, sum.violations == 1 ? "" : "s");
+    return kiln_run_fail("%zu feasible step%s chose variants that break their "
+                         "constraints",
+                         sum.violations, sum.violations == 1 ? "" : "s");
   if (sum.failed)
-    return fail("%zu step%s had a run fail", sum.failed,
-                sum.failed == 1 ? "" : "s");
+    return kiln_run_fail("%zu step%s had a run fail", sum.failed,
+                         sum.failed == 1 ? "" : "s");
   return 0;
 }
