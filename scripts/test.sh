@@ -11,8 +11,9 @@
 #      CPU variant, bit for bit (test/quant/run_nna_tests.py)
 #   4. everything built again under ASan + UBSan (preset asan, build-asan/)
 #      and its unit and lit tests run; fuzz smoke (scripts/fuzz.sh
-#      --smoke: the descriptor, .npy, .pb, OpenCL plan, NNA stream and NNA
-#      plan parsers under libFuzzer + ASan/UBSan, 10 s each), then
+#      --smoke: the descriptor, .npy, .pb, OpenCL plan, NNA stream, NNA
+#      plan and variant table parsers and the ONNX importer under
+#      libFuzzer + ASan/UBSan, 10 s each), then
 #      pattern pruning (test/prune): kilnc --prune=pattern against a NumPy
 #      implementation, its outputs against onnxruntime on the pruned weights
 #   5. the aarch64 runtime cross build (preset aarch64-runtime, build-aarch64/)
@@ -186,7 +187,7 @@ if step "build + unit + lit tests under ASan + UBSan (preset asan, build-asan)" 
     --models "$SAMPLE,resnet18" --work-dir build-asan/model-tests || true
 fi
 
-step "fuzz smoke: runtime parsers, 10 s each (runtime/fuzz)" \
+step "fuzz smoke: runtime parsers and the ONNX importer, 10 s each" \
   scripts/fuzz.sh --smoke || true
 
 if ((quick)); then
