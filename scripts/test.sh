@@ -46,7 +46,7 @@ while (($#)); do
     --jobs) jobs=${2:?--jobs needs a value}; shift ;;
     --docs) docs=(--write-docs) ;;
     --sanitize) sanitize=1 ;;
-    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "test: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
