@@ -137,8 +137,9 @@ void requireRank(ox::InferenceContext &ctx, size_t i, int rank,
 /// - Conv, ConvInteger, QLinearConv and ConvTranspose, without a
 ///   kernel_shape attribute, take the kernel's rank from W and index the
 ///   per-dimension dilations and strides, sized from X, with it (a null
-///   vector for a rank-2 X): W must have X's rank. ConvTranspose also reads
-///   W's type without checking that it has one.
+///   vector for a rank-2 X); with one, they still read W's dimension 0
+///   (ConvTranspose: 1) for the output channels: W must have X's rank.
+///   ConvTranspose also reads W's type without checking that it has one.
 /// The checks throw a std::runtime_error, not an InferenceError, which
 /// non-strict inference (the opset upgrade's) would swallow.
 class CheckedSchemaRegistry final : public ox::ISchemaRegistry {
@@ -156,7 +157,7 @@ public:
       std::string op = name;
       size_t wIndex = w;
       auto check = [op, wIndex](ox::InferenceContext &ctx) {
-        if (ctx.getAttribute("kernel_shape") || !ox::hasInputShape(ctx, 0))
+        if (!ox::hasInputShape(ctx, 0))
           return;
         if (wIndex >= ctx.getNumInputs() || !ctx.getInputType(wIndex))
           throw std::runtime_error(op + " input W has no type");
