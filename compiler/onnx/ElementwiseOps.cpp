@@ -65,9 +65,22 @@ LogicalResult Importer::foldBinary(const ox::NodeProto &n, Location loc,
       apply(result, i, a.floatAt(ia), b.floatAt(ib));
       continue;
     }
-    if (op == "Div" && b.intAt(ib) == 0)
+    int64_t x = a.intAt(ia), y = b.intAt(ib);
+    if (op == "Div" && y == 0)
       return emitError(loc) << "integer division by zero";
-    apply(result, i, a.intAt(ia), b.intAt(ib));
+    if (compare) {
+      apply(result, i, x, y);
+      continue;
+    }
+    // Integer arithmetic wraps, as it does at run time (two's complement),
+    // rather than overflowing into undefined behaviour in the compiler.
+    uint64_t ux = uint64_t(x), uy = uint64_t(y);
+    result.set(i, op == "Add"   ? int64_t(ux + uy)
+                  : op == "Sub" ? int64_t(ux - uy)
+                  : op == "Mul" ? int64_t(ux * uy)
+                  : x == std::numeric_limits<int64_t>::min() && y == -1
+                      ? x
+                      : x / y);
   }
   consts[n.output(0)] = std::move(result);
   return success();
