@@ -208,6 +208,38 @@ private:
   std::map<std::pair<std::string, int>, ox::OpSchema> checked;
 };
 
+/// The version converter's Gemm 6 -> 7 adapter reads the shapes of A, B
+/// and C from the graph after shape inference without checking them (a C
+/// computed by another Gemm, of unknown shape, made it allocate a vector of
+/// a garbage size): every input of an old Gemm must have a known shape, A
+/// and B of rank 2, C of rank at most 2. Throws std::runtime_error.
+void checkGemmShapesForUpgrade(const ox::GraphProto &graph) {
+  std::map<std::string, int> rank;
+  for (const auto &v : graph.input())
+    if (v.type().tensor_type().has_shape())
+      rank[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const auto &v : graph.value_info())
+    if (v.type().tensor_type().has_shape())
+      rank[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const auto &t : graph.initializer())
+    rank[t.name()] = t.dims_size();
+  for (const auto &n : graph.node()) {
+    if (n.op_type() != "Gemm" || !n.domain().empty())
+      continue;
+    for (int i = 0; i < n.input_size() && i < 3; ++i) {
+      if (n.input(i).empty())
+        continue;
+      auto it = rank.find(n.input(i));
+      if (it == rank.end())
+        throw std::runtime_error("Gemm input '" + n.input(i) +
+                                 "' has no known shape");
+      if (i < 2 ? it->second != 2 : it->second > 2)
+        throw std::runtime_error("Gemm input '" + n.input(i) + "' has rank " +
+                                 std::to_string(it->second));
+    }
+  }
+}
+
 const CheckedSchemaRegistry &checkedSchemas() {
   static const CheckedSchemaRegistry registry;
   return registry;
@@ -274,6 +306,7 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
   try {
     // The converter's adapters read the shapes of intermediate values.
     ox::shape_inference::InferShapes(model, &checkedSchemas());
+    checkGemmShapesForUpgrade(model.graph());
     ox::ModelProto upgraded =
         ox::version_conversion::ConvertVersion(model, kUpgradeOpset);
     model = std::move(upgraded);
