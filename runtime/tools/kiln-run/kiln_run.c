@@ -605,13 +605,13 @@ static int prepare_outputs(state *st) {
   return 0;
 }
 
-static double now_ms(void) {
+double kiln_run_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int compare_doubles(const void *a, const void *b) {
+int kiln_run_compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
@@ -638,17 +638,17 @@ static int run_model(state *st) {
   for (uint64_t i = 0; i < st->opt.runs; ++i) {
     if (usage)
       kiln_usage_before(usage, s);
-    double start = now_ms();
+    double start = kiln_run_now_ms();
     kiln_status status =
         kiln_session_run(s, st->inputs, n_in, st->outputs, n_out, &err);
-    st->times_ms[i] = now_ms() - start;
+    st->times_ms[i] = kiln_run_now_ms() - start;
     if (status != KILN_OK)
       return kiln_run_fail("%s", err.message);
     if (usage && kiln_usage_after(usage, s, false, i + 1) != 0)
       return 1;
   }
   size_t n = (size_t)st->opt.runs;
-  qsort(st->times_ms, n, sizeof *st->times_ms, compare_doubles);
+  qsort(st->times_ms, n, sizeof *st->times_ms, kiln_run_compare_doubles);
   double median = n % 2 ? st->times_ms[n / 2]
                         : (st->times_ms[n / 2 - 1] + st->times_ms[n / 2]) / 2;
   printf("median latency: %.3f ms over %zu runs (min %.3f ms)\n", median, n,

@@ -14,6 +14,11 @@ extern "C" {
  * 0 on success, 1 on any error (one "kiln-run: error: ..." line on stderr). */
 int kiln_run_main(int argc, char **argv, const kiln_model *linked_model);
 
+/* A monotonic clock in milliseconds, and qsort's comparison of doubles:
+ * the timing the CLI's parts share. */
+double kiln_run_now_ms(void);
+int kiln_run_compare_doubles(const void *a, const void *b);
+
 /* Prints that one "kiln-run: error: ..." line (printf format) and returns 1:
  * the CLI's error path, shared by its parts. */
 int kiln_run_fail(const char *fmt, ...)

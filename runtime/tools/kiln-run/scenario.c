@@ -49,17 +49,6 @@ typedef struct totals {
   double total_ms;
 } totals;
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* ---- Device faults ---------------------------------------------------- */
 
 /* device_fault:DEV: the next run of a variant on DEV fails once (the
@@ -320,10 +309,10 @@ static int run_step(const kiln_scenario_config *c, step_result *r) {
   kiln_error err;
   for (uint64_t i = 0; i < c->trace->runs_per_step; ++i) {
     kiln_usage_before(&r->usage, c->session);
-    double start = now_ms();
+    double start = kiln_run_now_ms();
     kiln_status st = kiln_session_run(c->session, c->inputs, c->num_inputs,
                                       c->outputs, c->num_outputs, &err);
-    double ms = now_ms() - start;
+    double ms = kiln_run_now_ms() - start;
     if (st != KILN_OK) {
       kiln_selection sel;
       r->failed_run_device =
@@ -344,7 +333,7 @@ static int run_step(const kiln_scenario_config *c, step_result *r) {
     if (!sorted)
       return kiln_run_fail("out of memory");
     memcpy(sorted, r->times_ms, r->runs * sizeof *sorted);
-    qsort(sorted, r->runs, sizeof *sorted, compare_doubles);
+    qsort(sorted, r->runs, sizeof *sorted, kiln_run_compare_doubles);
     size_t n = (size_t)r->runs;
     r->median_ms =
         n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
