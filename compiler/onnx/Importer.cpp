@@ -140,6 +140,9 @@ void requireRank(ox::InferenceContext &ctx, size_t i, int rank,
 ///   vector for a rank-2 X); with one, they still read W's dimension 0
 ///   (ConvTranspose: 1) for the output channels: W must have X's rank.
 ///   ConvTranspose also reads W's type without checking that it has one.
+/// - STFT-17 reads dimensions 0 and 1 of the signal whatever its rank: the
+///   signal must have rank 3 ([batch, length, 1 or 2]).
+/// Ops Kiln has no handler for never reach inference (checkAllSupported).
 /// The checks throw a std::runtime_error, not an InferenceError, which
 /// non-strict inference (the opset upgrade's) would swallow.
 class CheckedSchemaRegistry final : public ox::ISchemaRegistry {
@@ -172,6 +175,9 @@ public:
       for (int version = 1; version <= kMaxOpset; ++version)
         wrap(op, version, check);
     }
+    wrap("STFT", 17, [](ox::InferenceContext &ctx) {
+      requireRank(ctx, 0, 3, "STFT input signal");
+    });
   }
 
   const ox::OpSchema *GetSchema(const std::string &key, int maxInclusiveVersion,
@@ -294,6 +300,16 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
   } catch (const std::exception &e) {
     return emitError(fileLoc) << "invalid ONNX model: " << oneLine(e);
   }
+  // Only the ops Kiln lowers reach ONNX's shape inference and version
+  // converter: an unsupported op is refused here, and libonnx's code for it
+  // never sees the (untrusted) model.
+  if (failed(checkAllSupported(model.graph())))
+    return failure();
+  // libonnx's shape inference copies the raw_data of constant inputs into
+  // vectors sized from it without checking it against the data type
+  // (ParseData): every tensor is checked as the import will read it first.
+  if (failed(checkAllTensors(model.graph(), fileLoc)))
+    return failure();
   std::string why;
   if (const auto *bad = divisorAttributeProblem(model.graph(), why))
     return emitError(fileLoc) << "invalid ONNX model: node '" << nodeName(*bad)
@@ -639,8 +655,26 @@ FailureOr<Type> Importer::elementType(int32_t dtype, Location loc) {
   }
 }
 
-FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
-                                            Location loc) {
+/// How many values `t` holds in the typed field of its data type (the one
+/// readTensor copies from when there is no raw_data).
+static int64_t typedValueCount(const ox::TensorProto &t) {
+  switch (t.data_type()) {
+  case ox::TensorProto::FLOAT:
+    return t.float_data_size();
+  case ox::TensorProto::DOUBLE:
+    return t.double_data_size();
+  case ox::TensorProto::INT64:
+    return t.int64_data_size();
+  case ox::TensorProto::UINT32:
+  case ox::TensorProto::UINT64:
+    return t.uint64_data_size();
+  default: // INT32, and 8- and 16-bit types (16-bit floats as bits)
+    return t.int32_data_size();
+  }
+}
+
+FailureOr<ConstTensor> Importer::checkTensor(const ox::TensorProto &t,
+                                             Location loc) {
   if (t.data_location() == ox::TensorProto::EXTERNAL)
     return emitError(loc) << "tensor '" << t.name()
                           << "' uses external data, which is not supported";
@@ -663,24 +697,62 @@ FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
   if (n * esize > options.maxTensorBytes)
     return emitError(loc) << "tensor '" << t.name() << "' is too large ("
                           << n * esize << " bytes)";
-  auto wrongCount = [&](uint64_t got) {
-    return emitError(loc) << "tensor '" << t.name() << "' holds " << got
-                          << " values, its shape " << shapeString(c.shape)
-                          << " needs " << n;
-  };
+  if (t.has_raw_data() && t.raw_data().size() != n * esize)
+    return emitError(loc) << "tensor '" << t.name() << "' has "
+                          << t.raw_data().size()
+                          << " bytes of raw data, its shape "
+                          << shapeString(c.shape) << " needs " << n * esize;
+  if (!t.has_raw_data() && static_cast<uint64_t>(typedValueCount(t)) != n)
+    return emitError(loc) << "tensor '" << t.name() << "' holds "
+                          << typedValueCount(t) << " values, its shape "
+                          << shapeString(c.shape) << " needs " << n;
+  return c;
+}
+
+LogicalResult Importer::checkAllTensors(const ox::GraphProto &graph,
+                                        Location loc) {
+  if (graph.sparse_initializer_size())
+    return emitError(loc) << "sparse initializers are not supported";
+  for (const auto &t : graph.initializer())
+    if (failed(checkTensor(t, loc)))
+      return failure();
+  for (const auto &node : graph.node())
+    for (const auto &a : node.attribute()) {
+      Location at = nodeLoc(node);
+      if (a.has_sparse_tensor() || a.sparse_tensors_size())
+        return emitError(at) << "attribute '" << a.name()
+                             << "': sparse tensors are not supported";
+      if (a.has_t() && failed(checkTensor(a.t(), at)))
+        return failure();
+      for (const auto &t : a.tensors())
+        if (failed(checkTensor(t, at)))
+          return failure();
+      if (a.has_g() && failed(checkAllTensors(a.g(), at)))
+        return failure();
+      for (const auto &sub : a.graphs())
+        if (failed(checkAllTensors(sub, at)))
+          return failure();
+    }
+  return success();
+}
+
+FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
+                                            Location loc) {
+  FailureOr<ConstTensor> c = checkTensor(t, loc);
+  if (failed(c))
+    return failure();
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != n * esize)
-      return wrongCount(t.raw_data().size() / esize);
-    c.bytes = t.raw_data();
+    c->bytes = t.raw_data();
     return c;
   }
-  c.bytes.resize(n * esize);
-  auto copyFrom = [&](const auto &field, auto convert) -> LogicalResult {
-    if (static_cast<uint64_t>(field.size()) != n)
-      return wrongCount(field.size());
+  size_t esize = elementSize(c->dtype);
+  uint64_t n = 1;
+  for (int64_t d : c->shape)
+    n *= d;
+  c->bytes.resize(n * esize);
+  auto copyFrom = [&](const auto &field, auto convert) {
     for (uint64_t i = 0; i < n; ++i)
-      convert(field.Get(i), c.bytes.data() + i * esize);
-    return success();
+      convert(field.Get(i), c->bytes.data() + i * esize);
   };
   // Keeps the low `esize` bytes of the field's type `v` (kilnc runs on
   // little-endian hosts, so those are the narrower type's bytes).
@@ -690,30 +762,24 @@ FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
       std::memcpy(dst, &y, esize);
     };
   };
-  LogicalResult ok = success();
-  switch (c.dtype) {
+  switch (c->dtype) {
   case ox::TensorProto::FLOAT:
-    ok = copyFrom(t.float_data(), store(float()));
+    copyFrom(t.float_data(), store(float()));
     break;
   case ox::TensorProto::DOUBLE:
-    ok = copyFrom(t.double_data(), store(double()));
+    copyFrom(t.double_data(), store(double()));
     break;
   case ox::TensorProto::INT64:
-    ok = copyFrom(t.int64_data(), store(int64_t()));
-    break;
-  case ox::TensorProto::INT32:
-    ok = copyFrom(t.int32_data(), store(int32_t()));
+    copyFrom(t.int64_data(), store(int64_t()));
     break;
   case ox::TensorProto::UINT32:
   case ox::TensorProto::UINT64:
-    ok = copyFrom(t.uint64_data(), store(uint64_t()));
+    copyFrom(t.uint64_data(), store(uint64_t()));
     break;
-  default: // 8- and 16-bit types (16-bit floats as bits) travel in int32_data
-    ok = copyFrom(t.int32_data(), store(int32_t()));
+  default: // typedValueCount's int32_data
+    copyFrom(t.int32_data(), store(int32_t()));
     break;
   }
-  if (failed(ok))
-    return failure();
   return c;
 }
 
@@ -865,21 +931,7 @@ FailureOr<Value> Importer::reshapeTo(Value v, llvm::ArrayRef<int64_t> shape,
 // Dispatch
 //===----------------------------------------------------------------------===//
 
-LogicalResult Importer::importNodes(const ox::GraphProto &graph) {
-  for (const auto &node : graph.node()) {
-    Location loc = NameLoc::get(builder.getStringAttr(nodeName(node)));
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
-      return emitError(loc)
-             << "unsupported operator " << node.domain()
-             << "::" << node.op_type() << " (node '" << nodeName(node)
-             << "'): custom domains are not supported";
-    if (failed(importNode(node, loc)))
-      return failure();
-  }
-  return success();
-}
-
-LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
+const llvm::StringMap<Importer::Handler> &Importer::handlerTable() {
   static const llvm::StringMap<Handler> handlers = [] {
     llvm::StringMap<Handler> map;
     for (auto family : {convOps, elementwiseOps, normalizationOps, poolingOps,
@@ -889,11 +941,55 @@ LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
         map[h.opType] = h.handler;
     return map;
   }();
-  auto it = handlers.find(node.op_type());
-  if (it == handlers.end())
+  return handlers;
+}
+
+LogicalResult Importer::checkSupported(const ox::NodeProto &node,
+                                       Location loc) {
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return emitError(loc) << "unsupported operator " << node.domain()
+                          << "::" << node.op_type() << " (node '"
+                          << nodeName(node)
+                          << "'): custom domains are not supported";
+  if (!handlerTable().count(node.op_type()))
     return emitError(loc) << "unsupported operator " << node.op_type()
                           << " (node '" << nodeName(node) << "', opset "
                           << opset << "): Kiln has no lowering for it";
+  return success();
+}
+
+LogicalResult Importer::checkAllSupported(const ox::GraphProto &graph) {
+  for (const auto &node : graph.node()) {
+    if (failed(checkSupported(node, nodeLoc(node))))
+      return failure();
+    for (const auto &a : node.attribute()) {
+      if (a.has_g() && failed(checkAllSupported(a.g())))
+        return failure();
+      for (const auto &sub : a.graphs())
+        if (failed(checkAllSupported(sub)))
+          return failure();
+    }
+  }
+  return success();
+}
+
+Location Importer::nodeLoc(const ox::NodeProto &node) {
+  return NameLoc::get(builder.getStringAttr(nodeName(node)));
+}
+
+LogicalResult Importer::importNodes(const ox::GraphProto &graph) {
+  for (const auto &node : graph.node()) {
+    Location loc = nodeLoc(node);
+    if (failed(checkSupported(node, loc)) || failed(importNode(node, loc)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
+  auto it = handlerTable().find(node.op_type());
+  if (it == handlerTable().end())
+    return checkSupported(node, loc);
   if (failed(refuseWideUnsigned(node, loc)))
     return failure();
   return (this->*(it->second))(node, loc);

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -279,10 +280,26 @@ private:
   /// inputs are bound) in order.
   LogicalResult importNodes(const ox::GraphProto &graph);
   LogicalResult importNode(const ox::NodeProto &node, Location loc);
+  /// The handlers of all families by ONNX op type.
+  static const llvm::StringMap<Handler> &handlerTable();
+  /// Refuses `node` (at `loc`) when Kiln has no handler for its op type or
+  /// its domain is not ONNX's.
+  LogicalResult checkSupported(const ox::NodeProto &node, Location loc);
+  /// checkSupported on every node of `graph` and its subgraphs.
+  LogicalResult checkAllSupported(const ox::GraphProto &graph);
+  /// A node's location: its name (nodeName).
+  Location nodeLoc(const ox::NodeProto &node);
   LogicalResult refuseWideUnsigned(const ox::NodeProto &n, Location loc);
 
   // Values and constants.
   FailureOr<ConstTensor> readTensor(const ox::TensorProto &t, Location loc);
+  /// What readTensor checks before it copies (external data, data type,
+  /// dimensions, --max-tensor-bytes, the count of values): the tensor
+  /// without its bytes, or an error at `loc`.
+  FailureOr<ConstTensor> checkTensor(const ox::TensorProto &t, Location loc);
+  /// checkTensor on every tensor of `graph` and its subgraphs (initializers
+  /// and tensor attributes); refuses sparse tensors.
+  LogicalResult checkAllTensors(const ox::GraphProto &graph, Location loc);
   FailureOr<Type> elementType(int32_t dtype, Location loc);
   FailureOr<Value> materialize(const ConstTensor &t, Location loc);
   bool has(const ox::NodeProto &n, int i) const {
