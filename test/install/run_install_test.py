@@ -16,8 +16,12 @@ x86-64 (the host, from build/):
      the same answer (when built with libpng);
   4. pkg-config: the model compiled by kilnc, classify.c compiled with
      `cc $(pkg-config --cflags --libs kiln)` against it: the same answer;
-  5. examples/switch-cpp: every phase runs on the device asked for or says
-     why it fell back; the CPU phases agree.
+  5. examples/switch-cpp (one session, kiln_session_set_constraints per
+     phase): a line for every phase; the infeasible request is reported and
+     the session keeps its choice; the GPU phase runs on the GPU, or the
+     GPU failed and stays excluded; the fp32 CPU phases agree; the memory
+     phase's choice fits its budget; no phase predicts less latency or
+     energy than the latency and power phases.
 aarch64 (the cross-built runtime, build-aarch64/, run under qemu-aarch64):
   6. cmake --install build-aarch64 --prefix WORK/aarch64 (no kilnc in it);
      configuring an example without KILN_KILNC fails with the hint;
@@ -191,28 +195,95 @@ def write_png(path, img):
 
 # --- switch ----------------------------------------------------------------
 
-PHASE = re.compile(r"^phase (\d+) (\S+) .*\n  asked=(\S+) ran=(\S+) threads=(\d+) "
-                   r"create_ms=\S+ median_ms=\S+ runs=\d+ memory_bytes=(\d+) "
-                   r"top1=(\d+) max_diff=(\S+)\n(  fallback: .*\n)?", re.M)
+SWITCH_PHASES = ["accuracy", "latency", "power", "memory", "cpu-only", "gpu",
+                 "infeasible", "latency"]  # switch.cpp's default schedule
+SWITCH_MODEL_LINE = re.compile(r"^model: (\d+) segments, (\d+) variants, "
+                               r"all-fp32 memory (\d+) bytes$", re.M)
+PHASE = re.compile(r"^phase (\d+) (\S+): status=(\S+) choice=(\S+) devices=(\S+) "
+                   r"budget=(\d+) pred_ms=(\S+) pred_mj=(\S+) pred_mem=(\d+) "
+                   r"accuracy=(\S+) median_ms=(\S+) runs=(\d+) top1=(\d+) "
+                   r"max_diff=(\S+) failed=(\S+)(?: why=(.*))?$", re.M)
+FP32 = re.compile(r"^fp32(x\d+)?$")
 
 
-def parse_switch(out, what):
-    phases = [dict(name=m[2], asked=m[3], ran=m[4], memory=int(m[6]), top1=int(m[7]),
-                   max_diff=float(m[8]), fallback=(m[9] or "").strip()[len("fallback: "):])
+def parse_switch(out, what, runs):
+    m = SWITCH_MODEL_LINE.search(out)
+    expect(m, f"{what}: the model line ({m[1] if m else '?'} segments, "
+           f"{m[2] if m else '?'} variants)")
+    segments, fp32_memory = int(m[1]), int(m[3])
+    phases = [dict(index=int(m[1]), name=m[2], status=m[3], choice=m[4].split("|"),
+                   devices=m[5].split("|"), budget=int(m[6]), pred_ms=float(m[7]),
+                   pred_mj=float(m[8]), memory=int(m[9]), accuracy=float(m[10]),
+                   runs=int(m[12]), top1=int(m[13]), max_diff=float(m[14]),
+                   failed=m[15].split(","), why=m[16] or "")
               for m in PHASE.finditer(out)]
-    expect(len(phases) == 5, f"{what}: 5 phases (latency, power, gpu, nna, latency)")
-    for p in phases:
-        if p["ran"] != p["asked"]:
-            expect(p["asked"] != "cpu" and p["ran"] == "cpu" and p["fallback"],
-                   f"{what}: {p['name']} fell back to the CPU and says why ({p['fallback']})")
-    expect(all(p["memory"] > 0 for p in phases), f"{what}: every phase reports its memory")
-    cpu = [p for p in phases if p["ran"] == "cpu"]
-    expect(all(p["top1"] == cpu[0]["top1"] and p["max_diff"] <= 1e-4 for p in cpu),
-           f"{what}: the {len(cpu)} CPU phases agree (top-1 class {cpu[0]['top1']})")
-    gpu = [p for p in phases if p["ran"] == "gpu"]
-    expect(all(p["max_diff"] <= 1e-3 for p in gpu),
-           f"{what}: the OpenCL phase agrees with the CPU within 1e-3" if gpu
-           else f"{what}: no OpenCL device here (the GPU phase ran on the CPU)")
+    lines = [line for line in out.splitlines() if line.startswith("phase ")]
+    expect(len(lines) == len(phases) and [p["name"] for p in phases] == SWITCH_PHASES
+           and [p["index"] for p in phases] == list(range(1, len(SWITCH_PHASES) + 1)),
+           f"{what}: a well-formed line for each of the {len(SWITCH_PHASES)} phases")
+    expect(all(len(p["choice"]) == len(p["devices"]) == segments
+               and set(p["devices"]) <= {"cpu", "gpu", "nna"} and p["runs"] == runs
+               for p in phases),
+           f"{what}: every phase names a variant and its device for each of the "
+           f"{segments} segments, after {runs} runs")
+    by = {p["name"]: p for p in reversed(phases)}  # the first of each name
+
+    # The infeasible request: reported, and the session kept its choice.
+    i = SWITCH_PHASES.index("infeasible")
+    bad, prev = phases[i], phases[i - 1]
+    expect(bad["status"] == "infeasible"
+           and bad["why"].startswith("infeasible: memory budget 65536 bytes is binding"),
+           f"{what}: the 64 KiB request is infeasible ({bad['why']})")
+    expect(all(bad[k] == prev[k] for k in ("choice", "devices", "memory", "pred_ms", "top1")),
+           f"{what}: after it the session kept the {prev['name']} phase's choice "
+           f"{'|'.join(prev['choice'])}")
+
+    # The GPU: its phase runs on it, or the GPU failed and was excluded.
+    gpu = by["gpu"]
+    if gpu["status"] == "ok":
+        expect(set(gpu["devices"]) == {"gpu"} and gpu["max_diff"] <= 1e-3,
+               f"{what}: the gpu phase ran on the GPU, within 1e-3 of the fp32 output")
+    else:
+        g = SWITCH_PHASES.index("gpu")
+        expect(gpu["status"] == "infeasible" and "failed: gpu" in gpu["why"]
+               and gpu["choice"] == phases[g - 1]["choice"]
+               and all("gpu" in p["failed"] and "gpu" not in p["devices"]
+                       for p in phases[g:]),
+               f"{what}: no OpenCL here: the GPU failed and is excluded from then on; "
+               f"with nothing else allowed the gpu phase is infeasible ({gpu['why']}) "
+               f"and keeps the {phases[g - 1]['name']} phase's choice")
+    others = [p for p in phases if p["name"] not in ("gpu", "infeasible")]
+    expect(all(p["status"] == "ok" and p["failed"] in (["none"], ["gpu"]) for p in others),
+           f"{what}: every other phase's request is met")
+
+    # fp32 on the CPU everywhere: the same function, so the same output.
+    fp32 = [p for p in phases
+            if all(FP32.match(c) for c in p["choice"]) and set(p["devices"]) == {"cpu"}]
+    expect(by["accuracy"]["accuracy"] == 1 and fp32 and fp32[0] is phases[0]
+           and by["cpu-only"] in fp32,
+           f"{what}: the accuracy and cpu-only phases choose fp32 on the CPU "
+           f"({'|'.join(phases[0]['choice'])})")
+    expect(all(p["top1"] == fp32[0]["top1"] and p["max_diff"] <= 1e-4 for p in fp32),
+           f"{what}: the {len(fp32)} fp32 CPU phases agree within 1e-4 "
+           f"(top-1 class {fp32[0]['top1']})")
+
+    # The selector's choices are optimal for what each phase asks.
+    mem = by["memory"]
+    expect(mem["budget"] == fp32_memory // 4 * 3 and mem["memory"] <= mem["budget"]
+           and set(mem["devices"]) == {"cpu"},
+           f"{what}: the memory phase's choice needs {mem['memory']} bytes, within "
+           f"its budget of {mem['budget']} (3/4 of fp32's {fp32_memory}), on the CPU")
+    expect(all(by["latency"]["pred_ms"] <= p["pred_ms"] + 1e-3 for p in phases),
+           f"{what}: no phase predicts less latency than the latency phase's "
+           f"{by['latency']['pred_ms']} ms")
+    expect(all(by["power"]["pred_mj"] <= p["pred_mj"] + 1e-3 for p in phases),
+           f"{what}: no phase predicts less energy than the power phase's "
+           f"{by['power']['pred_mj']} mJ")
+    first, last = by["latency"], phases[-1]
+    if "gpu" not in first["devices"]:
+        expect(last["choice"] == first["choice"],
+               f"{what}: back to the latency phase: its first choice again "
+               f"({'|'.join(last['choice'])})")
     return phases
 
 
@@ -298,7 +369,7 @@ def main():
     cmake_build(sb)
     out = run([os.path.join(sb, "switch"), "--runs", "3"], env=env)
     log(out.rstrip())
-    phases_x86 = parse_switch(out, "switch (x86-64)")
+    phases_x86 = parse_switch(out, "switch (x86-64)", 3)
 
     if args.no_aarch64:
         log(f"== install test passed (x86-64 only) in {time.time() - t0:.0f} s")
@@ -345,10 +416,11 @@ def main():
     cmake_build(sab)
     out = run([*QEMU, os.path.join(sab, "switch"), "--runs", "1"], env=env)
     log(out.rstrip())
-    phases_arm = parse_switch(out, "switch (aarch64)")
-    cpu_x86 = [p["top1"] for p in phases_x86 if p["ran"] == "cpu"][0]
-    cpu_arm = [p["top1"] for p in phases_arm if p["ran"] == "cpu"][0]
-    expect(cpu_x86 == cpu_arm, f"switch: CPU top-1 class {cpu_arm} on aarch64, {cpu_x86} on x86-64")
+    phases_arm = parse_switch(out, "switch (aarch64)", 1)
+    # The accuracy phase: fp32 on the CPU on both (parse_switch checked).
+    cpu_x86, cpu_arm = phases_x86[0]["top1"], phases_arm[0]["top1"]
+    expect(cpu_x86 == cpu_arm,
+           f"switch: fp32 CPU top-1 class {cpu_arm} on aarch64, {cpu_x86} on x86-64")
 
     log("== 8. runtime size in a CPU-only aarch64 app")
     out = run([os.path.join(ROOT, "scripts", "runtime_size.sh"),

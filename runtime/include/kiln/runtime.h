@@ -152,7 +152,10 @@ uint64_t kiln_session_profiled_runs(const kiln_session *session);
  * (e.g. after warm-up runs). */
 void kiln_session_reset_profile(kiln_session *session);
 
-/* The device whose variant the session runs now. */
+/* The device whose variant the session runs now. On a model with
+ * per-segment variants (below) each segment runs on its chosen variant's
+ * device (kiln_session_selection, kiln_session_variant); this then names
+ * the session's own device, the CPU. */
 kiln_device kiln_session_device(const kiln_session *session);
 /* Why a session asked for the GPU or NNA runs on the CPU ("" if it does
  * not). */
