@@ -376,8 +376,11 @@ static kiln_status infeasible(kiln_vsession *vs, const kiln_sel_constraints *c,
   }
   const char *sep = "";
   if (binding & KILN_SEL_DEVICES) {
+    /* The devices asked for: those left once failed ones are excluded may
+     * be none, which says less. */
     append(msg, sizeof msg, "devices %s are binding (failed: %s)",
-           device_list(a, sizeof a, allowed),
+           device_list(a, sizeof a,
+                       vs->want_devices ? vs->want_devices : ALL_DEVICES),
            device_list(b, sizeof b, vs->failed));
     sep = "; ";
   }

@@ -1060,7 +1060,7 @@ TEST_F(Chain, ANnaThatCannotBePreparedIsLeftOut) {
   c.allowed_devices = KILN_DEVICE_BIT(KILN_DEVICE_NNA);
   std::string message;
   EXPECT_EQ(constrain(c, &message), KILN_ERROR_INFEASIBLE);
-  EXPECT_EQ(message, "infeasible: devices none are binding (failed: nna)");
+  EXPECT_EQ(message, "infeasible: devices nna are binding (failed: nna)");
   // Nothing runs without the NNA when only NNA variants exist.
   TableSpec t = chainTable();
   t.variants = {t.variants[2], t.variants[3]};
