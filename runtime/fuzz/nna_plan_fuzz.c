@@ -24,6 +24,7 @@
 #include "kiln/nna_stream.h"
 #include "nna_device.h" /* runtime/src */
 #include "nna_plan.h"   /* runtime/src */
+#include "nna_work.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,32 +55,6 @@ static void check_ref(const kiln_nna_plan *plan, const kiln_nna_ref *ref) {
   default:
     CHECK(!"a ref of unknown kind");
   }
-}
-
-/* What the simulator computes for one stream: bounds a run's time. */
-static uint64_t work(const kiln_nna_stream *s) {
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < s->num_commands; ++i) {
-    const kiln_nna_command *c = &s->commands[i];
-    switch (c->opcode) {
-    case KILN_NNA_DMA_LOAD:
-    case KILN_NNA_DMA_STORE:
-      total += (uint64_t)c->dma.rows * c->dma.row_bytes;
-      break;
-    case KILN_NNA_CONV:
-      total += (uint64_t)c->conv.out.h * c->conv.out.w * c->conv.out.c *
-               c->conv.win.kh * c->conv.win.kw * c->conv.cg;
-      break;
-    case KILN_NNA_ADD:
-      total += (uint64_t)c->add.out.h * c->add.out.w * c->add.out.c;
-      break;
-    case KILN_NNA_POOL:
-      total += (uint64_t)c->pool.out.h * c->pool.out.w * c->pool.out.c *
-               c->pool.win.kh * c->pool.win.kw;
-      break;
-    }
-  }
-  return total;
 }
 
 static void check_plan(const kiln_nna_plan *plan, const uint8_t *data,
@@ -196,7 +171,7 @@ static void try_plan(const uint8_t *data, size_t size) {
   uint64_t total = 0;
   for (uint32_t i = 0; i < plan.num_steps && total <= (1u << 22); ++i)
     if (plan.steps[i].kind == KILN_NNA_STEP_NNA)
-      total += work(&plan.streams[plan.steps[i].stream]) + 1;
+      total += nna_stream_work(&plan.streams[plan.steps[i].stream]) + 1;
   if (plan.arena_size <= (1u << 20) && plan.cpu_arena_size <= (1u << 20) &&
       total <= (1u << 22))
     run(&plan);

@@ -23,6 +23,7 @@
 #include "kiln/nna_stream.h"
 #include "nna_sim.h"    /* runtime/src */
 #include "nna_stream.h" /* runtime/src */
+#include "nna_work.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,32 +173,6 @@ static void check_stream(const kiln_nna_stream *s, const uint8_t *data,
   CHECK(!open);
 }
 
-/* What the simulator computes: bounds the time one input may take. */
-static uint64_t work(const kiln_nna_stream *s) {
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < s->num_commands; ++i) {
-    const kiln_nna_command *c = &s->commands[i];
-    switch (c->opcode) {
-    case KILN_NNA_DMA_LOAD:
-    case KILN_NNA_DMA_STORE:
-      total += (uint64_t)c->dma.rows * c->dma.row_bytes;
-      break;
-    case KILN_NNA_CONV:
-      total += (uint64_t)c->conv.out.h * c->conv.out.w * c->conv.out.c *
-               c->conv.win.kh * c->conv.win.kw * c->conv.cg;
-      break;
-    case KILN_NNA_ADD:
-      total += (uint64_t)c->add.out.h * c->add.out.w * c->add.out.c;
-      break;
-    case KILN_NNA_POOL:
-      total += (uint64_t)c->pool.out.h * c->pool.out.w * c->pool.out.c *
-               c->pool.win.kh * c->pool.win.kw;
-      break;
-    }
-  }
-  return total;
-}
-
 static void simulate(const kiln_nna_stream *s) {
   uint8_t *arena = s->arena_size ? calloc((size_t)s->arena_size, 1) : NULL;
   if (s->arena_size && !arena)
@@ -253,7 +228,7 @@ static void try_stream(const uint8_t *data, size_t size) {
   } else {
     check_stream(&s, data, size);
     if (s.arena_size <= (1u << 20) && s.num_commands <= 64 &&
-        work(&s) <= (1u << 22))
+        nna_stream_work(&s) <= (1u << 22))
       simulate(&s);
   }
   kiln_nna_stream_free(&s);
