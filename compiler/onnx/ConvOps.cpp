@@ -457,21 +457,29 @@ LogicalResult Importer::importMatMulInteger(const ox::NodeProto &n,
   return success();
 }
 
-LogicalResult Importer::importConvInteger(const ox::NodeProto &n,
-                                          Location loc) {
-  auto xt = inputType(n, 0, loc), wt = inputType(n, 1, loc);
-  if (failed(xt) || failed(wt))
+LogicalResult Importer::integerConvOperands(
+    const ox::NodeProto &n, Location loc, int w, int xZp, int wZp,
+    SmallVectorImpl<Value> &operands, SmallVectorImpl<NamedAttribute> &attrs) {
+  auto xt = inputType(n, 0, loc), wt = inputType(n, w, loc);
+  if (failed(xt) || failed(wt) || failed(convAttrs(n, loc, *xt, *wt, attrs)))
     return failure();
-  SmallVector<NamedAttribute> attrs;
-  if (failed(convAttrs(n, loc, *xt, *wt, attrs)))
-    return failure();
-  auto x = widened(n, 0, 2, 1, loc);
+  auto x = widened(n, 0, xZp, 1, loc);
   if (failed(x))
     return failure();
-  auto w = widened(n, 1, 3, 0, loc); // per output channel
-  if (failed(w))
+  auto wide = widened(n, w, wZp, 0, loc); // per output channel
+  if (failed(wide))
     return failure();
-  auto r = create(nn::ConvOp::getOperationName(), loc, {*x, *w}, attrs);
+  operands.assign({*x, *wide});
+  return success();
+}
+
+LogicalResult Importer::importConvInteger(const ox::NodeProto &n,
+                                          Location loc) {
+  SmallVector<Value> operands;
+  SmallVector<NamedAttribute> attrs;
+  if (failed(integerConvOperands(n, loc, 1, 2, 3, operands, attrs)))
+    return failure();
+  auto r = create(nn::ConvOp::getOperationName(), loc, operands, attrs);
   if (failed(r))
     return failure();
   setOutput(n, 0, *r);
@@ -560,19 +568,10 @@ LogicalResult Importer::importQLinearMatMul(const ox::NodeProto &n,
 
 LogicalResult Importer::importQLinearConv(const ox::NodeProto &n,
                                           Location loc) {
-  auto xt = inputType(n, 0, loc), wt = inputType(n, 3, loc);
-  if (failed(xt) || failed(wt))
-    return failure();
+  SmallVector<Value> operands;
   SmallVector<NamedAttribute> attrs;
-  if (failed(convAttrs(n, loc, *xt, *wt, attrs)))
+  if (failed(integerConvOperands(n, loc, 3, 2, 5, operands, attrs)))
     return failure();
-  auto x = widened(n, 0, 2, 1, loc);
-  if (failed(x))
-    return failure();
-  auto w = widened(n, 3, 5, 0, loc); // per output channel
-  if (failed(w))
-    return failure();
-  SmallVector<Value> operands = {*x, *w};
   if (has(n, 8)) {
     if (onnxType(n, 8) != ox::TensorProto::INT32)
       return unsupported(n, loc, "the bias must be int32");

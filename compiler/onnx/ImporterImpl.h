@@ -450,6 +450,13 @@ private:
                               Value scale, int64_t axis, int ys, int yzp);
   FailureOr<Value> widened(const ox::NodeProto &n, int data, int zp,
                            int64_t axis, Location loc);
+  /// ConvInteger's and QLinearConv's X (input 0) and W (input `w`), each
+  /// widened with its zero point (inputs `xZp`, `wZp`; W's per output
+  /// channel), and the conv attributes.
+  LogicalResult integerConvOperands(const ox::NodeProto &n, Location loc, int w,
+                                    int xZp, int wZp,
+                                    SmallVectorImpl<Value> &operands,
+                                    SmallVectorImpl<NamedAttribute> &attrs);
 
   // ElementwiseOps.cpp
   LogicalResult importBinary(const ox::NodeProto &, Location);
