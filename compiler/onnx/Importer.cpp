@@ -76,28 +76,15 @@ std::string oneLine(const std::exception &e) {
   return what;
 }
 
-/// Attribute values that ONNX's own shape inference divides by without
-/// checking (it dies of SIGFPE): refused before it runs. Returns the first
-/// offending node of `graph` or its subgraphs, or null.
-const ox::NodeProto *divisorAttributeProblem(const ox::GraphProto &graph,
-                                             std::string &why) {
-  for (const auto &node : graph.node()) {
-    for (const auto &a : node.attribute()) {
-      if ((a.name() == "strides" &&
-           llvm::any_of(a.ints(), [](int64_t v) { return v <= 0; })) ||
-          (a.name() == "blocksize" && a.i() <= 0)) {
-        why = a.name() + " must be positive";
-        return &node;
-      }
-      for (const auto &g : a.graphs())
-        if (const auto *bad = divisorAttributeProblem(g, why))
-          return bad;
-      if (a.has_g())
-        if (const auto *bad = divisorAttributeProblem(a.g(), why))
-          return bad;
-    }
-  }
-  return nullptr;
+/// Why an attribute of `node` holds a value that ONNX's own shape inference
+/// divides by without checking (it dies of SIGFPE), or "".
+std::string divisorAttributeProblem(const ox::NodeProto &node) {
+  for (const auto &a : node.attribute())
+    if ((a.name() == "strides" &&
+         llvm::any_of(a.ints(), [](int64_t v) { return v <= 0; })) ||
+        (a.name() == "blocksize" && a.i() <= 0))
+      return a.name() + " must be positive";
+  return "";
 }
 
 /// The first output of `graph` that no graph input, initializer or node
@@ -308,12 +295,19 @@ LogicalResult Importer::checkModel(ox::ModelProto &model) {
   // libonnx's shape inference copies the raw_data of constant inputs into
   // vectors sized from it without checking it against the data type
   // (ParseData): every tensor is checked as the import will read it first.
-  if (failed(checkAllTensors(model.graph(), fileLoc)))
+  if (failed(checkAllTensors(model.graph())))
     return failure();
-  std::string why;
-  if (const auto *bad = divisorAttributeProblem(model.graph(), why))
-    return emitError(fileLoc) << "invalid ONNX model: node '" << nodeName(*bad)
-                              << "' (" << bad->op_type() << "): " << why;
+  if (failed(
+          walkGraphs(model.graph(), fileLoc, noGraphCheck,
+                     [&](const ox::NodeProto &node, Location) -> LogicalResult {
+                       std::string why = divisorAttributeProblem(node);
+                       if (why.empty())
+                         return success();
+                       return emitError(fileLoc)
+                              << "invalid ONNX model: node '" << nodeName(node)
+                              << "' (" << node.op_type() << "): " << why;
+                     })))
+    return failure();
   if (opset >= kMinOpset)
     return success();
   if (const auto *out = unproducedOutput(model.graph()))
@@ -709,31 +703,30 @@ FailureOr<ConstTensor> Importer::checkTensor(const ox::TensorProto &t,
   return c;
 }
 
-LogicalResult Importer::checkAllTensors(const ox::GraphProto &graph,
-                                        Location loc) {
-  if (graph.sparse_initializer_size())
-    return emitError(loc) << "sparse initializers are not supported";
-  for (const auto &t : graph.initializer())
-    if (failed(checkTensor(t, loc)))
-      return failure();
-  for (const auto &node : graph.node())
-    for (const auto &a : node.attribute()) {
-      Location at = nodeLoc(node);
-      if (a.has_sparse_tensor() || a.sparse_tensors_size())
-        return emitError(at) << "attribute '" << a.name()
-                             << "': sparse tensors are not supported";
-      if (a.has_t() && failed(checkTensor(a.t(), at)))
-        return failure();
-      for (const auto &t : a.tensors())
-        if (failed(checkTensor(t, at)))
-          return failure();
-      if (a.has_g() && failed(checkAllTensors(a.g(), at)))
-        return failure();
-      for (const auto &sub : a.graphs())
-        if (failed(checkAllTensors(sub, at)))
-          return failure();
-    }
-  return success();
+LogicalResult Importer::checkAllTensors(const ox::GraphProto &graph) {
+  return walkGraphs(
+      graph, fileLoc,
+      [&](const ox::GraphProto &g, Location loc) -> LogicalResult {
+        if (g.sparse_initializer_size())
+          return emitError(loc) << "sparse initializers are not supported";
+        for (const auto &t : g.initializer())
+          if (failed(checkTensor(t, loc)))
+            return failure();
+        return success();
+      },
+      [&](const ox::NodeProto &node, Location loc) -> LogicalResult {
+        for (const auto &a : node.attribute()) {
+          if (a.has_sparse_tensor() || a.sparse_tensors_size())
+            return emitError(loc) << "attribute '" << a.name()
+                                  << "': sparse tensors are not supported";
+          if (a.has_t() && failed(checkTensor(a.t(), loc)))
+            return failure();
+          for (const auto &t : a.tensors())
+            if (failed(checkTensor(t, loc)))
+              return failure();
+        }
+        return success();
+      });
 }
 
 FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
@@ -746,9 +739,7 @@ FailureOr<ConstTensor> Importer::readTensor(const ox::TensorProto &t,
     return c;
   }
   size_t esize = elementSize(c->dtype);
-  uint64_t n = 1;
-  for (int64_t d : c->shape)
-    n *= d;
+  uint64_t n = c->numElements();
   c->bytes.resize(n * esize);
   auto copyFrom = [&](const auto &field, auto convert) {
     for (uint64_t i = 0; i < n; ++i)
@@ -959,14 +950,25 @@ LogicalResult Importer::checkSupported(const ox::NodeProto &node,
 }
 
 LogicalResult Importer::checkAllSupported(const ox::GraphProto &graph) {
+  return walkGraphs(graph, fileLoc, noGraphCheck,
+                    [&](const ox::NodeProto &node, Location loc) {
+                      return checkSupported(node, loc);
+                    });
+}
+
+LogicalResult Importer::walkGraphs(const ox::GraphProto &graph, Location loc,
+                                   GraphCheck onGraph, NodeCheck onNode) {
+  if (failed(onGraph(graph, loc)))
+    return failure();
   for (const auto &node : graph.node()) {
-    if (failed(checkSupported(node, nodeLoc(node))))
+    Location at = nodeLoc(node);
+    if (failed(onNode(node, at)))
       return failure();
     for (const auto &a : node.attribute()) {
-      if (a.has_g() && failed(checkAllSupported(a.g())))
+      if (a.has_g() && failed(walkGraphs(a.g(), at, onGraph, onNode)))
         return failure();
       for (const auto &sub : a.graphs())
-        if (failed(checkAllSupported(sub)))
+        if (failed(walkGraphs(sub, at, onGraph, onNode)))
           return failure();
     }
   }
@@ -978,21 +980,17 @@ Location Importer::nodeLoc(const ox::NodeProto &node) {
 }
 
 LogicalResult Importer::importNodes(const ox::GraphProto &graph) {
-  for (const auto &node : graph.node()) {
-    Location loc = nodeLoc(node);
-    if (failed(checkSupported(node, loc)) || failed(importNode(node, loc)))
+  for (const auto &node : graph.node())
+    if (failed(importNode(node, nodeLoc(node))))
       return failure();
-  }
   return success();
 }
 
 LogicalResult Importer::importNode(const ox::NodeProto &node, Location loc) {
-  auto it = handlerTable().find(node.op_type());
-  if (it == handlerTable().end())
-    return checkSupported(node, loc);
-  if (failed(refuseWideUnsigned(node, loc)))
+  if (failed(checkSupported(node, loc)) ||
+      failed(refuseWideUnsigned(node, loc)))
     return failure();
-  return (this->*(it->second))(node, loc);
+  return (this->*handlerTable().lookup(node.op_type()))(node, loc);
 }
 
 LogicalResult Importer::refuseWideUnsigned(const ox::NodeProto &n,

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -287,6 +288,18 @@ private:
   LogicalResult checkSupported(const ox::NodeProto &node, Location loc);
   /// checkSupported on every node of `graph` and its subgraphs.
   LogicalResult checkAllSupported(const ox::GraphProto &graph);
+  using GraphCheck =
+      llvm::function_ref<LogicalResult(const ox::GraphProto &, Location)>;
+  using NodeCheck =
+      llvm::function_ref<LogicalResult(const ox::NodeProto &, Location)>;
+  static LogicalResult noGraphCheck(const ox::GraphProto &, Location) {
+    return success();
+  }
+  /// `onGraph` on `graph` (at `loc`), then in order `onNode` on each node
+  /// (at its location) followed by the same walk of its subgraphs (If, Loop
+  /// and Scan bodies, at the node's location); stops at the first failure.
+  LogicalResult walkGraphs(const ox::GraphProto &graph, Location loc,
+                           GraphCheck onGraph, NodeCheck onNode);
   /// A node's location: its name (nodeName).
   Location nodeLoc(const ox::NodeProto &node);
   LogicalResult refuseWideUnsigned(const ox::NodeProto &n, Location loc);
@@ -299,7 +312,7 @@ private:
   FailureOr<ConstTensor> checkTensor(const ox::TensorProto &t, Location loc);
   /// checkTensor on every tensor of `graph` and its subgraphs (initializers
   /// and tensor attributes); refuses sparse tensors.
-  LogicalResult checkAllTensors(const ox::GraphProto &graph, Location loc);
+  LogicalResult checkAllTensors(const ox::GraphProto &graph);
   FailureOr<Type> elementType(int32_t dtype, Location loc);
   FailureOr<Value> materialize(const ConstTensor &t, Location loc);
   bool has(const ox::NodeProto &n, int i) const {
